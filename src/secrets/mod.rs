@@ -1,0 +1,1 @@
+//! Secret detection and redaction. (Being written; see the module owner's commit.)
