@@ -1,0 +1,329 @@
+//! Runs the real `claude` client in a throwaway project and HOME against the fake model.
+//!
+//! Nothing here touches the machine's real HOME: every run gets a fresh temp folder holding
+//! `home/` (HOME, so `~/.claude`, `~/.config/blastwall` and the audit log live there) and
+//! `project/` (the working directory, with `.claude/settings.json`), removed when the test ends.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::fake_model::{marker_text, FakeModel, Turn};
+
+/// Longest a single `claude -p` run may take. A scripted run takes a few seconds; this bound only
+/// exists so a hung client fails the test instead of the whole suite.
+pub(crate) const CLAUDE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The repository root (where Cargo.toml is).
+pub(crate) fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The pinned client, from `BLASTWALL_CLAUDE_BIN` or `.e2e-cache/node_modules/.bin/claude`.
+/// Missing client = failed suite, never a skipped one: `.ci/install-claude` provides it.
+pub(crate) fn claude_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let candidate = match std::env::var_os("BLASTWALL_CLAUDE_BIN") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => repo_root().join(".e2e-cache/node_modules/.bin/claude"),
+        };
+        assert!(
+            candidate.is_file(),
+            "\n\nE2E SUITE CANNOT RUN: the Claude Code client is missing at {}.\n\
+             Install the pinned client with `.ci/install-claude` (it prints the binary path), \
+             or point BLASTWALL_CLAUDE_BIN at a `claude` binary.\n",
+            candidate.display()
+        );
+        candidate
+    })
+    .clone()
+}
+
+/// The blastwall binary cargo built for this test run.
+pub(crate) fn blastwall_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_blastwall"))
+}
+
+/// An absolute path to a real python3. The PATH entry may be a pyenv shim, which looks for its
+/// installation under $HOME and so breaks under the fake HOME; the interpreter itself does not.
+pub(crate) fn python3() -> PathBuf {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 is needed by the e2e suite (the MCP test server)");
+        assert!(out.status.success(), "python3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
+}
+
+/// A unique temp folder removed on drop (std only: no dependency for something this small).
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(label: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!(
+            "blastwall-e2e-{label}-{}-{}-{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        // Canonical, because the client and blastwall both see resolved paths (/tmp may be a link).
+        TempDir(dir.canonicalize().expect("canonicalize temp dir"))
+    }
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // BLASTWALL_E2E_KEEP=1 keeps the folders of a failing run for a look afterwards.
+        if std::env::var_os("BLASTWALL_E2E_KEEP").is_some() {
+            eprintln!("e2e: kept {}", self.0.display());
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// How a hook is registered in `<project>/.claude/settings.json`.
+#[derive(Clone, Debug)]
+pub(crate) struct HookCommand {
+    pub(crate) command: PathBuf,
+    pub(crate) args: Vec<String>,
+}
+
+impl HookCommand {
+    /// `blastwall hook [extra args]`, the way the lead's issue registers it by hand.
+    pub(crate) fn blastwall(extra: &[&str]) -> HookCommand {
+        let mut args = vec!["hook".to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        HookCommand { command: blastwall_bin(), args }
+    }
+}
+
+/// Registration of `hook` in the exec form (absolute path + args), with a timeout and
+/// `onFailure: "block"`, on PreToolUse, PostToolUse and UserPromptSubmit.
+pub(crate) fn settings_for(hook: &HookCommand) -> Value {
+    let h = json!({
+        "type": "command",
+        "command": hook.command.to_string_lossy(),
+        "args": hook.args,
+        "timeout": 10,
+        "onFailure": "block",
+    });
+    json!({
+        "hooks": {
+            "PreToolUse": [{"matcher": "*", "hooks": [h.clone()]}],
+            "PostToolUse": [{"matcher": "*", "hooks": [h.clone()]}],
+            "UserPromptSubmit": [{"hooks": [h]}],
+        }
+    })
+}
+
+pub(crate) struct Sandbox {
+    pub(crate) dir: TempDir,
+    pub(crate) home: PathBuf,
+    pub(crate) project: PathBuf,
+    pub(crate) model: FakeModel,
+}
+
+/// Options of one `claude -p` run.
+#[derive(Clone, Debug)]
+pub(crate) struct RunOpts {
+    /// `--allowedTools`: the client's own permission layer lets these through, so what decides
+    /// is blastwall (its deny/ask still win over an allow rule).
+    pub(crate) allowed_tools: Vec<String>,
+    pub(crate) extra_args: Vec<String>,
+    /// Working directory; the project when `None`.
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) extra_env: Vec<(String, String)>,
+}
+
+impl Default for RunOpts {
+    fn default() -> Self {
+        RunOpts {
+            allowed_tools: ["Bash", "Read", "Write", "Edit", "Glob", "Grep", "Agent"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            extra_args: Vec::new(),
+            cwd: None,
+            extra_env: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct RunResult {
+    pub(crate) status: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// The `--output-format json` result object (last JSON line of stdout), `Null` if none.
+    pub(crate) result: Value,
+}
+
+impl RunResult {
+    pub(crate) fn permission_denials(&self) -> Vec<Value> {
+        self.result.get("permission_denials").and_then(Value::as_array).cloned().unwrap_or_default()
+    }
+    /// `tool_use_id`s the client reports as denied.
+    pub(crate) fn denied_ids(&self) -> Vec<String> {
+        self.permission_denials()
+            .iter()
+            .filter_map(|d| d.get("tool_use_id").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+    pub(crate) fn describe(&self) -> String {
+        format!("exit={:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.status, self.stdout, self.stderr)
+    }
+}
+
+impl Sandbox {
+    pub(crate) fn new(label: &str) -> Sandbox {
+        let dir = TempDir::new(label);
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(home.join(".claude")).expect("mkdir home");
+        std::fs::create_dir_all(project.join(".claude")).expect("mkdir project");
+        Sandbox { dir, home, project, model: FakeModel::start() }
+    }
+
+    /// Writes `<project>/.claude/settings.json` registering `hook`.
+    pub(crate) fn register(&self, hook: &HookCommand) {
+        self.write_settings(&self.project, &settings_for(hook));
+    }
+
+    pub(crate) fn write_settings(&self, project: &Path, settings: &Value) {
+        let path = project.join(".claude/settings.json");
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir .claude");
+        std::fs::write(&path, serde_json::to_string_pretty(settings).expect("json")).expect("write settings");
+    }
+
+    pub(crate) fn write(&self, path: &Path, content: &str) {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir parent");
+        }
+        std::fs::write(path, content).expect("write file");
+    }
+
+    /// The audit log blastwall wrote under the temp HOME (no XDG_STATE_HOME is passed).
+    pub(crate) fn audit_path(&self) -> PathBuf {
+        self.home.join(".local/state/blastwall/audit.jsonl")
+    }
+
+    pub(crate) fn audit(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    pub(crate) fn audit_text(&self) -> String {
+        std::fs::read_to_string(self.audit_path()).unwrap_or_default()
+    }
+
+    /// Registers `turns` under `marker` and runs `claude -p` with a prompt carrying the marker.
+    pub(crate) fn run(&self, marker: &str, turns: Vec<Turn>, opts: &RunOpts) -> RunResult {
+        self.model.script(marker, turns);
+        self.run_claude(&format!("{} run the scripted scenario", marker_text(marker)), opts)
+    }
+
+    pub(crate) fn run_claude(&self, prompt: &str, opts: &RunOpts) -> RunResult {
+        let child = self.claude_command(prompt, opts).spawn().expect("spawn claude");
+        wait_bounded(child, CLAUDE_TIMEOUT)
+    }
+
+    pub(crate) fn claude_command(&self, prompt: &str, opts: &RunOpts) -> Command {
+        let mut cmd = Command::new(claude_bin());
+        cmd.arg("-p").arg(prompt).args(["--output-format", "json"]);
+        if !opts.allowed_tools.is_empty() {
+            cmd.arg("--allowedTools").arg(opts.allowed_tools.join(" "));
+        }
+        cmd.args(&opts.extra_args);
+        cmd.current_dir(opts.cwd.as_deref().unwrap_or(&self.project));
+        // A clean environment: nothing from the developer's shell (API keys, XDG paths, proxies,
+        // CLAUDE_* settings) may leak in. PATH is kept so Bash finds coreutils.
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        cmd.env("HOME", &self.home);
+        cmd.env("USER", "e2e");
+        cmd.env("SHELL", "/bin/bash");
+        cmd.env("TMPDIR", self.dir.path());
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("ANTHROPIC_BASE_URL", self.model.base_url());
+        cmd.env("ANTHROPIC_API_KEY", "sk-ant-e2e-fake-key");
+        cmd.env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+        cmd.env("DISABLE_AUTOUPDATER", "1");
+        cmd.env("DISABLE_TELEMETRY", "1");
+        cmd.env("DISABLE_ERROR_REPORTING", "1");
+        // Loopback only: no proxy, and the fake model is the only endpoint the client knows.
+        cmd.env("NO_PROXY", "*");
+        for (k, v) in &opts.extra_env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd
+    }
+}
+
+/// Waits for `child` at most `limit`; kills it on timeout (and says so in the result).
+pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> RunResult {
+    let mut out_pipe = child.stdout.take().expect("stdout pipe");
+    let mut err_pipe = child.stderr.take().expect("stderr pipe");
+    // Pipes drained on threads so a chatty child never blocks on a full pipe.
+    let out_t = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out_pipe.read_to_string(&mut s);
+        s
+    });
+    let err_t = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err_pipe.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st.code(),
+            Ok(None) if start.elapsed() > limit => {
+                timed_out = true;
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("waiting for claude: {e}"),
+        }
+    };
+    let stdout = out_t.join().unwrap_or_default();
+    let mut stderr = err_t.join().unwrap_or_default();
+    if timed_out {
+        stderr.push_str(&format!("\n[e2e] claude killed after {limit:?}\n"));
+    }
+    let result = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l.trim()).ok().filter(Value::is_object))
+        .unwrap_or(Value::Null);
+    let r = RunResult { status, stdout, stderr, result };
+    assert!(!timed_out, "claude did not finish within {limit:?}\n{}", r.describe());
+    r
+}
