@@ -65,7 +65,11 @@ pub(crate) fn python3() -> PathBuf {
     .clone()
 }
 
-/// A unique temp folder removed on drop (std only: no dependency for something this small).
+/// A unique folder under cargo's `target/tmp` (CARGO_TARGET_TMPDIR), removed on drop.
+///
+/// Not under /tmp on purpose: blastwall's embedded default lets agents write to /tmp and
+/// $TMPDIR, so a sandbox living there could not show that a write outside the project is denied.
+/// The client gets its own `tmp/` inside the sandbox as TMPDIR.
 pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
@@ -76,13 +80,13 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "blastwall-e2e-{label}-{}-{}-{nanos}",
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "e2e-{label}-{}-{}-{nanos}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("create temp dir");
-        // Canonical, because the client and blastwall both see resolved paths (/tmp may be a link).
+        // Canonical, because the client and blastwall both see resolved paths.
         TempDir(dir.canonicalize().expect("canonicalize temp dir"))
     }
     pub(crate) fn path(&self) -> &Path {
@@ -201,6 +205,7 @@ impl Sandbox {
         let project = dir.path().join("project");
         std::fs::create_dir_all(home.join(".claude")).expect("mkdir home");
         std::fs::create_dir_all(project.join(".claude")).expect("mkdir project");
+        std::fs::create_dir_all(dir.path().join("tmp")).expect("mkdir tmp");
         Sandbox { dir, home, project, model: FakeModel::start() }
     }
 
@@ -220,6 +225,72 @@ impl Sandbox {
             std::fs::create_dir_all(parent).expect("mkdir parent");
         }
         std::fs::write(path, content).expect("write file");
+    }
+
+    /// A stand-in hook (a shell script) that logs every event to `<dir>/stub-hook/events.jsonl`
+    /// and answers with the file `<event>-<tool_use_id>.json`, `<event>-<tool>.json` or
+    /// `<event>.json` (first that exists) from the same folder
+    /// when one exists (nothing otherwise). Used to pin down client behaviour blastwall relies on.
+    pub(crate) fn stub_hook(&self) -> (HookCommand, PathBuf) {
+        let dir = self.dir.path().join("stub-hook");
+        std::fs::create_dir_all(&dir).expect("mkdir stub-hook");
+        let script = dir.join("hook.sh");
+        let body = format!(
+            r#"#!/bin/sh
+dir='{}'
+in=$(cat)
+printf '%s\n' "$in" >> "$dir/events.jsonl"
+ev=$(printf '%s' "$in" | grep -o '"hook_event_name":"[^"]*"' | head -1 | cut -d'"' -f4)
+tool=$(printf '%s' "$in" | grep -o '"tool_name":"[^"]*"' | head -1 | cut -d'"' -f4)
+id=$(printf '%s' "$in" | grep -o '"tool_use_id":"[^"]*"' | head -1 | cut -d'"' -f4)
+f="$dir/$ev-$id.json"
+[ -f "$f" ] || f="$dir/$ev-$tool.json"
+[ -f "$f" ] || f="$dir/$ev.json"
+[ -f "$f" ] && cat "$f"
+exit 0
+"#,
+            dir.display()
+        );
+        std::fs::write(&script, body).expect("write stub hook");
+        make_executable(&script);
+        (HookCommand { command: script, args: Vec::new() }, dir)
+    }
+
+    /// Writes `mcp.json` registering `tests/e2e/mcp_server.py` as server `web` and returns the
+    /// client arguments that load it (and only it). Calls are logged to the returned file.
+    pub(crate) fn mcp_server(&self) -> (Vec<String>, PathBuf) {
+        let log = self.dir.path().join("mcp-calls.jsonl");
+        let config = json!({"mcpServers": {"web": {
+            "command": python3().to_string_lossy(),
+            "args": [repo_root().join("tests/e2e/mcp_server.py").to_string_lossy()],
+            "env": {"E2E_MCP_LOG": log.to_string_lossy()},
+        }}});
+        let path = self.dir.path().join("mcp.json");
+        std::fs::write(&path, config.to_string()).expect("write mcp.json");
+        let args = vec!["--mcp-config".to_string(), path.to_string_lossy().into_owned(), "--strict-mcp-config".to_string()];
+        (args, log)
+    }
+
+    /// `<project>/.claude/blastwall.toml`: the project layer (may only tighten).
+    pub(crate) fn project_policy(&self, toml: &str) -> PathBuf {
+        let p = self.project.join(".claude/blastwall.toml");
+        self.write(&p, toml);
+        p
+    }
+
+    /// `~/.config/blastwall/policy.toml` under the temp HOME: the user layer.
+    pub(crate) fn user_policy(&self, toml: &str) -> PathBuf {
+        let p = self.home.join(".config/blastwall/policy.toml");
+        self.write(&p, toml);
+        p
+    }
+
+    /// Audit entries of PreToolUse events for `tool`, in order.
+    pub(crate) fn audit_pre(&self, tool: &str) -> Vec<Value> {
+        self.audit()
+            .into_iter()
+            .filter(|e| e["event"] == "PreToolUse" && e["tool"] == tool)
+            .collect()
     }
 
     /// The audit log blastwall wrote under the temp HOME (no XDG_STATE_HOME is passed).
@@ -250,6 +321,31 @@ impl Sandbox {
         wait_bounded(child, CLAUDE_TIMEOUT)
     }
 
+    /// Starts one client per `(marker, turns, opts)` at the same time and waits for all of them.
+    pub(crate) fn run_parallel(&self, runs: Vec<(&str, Vec<Turn>, RunOpts)>) -> Vec<RunResult> {
+        let children: Vec<Child> = runs
+            .into_iter()
+            .map(|(marker, turns, opts)| {
+                self.model.script(marker, turns);
+                let prompt = format!("{} run the scripted scenario", marker_text(marker));
+                self.claude_command(&prompt, &opts).spawn().expect("spawn claude")
+            })
+            .collect();
+        let waiters: Vec<_> = children
+            .into_iter()
+            .map(|c| thread::spawn(move || std::panic::catch_unwind(|| wait_bounded(c, CLAUDE_TIMEOUT))))
+            .collect();
+        // Join every waiter before failing, so no client outlives the test.
+        let results: Vec<_> = waiters.into_iter().map(|w| w.join()).collect();
+        results
+            .into_iter()
+            .map(|r| match r {
+                Ok(Ok(run)) => run,
+                _ => panic!("a parallel claude run failed (see its message above)"),
+            })
+            .collect()
+    }
+
     pub(crate) fn claude_command(&self, prompt: &str, opts: &RunOpts) -> Command {
         let mut cmd = Command::new(claude_bin());
         cmd.arg("-p").arg(prompt).args(["--output-format", "json"]);
@@ -265,21 +361,53 @@ impl Sandbox {
         cmd.env("HOME", &self.home);
         cmd.env("USER", "e2e");
         cmd.env("SHELL", "/bin/bash");
-        cmd.env("TMPDIR", self.dir.path());
+        cmd.env("TMPDIR", self.dir.path().join("tmp"));
         cmd.env("LANG", "C.UTF-8");
+        // The sandbox lives inside this repository's target/; git must not see blastwall's own
+        // repository as the project's.
+        cmd.env("GIT_CEILING_DIRECTORIES", self.dir.path());
         cmd.env("ANTHROPIC_BASE_URL", self.model.base_url());
         cmd.env("ANTHROPIC_API_KEY", "sk-ant-e2e-fake-key");
         cmd.env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
         cmd.env("DISABLE_AUTOUPDATER", "1");
         cmd.env("DISABLE_TELEMETRY", "1");
         cmd.env("DISABLE_ERROR_REPORTING", "1");
-        // Loopback only: no proxy, and the fake model is the only endpoint the client knows.
-        cmd.env("NO_PROXY", "*");
+        // Loopback only. The fake model is the only endpoint the client knows, and any other HTTP
+        // a tool might make (a curl that should have been stopped) goes to a closed local port
+        // instead of the internet.
+        for k in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+            cmd.env(k, "http://127.0.0.1:9");
+        }
+        cmd.env("NO_PROXY", "127.0.0.1,localhost");
+        cmd.env("no_proxy", "127.0.0.1,localhost");
         for (k, v) in &opts.extra_env {
             cmd.env(k, v);
         }
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd
+    }
+}
+
+pub(crate) fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perm = std::fs::metadata(path).expect("stat").permissions();
+    perm.set_mode(0o755);
+    std::fs::set_permissions(path, perm).expect("chmod");
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // With BLASTWALL_E2E_KEEP set the temp folder stays; leave the recorded requests in it
+        // (one JSON line each) for a look at what the model was shown.
+        if std::env::var_os("BLASTWALL_E2E_KEEP").is_some() {
+            let lines: Vec<String> = self
+                .model
+                .requests()
+                .iter()
+                .map(|r| json!({"path": r.path, "marker": r.marker, "step": r.step, "body": r.body}).to_string())
+                .collect();
+            let _ = std::fs::write(self.dir.path().join("model-requests.jsonl"), lines.join("\n"));
+        }
     }
 }
 

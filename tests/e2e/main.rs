@@ -6,9 +6,87 @@
     clippy::panic,
     clippy::indexing_slicing,
     unreachable_pub,
-    reason = "test code: a failed expectation is a failed test"
+    dead_code,
+    reason = "test code: a failed expectation is a failed test; helpers serve ignored scenarios too"
 )]
 
 mod fake_model;
 mod harness;
 mod probe;
+mod s1_deny;
+mod s2_ask_allow;
+mod s3_subagent;
+mod s4_paths;
+mod s5_secrets;
+mod s6_taint;
+mod s7_fail_closed;
+mod s8_install_crash;
+mod s9_parallel;
+
+use serde_json::{json, Value};
+
+use fake_model::Turn;
+use harness::{RunResult, Sandbox};
+
+/// A model turn that runs one Bash command.
+pub(crate) fn bash(command: &str) -> Turn {
+    Turn::tool("Bash", json!({"command": command, "description": "e2e step"}))
+}
+
+/// The call `id` was stopped before it ran: the model got an error `tool_result` holding every
+/// `needle`, and the client reports it in `permission_denials`. Returns the text the model saw.
+pub(crate) fn assert_blocked(sb: &Sandbox, r: &RunResult, id: &str, needles: &[&str]) -> String {
+    let (text, is_error) = sb
+        .model
+        .tool_result(id)
+        .unwrap_or_else(|| panic!("no tool_result for {id} reached the model\n{}", r.describe()));
+    assert!(is_error, "{id}: expected an error tool_result, the model saw: {text}");
+    for n in needles {
+        assert!(text.contains(n), "{id}: the model saw {text:?}, which lacks {n:?}");
+    }
+    assert!(
+        r.denied_ids().iter().any(|d| d == id),
+        "{id} is not in permission_denials: {:?}",
+        r.permission_denials()
+    );
+    text
+}
+
+/// The call `id` ran and its output, holding every `needle`, reached the model.
+pub(crate) fn assert_ran(sb: &Sandbox, r: &RunResult, id: &str, needles: &[&str]) -> String {
+    let (text, is_error) = sb
+        .model
+        .tool_result(id)
+        .unwrap_or_else(|| panic!("no tool_result for {id} reached the model\n{}", r.describe()));
+    assert!(!is_error, "{id}: expected the call to run, the model saw the error: {text}");
+    for n in needles {
+        assert!(text.contains(n), "{id}: the model saw {text:?}, which lacks {n:?}");
+    }
+    assert!(!r.denied_ids().iter().any(|d| d == id), "{id} is in permission_denials");
+    text
+}
+
+/// The PreToolUse audit entries for `tool` that answered `decision` (and named `rule`, when
+/// given). Fails, showing the whole log, when there is none. The audit line carries no
+/// tool_use_id, so scenarios keep one call per (tool, decision) where they check the log.
+pub(crate) fn assert_audited(sb: &Sandbox, tool: &str, decision: &str, rule: Option<&str>) -> Vec<Value> {
+    let hits: Vec<Value> = sb
+        .audit_pre(tool)
+        .into_iter()
+        .filter(|e| e["decision"] == decision)
+        .filter(|e| rule.is_none_or(|r| e["rule"].as_str().is_some_and(|x| x.contains(r))))
+        .collect();
+    assert!(
+        !hits.is_empty(),
+        "no PreToolUse audit entry for {tool} with decision {decision} rule {rule:?}; audit log ({}):\n{}",
+        sb.audit_path().display(),
+        sb.audit_text()
+    );
+    hits
+}
+
+/// Client run finished normally (exit 0, a result object).
+pub(crate) fn assert_finished(r: &RunResult) {
+    assert_eq!(r.status, Some(0), "claude failed\n{}", r.describe());
+    assert_eq!(r.result["type"], "result", "no result object\n{}", r.describe());
+}

@@ -1,0 +1,56 @@
+//! Scenario 2: an ask under `-p` is denied by the client (nobody can answer it); an allowed
+//! command runs and its output reaches the model.
+use serde_json::json;
+
+use crate::fake_model::{tool_use_id, Turn};
+use crate::harness::{HookCommand, RunOpts, Sandbox};
+use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash};
+
+/// The default `direnv-envrc` rule asks before writing `.envrc`; under `-p` the client turns
+/// the ask into a denial, the file is not written, and the model sees why.
+#[test]
+fn s2_ask_is_denied_under_print_mode() {
+    let sb = Sandbox::new("s2-ask");
+    sb.register(&HookCommand::blastwall(&[]));
+    let envrc = sb.project.join(".envrc");
+    let r = sb.run(
+        "s2ask",
+        vec![Turn::tool("Write", json!({"file_path": envrc.to_string_lossy(), "content": "export PATH=/evil:$PATH\n"}))],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+
+    assert!(!envrc.exists(), "an asked Write ran under -p");
+    assert_blocked(&sb, &r, &tool_use_id("s2ask", 0, 0), &["blastwall: needs approval by rule `direnv-envrc`"]);
+    assert_audited(&sb, "Write", "ask", Some("direnv-envrc"));
+}
+
+/// `rm -rf` of a project folder is asked (Bash analysis); under `-p` it does not run.
+#[test]
+#[ignore = "waits for Bash analysis (rm -rf asks), landing later today"]
+fn s2_bash_rm_rf_is_asked_and_does_not_run() {
+    let sb = Sandbox::new("s2-rmrf");
+    sb.register(&HookCommand::blastwall(&[]));
+    let build = sb.project.join("build/out.o");
+    sb.write(&build, "object");
+    let r = sb.run("s2rmrf", vec![bash("rm -rf build")], &RunOpts::default());
+    assert_finished(&r);
+
+    assert!(build.exists(), "an asked rm -rf ran under -p");
+    assert_blocked(&sb, &r, &tool_use_id("s2rmrf", 0, 0), &["blastwall: needs approval"]);
+    assert_audited(&sb, "Bash", "ask", None);
+}
+
+/// An everyday command is let through: it runs, and its output is what the model gets.
+#[test]
+fn s2_allowed_command_runs_and_output_reaches_model() {
+    let sb = Sandbox::new("s2-allow");
+    sb.register(&HookCommand::blastwall(&[]));
+    let r = sb.run("s2allow", vec![bash("echo hello-from-e2e | tee out.txt && wc -c < out.txt")], &RunOpts::default());
+    assert_finished(&r);
+
+    assert_eq!(std::fs::read_to_string(sb.project.join("out.txt")).unwrap(), "hello-from-e2e\n");
+    assert_ran(&sb, &r, &tool_use_id("s2allow", 0, 0), &["hello-from-e2e", "15"]);
+    assert!(r.permission_denials().is_empty(), "{:?}", r.permission_denials());
+    assert_audited(&sb, "Bash", "allow", None);
+}

@@ -1,0 +1,54 @@
+//! Scenario 4: path scope. A Write outside the project and a Read of `~/.ssh/id_rsa` (a fake
+//! key in the temp HOME) are denied by the embedded default policy.
+use serde_json::json;
+
+use crate::fake_model::{tool_use_id, Turn};
+use crate::harness::{HookCommand, RunOpts, Sandbox};
+use crate::{assert_audited, assert_blocked, assert_finished, assert_ran};
+
+const FAKE_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nE2EFAKEKEYMATERIALdoNotLeak0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
+
+#[test]
+fn s4_write_outside_project_and_ssh_key_read_are_denied() {
+    let sb = Sandbox::new("s4");
+    sb.register(&HookCommand::blastwall(&[]));
+    // Outside the project, HOME, /tmp and $TMPDIR: a sibling folder of the project.
+    let outside = sb.dir.path().join("elsewhere/escape.txt");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    let key = sb.home.join(".ssh/id_rsa");
+    sb.write(&key, FAKE_KEY);
+    let inside = sb.project.join("inside.txt");
+    let m = "s4";
+    let r = sb.run(
+        m,
+        vec![
+            Turn::tool("Write", json!({"file_path": outside.to_string_lossy(), "content": "escaped\n"})),
+            Turn::tool("Read", json!({"file_path": key.to_string_lossy()})),
+            // Control: the same tool inside the project is fine.
+            Turn::tool("Write", json!({"file_path": inside.to_string_lossy(), "content": "inside\n"})),
+        ],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+
+    assert!(!outside.exists(), "a Write outside the project ran");
+    assert_blocked(&sb, &r, &tool_use_id(m, 0, 0), &["blastwall: denied"]);
+    let read = assert_blocked(&sb, &r, &tool_use_id(m, 1, 0), &["blastwall: denied by rule `"]);
+    assert!(
+        read.contains("`credential-stores`") || read.contains("`secret-files`"),
+        "the Read of ~/.ssh/id_rsa should be denied as a credential: {read}"
+    );
+    assert!(inside.exists(), "the Write inside the project should have run");
+    assert_ran(&sb, &r, &tool_use_id(m, 2, 0), &[]);
+
+    // The key never reached the model, nor the audit log.
+    assert!(!sb.model.all_request_text().contains("E2EFAKEKEYMATERIAL"), "key material reached the model");
+    assert!(!sb.audit_text().contains("E2EFAKEKEYMATERIAL"), "key material in the audit log");
+    assert_audited(&sb, "Read", "deny", None);
+    assert_eq!(
+        sb.audit_pre("Write").iter().filter(|e| e["decision"] == "deny").count(),
+        1,
+        "exactly the outside Write is denied: {}",
+        sb.audit_text()
+    );
+}
