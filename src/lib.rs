@@ -1,6 +1,26 @@
 //! blastwall: a Claude Code hook that judges every tool call against a TOML policy.
 //!
 //! The binary (`src/main.rs`) is a thin shell over [`run::main`]. Everything that decides lives
-//! here, in modules named after what they do.
+//! here, in modules named after what they do:
+//! - [`hook`]: the fail-closed entry point (stdin → answer), [`input`] and [`output`] the
+//!   protocol's two sides;
+//! - [`policy`]: layers, merge, validation, the embedded default;
+//! - [`engine`]: the layered gate for one call; [`paths`] path expansion and resolution;
+//! - [`shell`]: Bash command analysis; [`secrets`]: detection and redaction;
+//! - [`audit`]: the decision log; [`run`]: the command line.
+pub mod audit;
+pub mod decision;
+pub mod engine;
+pub mod exit;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
+pub mod hook;
+pub mod input;
+pub mod output;
+pub mod paths;
+pub mod policy;
+pub mod redact;
+pub mod run;
 pub mod secrets;
 pub mod shell;
+pub mod wildcard;

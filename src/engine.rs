@@ -1,0 +1,543 @@
+//! The layered gate for one PreToolUse call: tool allowlist → path scope → network →
+//! rules (irreversible actions and everything else a policy names). Each layer reports
+//! [`Finding`]s on its own; the strictest one decides.
+//!
+//! Bash commands are judged by `crate::bash` through the same scope and rule checks
+//! ([`Judge::check_path`], [`Judge::check_host`]), so a path written by `>` and a path written
+//! by the Write tool meet the same rules.
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::decision::{Decision, Finding, Verdict};
+use crate::paths::{self, PathEnv};
+use crate::policy::{Access, Facts, Policy, Profile, Roots};
+use crate::wildcard;
+
+/// One path a call touches, in both spellings.
+#[derive(Debug, Clone)]
+pub struct Touched {
+    pub raw: String,
+    pub lexical: PathBuf,
+    pub resolved: PathBuf,
+    pub access: Access,
+}
+
+/// The result of judging one call.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub profiles: Vec<String>,
+}
+
+/// Judges calls under one policy and one path environment.
+pub struct Judge<'a> {
+    pub policy: &'a Policy,
+    pub env: &'a PathEnv,
+}
+
+/// A tool call as the gate sees it.
+pub struct Call<'a> {
+    pub tool: &'a str,
+    pub input: &'a Map<String, Value>,
+    pub agent_type: Option<&'a str>,
+    pub agent_id: Option<&'a str>,
+}
+
+const PATH_KEYS: &[&str] = &[
+    "file_path",
+    "path",
+    "notebook_path",
+    "filePath",
+    "filepath",
+    "directory",
+    "dir",
+    "source",
+    "destination",
+    "target",
+    "paths",
+];
+
+fn looks_like_path(s: &str) -> bool {
+    s.starts_with('/')
+        || s.starts_with("~")
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with("$HOME")
+        || s.starts_with("${HOME}")
+}
+
+fn tool_writes(tool: &str) -> bool {
+    let t = tool.to_ascii_lowercase();
+    [
+        "write", "edit", "create", "delete", "remove", "move", "rename", "put", "upload", "save",
+        "mkdir", "copy",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// The literal directory a glob pattern starts in: `/home/u/.ssh/*` → `/home/u/.ssh`.
+fn glob_root(pattern: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for comp in pattern.split('/') {
+        if comp.contains(['*', '?', '[', '{']) {
+            break;
+        }
+        parts.push(comp);
+    }
+    if parts.len() == pattern.split('/').count() {
+        parts.pop();
+    }
+    let root = parts.join("/");
+    if root.is_empty() {
+        if pattern.starts_with('/') {
+            Some("/".into())
+        } else {
+            None
+        }
+    } else {
+        Some(root)
+    }
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(policy: &'a Policy, env: &'a PathEnv) -> Judge<'a> {
+        Judge { policy, env }
+    }
+
+    /// Every path a call names, with how it is accessed. Errors are findings (fail closed).
+    pub fn touched_paths(&self, call: &Call<'_>, out: &mut Verdict) -> Vec<Touched> {
+        let mut raw: Vec<(String, Access)> = Vec::new();
+        let get = |k: &str| call.input.get(k).and_then(Value::as_str);
+        let mut required =
+            |key: &str, access: Access, raw: &mut Vec<(String, Access)>| match get(key) {
+                Some(p) if !p.is_empty() => raw.push((p.to_string(), access)),
+                _ => out.push(Finding::new(
+                    Decision::Deny,
+                    "input",
+                    None,
+                    format!("{} call without `{key}`", call.tool),
+                )),
+            };
+        match call.tool {
+            "Read" => required("file_path", Access::Read, &mut raw),
+            "NotebookRead" => required("notebook_path", Access::Read, &mut raw),
+            "Write" => required("file_path", Access::Write, &mut raw),
+            // An edit reads the old text back into the conversation, so it is both.
+            "Edit" | "MultiEdit" => required("file_path", Access::Any, &mut raw),
+            "NotebookEdit" => required("notebook_path", Access::Any, &mut raw),
+            "Grep" | "LS" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
+            "Glob" => {
+                let base = get("path").unwrap_or(".");
+                raw.push((base.to_string(), Access::Read));
+                if let Some(root) = get("pattern").and_then(glob_root) {
+                    let joined = if root.starts_with('/') || root.starts_with('~') {
+                        root
+                    } else {
+                        format!("{base}/{root}")
+                    };
+                    raw.push((joined, Access::Read));
+                }
+            }
+            "Bash" | "PowerShell" | "Monitor" | "WebFetch" | "WebSearch" => {}
+            _ => {
+                // Any other tool (MCP included): every input field that names a path.
+                let access = if tool_writes(call.tool) {
+                    Access::Any
+                } else {
+                    Access::Read
+                };
+                for (k, v) in call.input {
+                    let k = k.as_str();
+                    let named =
+                        PATH_KEYS.contains(&k) || k.ends_with("_path") || k.ends_with("Path");
+                    match v {
+                        Value::String(s) if named || looks_like_path(s) => {
+                            raw.push((s.clone(), access))
+                        }
+                        Value::Array(items) if named => raw.extend(
+                            items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(|s| (s.to_string(), access)),
+                        ),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut touched = Vec::with_capacity(raw.len());
+        for (p, access) in raw {
+            match self.env.absolute(&p) {
+                Ok(lexical) => {
+                    let resolved = paths::resolve(&lexical);
+                    touched.push(Touched {
+                        raw: p,
+                        lexical,
+                        resolved,
+                        access,
+                    });
+                }
+                Err(e) => out.push(Finding::new(
+                    Decision::Ask,
+                    "path-unresolved",
+                    None,
+                    format!("cannot resolve path: {e}"),
+                )),
+            }
+        }
+        touched
+    }
+
+    fn scope_finding(
+        &self,
+        roots: Option<&Roots>,
+        t: &Touched,
+        kind: &str,
+        rule: &str,
+    ) -> Option<Finding> {
+        let inside = |r: &Roots| r.contains(&t.lexical) && r.contains(&t.resolved);
+        match roots {
+            Some(r) if inside(r) => None,
+            Some(r) => {
+                let via = if t.resolved != t.lexical {
+                    format!(" (it resolves to {})", self.env.display(&t.resolved))
+                } else {
+                    String::new()
+                };
+                Some(Finding::new(
+                    Decision::Deny,
+                    rule,
+                    Some(r.loc.clone()),
+                    format!(
+                        "{}{via} is outside the {kind} roots ({}); add a root to `{kind}_roots` in your user policy if the agent should reach it",
+                        self.env.display(&t.lexical),
+                        r.written.join(", ")
+                    ),
+                ))
+            }
+            None => Some(Finding::new(
+                Decision::Deny,
+                rule,
+                None,
+                format!(
+                    "no {kind} roots are configured, so {} cannot be {kind}n",
+                    self.env.display(&t.lexical)
+                ),
+            )),
+        }
+    }
+
+    /// Scope and path rules for one path. Used for file tools and for Bash alike.
+    pub fn check_path(&self, profile: &Profile, t: &Touched, out: &mut Verdict, tool: &str) {
+        let reads = matches!(t.access, Access::Read | Access::Any);
+        let writes = matches!(t.access, Access::Write | Access::Any);
+        if !profile.project {
+            if reads {
+                out.extend(self.scope_finding(
+                    profile.read_roots.as_ref(),
+                    t,
+                    "read",
+                    "read-scope",
+                ));
+                if let Some(r) = &self.policy.project_read_roots {
+                    out.extend(self.scope_finding(Some(r), t, "read", "project-read-scope"));
+                }
+            }
+            if writes {
+                out.extend(self.scope_finding(
+                    profile.write_roots.as_ref(),
+                    t,
+                    "write",
+                    "write-scope",
+                ));
+                if let Some(r) = &self.policy.project_write_roots {
+                    out.extend(self.scope_finding(Some(r), t, "write", "project-write-scope"));
+                }
+            }
+        } else {
+            if reads && profile.read_roots.is_some() {
+                out.extend(self.scope_finding(
+                    profile.read_roots.as_ref(),
+                    t,
+                    "read",
+                    "project-read-scope",
+                ));
+            }
+            if writes && profile.write_roots.is_some() {
+                out.extend(self.scope_finding(
+                    profile.write_roots.as_ref(),
+                    t,
+                    "write",
+                    "project-write-scope",
+                ));
+            }
+        }
+        for rule in self
+            .policy
+            .rules
+            .iter()
+            .filter(|r| r.paths.is_some() && r.applies_to(&profile.name, tool))
+        {
+            if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command.is_some() {
+                continue; // combined conditions are checked in `check_rules`
+            }
+            let hit =
+                rule.matches_path(&t.lexical, t.access) || rule.matches_path(&t.resolved, t.access);
+            if hit {
+                out.push(Finding::new(
+                    rule.decision,
+                    &rule.id,
+                    Some(rule.loc.clone()),
+                    format!("{}: {}", self.env.display(&t.lexical), rule.reason),
+                ));
+            }
+        }
+    }
+
+    /// Network allowlist and host rules for one host the call contacts.
+    pub fn check_host(&self, profile: &Profile, host: &str, out: &mut Verdict, tool: &str) {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let net = &self.policy.network;
+        let listed = |v: &crate::policy::Val<Vec<String>>| wildcard::any(&v.value, &host);
+        match &net.allow_hosts {
+            Some(list) if listed(list) => {}
+            Some(list) => out.push(Finding::new(net.unlisted.value, "network-allowlist", Some(list.loc.clone()), format!("{host} is not on the network allowlist; add it to `network.allow_hosts` in your user policy if the agent may contact it"))),
+            None => out.push(Finding::new(net.unlisted.value, "network-allowlist", Some(net.unlisted.loc.clone()), format!("{host}: no network allowlist is configured"))),
+        }
+        if let Some(list) = &net.project_hosts {
+            if !listed(list) {
+                out.push(Finding::new(
+                    net.unlisted.value,
+                    "project-network-allowlist",
+                    Some(list.loc.clone()),
+                    format!("{host} is not on the project's network allowlist"),
+                ));
+            }
+        }
+        for rule in self
+            .policy
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(&profile.name, tool))
+        {
+            if let Some(hosts) = &rule.hosts {
+                if rule.paths.is_none()
+                    && rule.input_regex.is_none()
+                    && rule.command.is_none()
+                    && wildcard::any(hosts, &host)
+                {
+                    out.push(Finding::new(
+                        rule.decision,
+                        &rule.id,
+                        Some(rule.loc.clone()),
+                        format!("{host}: {}", rule.reason),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The tool allowlist of one profile.
+    fn check_tool(&self, profile: &Profile, tool: &str, out: &mut Verdict) -> bool {
+        let Some(allow) = &profile.allow_tools else {
+            return true;
+        };
+        if wildcard::any(&allow.value, tool) {
+            return true;
+        }
+        if let Some(ask) = &profile.ask_tools {
+            if wildcard::any(&ask.value, tool) {
+                out.push(Finding::new(
+                    Decision::Ask,
+                    "tool-allowlist",
+                    Some(ask.loc.clone()),
+                    format!("{tool} is on the ask list of profile `{}`", profile.name),
+                ));
+                return true;
+            }
+        }
+        out.push(Finding::new(
+            Decision::Deny,
+            "tool-allowlist",
+            Some(allow.loc.clone()),
+            format!("{tool} is not on the tool allowlist of profile `{}`; add it to `allow_tools` or `ask_tools` in a trusted policy if this agent needs it", profile.name),
+        ));
+        false
+    }
+
+    /// Rules whose conditions are not a single path or host: tool-only rules (irreversible
+    /// MCP actions), input regexes, and combinations. Every condition given must hold.
+    fn check_rules(
+        &self,
+        profile: &Profile,
+        call: &Call<'_>,
+        touched: &[Touched],
+        hosts: &[String],
+        out: &mut Verdict,
+    ) {
+        for rule in self
+            .policy
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(&profile.name, call.tool))
+        {
+            let single_path = rule.paths.is_some()
+                && rule.hosts.is_none()
+                && rule.input_regex.is_none()
+                && rule.command.is_none();
+            let single_host = rule.hosts.is_some()
+                && rule.paths.is_none()
+                && rule.input_regex.is_none()
+                && rule.command.is_none();
+            if single_path || single_host || rule.command.is_some() {
+                continue; // handled per path / per host / by the Bash judge
+            }
+            let path_ok = rule.paths.is_none()
+                || touched.iter().any(|t| {
+                    rule.matches_path(&t.lexical, t.access)
+                        || rule.matches_path(&t.resolved, t.access)
+                });
+            let host_ok = rule
+                .hosts
+                .as_ref()
+                .is_none_or(|hs| hosts.iter().any(|h| wildcard::any(hs, h)));
+            let input_ok = rule
+                .input_regex
+                .as_ref()
+                .is_none_or(|re| any_string(call.input, &mut |s| re.is_match(s)));
+            if path_ok && host_ok && input_ok {
+                out.push(Finding::new(
+                    rule.decision,
+                    &rule.id,
+                    Some(rule.loc.clone()),
+                    format!("{}: {}", call.tool, rule.reason),
+                ));
+            }
+        }
+    }
+
+    /// Judge one call under every selected profile; the strictest answer wins.
+    pub fn judge(&self, call: &Call<'_>, env_lookup: &dyn Fn(&str) -> Option<String>) -> Judgement {
+        let facts = Facts {
+            agent_type: call.agent_type,
+            agent_id: call.agent_id,
+            cwd: &self.env.cwd,
+            env: env_lookup,
+        };
+        let profiles = self.policy.select(&facts);
+        let mut verdict = Verdict::default();
+        let touched = self.touched_paths(call, &mut verdict);
+        let hosts = self.hosts(call, &mut verdict);
+        for profile in &profiles {
+            if !self.check_tool(profile, call.tool, &mut verdict) {
+                continue;
+            }
+            for t in &touched {
+                self.check_path(profile, t, &mut verdict, call.tool);
+            }
+            for h in &hosts {
+                self.check_host(profile, h, &mut verdict, call.tool);
+            }
+            self.check_rules(profile, call, &touched, &hosts, &mut verdict);
+        }
+        Judgement {
+            verdict,
+            profiles: profiles.iter().map(|p| p.name.clone()).collect(),
+        }
+    }
+
+    fn hosts(&self, call: &Call<'_>, out: &mut Verdict) -> Vec<String> {
+        if call.tool != "WebFetch" {
+            return Vec::new();
+        }
+        let Some(url) = call.input.get("url").and_then(Value::as_str) else {
+            out.push(Finding::new(
+                Decision::Deny,
+                "input",
+                None,
+                "WebFetch call without `url`",
+            ));
+            return Vec::new();
+        };
+        match url_host(url) {
+            Ok(h) => vec![h],
+            Err(why) => {
+                out.push(Finding::new(
+                    Decision::Ask,
+                    "network-allowlist",
+                    None,
+                    format!(
+                        "cannot tell which host `{}` contacts: {why}",
+                        truncate(url, 200)
+                    ),
+                ));
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The host of an http(s) URL, lower-cased, without port or user info.
+pub fn url_host(url: &str) -> Result<String, &'static str> {
+    let lower = url.trim();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .or_else(|| {
+            lower
+                .get(..8)
+                .filter(|p| p.eq_ignore_ascii_case("https://"))
+                .and_then(|_| lower.get(8..))
+        })
+        .or_else(|| {
+            lower
+                .get(..7)
+                .filter(|p| p.eq_ignore_ascii_case("http://"))
+                .and_then(|_| lower.get(7..))
+        })
+        .ok_or("only http and https URLs are judged")?;
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    let hostport = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = hostport.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        hostport.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    if host.chars().any(|c| c.is_whitespace() || c == '%') {
+        return Err("the host is encoded or malformed");
+    }
+    Ok(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// Visit every string in a JSON value (iteratively: tool input is adversarial).
+pub fn any_string(map: &Map<String, Value>, f: &mut dyn FnMut(&str) -> bool) -> bool {
+    let mut stack: Vec<&Value> = map.values().collect();
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) if f(s) => return true,
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    false
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", s.get(..end).unwrap_or(""))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,410 @@
+//! The layered gate on the embedded default and on small policies, one line per case.
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::policy::{LayerKind, Policy, Source};
+
+fn policy(extra: Option<&str>) -> Policy {
+    let mut sources = vec![Source::embedded()];
+    if let Some(text) = extra {
+        sources.push(Source {
+            kind: LayerKind::User,
+            name: Arc::from("user.toml"),
+            text: text.to_string(),
+        });
+    }
+    Policy::from_sources(&sources, &crate::policy::tests::test_env()).unwrap()
+}
+
+fn judge_with(
+    p: &Policy,
+    tool: &str,
+    input: Value,
+    agent_type: Option<&str>,
+) -> (Decision, String) {
+    let env = crate::policy::tests::test_env();
+    let judge = Judge::new(p, &env);
+    let map = input.as_object().cloned().unwrap_or_default();
+    let call = Call {
+        tool,
+        input: &map,
+        agent_type,
+        agent_id: agent_type.map(|_| "agent-1"),
+    };
+    let j = judge.judge(&call, &|_| None);
+    (j.verdict.decision(), j.verdict.reason().unwrap_or_default())
+}
+
+fn judge(tool: &str, input: Value) -> (Decision, String) {
+    judge_with(&policy(None), tool, input, None)
+}
+
+macro_rules! gate {
+    ($($name:ident: $tool:expr, $input:tt => $want:ident $(, $rule:expr)?;)*) => {
+        $(#[test] fn $name() {
+            let (d, reason) = judge($tool, json!($input));
+            assert_eq!(d, Decision::$want, "{reason}");
+            $(assert!(reason.contains(&format!("`{}`", $rule)), "{reason}");)?
+        })*
+    };
+}
+
+gate! {
+    read_project_file: "Read", {"file_path": "/work/p/src/main.rs"} => Allow;
+    read_system_file: "Read", {"file_path": "/usr/include/stdio.h"} => Allow;
+    read_ssh_key: "Read", {"file_path": "/home/u/.ssh/id_rsa"} => Deny, "credential-stores";
+    read_ssh_dir_via_dotdot: "Read", {"file_path": "/work/p/../../home/u/.ssh/config"} => Deny, "credential-stores";
+    read_aws_creds: "Read", {"file_path": "/home/u/.aws/credentials"} => Deny, "credential-stores";
+    read_gh_hosts: "Read", {"file_path": "/home/u/.config/gh/hosts.yml"} => Deny, "credential-stores";
+    read_claude_credentials: "Read", {"file_path": "/home/u/.claude/.credentials.json"} => Deny, "credential-stores";
+    read_dotenv: "Read", {"file_path": "/work/p/.env"} => Deny, "secret-files";
+    read_dotenv_staging: "Read", {"file_path": "/work/p/.env.staging"} => Deny, "secret-files";
+    read_dotenv_example: "Read", {"file_path": "/work/p/.env.example"} => Allow;
+    read_dotenv_sample: "Read", {"file_path": "/work/p/.env.sample"} => Allow;
+    read_dotenv_template: "Read", {"file_path": "/work/p/config/.env.template"} => Allow;
+    read_pem_anywhere: "Read", {"file_path": "/work/p/certs/server.pem"} => Deny, "secret-files";
+    read_id_ed25519_copy: "Read", {"file_path": "/tmp/backup/id_ed25519"} => Deny, "secret-files";
+    read_public_key_is_fine: "Read", {"file_path": "/tmp/backup/id_ed25519.pub"} => Allow;
+    read_relative_resolves_against_cwd: "Read", {"file_path": ".env"} => Deny, "secret-files";
+    read_tilde: "Read", {"file_path": "~/.netrc"} => Deny, "credential-stores";
+    read_without_path: "Read", {} => Deny, "input";
+    write_project: "Write", {"file_path": "/work/p/src/x.rs", "content": "//"} => Allow;
+    write_tmp: "Write", {"file_path": "/tmp/scratch.txt", "content": ""} => Allow;
+    write_etc: "Write", {"file_path": "/etc/cron.d/job", "content": "x"} => Deny, "write-scope";
+    write_home_zshrc: "Write", {"file_path": "/home/u/.zshrc", "content": "x"} => Deny, "shell-startup";
+    write_sibling_worktree: "Write", {"file_path": "/work/p-other/x", "content": "x"} => Deny, "write-scope";
+    write_dotdot_escape: "Write", {"file_path": "/work/p/../q/x", "content": "x"} => Deny, "write-scope";
+    write_claude_settings: "Write", {"file_path": "/work/p/.claude/settings.json", "content": "{}"} => Deny, "guard-files";
+    write_claude_settings_local: "Edit", {"file_path": "/work/p/.claude/settings.local.json", "old_string": "a", "new_string": "b"} => Deny, "guard-files";
+    write_claude_hooks: "Write", {"file_path": "/work/p/.claude/hooks/pre.sh", "content": ""} => Deny, "guard-files";
+    write_mcp_json: "Write", {"file_path": "/work/p/.mcp.json", "content": "{}"} => Deny, "guard-files";
+    write_project_policy: "Write", {"file_path": "/work/p/.claude/blastwall.toml", "content": ""} => Deny, "guard-files";
+    write_blastwall_binary: "Write", {"file_path": "/usr/local/bin/blastwall", "content": ""} => Deny;
+    write_git_hook: "Write", {"file_path": "/work/p/.git/hooks/pre-commit", "content": ""} => Deny, "git-hooks";
+    write_git_config: "Edit", {"file_path": "/work/p/.git/config", "old_string": "a", "new_string": "b"} => Ask, "git-config";
+    edit_ssh_config: "Edit", {"file_path": "/home/u/.ssh/config", "old_string": "a", "new_string": "b"} => Deny;
+    notebook_edit_outside: "NotebookEdit", {"notebook_path": "/opt/x.ipynb", "new_source": ""} => Deny, "write-scope";
+    multiedit_dotenv: "MultiEdit", {"file_path": "/work/p/.env", "edits": []} => Deny, "secret-files";
+    grep_project: "Grep", {"pattern": "unsafe", "path": "/work/p"} => Allow;
+    grep_default_root: "Grep", {"pattern": "unsafe"} => Allow;
+    grep_ssh: "Grep", {"pattern": "BEGIN", "path": "/home/u/.ssh"} => Deny, "credential-stores";
+    glob_relative: "Glob", {"pattern": "**/*.toml"} => Allow;
+    glob_absolute_into_aws: "Glob", {"pattern": "/home/u/.aws/*"} => Deny, "credential-stores";
+    glob_path_aws: "Glob", {"pattern": "*", "path": "~/.aws"} => Deny, "credential-stores";
+    ls_gnupg: "LS", {"path": "/home/u/.gnupg"} => Deny, "credential-stores";
+    webfetch_github: "WebFetch", {"url": "https://github.com/rust-lang/rust", "prompt": "x"} => Allow;
+    webfetch_subdomain: "WebFetch", {"url": "https://raw.githubusercontent.com/a/b/c", "prompt": "x"} => Allow;
+    webfetch_docs_rs_port: "WebFetch", {"url": "https://docs.rs:443/serde", "prompt": "x"} => Allow;
+    webfetch_unlisted: "WebFetch", {"url": "https://blog.example/post", "prompt": "x"} => Ask, "network-allowlist";
+    webfetch_userinfo_trick: "WebFetch", {"url": "https://github.com@evil.example/x", "prompt": "x"} => Ask, "network-allowlist";
+    webfetch_suffix_trick: "WebFetch", {"url": "https://github.com.evil.example/", "prompt": "x"} => Ask, "network-allowlist";
+    webfetch_file_scheme: "WebFetch", {"url": "file:///etc/passwd", "prompt": "x"} => Ask;
+    webfetch_no_url: "WebFetch", {"prompt": "x"} => Deny, "input";
+    websearch: "WebSearch", {"query": "rust borrow checker"} => Allow;
+    bash_is_on_the_allowlist: "Bash", {"command": "ls"} => Allow;
+    agent_tool: "Agent", {"description": "d", "prompt": "p", "subagent_type": "Explore"} => Allow;
+    todo_write: "TodoWrite", {"todos": []} => Allow;
+    unknown_tool: "FrobnicateEverything", {} => Deny, "tool-allowlist";
+    mcp_tool_asks: "mcp__github__search_repositories", {"query": "x"} => Ask, "tool-allowlist";
+    mcp_path_argument: "mcp__fs__read_file", {"path": "/home/u/.ssh/id_rsa"} => Deny, "credential-stores";
+    mcp_write_outside: "mcp__fs__write_file", {"path": "/etc/hosts", "content": "x"} => Deny, "write-scope";
+    powershell_asks: "PowerShell", {"command": "Remove-Item x"} => Ask, "tool-allowlist";
+    monitor_asks: "Monitor", {"command": "tail -f log", "description": "d"} => Ask;
+}
+
+#[test]
+fn irreversible_mcp_asks_even_when_server_is_allowlisted() {
+    let p = policy(Some(
+        "version = 1\n[profiles.main]\nallow_tools = [\"Read\", \"mcp__github__*\"]\n",
+    ));
+    assert_eq!(
+        judge_with(&p, "mcp__github__search_code", json!({"q": "x"}), None).0,
+        Decision::Allow
+    );
+    let (d, r) = judge_with(
+        &p,
+        "mcp__github__delete_repository",
+        json!({"repo": "x"}),
+        None,
+    );
+    assert_eq!(d, Decision::Ask, "{r}");
+    assert!(r.contains("`irreversible-mcp`"), "{r}");
+    assert_eq!(
+        judge_with(&p, "mcp__github__merge_pull_request", json!({}), None).0,
+        Decision::Ask
+    );
+    // The profile dropped Write: default-deny.
+    assert_eq!(
+        judge_with(
+            &p,
+            "Write",
+            json!({"file_path": "/work/p/x", "content": ""}),
+            None
+        )
+        .0,
+        Decision::Deny
+    );
+}
+
+#[test]
+fn subagent_profile_is_least_privilege() {
+    let p = policy(Some("version = 1\n[profiles.reviewer]\nwhen = { agent_type = [\"code-reviewer\"] }\nallow_tools = [\"Read\", \"Grep\", \"Glob\"]\n"));
+    let (d, r) = judge_with(&p, "Bash", json!({"command": "ls"}), Some("code-reviewer"));
+    assert_eq!(d, Decision::Deny);
+    assert!(
+        r.contains("profile `reviewer`") && r.contains("user.toml:"),
+        "{r}"
+    );
+    assert_eq!(
+        judge_with(&p, "Bash", json!({"command": "ls"}), None).0,
+        Decision::Allow
+    );
+    assert_eq!(
+        judge_with(
+            &p,
+            "Read",
+            json!({"file_path": "/work/p/a"}),
+            Some("code-reviewer")
+        )
+        .0,
+        Decision::Allow
+    );
+    // Path rules still apply inside the narrower profile.
+    assert_eq!(
+        judge_with(
+            &p,
+            "Read",
+            json!({"file_path": "/home/u/.ssh/id_rsa"}),
+            Some("code-reviewer")
+        )
+        .0,
+        Decision::Deny
+    );
+}
+
+#[test]
+fn profile_write_roots_narrow_the_scope() {
+    let p = policy(Some("version = 1\n[profiles.docs]\nwhen = { agent_type = [\"docs-writer\"] }\nwrite_roots = [\"${PROJECT}/docs\"]\n"));
+    assert_eq!(
+        judge_with(
+            &p,
+            "Write",
+            json!({"file_path": "/work/p/docs/a.md", "content": ""}),
+            Some("docs-writer")
+        )
+        .0,
+        Decision::Allow
+    );
+    let (d, r) = judge_with(
+        &p,
+        "Write",
+        json!({"file_path": "/work/p/src/a.rs", "content": ""}),
+        Some("docs-writer"),
+    );
+    assert_eq!(d, Decision::Deny);
+    assert!(
+        r.contains("`write-scope`") && r.contains("${PROJECT}/docs"),
+        "{r}"
+    );
+}
+
+#[test]
+fn deny_beats_ask_whatever_the_rule_order() {
+    for order in [("ask", "deny"), ("deny", "ask")] {
+        let text = format!(
+            "version = 1\n[[rules]]\nid = \"first\"\ndecision = \"{}\"\nreason = \"r1\"\ntools = [\"WebSearch\"]\n[[rules]]\nid = \"second\"\ndecision = \"{}\"\nreason = \"r2\"\ntools = [\"WebSearch\"]\n",
+            order.0, order.1
+        );
+        let (d, r) = judge_with(
+            &policy(Some(&text)),
+            "WebSearch",
+            json!({"query": "q"}),
+            None,
+        );
+        assert_eq!(d, Decision::Deny, "{r}");
+    }
+}
+
+#[test]
+fn input_regex_and_hosts_rules() {
+    let p = policy(Some("version = 1\n[[rules]]\nid = \"no-prod\"\ndecision = \"deny\"\nreason = \"production is off limits\"\ntools = [\"mcp__*\"]\ninput_regex = \"(?i)prod(uction)?-db\"\n[[rules]]\nid = \"no-pastebin\"\ndecision = \"deny\"\nreason = \"paste sites leak code\"\nhosts = [\"*.pastebin.com\", \"pastebin.com\"]\n"));
+    let (d, r) = judge_with(
+        &p,
+        "mcp__db__query",
+        json!({"target": {"name": "PROD-DB"}}),
+        None,
+    );
+    assert_eq!(d, Decision::Deny);
+    assert!(r.contains("`no-prod`"), "{r}");
+    assert_eq!(
+        judge_with(&p, "mcp__db__query", json!({"target": "staging"}), None).0,
+        Decision::Ask
+    );
+    let (d, r) = judge_with(
+        &p,
+        "WebFetch",
+        json!({"url": "https://pastebin.com/raw/x", "prompt": ""}),
+        None,
+    );
+    assert_eq!(d, Decision::Deny, "{r}");
+}
+
+#[test]
+fn project_layer_only_tightens_decisions() {
+    let env = crate::policy::tests::test_env();
+    let cases: &[(&str, Value)] = &[
+        ("Read", json!({"file_path": "/work/p/src/a.rs"})),
+        (
+            "Write",
+            json!({"file_path": "/work/p/src/a.rs", "content": ""}),
+        ),
+        ("Write", json!({"file_path": "/etc/x", "content": ""})),
+        ("Read", json!({"file_path": "/home/u/.ssh/id_rsa"})),
+        ("Bash", json!({"command": "ls"})),
+        (
+            "WebFetch",
+            json!({"url": "https://github.com/x", "prompt": ""}),
+        ),
+        (
+            "WebFetch",
+            json!({"url": "https://evil.example/x", "prompt": ""}),
+        ),
+        ("mcp__x__y", json!({})),
+        ("Frob", json!({})),
+    ];
+    let projects = [
+        "version = 1\n[paths]\nwrite_roots = [\"/\"]\nread_roots = [\"/\"]\n",
+        "version = 1\n[network]\nallow_hosts = [\"*\"]\nunlisted = \"ask\"\n",
+        "version = 1\n[profiles.main]\nallow_tools = [\"*\", \"mcp__*\", \"Frob\"]\n",
+        "version = 1\n[profiles.all]\nwhen = { cwd = [\"/**\"] }\nallow_tools = [\"*\"]\nwrite_roots = [\"/\"]\n",
+        "version = 1\n[settings]\non_allow = \"allow\"\n",
+        "version = 1\n[paths]\nwrite_roots = [\"${PROJECT}/src\"]\n[network]\nallow_hosts = [\"github.com\"]\n[[rules]]\nid = \"no-bash\"\ndecision = \"deny\"\nreason = \"r\"\ntools = [\"Bash\"]\n",
+    ];
+    for proj in projects {
+        let trusted = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+        let both = Policy::from_sources(
+            &[
+                Source::embedded(),
+                Source {
+                    kind: LayerKind::Project,
+                    name: Arc::from("proj.toml"),
+                    text: proj.into(),
+                },
+            ],
+            &env,
+        )
+        .unwrap();
+        for (tool, input) in cases {
+            let before = judge_with(&trusted, tool, input.clone(), None).0;
+            let after = judge_with(&both, tool, input.clone(), None).0;
+            assert!(
+                after >= before,
+                "project layer loosened {tool} {input}: {before:?} -> {after:?} with {proj}"
+            );
+        }
+    }
+}
+
+#[test]
+fn project_layer_can_tighten() {
+    let env = crate::policy::tests::test_env();
+    let proj = "version = 1\n[paths]\nwrite_roots = [\"${PROJECT}/src\"]\n[[rules]]\nid = \"no-bash\"\ndecision = \"deny\"\nreason = \"no shell here\"\ntools = [\"Bash\"]\n";
+    let p = Policy::from_sources(
+        &[
+            Source::embedded(),
+            Source {
+                kind: LayerKind::Project,
+                name: Arc::from(".claude/blastwall.toml"),
+                text: proj.into(),
+            },
+        ],
+        &env,
+    )
+    .unwrap();
+    let (d, r) = judge_with(&p, "Bash", json!({"command": "ls"}), None);
+    assert_eq!(d, Decision::Deny);
+    assert!(r.contains("`no-bash` (.claude/blastwall.toml:5)"), "{r}");
+    let (d, r) = judge_with(
+        &p,
+        "Write",
+        json!({"file_path": "/work/p/README.md", "content": ""}),
+        None,
+    );
+    assert_eq!(d, Decision::Deny);
+    assert!(r.contains("`project-write-scope`"), "{r}");
+}
+
+#[test]
+fn symlink_into_credential_store_is_judged_by_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("proj");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(home.join(".ssh/id_rsa"), "k").unwrap();
+    std::os::unix::fs::symlink(home.join(".ssh"), project.join("keys")).unwrap();
+    let home = std::fs::canonicalize(&home).unwrap();
+    let project = std::fs::canonicalize(&project).unwrap();
+    let env = PathEnv {
+        home: Some(home.clone()),
+        project: project.clone(),
+        tmpdir: "/nonexistent-tmp".into(),
+        cwd: project.clone(),
+        exe: None,
+    };
+    // Only the project is writable here (the temp dir holding the fake home is not).
+    let user = Source {
+        kind: LayerKind::User,
+        name: Arc::from("user.toml"),
+        text: "version = 1\n[paths]\nwrite_roots = [\"${PROJECT}\"]\n".into(),
+    };
+    let p = Policy::from_sources(&[Source::embedded(), user], &env).unwrap();
+    let judge = Judge::new(&p, &env);
+    let input = json!({"file_path": project.join("keys/id_rsa").to_string_lossy()});
+    let call = Call {
+        tool: "Read",
+        input: input.as_object().unwrap(),
+        agent_type: None,
+        agent_id: None,
+    };
+    let j = judge.judge(&call, &|_| None);
+    assert_eq!(
+        j.verdict.decision(),
+        Decision::Deny,
+        "{:?}",
+        j.verdict.reason()
+    );
+    // Writing through the link leaves the project: the resolved path is outside the roots.
+    let input = json!({"file_path": project.join("keys/authorized_keys").to_string_lossy(), "content": "x"});
+    let call = Call {
+        tool: "Write",
+        input: input.as_object().unwrap(),
+        agent_type: None,
+        agent_id: None,
+    };
+    let j = judge.judge(&call, &|_| None);
+    assert_eq!(j.verdict.decision(), Decision::Deny);
+    let scope = j
+        .verdict
+        .findings
+        .iter()
+        .find(|f| &*f.rule == "write-scope")
+        .expect("write-scope finding");
+    assert!(scope.message.contains("resolves to"), "{}", scope.message);
+}
+
+#[test]
+fn url_hosts() {
+    assert_eq!(url_host("https://GitHub.com/x").unwrap(), "github.com");
+    assert_eq!(url_host("HTTP://a.b:8080?x").unwrap(), "a.b");
+    assert_eq!(
+        url_host("https://user:pw@evil.example/").unwrap(),
+        "evil.example"
+    );
+    assert_eq!(url_host("https://[::1]:80/").unwrap(), "::1");
+    assert!(url_host("ftp://x").is_err());
+    assert!(url_host("https:///x").is_err());
+    assert!(url_host("https://git%68ub.com/").is_err());
+}

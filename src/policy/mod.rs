@@ -1,0 +1,1114 @@
+//! The policy: where its layers come from, how they merge, and the compiled form the engine
+//! reads.
+//!
+//! Loading has two phases. [`raw`] deserialises each file with spans and
+//! `deny_unknown_fields`; [`Policy::from_sources`] merges the layers and validates and compiles
+//! them once, turning every span into `file:line` for reasons and `file:line:col` for errors.
+//!
+//! Layers, lowest first: the embedded default, then the trusted files (user, managed,
+//! `--policy`), each overriding the keys it sets. The project file
+//! (`.claude/blastwall.toml`) lives in the repository the agent works on, so it is merged last
+//! and may only tighten: its rules are added, its roots, hosts and tool lists intersect with the
+//! trusted ones, and it cannot switch anything off.
+pub mod lint;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use thiserror::Error;
+use toml::Spanned;
+
+pub use raw::{Access, OnAllow, RuleDecision};
+
+use crate::decision::{Decision, Loc};
+use crate::paths::{self, PathEnv};
+use crate::wildcard;
+use raw::{RawPolicy, RawProfile, RawRule, RawWhen};
+
+/// The embedded default policy, compiled into the binary.
+pub const EMBEDDED_DEFAULT: &str = include_str!("default.toml");
+/// How the embedded default is named in reasons and errors.
+pub const EMBEDDED_NAME: &str = "embedded:default.toml";
+/// The only schema version this build understands.
+pub const SCHEMA_VERSION: i64 = 1;
+/// The profile used when no other profile's `when` matches: the main agent.
+pub const MAIN_PROFILE: &str = "main";
+/// Policy files larger than this are refused rather than parsed.
+pub const MAX_POLICY_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    Embedded,
+    Project,
+    User,
+    Managed,
+    CommandLine,
+}
+
+impl LayerKind {
+    /// Only the project file can be written by whoever controls the repository.
+    pub fn trusted(self) -> bool {
+        self != LayerKind::Project
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerKind::Embedded => "embedded default",
+            LayerKind::Project => "project",
+            LayerKind::User => "user",
+            LayerKind::Managed => "managed",
+            LayerKind::CommandLine => "--policy",
+        }
+    }
+}
+
+/// One policy file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: LayerKind,
+    pub name: Arc<str>,
+    pub text: String,
+}
+
+impl Source {
+    pub fn embedded() -> Source {
+        Source {
+            kind: LayerKind::Embedded,
+            name: Arc::from(EMBEDDED_NAME),
+            text: EMBEDDED_DEFAULT.to_string(),
+        }
+    }
+
+    fn loc(&self, span: std::ops::Range<usize>) -> Loc {
+        Loc {
+            file: self.name.clone(),
+            line: line_col(&self.text, span.start).0,
+        }
+    }
+
+    fn error(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> PolicyError {
+        let (line, col) = span
+            .map(|s| line_col(&self.text, s.start))
+            .unwrap_or((0, 0));
+        PolicyError::Invalid {
+            file: self.name.to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map(|i| before.len() - i)
+        .unwrap_or(before.len() + 1);
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
+}
+
+#[derive(Debug, Error)]
+pub enum PolicyError {
+    #[error("policy error in {file}:{line}:{col}: {message}")]
+    Invalid {
+        file: String,
+        line: u32,
+        col: u32,
+        message: String,
+    },
+    #[error("cannot read policy {file}: {message}")]
+    Unreadable { file: String, message: String },
+}
+
+/// Where the policy files of each layer are looked for.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub command_line: Option<PathBuf>,
+    pub managed: Option<PathBuf>,
+    pub user: Option<PathBuf>,
+    pub project: Option<PathBuf>,
+}
+
+impl Discovery {
+    /// The standard places: `/etc/blastwall/policy.toml`, `$XDG_CONFIG_HOME/blastwall/policy.toml`
+    /// (else `~/.config/…`), and `${PROJECT}/.claude/blastwall.toml`.
+    pub fn standard(env: &PathEnv, command_line: Option<PathBuf>) -> Discovery {
+        let config_home = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+        Discovery {
+            command_line,
+            managed: Some(PathBuf::from("/etc/blastwall/policy.toml")),
+            user: config_home.map(|c| c.join("blastwall/policy.toml")),
+            project: Some(env.project.join(".claude/blastwall.toml")),
+        }
+    }
+
+    /// Only the embedded default and `--policy`: for replay and CI, where the machine's own
+    /// files must not change the answer.
+    pub fn isolated(command_line: Option<PathBuf>) -> Discovery {
+        Discovery {
+            command_line,
+            ..Discovery::default()
+        }
+    }
+
+    /// Read every layer that exists. A missing file is no layer; any other read error is an
+    /// error (fail closed), as is a file too large to be a policy.
+    pub fn read(&self, env: &PathEnv) -> Result<Vec<Source>, PolicyError> {
+        let mut out = vec![Source::embedded()];
+        let layers = [
+            (LayerKind::Project, &self.project, false),
+            (LayerKind::User, &self.user, false),
+            (LayerKind::Managed, &self.managed, false),
+            (LayerKind::CommandLine, &self.command_line, true),
+        ];
+        for (kind, path, required) in layers {
+            let Some(path) = path else { continue };
+            let name = env.display(path);
+            match std::fs::metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
+                Err(e) => {
+                    return Err(PolicyError::Unreadable {
+                        file: name,
+                        message: e.to_string(),
+                    })
+                }
+                Ok(m) if m.len() > MAX_POLICY_BYTES => {
+                    return Err(PolicyError::Unreadable {
+                        file: name,
+                        message: format!("larger than {MAX_POLICY_BYTES} bytes"),
+                    })
+                }
+                Ok(_) => {}
+            }
+            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Unreadable {
+                file: name.clone(),
+                message: e.to_string(),
+            })?;
+            out.push(Source {
+                kind,
+                name: Arc::from(name),
+                text,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A value and the place it was set.
+#[derive(Debug, Clone)]
+pub struct Val<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+/// A set of path globs, parsed at load (so errors point at the file) and compiled into a
+/// matcher only when a call first needs it: start-up does not grow with rules the event does
+/// not touch.
+#[derive(Debug)]
+pub struct PathGlobs {
+    pub patterns: Vec<String>,
+    set: OnceLock<Option<GlobSet>>,
+}
+
+impl PathGlobs {
+    fn new(patterns: Vec<String>) -> PathGlobs {
+        PathGlobs {
+            patterns,
+            set: OnceLock::new(),
+        }
+    }
+
+    fn build(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            b.add(glob(p)?);
+        }
+        b.build()
+    }
+
+    /// `None` when the set cannot be built (validated at load, so only on an internal error):
+    /// callers treat that as a match, which fails closed.
+    pub fn is_match(&self, path: &Path) -> bool {
+        match self.set.get_or_init(|| Self::build(&self.patterns).ok()) {
+            Some(set) => set.is_match(path),
+            None => true,
+        }
+    }
+}
+
+fn glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+}
+
+/// Turn a policy path pattern into the globs it stands for: variables expanded; a bare name
+/// (`*.pem`) matches at any depth; a pattern also covers everything below what it names.
+fn path_globs(
+    src: &Source,
+    span: Option<std::ops::Range<usize>>,
+    pats: &[String],
+    env: &PathEnv,
+) -> Result<Vec<String>, PolicyError> {
+    let mut out = Vec::with_capacity(pats.len() * 2);
+    for p in pats {
+        let expanded = env
+            .expand(p)
+            .map_err(|e| src.error(span.clone(), e.to_string()))?;
+        let base = if expanded.contains('/') {
+            let trimmed = expanded.trim_end_matches('/');
+            if trimmed.starts_with('/') || trimmed.starts_with("**") {
+                trimmed.to_string()
+            } else {
+                return Err(src.error(span.clone(), format!("path pattern `{p}` must be absolute, start with ~, a variable or **, or be a bare file name")));
+            }
+        } else {
+            format!("**/{expanded}")
+        };
+        glob(&base).map_err(|e| src.error(span.clone(), format!("bad path pattern `{p}`: {e}")))?;
+        if !base.ends_with("/**") {
+            out.push(format!("{base}/**"));
+        }
+        out.push(base);
+    }
+    Ok(out)
+}
+
+/// Directories a profile may read or write below.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    /// As written, for messages.
+    pub written: Vec<String>,
+    /// Each root in its lexical and its symlink-resolved spelling.
+    pub dirs: Vec<PathBuf>,
+    pub loc: Loc,
+}
+
+impl Roots {
+    fn compile(
+        src: &Source,
+        v: &Spanned<Vec<String>>,
+        env: &PathEnv,
+    ) -> Result<Roots, PolicyError> {
+        let mut dirs = Vec::new();
+        for r in v.get_ref() {
+            let expanded = env
+                .expand(r)
+                .map_err(|e| src.error(Some(v.span()), e.to_string()))?;
+            let p = PathBuf::from(&expanded);
+            if !p.is_absolute() {
+                return Err(src.error(
+                    Some(v.span()),
+                    format!("root `{r}` must be an absolute path (or start with ~ or a variable)"),
+                ));
+            }
+            let lexical = paths::normalize(&p);
+            let resolved = paths::resolve(&lexical);
+            if resolved != lexical {
+                dirs.push(resolved);
+            }
+            dirs.push(lexical);
+        }
+        Ok(Roots {
+            written: v.get_ref().clone(),
+            dirs,
+            loc: src.loc(v.span()),
+        })
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        self.dirs.iter().any(|d| paths::is_within(path, d))
+    }
+}
+
+/// Conditions selecting a profile.
+#[derive(Debug, Default)]
+pub struct When {
+    pub agent_type: Option<Vec<String>>,
+    pub subagent: Option<bool>,
+    pub cwd: Option<GlobSet>,
+    pub env: Vec<(String, String)>,
+}
+
+/// What a profile selection looks at.
+pub struct Facts<'a> {
+    pub agent_type: Option<&'a str>,
+    pub agent_id: Option<&'a str>,
+    pub cwd: &'a Path,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl When {
+    fn compile(
+        src: &Source,
+        span: std::ops::Range<usize>,
+        raw: &RawWhen,
+        env: &PathEnv,
+    ) -> Result<When, PolicyError> {
+        let cwd = match &raw.cwd {
+            None => None,
+            Some(pats) => {
+                let mut b = GlobSetBuilder::new();
+                for p in pats {
+                    let e = env
+                        .expand(p)
+                        .map_err(|e| src.error(Some(span.clone()), e.to_string()))?;
+                    b.add(glob(&e).map_err(|e| {
+                        src.error(Some(span.clone()), format!("bad cwd glob `{p}`: {e}"))
+                    })?);
+                }
+                Some(
+                    b.build()
+                        .map_err(|e| src.error(Some(span.clone()), e.to_string()))?,
+                )
+            }
+        };
+        Ok(When {
+            agent_type: raw.agent_type.clone(),
+            subagent: raw.subagent,
+            cwd,
+            env: raw.env.clone().unwrap_or_default().into_iter().collect(),
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.agent_type.is_none()
+            && self.subagent.is_none()
+            && self.cwd.is_none()
+            && self.env.is_empty()
+    }
+
+    pub fn matches(&self, f: &Facts<'_>) -> bool {
+        if let Some(types) = &self.agent_type {
+            match f.agent_type {
+                Some(t) if wildcard::any(types, t) => {}
+                _ => return false,
+            }
+        }
+        if let Some(sub) = self.subagent {
+            if sub != f.agent_id.is_some_and(|a| !a.is_empty()) {
+                return false;
+            }
+        }
+        if let Some(set) = &self.cwd {
+            if !set.is_match(f.cwd) {
+                return false;
+            }
+        }
+        self.env
+            .iter()
+            .all(|(k, pat)| (f.env)(k).is_some_and(|v| wildcard::matches(pat, &v)))
+    }
+}
+
+/// A compiled profile.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: String,
+    pub loc: Loc,
+    pub when: When,
+    /// `None` only for project profiles that do not restrict tools.
+    pub allow_tools: Option<Val<Vec<String>>>,
+    pub ask_tools: Option<Val<Vec<String>>>,
+    pub read_roots: Option<Roots>,
+    pub write_roots: Option<Roots>,
+    pub allow_programs: Option<Val<Vec<String>>>,
+    /// Defined by the project layer: only ever adds restrictions.
+    pub project: bool,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: Arc<str>,
+    pub decision: Decision,
+    pub reason: String,
+    pub loc: Loc,
+    pub profiles: Option<Vec<String>>,
+    pub tools: Option<Vec<String>>,
+    pub paths: Option<PathGlobs>,
+    pub except: Option<PathGlobs>,
+    pub access: Access,
+    pub hosts: Option<Vec<String>>,
+    pub input_regex: Option<Regex>,
+    pub command: Option<toml::Value>,
+    pub project: bool,
+}
+
+impl Rule {
+    pub fn applies_to(&self, profile: &str, tool: &str) -> bool {
+        self.profiles
+            .as_ref()
+            .is_none_or(|p| wildcard::any(p, profile))
+            && self.tools.as_ref().is_none_or(|t| wildcard::any(t, tool))
+    }
+
+    /// Whether the path condition holds for `path` accessed as `access`.
+    pub fn matches_path(&self, path: &Path, access: Access) -> bool {
+        let Some(globs) = &self.paths else {
+            return false;
+        };
+        let access_ok = match (self.access, access) {
+            (Access::Any, _) | (_, Access::Any) => true,
+            (a, b) => a == b,
+        };
+        access_ok && globs.is_match(path) && !self.except.as_ref().is_some_and(|e| e.is_match(path))
+    }
+}
+
+/// The network allowlist (hosts are lower-case globs).
+#[derive(Debug)]
+pub struct Network {
+    pub allow_hosts: Option<Val<Vec<String>>>,
+    pub unlisted: Val<Decision>,
+    /// A project layer's list: a host must be on both.
+    pub project_hosts: Option<Val<Vec<String>>>,
+}
+
+/// Secret handling switches (the detector lives in `crate::secrets`).
+#[derive(Debug)]
+pub struct SecretsSettings {
+    pub scan_prompts: bool,
+    pub tool_input: Val<Decision>,
+    pub extra_rules: Vec<Val<toml::Value>>,
+}
+
+/// The merged, validated and compiled policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub on_allow: OnAllow,
+    pub audit_log: Option<PathBuf>,
+    pub read_roots: Option<Roots>,
+    pub write_roots: Option<Roots>,
+    pub project_read_roots: Option<Roots>,
+    pub project_write_roots: Option<Roots>,
+    pub network: Network,
+    pub secrets: SecretsSettings,
+    /// Trusted profiles; `main` is first.
+    pub profiles: Vec<Profile>,
+    pub project_profiles: Vec<Profile>,
+    pub rules: Vec<Rule>,
+    /// The layers that were read, lowest first.
+    pub layers: Vec<(LayerKind, Arc<str>)>,
+}
+
+/// Profile keys as merged across layers, each remembering where it was set.
+#[derive(Default)]
+struct ProfileAcc {
+    loc: Option<Loc>,
+    src: Option<usize>,
+    when: Option<(usize, std::ops::Range<usize>, RawWhen)>,
+    allow_tools: Option<(usize, Spanned<Vec<String>>)>,
+    ask_tools: Option<(usize, Spanned<Vec<String>>)>,
+    read_roots: Option<(usize, Spanned<Vec<String>>)>,
+    write_roots: Option<(usize, Spanned<Vec<String>>)>,
+    allow_programs: Option<(usize, Spanned<Vec<String>>)>,
+}
+
+impl ProfileAcc {
+    fn overlay(&mut self, si: usize, src: &Source, p: Spanned<RawProfile>) {
+        let span = p.span();
+        let p = p.into_inner();
+        self.loc = Some(src.loc(span.clone()));
+        self.src = Some(si);
+        if let Some(w) = p.when {
+            self.when = Some((si, span, w));
+        }
+        macro_rules! take {
+            ($($f:ident),*) => { $(if let Some(v) = p.$f { self.$f = Some((si, v)); })* };
+        }
+        take!(
+            allow_tools,
+            ask_tools,
+            read_roots,
+            write_roots,
+            allow_programs
+        );
+    }
+}
+
+/// Everything merged, before compiling.
+#[derive(Default)]
+struct Acc {
+    on_allow: Option<(usize, Spanned<OnAllow>)>,
+    audit_log: Option<(usize, Spanned<String>)>,
+    read_roots: Option<(usize, Spanned<Vec<String>>)>,
+    write_roots: Option<(usize, Spanned<Vec<String>>)>,
+    allow_hosts: Option<(usize, Spanned<Vec<String>>)>,
+    unlisted: Option<(usize, Spanned<RuleDecision>)>,
+    scan_prompts: Option<(usize, Spanned<bool>)>,
+    secret_input: Option<(usize, Spanned<RuleDecision>)>,
+    secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
+    profiles: BTreeMap<String, ProfileAcc>,
+    /// Rules by id; later trusted layers replace earlier ones of the same id.
+    rules: Vec<(usize, RawRule)>,
+    project_read_roots: Option<(usize, Spanned<Vec<String>>)>,
+    project_write_roots: Option<(usize, Spanned<Vec<String>>)>,
+    project_hosts: Option<(usize, Spanned<Vec<String>>)>,
+    project_profiles: BTreeMap<String, ProfileAcc>,
+}
+
+fn parse(src: &Source) -> Result<RawPolicy, PolicyError> {
+    let raw: RawPolicy = toml::from_str(&src.text).map_err(|e| {
+        let msg = e.message().to_string();
+        src.error(e.span(), msg)
+    })?;
+    match &raw.version {
+        None => {
+            return Err(src.error(
+                Some(0..0),
+                format!("missing `version = {SCHEMA_VERSION}` at the top of the policy"),
+            ))
+        }
+        Some(v) if *v.get_ref() != SCHEMA_VERSION => {
+            return Err(src.error(
+                Some(v.span()),
+                format!(
+                    "unsupported policy version {} (this blastwall reads version {SCHEMA_VERSION})",
+                    v.get_ref()
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(raw)
+}
+
+impl Acc {
+    fn overlay_trusted(&mut self, si: usize, src: &Source, raw: RawPolicy) {
+        if raw.inherit.as_ref().is_some_and(|i| !*i.get_ref()) {
+            *self = Acc::default();
+        }
+        macro_rules! set {
+            ($dst:ident, $val:expr) => {
+                if let Some(v) = $val {
+                    self.$dst = Some((si, v));
+                }
+            };
+        }
+        if let Some(s) = raw.settings {
+            set!(on_allow, s.on_allow);
+            set!(audit_log, s.audit_log);
+        }
+        if let Some(p) = raw.paths {
+            set!(read_roots, p.read_roots);
+            set!(write_roots, p.write_roots);
+        }
+        if let Some(n) = raw.network {
+            set!(allow_hosts, n.allow_hosts);
+            set!(unlisted, n.unlisted);
+        }
+        if let Some(s) = raw.secrets {
+            set!(scan_prompts, s.scan_prompts);
+            set!(secret_input, s.tool_input);
+            if let Some(rules) = s.rules {
+                let span = rules.span();
+                self.secret_rules.extend(
+                    rules
+                        .into_inner()
+                        .into_iter()
+                        .map(|r| (si, span.clone(), r)),
+                );
+            }
+        }
+        for (name, p) in raw.profiles {
+            self.profiles.entry(name).or_default().overlay(si, src, p);
+        }
+        for r in raw.rules {
+            self.rules
+                .retain(|(_, old)| old.id.get_ref() != r.id.get_ref());
+            self.rules.push((si, r));
+        }
+    }
+
+    /// The project layer: every key may only make the policy stricter.
+    fn overlay_project(
+        &mut self,
+        si: usize,
+        src: &Source,
+        raw: RawPolicy,
+    ) -> Result<(), PolicyError> {
+        if let Some(i) = &raw.inherit {
+            return Err(src.error(
+                Some(i.span()),
+                "a project policy cannot set `inherit`: it always builds on the trusted layers",
+            ));
+        }
+        if let Some(s) = raw.settings {
+            if let Some(v) = s.on_allow {
+                // Tightening only: a project may turn auto-approval off, never on.
+                if *v.get_ref() == OnAllow::None {
+                    self.on_allow = Some((si, v));
+                }
+            }
+            if let Some(v) = s.audit_log {
+                return Err(src.error(Some(v.span()), "a project policy cannot move the audit log"));
+            }
+        }
+        if let Some(p) = raw.paths {
+            if let Some(v) = p.read_roots {
+                self.project_read_roots = Some((si, v));
+            }
+            if let Some(v) = p.write_roots {
+                self.project_write_roots = Some((si, v));
+            }
+        }
+        if let Some(n) = raw.network {
+            if let Some(v) = n.allow_hosts {
+                self.project_hosts = Some((si, v));
+            }
+            if let Some(v) = n.unlisted {
+                if *v.get_ref() == RuleDecision::Deny {
+                    self.unlisted = Some((si, v));
+                }
+            }
+        }
+        if let Some(s) = raw.secrets {
+            if let Some(v) = s.scan_prompts {
+                if *v.get_ref() {
+                    self.scan_prompts = Some((si, v));
+                }
+            }
+            if let Some(v) = s.tool_input {
+                if *v.get_ref() == RuleDecision::Deny {
+                    self.secret_input = Some((si, v));
+                }
+            }
+            if let Some(rules) = s.rules {
+                let span = rules.span();
+                self.secret_rules.extend(
+                    rules
+                        .into_inner()
+                        .into_iter()
+                        .map(|r| (si, span.clone(), r)),
+                );
+            }
+        }
+        for (name, p) in raw.profiles {
+            self.project_profiles
+                .entry(name)
+                .or_default()
+                .overlay(si, src, p);
+        }
+        for r in raw.rules {
+            if r.enabled == Some(false) {
+                return Err(src.error(
+                    Some(r.id.span()),
+                    "a project policy cannot switch rules off",
+                ));
+            }
+            // A project rule never replaces a trusted rule of the same id: both apply.
+            self.rules.push((si, r));
+        }
+        Ok(())
+    }
+}
+
+impl Policy {
+    /// The embedded default alone.
+    pub fn embedded(env: &PathEnv) -> Result<Policy, PolicyError> {
+        Policy::from_sources(&[Source::embedded()], env)
+    }
+
+    /// Merge, validate and compile the given layers (the embedded default must be first).
+    pub fn from_sources(sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+        let mut acc = Acc::default();
+        let mut project = Vec::new();
+        for (si, src) in sources.iter().enumerate() {
+            let raw = parse(src)?;
+            if src.kind.trusted() {
+                acc.overlay_trusted(si, src, raw);
+            } else {
+                project.push((si, raw));
+            }
+        }
+        for (si, raw) in project {
+            if let Some(src) = sources.get(si) {
+                acc.overlay_project(si, src, raw)?;
+            }
+        }
+        compile(acc, sources, env)
+    }
+}
+
+fn src_of(sources: &[Source], si: usize) -> Result<&Source, PolicyError> {
+    sources.get(si).ok_or_else(|| PolicyError::Invalid {
+        file: "<internal>".into(),
+        line: 0,
+        col: 0,
+        message: "layer index out of range".into(),
+    })
+}
+
+fn val<T: Clone>(
+    sources: &[Source],
+    v: &Option<(usize, Spanned<T>)>,
+) -> Result<Option<Val<T>>, PolicyError> {
+    match v {
+        None => Ok(None),
+        Some((si, s)) => Ok(Some(Val {
+            value: s.get_ref().clone(),
+            loc: src_of(sources, *si)?.loc(s.span()),
+        })),
+    }
+}
+
+fn roots(
+    sources: &[Source],
+    v: &Option<(usize, Spanned<Vec<String>>)>,
+    env: &PathEnv,
+) -> Result<Option<Roots>, PolicyError> {
+    match v {
+        None => Ok(None),
+        Some((si, s)) => Ok(Some(Roots::compile(src_of(sources, *si)?, s, env)?)),
+    }
+}
+
+fn rule_decision(d: RuleDecision) -> Decision {
+    match d {
+        RuleDecision::Deny => Decision::Deny,
+        RuleDecision::Ask => Decision::Ask,
+    }
+}
+
+fn compile_profile(
+    name: &str,
+    p: &ProfileAcc,
+    sources: &[Source],
+    env: &PathEnv,
+    project: bool,
+    main: Option<&Profile>,
+) -> Result<Profile, PolicyError> {
+    let src = src_of(sources, p.src.unwrap_or(0))?;
+    let loc = p.loc.clone().unwrap_or(Loc {
+        file: src.name.clone(),
+        line: 0,
+    });
+    let when = match &p.when {
+        Some((si, span, w)) => When::compile(src_of(sources, *si)?, span.clone(), w, env)?,
+        None => When::default(),
+    };
+    let is_main = name == MAIN_PROFILE && !project;
+    if is_main && !when.is_empty() {
+        return Err(src.error(
+            p.when.as_ref().map(|w| w.1.clone()),
+            "profile `main` is the fallback for the main agent and cannot have `when`",
+        ));
+    }
+    // A project profile named like a trusted one applies whenever that one is selected.
+    if !is_main && when.is_empty() && !project {
+        return Err(src.error(
+            p.when.as_ref().map(|w| w.1.clone()).or(Some(0..0)),
+            format!("profile `{name}` needs a `when` table (only `main` is selected without one)"),
+        ));
+    }
+    let inherit = |own: Option<Val<Vec<String>>>, from_main: Option<&Option<Val<Vec<String>>>>| {
+        own.or_else(|| from_main.and_then(|m| m.clone()))
+    };
+    let mut prof = Profile {
+        name: name.to_string(),
+        loc,
+        when,
+        allow_tools: val(sources, &p.allow_tools)?,
+        ask_tools: val(sources, &p.ask_tools)?,
+        read_roots: roots(sources, &p.read_roots, env)?,
+        write_roots: roots(sources, &p.write_roots, env)?,
+        allow_programs: val(sources, &p.allow_programs)?,
+        project,
+    };
+    if !project {
+        // Trusted profiles inherit from `main` every key they do not set.
+        prof.allow_tools = inherit(prof.allow_tools, main.map(|m| &m.allow_tools));
+        prof.ask_tools = inherit(prof.ask_tools, main.map(|m| &m.ask_tools));
+        prof.allow_programs = inherit(prof.allow_programs, main.map(|m| &m.allow_programs));
+        if prof.read_roots.is_none() {
+            prof.read_roots = main.and_then(|m| m.read_roots.clone());
+        }
+        if prof.write_roots.is_none() {
+            prof.write_roots = main.and_then(|m| m.write_roots.clone());
+        }
+    }
+    Ok(prof)
+}
+
+fn compile_rule(
+    si: usize,
+    r: &RawRule,
+    sources: &[Source],
+    env: &PathEnv,
+) -> Result<Rule, PolicyError> {
+    let src = src_of(sources, si)?;
+    let span = Some(r.id.span());
+    let id = r.id.get_ref().trim();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Err(src.error(
+            span,
+            format!(
+                "rule id `{id}` must be non-empty and use only letters, digits, `-`, `_`, `.`, `:`"
+            ),
+        ));
+    }
+    let paths = match &r.paths {
+        Some(p) => Some(PathGlobs::new(path_globs(src, span.clone(), p, env)?)),
+        None => None,
+    };
+    let except = match &r.except {
+        Some(p) => Some(PathGlobs::new(path_globs(src, span.clone(), p, env)?)),
+        None => None,
+    };
+    if except.is_some() && paths.is_none() {
+        return Err(src.error(span, "`except` needs `paths`"));
+    }
+    if r.access.is_some() && paths.is_none() {
+        return Err(src.error(span, "`access` needs `paths`"));
+    }
+    let input_regex = match &r.input_regex {
+        Some(re) => Some(
+            regex::RegexBuilder::new(re)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?,
+        ),
+        None => None,
+    };
+    if r.tools.is_none()
+        && paths.is_none()
+        && r.hosts.is_none()
+        && input_regex.is_none()
+        && r.command.is_none()
+    {
+        return Err(src.error(span, "a rule needs at least one of `tools`, `paths`, `hosts`, `input_regex`, `command` (a rule that matches every call is almost certainly a mistake)"));
+    }
+    if r.reason.trim().is_empty() {
+        return Err(src.error(span, "a rule needs a `reason` the user can act on"));
+    }
+    Ok(Rule {
+        id: Arc::from(id),
+        decision: rule_decision(*r.decision.get_ref()),
+        reason: r.reason.clone(),
+        loc: src.loc(r.id.span()),
+        profiles: r.profiles.clone(),
+        tools: r.tools.clone(),
+        paths,
+        except,
+        access: r.access.unwrap_or(Access::Any),
+        hosts: r
+            .hosts
+            .as_ref()
+            .map(|h| h.iter().map(|x| x.to_ascii_lowercase()).collect()),
+        input_regex,
+        command: r.command.clone(),
+        project: !src.kind.trusted(),
+    })
+}
+
+fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+    let main_acc = acc.profiles.get(MAIN_PROFILE).ok_or_else(|| {
+        let last = sources
+            .last()
+            .map(|s| s.name.to_string())
+            .unwrap_or_default();
+        PolicyError::Invalid {
+            file: last,
+            line: 0,
+            col: 0,
+            message: "no `[profiles.main]`: the main agent needs a profile".into(),
+        }
+    })?;
+    let mut main = compile_profile(MAIN_PROFILE, main_acc, sources, env, false, None)?;
+    if main.allow_tools.is_none() {
+        return Err(src_of(sources, main_acc.src.unwrap_or(0))?.error(
+            None,
+            "profile `main` needs `allow_tools` (default-deny: an empty list denies every tool)",
+        ));
+    }
+    // Global roots apply to profiles that do not set their own.
+    let read_roots = roots(sources, &acc.read_roots, env)?;
+    let write_roots = roots(sources, &acc.write_roots, env)?;
+    if main.read_roots.is_none() {
+        main.read_roots = read_roots.clone();
+    }
+    if main.write_roots.is_none() {
+        main.write_roots = write_roots.clone();
+    }
+    let mut profiles = Vec::with_capacity(acc.profiles.len());
+    for (name, p) in &acc.profiles {
+        if name != MAIN_PROFILE {
+            profiles.push(compile_profile(name, p, sources, env, false, Some(&main))?);
+        }
+    }
+    profiles.insert(0, main);
+    let mut project_profiles = Vec::new();
+    for (name, p) in &acc.project_profiles {
+        let mut prof = compile_profile(name, p, sources, env, true, None)?;
+        if prof.when.is_empty() && !acc.profiles.contains_key(name) {
+            let src = src_of(sources, p.src.unwrap_or(0))?;
+            return Err(src.error(
+                None,
+                format!("project profile `{name}` names no trusted profile and has no `when`"),
+            ));
+        }
+        prof.project = true;
+        project_profiles.push(prof);
+    }
+    let mut rules = Vec::with_capacity(acc.rules.len());
+    for (si, r) in &acc.rules {
+        if r.enabled == Some(false) {
+            continue;
+        }
+        rules.push(compile_rule(*si, r, sources, env)?);
+    }
+    let unlisted = match &acc.unlisted {
+        Some((si, v)) => Val {
+            value: rule_decision(*v.get_ref()),
+            loc: src_of(sources, *si)?.loc(v.span()),
+        },
+        None => Val {
+            value: Decision::Ask,
+            loc: Loc {
+                file: Arc::from(EMBEDDED_NAME),
+                line: 0,
+            },
+        },
+    };
+    let tool_input = match &acc.secret_input {
+        Some((si, v)) => Val {
+            value: rule_decision(*v.get_ref()),
+            loc: src_of(sources, *si)?.loc(v.span()),
+        },
+        None => Val {
+            value: Decision::Deny,
+            loc: Loc {
+                file: Arc::from(EMBEDDED_NAME),
+                line: 0,
+            },
+        },
+    };
+    let mut extra_rules = Vec::new();
+    for (si, span, v) in acc.secret_rules {
+        extra_rules.push(Val {
+            value: v,
+            loc: src_of(sources, si)?.loc(span),
+        });
+    }
+    let audit_log = match &acc.audit_log {
+        Some((si, v)) if !v.get_ref().is_empty() => {
+            Some(PathBuf::from(env.expand(v.get_ref()).map_err(|e| {
+                sources
+                    .get(*si)
+                    .map(|s| s.error(Some(v.span()), e.to_string()))
+                    .unwrap_or_else(|| PolicyError::Unreadable {
+                        file: String::new(),
+                        message: e.to_string(),
+                    })
+            })?))
+        }
+        Some(_) => None,
+        None => default_audit_log(env),
+    };
+    let lower = |v: Option<Val<Vec<String>>>| {
+        v.map(|mut v| {
+            v.value.iter_mut().for_each(|h| *h = h.to_ascii_lowercase());
+            v
+        })
+    };
+    Ok(Policy {
+        on_allow: acc
+            .on_allow
+            .as_ref()
+            .map(|(_, v)| *v.get_ref())
+            .unwrap_or(OnAllow::None),
+        audit_log,
+        project_read_roots: roots(sources, &acc.project_read_roots, env)?,
+        project_write_roots: roots(sources, &acc.project_write_roots, env)?,
+        read_roots,
+        write_roots,
+        network: Network {
+            allow_hosts: lower(val(sources, &acc.allow_hosts)?),
+            unlisted,
+            project_hosts: lower(val(sources, &acc.project_hosts)?),
+        },
+        secrets: SecretsSettings {
+            scan_prompts: acc
+                .scan_prompts
+                .as_ref()
+                .map(|(_, v)| *v.get_ref())
+                .unwrap_or(true),
+            tool_input,
+            extra_rules,
+        },
+        profiles,
+        project_profiles,
+        rules,
+        layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
+    })
+}
+
+/// `$XDG_STATE_HOME/blastwall/audit.jsonl`, else `~/.local/state/blastwall/audit.jsonl`.
+fn default_audit_log(env: &PathEnv) -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.home.as_ref().map(|h| h.join(".local/state")))
+        .map(|d| d.join("blastwall/audit.jsonl"))
+}
+
+impl Policy {
+    /// The profiles that judge a call: every trusted profile whose `when` matches (the main
+    /// profile when none does), plus every project profile that applies. The call is judged
+    /// under each and the strictest answer wins, so adding a profile can never loosen anything.
+    pub fn select(&self, facts: &Facts<'_>) -> Vec<&Profile> {
+        let mut out: Vec<&Profile> = self
+            .profiles
+            .iter()
+            .skip(1)
+            .filter(|p| p.when.matches(facts))
+            .collect();
+        if out.is_empty() {
+            out.extend(self.profiles.first());
+        }
+        let chosen: Vec<String> = out.iter().map(|p| p.name.clone()).collect();
+        for p in &self.project_profiles {
+            let applies = if p.when.is_empty() {
+                chosen.contains(&p.name)
+            } else {
+                p.when.matches(facts)
+            };
+            if applies {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    pub fn main_profile(&self) -> Option<&Profile> {
+        self.profiles.first()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,135 @@
+//! Phase one of policy loading: the TOML file as written, with spans, and nothing else.
+//!
+//! These structs mirror `hooks.toml.example` key for key. Unknown keys are errors
+//! (`deny_unknown_fields`) so a typo never silently weakens a policy. Nothing here is
+//! validated or compiled: that is [`super::compile`]'s job, which turns spans into file:line.
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub version: Option<Spanned<i64>>,
+    /// `false`: this layer starts from nothing instead of the layers below it.
+    pub inherit: Option<Spanned<bool>>,
+    pub settings: Option<RawSettings>,
+    pub paths: Option<RawPaths>,
+    pub network: Option<RawNetwork>,
+    pub secrets: Option<RawSecrets>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Spanned<RawProfile>>,
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub on_allow: Option<Spanned<OnAllow>>,
+    pub audit_log: Option<Spanned<String>>,
+}
+
+/// What to answer when nothing in the policy objects to a call.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnAllow {
+    /// Print nothing: Claude Code's own permission rules and prompts decide (the default).
+    None,
+    /// Answer `"allow"`: auto-approve, fewer prompts for unattended parallel agents.
+    Allow,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaths {
+    pub read_roots: Option<Spanned<Vec<String>>>,
+    pub write_roots: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub allow_hosts: Option<Spanned<Vec<String>>>,
+    pub unlisted: Option<Spanned<RuleDecision>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecrets {
+    /// Block a user prompt that carries a secret (UserPromptSubmit).
+    pub scan_prompts: Option<Spanned<bool>>,
+    /// What to answer when a tool input carries a secret literal.
+    pub tool_input: Option<Spanned<RuleDecision>>,
+    /// Extra detector rules; each is checked by the secrets module.
+    pub rules: Option<Spanned<Vec<toml::Value>>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub when: Option<RawWhen>,
+    pub allow_tools: Option<Spanned<Vec<String>>>,
+    pub ask_tools: Option<Spanned<Vec<String>>>,
+    pub read_roots: Option<Spanned<Vec<String>>>,
+    pub write_roots: Option<Spanned<Vec<String>>>,
+    /// Bash programs this profile may run without a prompt (default-deny: others are asked).
+    pub allow_programs: Option<Spanned<Vec<String>>>,
+}
+
+/// Conditions that select a profile; every condition given must hold.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhen {
+    /// Globs over the event's `agent_type` (subagents, or a session run with `--agent`).
+    pub agent_type: Option<Vec<String>>,
+    /// `true`: only inside a subagent (the event has `agent_id`); `false`: only the main agent.
+    pub subagent: Option<bool>,
+    /// Globs over the working directory (the event's `cwd`): parallel agents in worktrees.
+    pub cwd: Option<Vec<String>>,
+    /// Environment variables of the hook process (set when the agent was launched) and globs
+    /// their values must match.
+    pub env: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleDecision {
+    Deny,
+    Ask,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    Read,
+    Write,
+    Any,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub decision: Spanned<RuleDecision>,
+    pub reason: String,
+    /// `false` switches off an inherited rule of the same id (trusted layers only).
+    pub enabled: Option<bool>,
+    /// Profiles the rule applies to (globs); all profiles when absent.
+    pub profiles: Option<Vec<String>>,
+    /// Tool names (globs); any tool when absent.
+    pub tools: Option<Vec<String>>,
+    /// Path globs matched against every path the call reads and/or writes.
+    pub paths: Option<Vec<String>>,
+    /// Path globs that exempt a path matched by `paths` (`.env.example`).
+    pub except: Option<Vec<String>>,
+    /// Which accesses `paths` applies to (default `any`).
+    pub access: Option<Access>,
+    /// Host globs matched against every host the call contacts.
+    pub hosts: Option<Vec<String>>,
+    /// A regex matched against every string in the tool input.
+    pub input_regex: Option<String>,
+    /// A structured Bash command pattern (see the Bash section of `hooks.toml.example`).
+    pub command: Option<toml::Value>,
+}

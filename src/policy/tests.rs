@@ -1,0 +1,276 @@
+//! Policy loading, merging and the never-loosen rule for project layers.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::*;
+
+pub(crate) fn test_env() -> PathEnv {
+    PathEnv {
+        home: Some(PathBuf::from("/home/u")),
+        project: PathBuf::from("/work/p"),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: PathBuf::from("/work/p"),
+        exe: Some(PathBuf::from("/usr/local/bin/blastwall")),
+    }
+}
+
+fn src(kind: LayerKind, name: &str, text: &str) -> Source {
+    Source {
+        kind,
+        name: Arc::from(name),
+        text: text.to_string(),
+    }
+}
+
+fn load(layers: &[(LayerKind, &str)]) -> Result<Policy, PolicyError> {
+    let mut sources = vec![Source::embedded()];
+    for (i, (kind, text)) in layers.iter().enumerate() {
+        sources.push(src(*kind, &format!("layer{i}.toml"), text));
+    }
+    Policy::from_sources(&sources, &test_env())
+}
+
+fn err(layers: &[(LayerKind, &str)]) -> String {
+    load(layers)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "no error".into())
+}
+
+#[test]
+fn embedded_default_compiles_and_every_glob_builds() {
+    let p = Policy::embedded(&test_env()).unwrap();
+    assert_eq!(p.profiles[0].name, MAIN_PROFILE);
+    assert_eq!(p.on_allow, OnAllow::None);
+    let warnings = lint::check(&p).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(p.rules.iter().any(|r| &*r.id == "credential-stores"));
+}
+
+#[test]
+fn syntax_errors_point_at_line_and_column() {
+    let e = err(&[(LayerKind::User, "version = 1\n[settings]\non_allow = \n")]);
+    assert!(e.starts_with("policy error in layer0.toml:3:"), "{e}");
+}
+
+#[test]
+fn unknown_keys_are_errors_with_location() {
+    let e = err(&[(
+        LayerKind::User,
+        "version = 1\n[settings]\non_alow = \"allow\"\n",
+    )]);
+    assert!(e.contains("layer0.toml:3:") && e.contains("on_alow"), "{e}");
+    let e = err(&[(LayerKind::User, "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"deny\"\nreason = \"r\"\ntool = [\"Bash\"]\n")]);
+    assert!(e.contains("layer0.toml:6:") && e.contains("tool"), "{e}");
+}
+
+#[test]
+fn version_is_required_and_checked() {
+    assert!(err(&[(LayerKind::User, "[settings]\n")]).contains("missing `version = 1`"));
+    let e = err(&[(LayerKind::User, "\nversion = 2\n")]);
+    assert!(
+        e.contains("layer0.toml:2:") && e.contains("unsupported policy version 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn invalid_rules_are_rejected_at_their_line() {
+    let no_condition = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"deny\"\nreason = \"r\"\n";
+    assert!(err(&[(LayerKind::User, no_condition)]).contains("layer0.toml:3:"));
+    let bad_glob = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"deny\"\nreason = \"r\"\npaths = [\"/a/[\"]\n";
+    assert!(err(&[(LayerKind::User, bad_glob)]).contains("bad path pattern"));
+    let bad_var = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"deny\"\nreason = \"r\"\npaths = [\"$NOPE/x\"]\n";
+    assert!(err(&[(LayerKind::User, bad_var)]).contains("unknown variable"));
+    let bad_decision = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"allow\"\nreason = \"r\"\ntools = [\"Bash\"]\n";
+    assert!(err(&[(LayerKind::User, bad_decision)]).contains("layer0.toml:4:"));
+    let bad_regex = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"ask\"\nreason = \"r\"\ninput_regex = \"(\"\n";
+    assert!(err(&[(LayerKind::User, bad_regex)]).contains("bad input_regex"));
+}
+
+#[test]
+fn profiles_other_than_main_need_when() {
+    let e = err(&[(
+        LayerKind::User,
+        "version = 1\n[profiles.reviewer]\nallow_tools = [\"Read\"]\n",
+    )]);
+    assert!(e.contains("needs a `when`"), "{e}");
+    let e = err(&[(
+        LayerKind::User,
+        "version = 1\n[profiles.main]\nwhen = { subagent = true }\n",
+    )]);
+    assert!(e.contains("cannot have `when`"), "{e}");
+}
+
+#[test]
+fn rule_locations_name_the_layer_and_line() {
+    let p = load(&[(LayerKind::User, "version = 1\n\n[[rules]]\nid = \"no-curl\"\ndecision = \"deny\"\nreason = \"r\"\ntools = [\"WebFetch\"]\n")]).unwrap();
+    let r = p.rules.iter().find(|r| &*r.id == "no-curl").unwrap();
+    assert_eq!(r.loc.to_string(), "layer0.toml:4");
+    let cred = p
+        .rules
+        .iter()
+        .find(|r| &*r.id == "credential-stores")
+        .unwrap();
+    assert!(cred.loc.to_string().starts_with("embedded:default.toml:"));
+    let line: usize = cred.loc.line as usize;
+    assert!(EMBEDDED_DEFAULT
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .contains("credential-stores"));
+}
+
+#[test]
+fn trusted_layers_override_keys_and_rules_by_id() {
+    let p = load(&[(LayerKind::User, "version = 1\n[settings]\non_allow = \"allow\"\n[[rules]]\nid = \"git-config\"\nenabled = false\ndecision = \"ask\"\nreason = \"r\"\ntools = [\"x\"]\n")]).unwrap();
+    assert_eq!(p.on_allow, OnAllow::Allow);
+    assert!(!p.rules.iter().any(|r| &*r.id == "git-config"));
+    let p = load(&[
+        (
+            LayerKind::User,
+            "version = 1\n[settings]\non_allow = \"allow\"\n",
+        ),
+        (
+            LayerKind::Managed,
+            "version = 1\n[settings]\non_allow = \"none\"\n",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(p.on_allow, OnAllow::None);
+}
+
+#[test]
+fn inherit_false_starts_from_nothing() {
+    let e = err(&[(LayerKind::CommandLine, "version = 1\ninherit = false\n")]);
+    assert!(e.contains("profiles.main"), "{e}");
+    let p = load(&[(
+        LayerKind::CommandLine,
+        "version = 1\ninherit = false\n[profiles.main]\nallow_tools = [\"Read\"]\n",
+    )])
+    .unwrap();
+    assert!(p.rules.is_empty());
+}
+
+#[test]
+fn project_layer_cannot_loosen() {
+    // Turning auto-approve on, switching rules off, moving the log, or resetting: refused.
+    let p = load(&[(
+        LayerKind::Project,
+        "version = 1\n[settings]\non_allow = \"allow\"\n",
+    )])
+    .unwrap();
+    assert_eq!(p.on_allow, OnAllow::None);
+    assert!(err(&[(LayerKind::Project, "version = 1\n[[rules]]\nid = \"credential-stores\"\nenabled = false\ndecision = \"ask\"\nreason = \"r\"\ntools = [\"x\"]\n")]).contains("cannot switch rules off"));
+    assert!(
+        err(&[(LayerKind::Project, "version = 1\ninherit = false\n")])
+            .contains("cannot set `inherit`")
+    );
+    assert!(err(&[(
+        LayerKind::Project,
+        "version = 1\n[settings]\naudit_log = \"/dev/null\"\n"
+    )])
+    .contains("cannot move the audit log"));
+    // A rule with a trusted id is added beside it, never replacing it.
+    let p = load(&[(LayerKind::Project, "version = 1\n[[rules]]\nid = \"credential-stores\"\ndecision = \"ask\"\nreason = \"r\"\ntools = [\"WebSearch\"]\n")]).unwrap();
+    let same: Vec<_> = p
+        .rules
+        .iter()
+        .filter(|r| &*r.id == "credential-stores")
+        .collect();
+    assert_eq!(same.len(), 2);
+    assert_eq!(same[0].decision, Decision::Deny);
+    // unlisted hosts: deny tightens, ask does not loosen a deny.
+    let p = load(&[
+        (
+            LayerKind::User,
+            "version = 1\n[network]\nunlisted = \"deny\"\n",
+        ),
+        (
+            LayerKind::Project,
+            "version = 1\n[network]\nunlisted = \"ask\"\n",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(p.network.unlisted.value, Decision::Deny);
+}
+
+#[test]
+fn selection_strictest_of_all_matching_profiles() {
+    let p = load(&[(
+        LayerKind::User,
+        "version = 1\n[profiles.sub]\nwhen = { subagent = true }\nallow_tools = [\"Read\"]\n[profiles.explore]\nwhen = { agent_type = [\"Explore\"] }\nallow_tools = [\"Read\", \"Grep\"]\n",
+    )])
+    .unwrap();
+    let none = |_: &str| None;
+    let facts = |t: Option<&'static str>, id: Option<&'static str>| Facts {
+        agent_type: t,
+        agent_id: id,
+        cwd: std::path::Path::new("/work/p"),
+        env: &none,
+    };
+    let names = |f: Facts<'_>| {
+        p.select(&f)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(facts(None, None)), ["main"]);
+    assert_eq!(
+        names(facts(Some("Explore"), Some("a1"))),
+        ["explore", "sub"]
+    );
+    assert_eq!(names(facts(Some("general-purpose"), Some("a1"))), ["sub"]);
+    // `--agent Explore` on the main thread: agent_type without agent_id.
+    assert_eq!(names(facts(Some("Explore"), None)), ["explore"]);
+}
+
+#[test]
+fn selection_by_cwd_glob_and_env() {
+    let p = load(&[(
+        LayerKind::User,
+        "version = 1\n[profiles.wt]\nwhen = { cwd = [\"/work/wt-*/**\", \"/work/wt-*\"] }\nallow_tools = [\"Read\"]\n[profiles.ci]\nwhen = { env = { AGENT_ROLE = \"ci-*\" } }\nallow_tools = [\"Read\"]\n",
+    )])
+    .unwrap();
+    let role = |k: &str| (k == "AGENT_ROLE").then(|| "ci-nightly".to_string());
+    let none = |_: &str| None;
+    let sel = |cwd: &str, env: &dyn Fn(&str) -> Option<String>| {
+        p.select(&Facts {
+            agent_type: None,
+            agent_id: None,
+            cwd: std::path::Path::new(cwd),
+            env,
+        })
+        .iter()
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(sel("/work/wt-a/src", &none), ["wt"]);
+    assert_eq!(sel("/work/p", &none), ["main"]);
+    assert_eq!(sel("/work/p", &role), ["ci"]);
+}
+
+#[test]
+fn project_profiles_only_add() {
+    // A project profile matching everything does not replace `main`; it is judged beside it.
+    let p = load(&[(LayerKind::Project, "version = 1\n[profiles.everything]\nwhen = { cwd = [\"/**\"] }\nallow_tools = [\"Read\", \"Bash\", \"Write\", \"mcp__*\"]\n")]).unwrap();
+    let none = |_: &str| None;
+    let sel: Vec<String> = p
+        .select(&Facts {
+            agent_type: None,
+            agent_id: None,
+            cwd: std::path::Path::new("/work/p"),
+            env: &none,
+        })
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(sel, ["main", "everything"]);
+}
+
+#[test]
+fn line_col_is_one_based() {
+    assert_eq!(line_col("abc", 0), (1, 1));
+    assert_eq!(line_col("a\nbc", 3), (2, 2));
+    assert_eq!(line_col("a\n", 99), (2, 1));
+}
