@@ -1,2 +1,399 @@
-//! Bash command analysis: turns a `command` string into every command bash would run.
-//! (Being written; see the module owner's commit.)
+//! Bash command analysis: turns the `command` string of a Bash tool call into every command bash
+//! would run, with its arguments, redirections, working directory and the wrappers that led to
+//! it.
+//!
+//! What belongs here: parsing (through `brush-parser`, which no module outside `shell` may
+//! import), walking the syntax tree, quote removal, wrapper unwrapping (`sudo`, `env`, `xargs`,
+//! `find -exec`, …), re-parsing code hidden in strings (`bash -c`, `eval`, `trap`, `git -c
+//! alias.x='!…'`, here-documents fed to a shell), reading shell scripts that the command runs,
+//! and following `cd`. What does not: deciding allow/deny. That is the policy judge's job; it
+//! consumes an [`Analysis`].
+//!
+//! Layout: `limits.rs` is the pre-parse nesting scan, `walk.rs` the AST walker, `argv.rs` what
+//! a command does with its arguments (wrappers, interpreters), `words.rs` word helpers.
+//!
+//! # The contract
+//!
+//! ```text
+//! pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis
+//! ```
+//!
+//! * It never panics and never recurses without a bound. Parsing runs on a dedicated thread with
+//!   a large stack, behind a pre-parse nesting scan and `catch_unwind`.
+//! * [`Analysis::commands`] lists every command found, in source order, *including* commands
+//!   inside `$(…)`, backticks, process substitutions, function bodies (walked where they are
+//!   defined, because they run when called), heredocs fed to shells, re-parsed strings and
+//!   scripts read from disk. Wrappers are reported twice: the wrapper itself (`sudo`) and the
+//!   unwrapped command (`rm` with `via: ["sudo"]`).
+//! * [`Analysis::unknowns`] lists what could not be analysed. **Any `Unknown` means the caller
+//!   must not answer "allow"**, except where a kind's documentation says the judge may look
+//!   closer ([`UnknownKind::EvalOfSubstitution`], [`UnknownKind::InlineCode`]). The commands
+//!   that were found are still reported next to the unknowns, so a judge can deny on them.
+//! * Over-reporting is allowed (a function body that is never called, both arms of an `if`);
+//!   missing something that runs is a bug.
+//!
+//! # What the judge must know
+//!
+//! * `program` is the basename after quote removal: `\rm`, `r''m`, `"r"m`, `$'\x72\x6d'`,
+//!   `/bin/rm` all give `rm`. A dynamic command word (`$x`, `$(…)`, globs, braces) gives an
+//!   `Unknown` of kind `DynamicCommandWord` and a `Command` whose `program` is the raw text.
+//! * Flags are not split (`-rf` stays `-rf`) and not interpreted, except where needed to find
+//!   the wrapped command.
+//! * A redirection with no command (`> f`) is reported as the no-op builtin `:` carrying the
+//!   redirection, so write-path rules still see it. Redirections on a compound command
+//!   (`{ …; } > f`, `while …; done < list`) are attached to every command inside it.
+//!   Process substitutions used as redirection targets (`> >(tee x)`) are pipes, not files:
+//!   their commands are reported, no `Redirect` is.
+//! * `cd`/`pushd`/`popd` are followed as if they succeed; subshells, pipeline parts and
+//!   substitutions restore the directory afterwards. `env -C dir` moves the wrapped command.
+//! * `via` labels: the wrapper name (`sudo`, `env`, `xargs`, `timeout`), `find -exec`,
+//!   `bash -c`, `eval`, `trap`, `alias`, `git -c alias.x`, `bash <<` (heredoc/here-string fed
+//!   to a shell), `echo | sh` style (`<upstream> | sh`), `script <path>` (a script read from
+//!   disk), `function <name>` (a function body).
+pub(crate) mod argv;
+pub(crate) mod limits;
+#[cfg(test)]
+mod tests;
+pub(crate) mod walk;
+pub(crate) mod words;
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// Bounds on the work `analyze` does. Every bound that is hit yields an [`Unknown`], never a
+/// panic or a silent truncation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest command string (and largest string re-parsed from it) accepted. The total
+    /// parse work across all re-parses is bounded at 8× this.
+    pub max_bytes: usize,
+    /// Deepest nesting of `(`, `{`, `$(`, backticks, `if`/`case`/`while`/… accepted, measured by
+    /// a lexical scan *before* the parser runs (the parser recurses and would overflow the
+    /// stack on deep input, which aborts the process and lets the tool call run).
+    pub max_nesting: usize,
+    /// How many times code inside a string may be parsed again: `bash -c`, `eval`, heredocs fed
+    /// to a shell, scripts read from disk.
+    pub max_reparse_depth: usize,
+    /// Most commands reported; past it the rest is an `Unknown` of kind `TooManyCommands`.
+    pub max_commands: usize,
+    /// Largest script file read from disk.
+    pub max_script_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 256 * 1024,
+            max_nesting: 64,
+            max_reparse_depth: 8,
+            max_commands: 10_000,
+            max_script_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// Total bytes the parser may read across every re-parse of one command (substitutions are
+    /// parsed again as their own programs, so nesting multiplies work). Past it: `TooLarge`.
+    fn parse_budget(&self) -> usize {
+        self.max_bytes.saturating_mul(8)
+    }
+}
+
+/// Where and how the command runs.
+#[derive(Clone, Debug)]
+pub struct Context<'a> {
+    /// The working directory of the Bash tool call.
+    pub cwd: &'a Path,
+    /// `$HOME`, used to expand `~`, `$HOME` and `${HOME}`. Without it these words are dynamic.
+    pub home: Option<&'a Path>,
+    /// Whether to read shell scripts the command runs (`bash x.sh`, `./x.sh`, `source f`).
+    /// When false, running a script is an `Unknown` of kind `ScriptUnreadable`.
+    pub read_scripts: bool,
+    /// Work bounds.
+    pub limits: Limits,
+}
+
+/// The result of [`analyze`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Every command bash would run, in source order (substitutions before the command that
+    /// uses them, wrappers before what they wrap).
+    pub commands: Vec<Command>,
+    /// What could not be analysed. Non-empty ⇒ the caller must not answer "allow" (see the
+    /// kinds for the two that a judge may examine further).
+    pub unknowns: Vec<Unknown>,
+}
+
+impl Analysis {
+    /// True when nothing was left unanalysed.
+    pub fn is_complete(&self) -> bool {
+        self.unknowns.is_empty()
+    }
+
+    /// The program names, in order (handy for rules and tests).
+    pub fn programs(&self) -> Vec<&str> {
+        self.commands.iter().map(|c| c.program.as_str()).collect()
+    }
+
+    /// Whether an unknown of this kind was reported.
+    pub fn has_unknown(&self, kind: UnknownKind) -> bool {
+        self.unknowns.iter().any(|u| u.kind == kind)
+    }
+}
+
+/// Something the analysis could not see through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unknown {
+    /// What went wrong; the judge keys on this.
+    pub kind: UnknownKind,
+    /// Human text for a reason message.
+    pub detail: String,
+    /// The program involved, when there is one: the interpreter for `InlineCode` and
+    /// `OpaqueStdinCode`, the program whose output is evaluated for `EvalOfSubstitution`.
+    pub program: Option<String>,
+}
+
+/// Kinds of [`Unknown`]. Unless stated otherwise, each one means "ask (or deny), never allow".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnknownKind {
+    /// The command (or a string re-parsed from it, or the total parse work) is over the size
+    /// limits.
+    TooLarge,
+    /// Nesting is over `max_nesting`, re-parsing is over `max_reparse_depth`, or a wrapper chain
+    /// is too long.
+    TooDeep,
+    /// More than `max_commands` commands.
+    TooManyCommands,
+    /// The parser rejected the input (or panicked). Bash may still run part of it: a syntax
+    /// error on line 2 does not stop line 1.
+    ParseError,
+    /// bash 5.3 `${ cmd; }` / `${| cmd; }`: runs code that no parser exposes.
+    FunctionSubstitution,
+    /// A command word that is not static after quote removal (`$x`, `$(…)`, `${x:-rm}`,
+    /// `$IFS` tricks, brace expansion, globs), or a string that is run as code (`bash -c "$x"`,
+    /// `eval "$x"`) and is not static. What could be seen is still reported.
+    DynamicCommandWord,
+    /// `cd` to a directory that is not static: later relative paths are not known.
+    DynamicCd,
+    /// An interpreter runs code from its stdin and that code is not visible: `curl … | sh`,
+    /// `base64 -d | bash`, `python3 < file`. `program` names the interpreter and `detail` the
+    /// source.
+    OpaqueStdinCode,
+    /// `eval "$(prog …)"`, `source <(prog …)`, `bash <(prog …)`, `bash -c "$(prog)"`: the output
+    /// of `prog` is run as code. `prog`'s own command is reported normally; `program` names it,
+    /// so a judge may allow well-known generators (`direnv hook bash`, `ssh-agent -s`,
+    /// `kubectl completion bash`).
+    EvalOfSubstitution,
+    /// Code in another language passed inline or from a file (`python3 -c`, `node -e`,
+    /// `perl -e`, `ruby -e`, `php -r`, awk programs that call `system`, pipe or write files,
+    /// `awk -f`, sed scripts with `e`/`w`). `program` names the interpreter; a judge may allow
+    /// interpreters by policy.
+    InlineCode,
+    /// A shell script the command runs could not be read: missing (maybe created earlier in the
+    /// same command), not a regular file, too large, not UTF-8, or reading is disabled.
+    ScriptUnreadable,
+}
+
+impl fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::TooLarge => "too large to analyse",
+            Self::TooDeep => "nested too deeply to analyse",
+            Self::TooManyCommands => "too many commands to analyse",
+            Self::ParseError => "not parseable",
+            Self::FunctionSubstitution => "bash 5.3 function substitution",
+            Self::DynamicCommandWord => "dynamic command",
+            Self::DynamicCd => "cd to a dynamic directory",
+            Self::OpaqueStdinCode => "interpreter reads code from stdin",
+            Self::EvalOfSubstitution => "evaluates the output of a command",
+            Self::InlineCode => "inline interpreter code",
+            Self::ScriptUnreadable => "script not readable",
+        };
+        f.write_str(s)
+    }
+}
+
+/// One command bash would run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// Basename of the command word after quote removal (`/usr/bin/rm` → `rm`, `\rm` → `rm`).
+    /// Never empty. For a dynamic command word it is the raw text (and there is an `Unknown`).
+    pub program: String,
+    /// The words after the program, quote-removed; flags are not split.
+    pub args: Vec<Word>,
+    /// Redirections of this command, plus those of enclosing compound commands.
+    pub redirects: Vec<Redirect>,
+    /// `NAME=value` prefixes (and `env NAME=value`).
+    pub assignments: Vec<(String, Word)>,
+    /// Wrappers and code-in-string levels that led here, outermost first: `["sudo"]`,
+    /// `["bash -c"]`, `["xargs"]`, `["find -exec"]`, `["script ./x.sh"]`, `["function f"]`.
+    /// Substitutions (`$(…)`) are not wrappers and add nothing.
+    pub via: Vec<String>,
+    /// The directory the command runs in: the call's cwd, or where an earlier `cd` in the same
+    /// command line moved to (lexically normalised).
+    pub cwd: PathBuf,
+    /// Where the command's stdin comes from.
+    pub stdin: Stdin,
+    /// bash/sh/python/… with no script and no `-c`: it runs whatever arrives on stdin.
+    pub runs_stdin_as_code: bool,
+}
+
+/// A word after quote removal and the static expansions (`~`, `$HOME`, `${HOME}`, `$PWD`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The text. For dynamic parts the raw source is kept (`$x`, `$(date)`).
+    pub text: String,
+    /// Not static after quote removal: holds a parameter, substitution, arithmetic, unquoted
+    /// glob or brace expansion, or an unknown `~user`.
+    pub dynamic: bool,
+}
+
+impl Word {
+    /// A static word.
+    pub fn lit(text: impl Into<String>) -> Self {
+        Self { text: text.into(), dynamic: false }
+    }
+}
+
+/// A redirection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// What it does.
+    pub op: RedirectOp,
+    /// The explicit fd (`2>`), if any.
+    pub fd: Option<u32>,
+    /// The file, or the fd for duplications (`2>&1` → `1`, `2>&-` → `-`).
+    pub target: Word,
+}
+
+/// Kinds of redirection. Heredocs and here-strings are not listed here; see [`Stdin`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectOp {
+    /// `<`
+    Read,
+    /// `>`
+    Write,
+    /// `>>`
+    Append,
+    /// `<>`
+    ReadWrite,
+    /// `>|`
+    Clobber,
+    /// `<&n`
+    DupIn,
+    /// `>&n`, `>&-`
+    DupOut,
+    /// `&>` and `>&file`: stdout and stderr to a file.
+    WriteOutErr,
+    /// `&>>`
+    AppendOutErr,
+}
+
+impl RedirectOp {
+    /// Whether the target is a file that gets written.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::Write | Self::Append | Self::ReadWrite | Self::Clobber | Self::WriteOutErr | Self::AppendOutErr
+        )
+    }
+}
+
+/// Where a command's stdin comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// Whatever the Bash tool gives the shell.
+    #[default]
+    Inherited,
+    /// The output of the previous pipeline stage; `from` lists its programs.
+    Pipe {
+        /// Programs of the upstream stage, in order.
+        from: Vec<String>,
+    },
+    /// A here-document's body (after static expansion; raw text for dynamic parts).
+    HereDoc(String),
+    /// A here-string's text.
+    HereString(String),
+    /// `< file`.
+    File(Word),
+}
+
+fn internal_failure(detail: &str) -> Analysis {
+    Analysis {
+        commands: Vec::new(),
+        unknowns: vec![Unknown { kind: UnknownKind::ParseError, detail: detail.to_owned(), program: None }],
+    }
+}
+
+/// Analyse a Bash `command` string. Never panics; see the module docs for the contract.
+pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis {
+    // The parser recurses on nesting; the pre-scan bounds that, and a big stack is a second
+    // line of defence, since a stack overflow aborts the process (and the call then runs).
+    const STACK: usize = 64 * 1024 * 1024;
+    let run = || {
+        catch_unwind(AssertUnwindSafe(|| walk::analyze_top(command, cx)))
+            .unwrap_or_else(|_| internal_failure("the shell analyser panicked"))
+    };
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new().name("blastwall-shell".to_owned()).stack_size(STACK).spawn_scoped(scope, run) {
+            Ok(handle) => handle.join().unwrap_or_else(|_| internal_failure("the shell analyser thread failed")),
+            // No thread: the pre-scan still bounds recursion, so run here.
+            Err(_) => run(),
+        }
+    })
+}
+
+/// Parse `src` as a bash program behind the guards: size, pre-parse nesting scan, function
+/// substitution, and `catch_unwind`. The only place that calls the brush program parser.
+pub(crate) fn parse_program(src: &str, limits: &Limits) -> Result<brush_parser::ast::Program, Unknown> {
+    if src.len() > limits.max_bytes {
+        return Err(Unknown {
+            kind: UnknownKind::TooLarge,
+            detail: format!("{} bytes of shell code (limit {})", src.len(), limits.max_bytes),
+            program: None,
+        });
+    }
+    limits::scan(src, limits.max_nesting)?;
+    let parsed = catch_unwind(|| {
+        let mut parser = brush_parser::Parser::new(
+            std::io::BufReader::new(src.as_bytes()),
+            &brush_parser::ParserOptions::default(),
+        );
+        parser.parse_program()
+    });
+    match parsed {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(e)) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: format!("bash syntax not understood: {e}"),
+            program: None,
+        }),
+        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the shell parser panicked".to_owned(), program: None }),
+    }
+}
+
+/// Parse one word into pieces (quotes, substitutions, expansions) behind `catch_unwind`.
+pub(crate) fn parse_word(word: &str) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+    let opts = brush_parser::ParserOptions::default();
+    match catch_unwind(|| brush_parser::word::parse(word, &opts)) {
+        Ok(Ok(pieces)) => Ok(pieces),
+        Ok(Err(e)) => Err(Unknown { kind: UnknownKind::ParseError, detail: format!("word not understood: {e}"), program: None }),
+        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the word parser panicked".to_owned(), program: None }),
+    }
+}
+
+/// Parse an unquoted heredoc body (where `"` and `'` are literal) behind `catch_unwind`.
+pub(crate) fn parse_heredoc(body: &str) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+    let opts = brush_parser::ParserOptions::default();
+    match catch_unwind(|| brush_parser::word::parse_heredoc(body, &opts)) {
+        Ok(Ok(pieces)) => Ok(pieces),
+        Ok(Err(e)) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: format!("here-document not understood: {e}"),
+            program: None,
+        }),
+        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the here-document parser panicked".to_owned(), program: None }),
+    }
+}

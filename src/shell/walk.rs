@@ -1,0 +1,1073 @@
+//! The walker: an exhaustive match over brush-parser's AST (no `_ =>` arms, so a new syntax
+//! form stops the build instead of being skipped), word expansion with recursion into every
+//! substitution, and the actions from `argv.rs` (unwrapping, re-parsing, scripts, stdin code).
+//!
+//! Every recursion is bounded: syntax nesting by the pre-parse scan, re-parsing by
+//! `max_reparse_depth`, wrapper chains by `MAX_WRAPPERS`, total parse work by the parse budget.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use brush_parser::ast;
+use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPieceWithSource};
+
+use super::argv::{self, Action, Arg};
+use super::words::{decode_ansi_c, has_brace_expansion, has_glob, normalize, program_name};
+use super::{
+    parse_heredoc, parse_program, parse_word, Analysis, Command, Context, Redirect, RedirectOp, Stdin, Unknown,
+    UnknownKind, Word,
+};
+
+/// Longest wrapper chain followed (`sudo env nice … cmd`).
+const MAX_WRAPPERS: usize = 32;
+
+/// Directories whose programs are system binaries, not workspace scripts: a path-executed
+/// program there is judged by name and not read.
+const SYSTEM_DIRS: &[&str] = &["/bin/", "/sbin/", "/usr/", "/lib", "/opt/", "/nix/", "/snap/", "/etc/", "/System/", "/Library/"];
+
+pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
+    let mut w = Walker {
+        cx,
+        commands: Vec::new(),
+        unknowns: Vec::new(),
+        budget: cx.limits.parse_budget(),
+        reparse_depth: 0,
+        via: Vec::new(),
+        cwd: normalize(cx.cwd, "."),
+        prev_cwd: None,
+        dir_stack: Vec::new(),
+        stdin: Stdin::Inherited,
+        stdin_dynamic: false,
+        inherited: Vec::new(),
+        scripts: Vec::new(),
+        src: String::new(),
+        last_output: None,
+        pipe_text: None,
+        stopped: false,
+    };
+    w.run_code(command);
+    let mut unknowns: Vec<Unknown> = Vec::new();
+    for u in w.unknowns {
+        if !unknowns.contains(&u) {
+            unknowns.push(u);
+        }
+    }
+    Analysis { commands: w.commands, unknowns }
+}
+
+struct Walker<'c, 'a> {
+    cx: &'c Context<'a>,
+    commands: Vec<Command>,
+    unknowns: Vec<Unknown>,
+    /// Bytes the parser may still read.
+    budget: usize,
+    reparse_depth: usize,
+    via: Vec<String>,
+    cwd: PathBuf,
+    prev_cwd: Option<PathBuf>,
+    dir_stack: Vec<PathBuf>,
+    /// Stdin of commands at this point (a pipe, a compound's redirect…).
+    stdin: Stdin,
+    /// The stdin text holds dynamic parts (an unquoted heredoc with `$x`).
+    stdin_dynamic: bool,
+    /// Redirections of enclosing compound commands.
+    inherited: Vec<Redirect>,
+    /// Scripts being analysed (to stop on recursion).
+    scripts: Vec<PathBuf>,
+    /// The source text being walked (for the `( (` check, which needs spans).
+    src: String,
+    /// Static text the last simple command wrote to stdout (`echo …`, `cat <<EOF`), so that
+    /// `echo 'ls' | sh` can be analysed.
+    last_output: Option<String>,
+    /// Static text arriving on the current pipe (the upstream stage's `last_output`).
+    pipe_text: Option<String>,
+    /// `max_commands` reached.
+    stopped: bool,
+}
+
+/// Accumulates one word's expansion.
+#[derive(Default)]
+struct Exp {
+    text: String,
+    /// Text with quoted characters masked, for glob/brace detection.
+    masked: String,
+    dynamic: bool,
+    subst: Vec<String>,
+    pieces: usize,
+    subst_pieces: usize,
+}
+
+impl Walker<'_, '_> {
+    fn unknown(&mut self, kind: UnknownKind, detail: impl Into<String>, program: Option<&str>) {
+        self.unknowns.push(Unknown { kind, detail: detail.into(), program: program.map(str::to_owned) });
+    }
+
+    // ----- parsing and re-parsing -----
+
+    /// Parse `code` and walk it in the current context.
+    fn run_code(&mut self, code: &str) {
+        if code.len() > self.budget {
+            self.unknown(UnknownKind::TooLarge, "too much shell code to analyse (nested substitutions or re-parsed strings)", None);
+            return;
+        }
+        self.budget -= code.len();
+        match parse_program(code, &self.cx.limits) {
+            Ok(program) => {
+                let saved = std::mem::replace(&mut self.src, code.to_owned());
+                for list in &program.complete_commands {
+                    self.walk_list(list);
+                }
+                self.src = saved;
+            }
+            Err(u) => self.unknowns.push(u),
+        }
+    }
+
+    /// Walk `code` as a new level of code-in-a-string (`bash -c`, `eval`, heredoc to a shell,
+    /// a script file), labelled in `via`.
+    fn reparse(&mut self, label: String, code: &str) {
+        if self.reparse_depth >= self.cx.limits.max_reparse_depth {
+            self.unknown(UnknownKind::TooDeep, format!("code nested in strings deeper than {} levels (at `{label}`)", self.cx.limits.max_reparse_depth), None);
+            return;
+        }
+        self.reparse_depth += 1;
+        self.via.push(label);
+        let saved_cwd = self.cwd.clone();
+        let saved_inherited = std::mem::take(&mut self.inherited);
+        self.run_code(code);
+        self.inherited = saved_inherited;
+        self.cwd = saved_cwd;
+        self.via.pop();
+        self.reparse_depth -= 1;
+    }
+
+    /// Walk a command substitution or process substitution: its own process, so `cd` inside
+    /// does not leak. Returns the programs it runs directly.
+    fn run_subst(&mut self, code: &str) -> Vec<String> {
+        let start = self.commands.len();
+        let saved_cwd = self.cwd.clone();
+        let saved_inherited = std::mem::take(&mut self.inherited);
+        let saved_out = self.last_output.take();
+        self.run_code(code);
+        self.last_output = saved_out;
+        self.inherited = saved_inherited;
+        self.cwd = saved_cwd;
+        self.direct_programs(start)
+    }
+
+    fn direct_programs(&self, start: usize) -> Vec<String> {
+        let depth = self.via.len();
+        let mut out: Vec<String> = Vec::new();
+        for c in self.commands.get(start..).unwrap_or_default() {
+            if c.via.len() == depth && !out.contains(&c.program) {
+                out.push(c.program.clone());
+            }
+        }
+        out
+    }
+
+    // ----- the AST -----
+
+    fn walk_list(&mut self, list: &ast::CompoundList) {
+        for ast::CompoundListItem(and_or, _separator) in &list.0 {
+            for (_op, pipeline) in and_or {
+                self.walk_pipeline(pipeline);
+            }
+        }
+    }
+
+    fn walk_pipeline(&mut self, p: &ast::Pipeline) {
+        let ast::Pipeline { timed: _, bang: _, seq } = p;
+        if seq.len() <= 1 {
+            for cmd in seq {
+                self.walk_command(cmd);
+            }
+            return;
+        }
+        let saved_stdin = self.stdin.clone();
+        let saved_dyn = self.stdin_dynamic;
+        let saved_pipe = self.pipe_text.take();
+        let saved_cwd = self.cwd.clone();
+        let mut upstream: Option<(Vec<String>, Option<String>)> = None;
+        for cmd in seq {
+            if let Some((from, text)) = upstream.take() {
+                self.stdin = Stdin::Pipe { from };
+                self.stdin_dynamic = false;
+                self.pipe_text = text;
+            }
+            let start = self.commands.len();
+            self.last_output = None;
+            self.walk_command(cmd);
+            let text = if matches!(cmd, ast::Command::Simple(_)) { self.last_output.take() } else { None };
+            upstream = Some((self.direct_programs(start), text));
+            // Each part of a pipeline runs in a subshell: `cd` does not leak.
+            self.cwd.clone_from(&saved_cwd);
+        }
+        self.pipe_text = saved_pipe;
+        self.stdin = saved_stdin;
+        self.stdin_dynamic = saved_dyn;
+    }
+
+    fn walk_command(&mut self, cmd: &ast::Command) {
+        match cmd {
+            ast::Command::Simple(sc) => self.walk_simple(sc),
+            ast::Command::Compound(cc, redirects) => {
+                self.with_redirects(redirects.as_ref(), |w| w.walk_compound(cc));
+            }
+            ast::Command::Function(f) => {
+                let ast::FunctionDefinition { fname, body } = f;
+                let ast::FunctionBody(cc, redirects) = body;
+                // The body runs whenever the function is called: walk it where it is defined.
+                self.via.push(format!("function {}", fname.value));
+                let saved_cwd = self.cwd.clone();
+                self.with_redirects(redirects.as_ref(), |w| w.walk_compound(cc));
+                self.cwd = saved_cwd;
+                self.via.pop();
+            }
+            ast::Command::ExtendedTest(test, redirects) => {
+                self.with_redirects(redirects.as_ref(), |w| w.walk_test(&test.expr));
+            }
+        }
+    }
+
+    fn walk_test(&mut self, e: &ast::ExtendedTestExpr) {
+        match e {
+            ast::ExtendedTestExpr::And(a, b) | ast::ExtendedTestExpr::Or(a, b) => {
+                self.walk_test(a);
+                self.walk_test(b);
+            }
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => self.walk_test(a),
+            ast::ExtendedTestExpr::UnaryTest(_, w) => {
+                self.expand(&w.value);
+            }
+            ast::ExtendedTestExpr::BinaryTest(_, a, b) => {
+                self.expand(&a.value);
+                self.expand(&b.value);
+            }
+        }
+    }
+
+    fn walk_compound(&mut self, cc: &ast::CompoundCommand) {
+        match cc {
+            ast::CompoundCommand::Arithmetic(a) => self.walk_arithmetic_command(a),
+            ast::CompoundCommand::ArithmeticForClause(f) => {
+                let ast::ArithmeticForClauseCommand { initializer, condition, updater, body, loc: _ } = f;
+                for e in [initializer, condition, updater].into_iter().flatten() {
+                    self.expand(&e.value);
+                }
+                self.walk_list(&body.list);
+            }
+            ast::CompoundCommand::BraceGroup(g) => self.walk_list(&g.list),
+            ast::CompoundCommand::Subshell(s) => {
+                let saved = self.cwd.clone();
+                self.walk_list(&s.list);
+                self.cwd = saved;
+            }
+            ast::CompoundCommand::ForClause(f) => {
+                let ast::ForClauseCommand { variable_name: _, values, body, loc: _ } = f;
+                for v in values.iter().flatten() {
+                    self.expand(&v.value);
+                }
+                self.walk_list(&body.list);
+            }
+            ast::CompoundCommand::CaseClause(c) => {
+                let ast::CaseClauseCommand { value, cases, loc: _ } = c;
+                self.expand(&value.value);
+                for item in cases {
+                    let ast::CaseItem { patterns, cmd, post_action: _, loc: _ } = item;
+                    for p in patterns {
+                        self.expand(&p.value);
+                    }
+                    if let Some(list) = cmd {
+                        self.walk_list(list);
+                    }
+                }
+            }
+            ast::CompoundCommand::IfClause(i) => {
+                let ast::IfClauseCommand { condition, then, elses, loc: _ } = i;
+                self.walk_list(condition);
+                self.walk_list(then);
+                for e in elses.iter().flatten() {
+                    let ast::ElseClause { condition, body } = e;
+                    if let Some(c) = condition {
+                        self.walk_list(c);
+                    }
+                    self.walk_list(body);
+                }
+            }
+            ast::CompoundCommand::WhileClause(w) | ast::CompoundCommand::UntilClause(w) => {
+                let ast::WhileOrUntilClauseCommand(cond, body, _) = w;
+                self.walk_list(cond);
+                self.walk_list(&body.list);
+            }
+            ast::CompoundCommand::Coprocess(c) => {
+                let ast::CoprocessCommand { name: _, body, loc: _ } = c;
+                self.walk_command(body);
+            }
+        }
+    }
+
+    /// brush 0.4 reads `( ( cmd ) )` (nested subshells) as the arithmetic command `((cmd))`.
+    /// Real arithmetic starts with two adjacent `(` and ends with two adjacent `)`; anything
+    /// else is walked again as commands. Either way, substitutions in it run.
+    fn walk_arithmetic_command(&mut self, a: &ast::ArithmeticCommand) {
+        let start = a.loc.start.index;
+        let end = a.loc.end.index;
+        let text: String = self.src.chars().skip(start).take(end.saturating_sub(start)).collect();
+        let t = text.trim();
+        if t.starts_with("((") && t.ends_with("))") {
+            self.expand(&a.expr.value);
+        } else {
+            let inner = a.expr.value.clone();
+            let saved = self.cwd.clone();
+            self.run_code(&inner);
+            self.cwd = saved;
+        }
+    }
+
+    /// Walk `f` with a compound command's redirections applied to everything inside it.
+    fn with_redirects(&mut self, redirects: Option<&ast::RedirectList>, f: impl FnOnce(&mut Self)) {
+        let Some(list) = redirects.filter(|l| !l.0.is_empty()) else {
+            f(self);
+            return;
+        };
+        let mut local = Vec::new();
+        let mut stdin = None;
+        for r in &list.0 {
+            self.redirect(r, &mut local, &mut stdin);
+        }
+        let saved_inherited = self.inherited.clone();
+        let saved_stdin = self.stdin.clone();
+        let saved_dyn = self.stdin_dynamic;
+        self.inherited.extend(local.iter().cloned());
+        if let Some((s, d)) = stdin.clone() {
+            self.stdin = s;
+            self.stdin_dynamic = d;
+        }
+        let start = self.commands.len();
+        f(self);
+        if self.commands.len() == start && (!local.is_empty() || stdin.is_some()) {
+            self.emit_noop(Vec::new(), stdin);
+        }
+        self.inherited = saved_inherited;
+        self.stdin = saved_stdin;
+        self.stdin_dynamic = saved_dyn;
+    }
+
+    /// A redirection with no command (`> f`): reported as `:` so its redirections are judged.
+    fn emit_noop(&mut self, redirects: Vec<Redirect>, stdin: Option<(Stdin, bool)>) {
+        let mut all = self.inherited.clone();
+        all.extend(redirects);
+        self.push_command(Command {
+            program: ":".to_owned(),
+            args: Vec::new(),
+            redirects: all,
+            assignments: Vec::new(),
+            via: self.via.clone(),
+            cwd: self.cwd.clone(),
+            stdin: stdin.map_or_else(|| self.stdin.clone(), |(s, _)| s),
+            runs_stdin_as_code: false,
+        });
+    }
+
+    fn push_command(&mut self, c: Command) -> bool {
+        if self.commands.len() >= self.cx.limits.max_commands {
+            if !self.stopped {
+                self.stopped = true;
+                self.unknown(UnknownKind::TooManyCommands, format!("more than {} commands", self.cx.limits.max_commands), None);
+            }
+            return false;
+        }
+        self.commands.push(c);
+        true
+    }
+
+    // ----- redirections -----
+
+    fn redirect(&mut self, r: &ast::IoRedirect, out: &mut Vec<Redirect>, stdin: &mut Option<(Stdin, bool)>) {
+        match r {
+            ast::IoRedirect::File(fd, kind, target) => {
+                let fd_u = fd.and_then(|n| u32::try_from(n).ok());
+                let op = match kind {
+                    ast::IoFileRedirectKind::Read => RedirectOp::Read,
+                    ast::IoFileRedirectKind::Write => RedirectOp::Write,
+                    ast::IoFileRedirectKind::Append => RedirectOp::Append,
+                    ast::IoFileRedirectKind::ReadAndWrite => RedirectOp::ReadWrite,
+                    ast::IoFileRedirectKind::Clobber => RedirectOp::Clobber,
+                    ast::IoFileRedirectKind::DuplicateInput => RedirectOp::DupIn,
+                    ast::IoFileRedirectKind::DuplicateOutput => RedirectOp::DupOut,
+                };
+                match target {
+                    ast::IoFileRedirectTarget::Filename(w) => {
+                        let a = self.expand(&w.value);
+                        if op == RedirectOp::Read && fd_u.is_none_or(|n| n == 0) {
+                            *stdin = Some((Stdin::File(a.word.clone()), false));
+                        }
+                        out.push(Redirect { op, fd: fd_u, target: a.word });
+                    }
+                    ast::IoFileRedirectTarget::Fd(n) => {
+                        out.push(Redirect { op, fd: fd_u, target: Word::lit(n.to_string()) });
+                    }
+                    ast::IoFileRedirectTarget::Duplicate(w) => {
+                        let a = self.expand(&w.value);
+                        let t = a.text();
+                        let is_fd = t == "-" || t.trim_end_matches('-').chars().all(|c| c.is_ascii_digit()) && !t.is_empty();
+                        // `>&file` (no fd) sends stdout and stderr to a file.
+                        let op = match (op, is_fd && !a.word.dynamic) {
+                            (RedirectOp::DupOut, false) if fd_u.is_none() => RedirectOp::WriteOutErr,
+                            (RedirectOp::DupOut, false) => RedirectOp::Write,
+                            (RedirectOp::DupIn, false) => RedirectOp::Read,
+                            (op, _) => op,
+                        };
+                        out.push(Redirect { op, fd: fd_u, target: a.word });
+                    }
+                    ast::IoFileRedirectTarget::ProcessSubstitution(_kind, sub) => {
+                        // A pipe to or from commands, which are walked; not a file.
+                        self.walk_procsub(sub);
+                    }
+                }
+            }
+            ast::IoRedirect::HereDocument(fd, doc) => {
+                let ast::IoHereDocument { remove_tabs: _, requires_expansion, here_end: _, doc } = doc;
+                let (text, dynamic) = if *requires_expansion {
+                    match parse_heredoc(&doc.value) {
+                        Ok(pieces) => {
+                            let mut e = Exp::default();
+                            self.pieces(&doc.value, &pieces, true, &mut e);
+                            (e.text, e.dynamic)
+                        }
+                        Err(u) => {
+                            self.unknowns.push(u);
+                            (doc.value.clone(), true)
+                        }
+                    }
+                } else {
+                    (doc.value.clone(), false)
+                };
+                if fd.is_none_or(|n| n == 0) {
+                    *stdin = Some((Stdin::HereDoc(text), dynamic));
+                }
+            }
+            ast::IoRedirect::HereString(fd, w) => {
+                let a = self.expand(&w.value);
+                if fd.is_none_or(|n| n == 0) {
+                    *stdin = Some((Stdin::HereString(a.word.text), a.word.dynamic));
+                }
+            }
+            ast::IoRedirect::OutputAndError(w, append) => {
+                let a = self.expand(&w.value);
+                let op = if *append { RedirectOp::AppendOutErr } else { RedirectOp::WriteOutErr };
+                out.push(Redirect { op, fd: None, target: a.word });
+            }
+        }
+    }
+
+    fn walk_procsub(&mut self, sub: &ast::SubshellCommand) -> Vec<String> {
+        let start = self.commands.len();
+        let saved_cwd = self.cwd.clone();
+        let saved_inherited = std::mem::take(&mut self.inherited);
+        let saved_stdin = std::mem::take(&mut self.stdin);
+        let saved_out = self.last_output.take();
+        self.walk_list(&sub.list);
+        self.last_output = saved_out;
+        self.stdin = saved_stdin;
+        self.inherited = saved_inherited;
+        self.cwd = saved_cwd;
+        self.direct_programs(start)
+    }
+
+    // ----- words -----
+
+    /// Expand one raw word: quote removal, static expansions, and a walk of every substitution.
+    fn expand(&mut self, raw: &str) -> Arg {
+        let pieces = match parse_word(raw) {
+            Ok(p) => p,
+            Err(u) => {
+                self.unknowns.push(u);
+                return Arg { word: Word { text: raw.to_owned(), dynamic: true }, subst: Vec::new(), pure_subst: false };
+            }
+        };
+        let mut e = Exp::default();
+        self.pieces(raw, &pieces, false, &mut e);
+        if has_glob(&e.masked) || has_brace_expansion(&e.masked) {
+            e.dynamic = true;
+        }
+        let pure_subst = e.pieces == 1 && e.subst_pieces == 1;
+        Arg { word: Word { text: e.text, dynamic: e.dynamic }, subst: e.subst, pure_subst }
+    }
+
+    fn pieces(&mut self, raw: &str, pieces: &[WordPieceWithSource], quoted: bool, e: &mut Exp) {
+        for p in pieces {
+            let source = raw.get(p.start_index..p.end_index).unwrap_or_default();
+            e.pieces += 1;
+            match &p.piece {
+                WordPiece::Text(t) => {
+                    e.text.push_str(t);
+                    if quoted {
+                        mask(&mut e.masked, t);
+                    } else {
+                        e.masked.push_str(t);
+                    }
+                }
+                WordPiece::SingleQuotedText(t) => {
+                    e.text.push_str(t);
+                    mask(&mut e.masked, t);
+                }
+                WordPiece::AnsiCQuotedText(t) => match decode_ansi_c(t) {
+                    Some(d) => {
+                        mask(&mut e.masked, &d);
+                        e.text.push_str(&d);
+                    }
+                    None => {
+                        e.dynamic = true;
+                        e.text.push_str(source);
+                    }
+                },
+                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    // The quotes are one piece around the inner ones: `"$(x)"` is still a pure
+                    // substitution.
+                    e.pieces -= 1;
+                    if inner.is_empty() {
+                        e.pieces += 1;
+                    }
+                    self.pieces(raw, inner, true, e);
+                }
+                WordPiece::TildeExpansion(t) => {
+                    let value = match t {
+                        TildeExpr::Home => self.cx.home.map(|h| h.display().to_string()),
+                        TildeExpr::WorkingDir => Some(self.cwd.display().to_string()),
+                        TildeExpr::UserHome(_)
+                        | TildeExpr::OldWorkingDir
+                        | TildeExpr::NthDirFromTopOfDirStack { .. }
+                        | TildeExpr::NthDirFromBottomOfDirStack { .. } => None,
+                    };
+                    self.static_or_dynamic(value, source, e);
+                }
+                WordPiece::ParameterExpansion(expr) => {
+                    let value = match expr {
+                        ParameterExpr::Parameter { parameter: Parameter::Named(name), indirect: false } => match name.as_str() {
+                            "HOME" => self.cx.home.map(|h| h.display().to_string()),
+                            "PWD" => Some(self.cwd.display().to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    // Defaults, patterns and indices can hold substitutions that run.
+                    for inner in parameter_strings(expr) {
+                        let a = self.expand(&inner);
+                        e.subst.extend(a.subst);
+                    }
+                    self.static_or_dynamic(value, source, e);
+                }
+                WordPiece::CommandSubstitution(code) | WordPiece::BackquotedCommandSubstitution(code) => {
+                    let progs = self.run_subst(code);
+                    e.subst.extend(progs);
+                    e.subst_pieces += 1;
+                    e.dynamic = true;
+                    e.text.push_str(source);
+                    mask(&mut e.masked, source);
+                }
+                WordPiece::EscapeSequence(s) => {
+                    let escaped = s.strip_prefix('\\').unwrap_or(s);
+                    if escaped == "\n" {
+                        continue;
+                    }
+                    // Inside double quotes a backslash only escapes `$`, `` ` ``, `"`, `\`.
+                    if quoted && !matches!(escaped, "$" | "`" | "\"" | "\\") {
+                        e.text.push('\\');
+                    }
+                    e.text.push_str(escaped);
+                    mask(&mut e.masked, escaped);
+                }
+                WordPiece::ArithmeticExpression(expr) => {
+                    let a = self.expand(&expr.value);
+                    e.subst.extend(a.subst);
+                    e.dynamic = true;
+                    e.text.push_str(source);
+                    mask(&mut e.masked, source);
+                }
+            }
+        }
+    }
+
+    fn static_or_dynamic(&mut self, value: Option<String>, source: &str, e: &mut Exp) {
+        match value {
+            Some(v) => {
+                mask(&mut e.masked, &v);
+                e.text.push_str(&v);
+            }
+            None => {
+                e.dynamic = true;
+                e.text.push_str(source);
+                mask(&mut e.masked, source);
+            }
+        }
+    }
+
+    // ----- simple commands -----
+
+    fn walk_simple(&mut self, sc: &ast::SimpleCommand) {
+        let ast::SimpleCommand { prefix, word_or_name, suffix } = sc;
+        let mut assignments = Vec::new();
+        let mut redirects = Vec::new();
+        let mut stdin = None;
+        let mut words: Vec<Arg> = Vec::new();
+        let prefix_items = prefix.iter().flat_map(|p| p.0.iter());
+        for item in prefix_items {
+            match item {
+                ast::CommandPrefixOrSuffixItem::AssignmentWord(a, _) => {
+                    let value = self.assignment_value(&a.value);
+                    assignments.push((assignment_name(&a.name), value));
+                }
+                other => self.prefix_or_suffix(other, &mut words, &mut redirects, &mut stdin),
+            }
+        }
+        if let Some(name) = word_or_name {
+            words.push(self.expand(&name.value));
+        }
+        for item in suffix.iter().flat_map(|s| s.0.iter()) {
+            self.prefix_or_suffix(item, &mut words, &mut redirects, &mut stdin);
+        }
+        let mut words = words.into_iter();
+        match words.next() {
+            Some(program) => {
+                let (saved_stdin, saved_dyn) = (self.stdin.clone(), self.stdin_dynamic);
+                if let Some((s, d)) = stdin {
+                    self.stdin = s;
+                    self.stdin_dynamic = d;
+                    self.pipe_text = None;
+                }
+                self.last_output = None;
+                self.run_command(program, words.collect(), assignments, redirects, 0);
+                self.stdin = saved_stdin;
+                self.stdin_dynamic = saved_dyn;
+            }
+            None => {
+                self.last_output = None;
+                if !redirects.is_empty() || stdin.is_some() {
+                    self.emit_noop(redirects, stdin);
+                }
+            }
+        }
+    }
+
+    fn assignment_value(&mut self, v: &ast::AssignmentValue) -> Word {
+        match v {
+            ast::AssignmentValue::Scalar(w) => self.expand(&w.value).word,
+            ast::AssignmentValue::Array(items) => {
+                let mut parts = Vec::new();
+                let mut dynamic = false;
+                for (key, value) in items {
+                    if let Some(k) = key {
+                        let a = self.expand(&k.value);
+                        dynamic |= a.word.dynamic;
+                    }
+                    let a = self.expand(&value.value);
+                    dynamic |= a.word.dynamic;
+                    parts.push(a.word.text);
+                }
+                Word { text: format!("({})", parts.join(" ")), dynamic }
+            }
+        }
+    }
+
+    fn prefix_or_suffix(
+        &mut self,
+        item: &ast::CommandPrefixOrSuffixItem,
+        words: &mut Vec<Arg>,
+        redirects: &mut Vec<Redirect>,
+        stdin: &mut Option<(Stdin, bool)>,
+    ) {
+        match item {
+            ast::CommandPrefixOrSuffixItem::IoRedirect(r) => self.redirect(r, redirects, stdin),
+            ast::CommandPrefixOrSuffixItem::Word(w) => words.push(self.expand(&w.value)),
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+                // After the command word (`export A=$(x)`, `declare`): an argument. Array
+                // elements hold their own substitutions.
+                if let ast::AssignmentValue::Array(_) = &a.value {
+                    let _ = self.assignment_value(&a.value);
+                }
+                words.push(self.expand(&w.value));
+            }
+            ast::CommandPrefixOrSuffixItem::ProcessSubstitution(kind, sub) => {
+                let programs = self.walk_procsub(sub);
+                let text = match kind {
+                    ast::ProcessSubstitutionKind::Read => "<(…)",
+                    ast::ProcessSubstitutionKind::Write => ">(…)",
+                };
+                words.push(Arg { word: Word { text: text.to_owned(), dynamic: true }, subst: programs, pure_subst: true });
+            }
+        }
+    }
+
+    /// Report a command and follow what it runs. `depth` counts wrappers.
+    fn run_command(
+        &mut self,
+        program: Arg,
+        args: Vec<Arg>,
+        assignments: Vec<(String, Word)>,
+        redirects: Vec<Redirect>,
+        depth: usize,
+    ) {
+        if self.stopped {
+            return;
+        }
+        if depth > MAX_WRAPPERS {
+            self.unknown(UnknownKind::TooDeep, format!("more than {MAX_WRAPPERS} nested wrappers"), None);
+            return;
+        }
+        let raw = program.word.text.clone();
+        let dynamic = program.word.dynamic;
+        let name = if dynamic { raw.clone() } else { program_name(&raw) };
+        if name.is_empty() {
+            // `"" args`: bash reports "command not found" and runs nothing.
+            return;
+        }
+        if dynamic {
+            self.unknown(UnknownKind::DynamicCommandWord, format!("the command word `{raw}` is not static"), None);
+        }
+        let actions = if dynamic { Vec::new() } else { argv::classify(&name, &args) };
+        let stdin_code = actions.iter().any(|a| matches!(a, Action::ShellStdin { .. } | Action::InterpStdin { .. }));
+        let mut all_redirects = self.inherited.clone();
+        all_redirects.extend(redirects);
+        let cmd = Command {
+            program: name.clone(),
+            args: args.iter().map(|a| a.word.clone()).collect(),
+            redirects: all_redirects,
+            assignments,
+            via: self.via.clone(),
+            cwd: self.cwd.clone(),
+            stdin: self.stdin.clone(),
+            runs_stdin_as_code: stdin_code,
+        };
+        if !self.push_command(cmd) {
+            return;
+        }
+        if !dynamic && raw.contains('/') {
+            self.path_executed(&raw);
+        }
+        for action in actions {
+            self.act(&name, action, &args, depth);
+        }
+        if self.via.is_empty() || depth == 0 {
+            self.builtin_state(&name, &args);
+        }
+        self.last_output = output_text(&name, &args, &self.stdin);
+    }
+
+    fn act(&mut self, program: &str, action: Action, args: &[Arg], depth: usize) {
+        match action {
+            Action::Exec { label, start, end, assignments, chdir, own_stdin } => {
+                let Some(inner) = args.get(start).cloned() else { return };
+                let inner_args = args.get(start + 1..end).unwrap_or_default().to_vec();
+                let saved_cwd = self.cwd.clone();
+                let saved_stdin = self.stdin.clone();
+                if let Some(dir) = chdir {
+                    if dir.dynamic {
+                        self.unknown(UnknownKind::DynamicCd, format!("`{label}` changes to a dynamic directory `{}`", dir.text), None);
+                    } else {
+                        self.cwd = normalize(&self.cwd, &dir.text);
+                    }
+                }
+                if own_stdin {
+                    self.stdin = Stdin::Inherited;
+                }
+                self.via.push(label);
+                self.run_command(inner, inner_args, assignments, Vec::new(), depth + 1);
+                self.via.pop();
+                self.stdin = saved_stdin;
+                self.cwd = saved_cwd;
+            }
+            Action::Shell { label, code, dynamic } => {
+                if dynamic {
+                    self.unknown(UnknownKind::DynamicCommandWord, format!("`{label}` runs a string that is not static: `{code}`"), None);
+                }
+                self.reparse(label, &code);
+            }
+            Action::Script { arg } => {
+                if let Some(a) = args.get(arg) {
+                    if a.pure_subst && a.word.dynamic {
+                        self.unknown(
+                            UnknownKind::EvalOfSubstitution,
+                            format!("`{program}` runs the output of `{}`", a.subst.join(", ")),
+                            a.subst.first().map(String::as_str),
+                        );
+                    } else if a.word.dynamic {
+                        self.unknown(UnknownKind::DynamicCommandWord, format!("`{program}` runs a script at a dynamic path `{}`", a.word.text), None);
+                    } else {
+                        let text = a.word.text.clone();
+                        self.run_script(&text);
+                    }
+                }
+            }
+            Action::ShellStdin { shell } => self.shell_stdin(&shell),
+            Action::InterpStdin { interp } => {
+                let source = match &self.stdin {
+                    Stdin::Inherited => None,
+                    Stdin::Pipe { from } => Some(format!("piped from `{}`", from.join(", "))),
+                    Stdin::HereDoc(_) => Some("from a here-document".to_owned()),
+                    Stdin::HereString(_) => Some("from a here-string".to_owned()),
+                    Stdin::File(w) => Some(format!("from `{}`", w.text)),
+                };
+                if let Some(s) = source {
+                    self.unknown(UnknownKind::OpaqueStdinCode, format!("`{interp}` runs code {s}"), Some(&interp));
+                }
+            }
+            Action::Inline { interp, detail } => self.unknown(UnknownKind::InlineCode, detail, Some(&interp)),
+            Action::EvalSubst { programs, detail } => {
+                self.unknown(UnknownKind::EvalOfSubstitution, detail, programs.first().map(String::as_str));
+            }
+            Action::Dynamic { detail } => self.unknown(UnknownKind::DynamicCommandWord, detail, None),
+        }
+    }
+
+    /// A shell reading code from stdin: analyse it when it is visible (heredoc, here-string,
+    /// `echo … |`, `< file`), otherwise it is opaque.
+    fn shell_stdin(&mut self, shell: &str) {
+        let dynamic = self.stdin_dynamic;
+        match self.stdin.clone() {
+            Stdin::Inherited => {}
+            Stdin::HereDoc(text) | Stdin::HereString(text) => {
+                if dynamic {
+                    self.unknown(UnknownKind::DynamicCommandWord, format!("`{shell}` runs a here-document with dynamic parts"), None);
+                }
+                self.reparse(format!("{shell} <<"), &text);
+            }
+            Stdin::Pipe { from } => match self.pipe_text.clone() {
+                Some(text) => self.reparse(format!("{} | {shell}", from.join(" ")), &text),
+                None => self.unknown(
+                    UnknownKind::OpaqueStdinCode,
+                    format!("`{shell}` runs code piped from `{}`", from.join(", ")),
+                    Some(shell),
+                ),
+            },
+            Stdin::File(w) => {
+                if w.dynamic {
+                    self.unknown(UnknownKind::OpaqueStdinCode, format!("`{shell}` runs code from `{}`", w.text), Some(shell));
+                } else {
+                    self.run_script(&w.text);
+                }
+            }
+        }
+    }
+
+    /// `./x.sh`, `scripts/y`, `/tmp/z`: a program run by path. Shell scripts (by shebang, or
+    /// text with none) are analysed; binaries and other interpreters are judged by name.
+    fn path_executed(&mut self, raw: &str) {
+        if raw.starts_with('/') && SYSTEM_DIRS.iter().any(|d| raw.starts_with(d)) {
+            return;
+        }
+        if !self.cx.read_scripts {
+            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` may be a script and reading scripts is disabled"), None);
+            return;
+        }
+        let path = normalize(&self.cwd, raw);
+        let head = match read_regular(&path, 512) {
+            Ok(h) => h,
+            Err(why) => {
+                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}`: {why}"), None);
+                return;
+            }
+        };
+        if head.starts_with(b"\x7fELF") || head.contains(&0) {
+            return;
+        }
+        if let Some(line) = head.strip_prefix(b"#!") {
+            let line = String::from_utf8_lossy(line);
+            let first_line = line.lines().next().unwrap_or_default();
+            let mut parts = first_line.split_whitespace();
+            let interp = parts.next().map(program_name).unwrap_or_default();
+            let interp = if interp == "env" {
+                parts.find(|p| !p.starts_with('-')).map(program_name).unwrap_or_default()
+            } else {
+                interp
+            };
+            if !argv::is_shell(&interp) {
+                return;
+            }
+        }
+        self.run_script(raw);
+    }
+
+    /// Read a shell script and walk it (`via: script <path>`).
+    fn run_script(&mut self, raw: &str) {
+        if !self.cx.read_scripts {
+            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is a script and reading scripts is disabled"), None);
+            return;
+        }
+        let path = match raw.strip_prefix("~/") {
+            Some(rest) => match self.cx.home {
+                Some(h) => normalize(h, rest),
+                None => normalize(&self.cwd, raw),
+            },
+            None => normalize(&self.cwd, raw),
+        };
+        if self.scripts.contains(&path) {
+            // Already being analysed further up: nothing new to find.
+            return;
+        }
+        let max = self.cx.limits.max_script_bytes;
+        let bytes = match read_regular(&path, max.saturating_add(1)) {
+            Ok(b) if b.len() > max => {
+                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is larger than {max} bytes"), None);
+                return;
+            }
+            Ok(b) => b,
+            Err(why) => {
+                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}`: {why}"), None);
+                return;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is not UTF-8 text"), None);
+            return;
+        };
+        self.scripts.push(path);
+        let saved_stdin = std::mem::take(&mut self.stdin);
+        let saved_pipe = self.pipe_text.take();
+        self.reparse(format!("script {raw}"), &text);
+        self.pipe_text = saved_pipe;
+        self.stdin = saved_stdin;
+        self.scripts.pop();
+    }
+
+    /// Shell state that later commands see: the working directory.
+    fn builtin_state(&mut self, program: &str, args: &[Arg]) {
+        match program {
+            "cd" | "pushd" => {
+                let operand = args.iter().find(|a| !(a.text().starts_with('-') && a.text().len() > 1 && !a.word.dynamic));
+                let target = match operand {
+                    None if program == "cd" => match self.cx.home {
+                        Some(h) => Some(h.to_path_buf()),
+                        None => None,
+                    },
+                    None => return,
+                    Some(a) if a.word.dynamic => None,
+                    Some(a) if a.text() == "-" => self.prev_cwd.clone(),
+                    Some(a) => Some(normalize(&self.cwd, a.text())),
+                };
+                match target {
+                    Some(t) => {
+                        if program == "pushd" {
+                            self.dir_stack.push(self.cwd.clone());
+                        }
+                        self.prev_cwd = Some(std::mem::replace(&mut self.cwd, t));
+                    }
+                    None => {
+                        let shown = operand.map_or("~", |a| a.text()).to_owned();
+                        self.unknown(UnknownKind::DynamicCd, format!("`{program} {shown}`: later relative paths are unknown"), None);
+                    }
+                }
+            }
+            "popd" => match self.dir_stack.pop() {
+                Some(d) => self.prev_cwd = Some(std::mem::replace(&mut self.cwd, d)),
+                None => self.unknown(UnknownKind::DynamicCd, "`popd` with no known directory stack", None),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// Static stdout of simple producers, so `echo 'ls' | sh` and `cat <<EOF | sh` can be read.
+fn output_text(program: &str, args: &[Arg], stdin: &Stdin) -> Option<String> {
+    if args.iter().any(|a| a.word.dynamic) {
+        return None;
+    }
+    match program {
+        "echo" => {
+            let words: Vec<&str> = args.iter().map(Arg::text).skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en")).collect();
+            Some(words.join(" "))
+        }
+        "cat" if args.is_empty() => match stdin {
+            Stdin::HereDoc(t) | Stdin::HereString(t) => Some(t.clone()),
+            Stdin::Inherited | Stdin::Pipe { .. } | Stdin::File(_) => None,
+        },
+        _ => None,
+    }
+}
+
+fn mask(masked: &mut String, text: &str) {
+    masked.extend(text.chars().map(|_| 'x'));
+}
+
+fn assignment_name(n: &ast::AssignmentName) -> String {
+    match n {
+        ast::AssignmentName::VariableName(v) => v.clone(),
+        ast::AssignmentName::ArrayElementName(v, i) => format!("{v}[{i}]"),
+    }
+}
+
+/// Strings inside a parameter expansion that undergo expansion themselves.
+fn parameter_strings(expr: &ParameterExpr) -> Vec<String> {
+    let mut out = Vec::new();
+    let param = |p: &Parameter, out: &mut Vec<String>| {
+        if let Parameter::NamedWithIndex { index, .. } = p {
+            out.push(index.clone());
+        }
+    };
+    match expr {
+        ParameterExpr::Parameter { parameter, .. }
+        | ParameterExpr::ParameterLength { parameter, .. }
+        | ParameterExpr::Transform { parameter, .. } => param(parameter, &mut out),
+        ParameterExpr::UseDefaultValues { parameter, default_value: s, .. }
+        | ParameterExpr::AssignDefaultValues { parameter, default_value: s, .. }
+        | ParameterExpr::IndicateErrorIfNullOrUnset { parameter, error_message: s, .. }
+        | ParameterExpr::UseAlternativeValue { parameter, alternative_value: s, .. }
+        | ParameterExpr::RemoveSmallestSuffixPattern { parameter, pattern: s, .. }
+        | ParameterExpr::RemoveLargestSuffixPattern { parameter, pattern: s, .. }
+        | ParameterExpr::RemoveSmallestPrefixPattern { parameter, pattern: s, .. }
+        | ParameterExpr::RemoveLargestPrefixPattern { parameter, pattern: s, .. }
+        | ParameterExpr::UppercaseFirstChar { parameter, pattern: s, .. }
+        | ParameterExpr::UppercasePattern { parameter, pattern: s, .. }
+        | ParameterExpr::LowercaseFirstChar { parameter, pattern: s, .. }
+        | ParameterExpr::LowercasePattern { parameter, pattern: s, .. } => {
+            param(parameter, &mut out);
+            out.extend(s.iter().cloned());
+        }
+        ParameterExpr::Substring { parameter, offset, length, .. } => {
+            param(parameter, &mut out);
+            out.push(offset.value.clone());
+            out.extend(length.iter().map(|l| l.value.clone()));
+        }
+        ParameterExpr::ReplaceSubstring { parameter, pattern, replacement, .. } => {
+            param(parameter, &mut out);
+            out.push(pattern.clone());
+            out.extend(replacement.iter().cloned());
+        }
+        ParameterExpr::VariableNames { .. } | ParameterExpr::MemberKeys { .. } => {}
+    }
+    out
+}
+
+/// Read up to `limit` bytes of a regular file without blocking on FIFOs or devices (a hang
+/// would let the call run once the hook times out).
+fn read_regular(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO must not wait for a writer.
+        opts.custom_flags(0o4000);
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(0x4);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist (it may be created earlier in the same command)".to_owned(),
+        _ => format!("cannot be read ({e})"),
+    })?;
+    if !meta.is_file() {
+        return Err("is not a regular file".to_owned());
+    }
+    let file = opts.open(path).map_err(|e| format!("cannot be opened ({e})"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot be read ({e})"))?;
+    if !meta.is_file() {
+        return Err("is not a regular file".to_owned());
+    }
+    let mut buf = Vec::new();
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX)).read_to_end(&mut buf).map_err(|e| format!("cannot be read ({e})"))?;
+    Ok(buf)
+}
