@@ -81,7 +81,9 @@ impl FakeModel {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake model on 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake model local addr");
         // Non-blocking accept so the thread can notice `stop` and end with the test.
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (Arc::clone(&state), Arc::clone(&stop));
@@ -106,7 +108,12 @@ impl FakeModel {
                 }
             }
         });
-        FakeModel { addr, state, stop, accept_thread: Some(accept_thread) }
+        FakeModel {
+            addr,
+            state,
+            stop,
+            accept_thread: Some(accept_thread),
+        }
     }
 
     pub(crate) fn base_url(&self) -> String {
@@ -115,11 +122,19 @@ impl FakeModel {
 
     /// Registers the script that answers conversations carrying `marker`.
     pub(crate) fn script(&self, marker: &str, turns: Vec<Turn>) {
-        self.state.lock().expect("fake model state").scripts.insert(marker.to_string(), turns);
+        self.state
+            .lock()
+            .expect("fake model state")
+            .scripts
+            .insert(marker.to_string(), turns);
     }
 
     pub(crate) fn requests(&self) -> Vec<Recorded> {
-        self.state.lock().expect("fake model state").requests.clone()
+        self.state
+            .lock()
+            .expect("fake model state")
+            .requests
+            .clone()
     }
 
     /// Requests that belong to the conversation `marker` (the scripted ones, with tools).
@@ -139,8 +154,14 @@ impl FakeModel {
                     if block.get("type").and_then(Value::as_str) == Some("tool_result")
                         && block.get("tool_use_id").and_then(Value::as_str) == Some(id)
                     {
-                        let is_error = block.get("is_error").and_then(Value::as_bool).unwrap_or(false);
-                        return Some((flatten_text(block.get("content").unwrap_or(&Value::Null)), is_error));
+                        let is_error = block
+                            .get("is_error")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false);
+                        return Some((
+                            flatten_text(block.get("content").unwrap_or(&Value::Null)),
+                            is_error,
+                        ));
                     }
                 }
             }
@@ -150,12 +171,18 @@ impl FakeModel {
 
     /// The request answering `step` of the script `marker` (it carries the results of step-1).
     pub(crate) fn request_at_step(&self, marker: &str, step: usize) -> Option<Recorded> {
-        self.conversation(marker).into_iter().find(|r| r.step == step)
+        self.conversation(marker)
+            .into_iter()
+            .find(|r| r.step == step)
     }
 
     /// Every request body as one string, for "this text appears nowhere" assertions.
     pub(crate) fn all_request_text(&self) -> String {
-        self.requests().iter().map(|r| r.body.to_string()).collect::<Vec<_>>().join("\n")
+        self.requests()
+            .iter()
+            .map(|r| r.body.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -169,11 +196,16 @@ impl Drop for FakeModel {
 }
 
 pub(crate) fn has_tools(body: &Value) -> bool {
-    body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty())
+    body.get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|t| !t.is_empty())
 }
 
 pub(crate) fn messages(body: &Value) -> &[Value] {
-    body.get("messages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    body.get("messages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 pub(crate) fn content_blocks(msg: &Value) -> Vec<Value> {
@@ -216,7 +248,10 @@ fn find_marker(body: &Value) -> Option<String> {
 }
 
 fn assistant_turns(body: &Value) -> usize {
-    messages(body).iter().filter(|m| m.get("role").and_then(Value::as_str) == Some("assistant")).count()
+    messages(body)
+        .iter()
+        .filter(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))
+        .count()
 }
 
 struct Request {
@@ -259,7 +294,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
         loop {
             let mut size_line = String::new();
             reader.read_line(&mut size_line)?;
-            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
             let mut chunk = vec![0u8; size + 2];
             reader.read_exact(&mut chunk)?;
             if size == 0 {
@@ -317,17 +353,29 @@ fn answer_messages(
     let marker = find_marker(&body);
     let step = assistant_turns(&body);
     let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
-    let model = body.get("model").and_then(Value::as_str).unwrap_or("claude-fake").to_string();
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("claude-fake")
+        .to_string();
     let turn = {
         let mut st = state.lock().expect("state");
         let turn = match (&marker, has_tools(&body)) {
             (Some(m), true) => match st.scripts.get(m) {
-                Some(turns) => turns.get(step).cloned().unwrap_or_else(|| Turn::Text(format!("e2e {m}: done"))),
+                Some(turns) => turns
+                    .get(step)
+                    .cloned()
+                    .unwrap_or_else(|| Turn::Text(format!("e2e {m}: done"))),
                 None => Turn::Text(format!("e2e: no script registered for marker {m}")),
             },
             _ => Turn::Text("ok".to_string()),
         };
-        st.requests.push(Recorded { path: path.to_string(), body, marker: marker.clone(), step });
+        st.requests.push(Recorded {
+            path: path.to_string(),
+            body,
+            marker: marker.clone(),
+            step,
+        });
         turn
     };
     let content: Vec<Value> = match &turn {
@@ -345,7 +393,11 @@ fn answer_messages(
             })
             .collect(),
     };
-    let stop_reason = if matches!(turn, Turn::Tools(_)) { "tool_use" } else { "end_turn" };
+    let stop_reason = if matches!(turn, Turn::Tools(_)) {
+        "tool_use"
+    } else {
+        "end_turn"
+    };
     let msg_id = format!("msg_e2e_{}_{}", marker.as_deref().unwrap_or("side"), step);
     let usage = json!({"input_tokens": 10, "output_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
 
@@ -376,7 +428,10 @@ fn answer_messages(
             Some("tool_use") => {
                 let mut start = block.clone();
                 start["input"] = json!({});
-                events.push(("content_block_start", json!({"type": "content_block_start", "index": i, "content_block": start})));
+                events.push((
+                    "content_block_start",
+                    json!({"type": "content_block_start", "index": i, "content_block": start}),
+                ));
                 events.push((
                     "content_block_delta",
                     json!({"type": "content_block_delta", "index": i,
@@ -395,7 +450,10 @@ fn answer_messages(
                 ));
             }
         }
-        events.push(("content_block_stop", json!({"type": "content_block_stop", "index": i})));
+        events.push((
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": i}),
+        ));
     }
     events.push((
         "message_delta",

@@ -59,7 +59,11 @@ pub(crate) fn python3() -> PathBuf {
             .args(["-c", "import sys; print(sys.executable)"])
             .output()
             .expect("python3 is needed by the e2e suite (the MCP test server)");
-        assert!(out.status.success(), "python3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "python3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
     .clone()
@@ -117,7 +121,10 @@ impl HookCommand {
     pub(crate) fn blastwall(extra: &[&str]) -> HookCommand {
         let mut args = vec!["hook".to_string()];
         args.extend(extra.iter().map(|s| s.to_string()));
-        HookCommand { command: blastwall_bin(), args }
+        HookCommand {
+            command: blastwall_bin(),
+            args,
+        }
     }
 }
 
@@ -184,17 +191,28 @@ pub(crate) struct RunResult {
 
 impl RunResult {
     pub(crate) fn permission_denials(&self) -> Vec<Value> {
-        self.result.get("permission_denials").and_then(Value::as_array).cloned().unwrap_or_default()
+        self.result
+            .get("permission_denials")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
     }
     /// `tool_use_id`s the client reports as denied.
     pub(crate) fn denied_ids(&self) -> Vec<String> {
         self.permission_denials()
             .iter()
-            .filter_map(|d| d.get("tool_use_id").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|d| {
+                d.get("tool_use_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect()
     }
     pub(crate) fn describe(&self) -> String {
-        format!("exit={:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.status, self.stdout, self.stderr)
+        format!(
+            "exit={:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
     }
 }
 
@@ -206,7 +224,12 @@ impl Sandbox {
         std::fs::create_dir_all(home.join(".claude")).expect("mkdir home");
         std::fs::create_dir_all(project.join(".claude")).expect("mkdir project");
         std::fs::create_dir_all(dir.path().join("tmp")).expect("mkdir tmp");
-        Sandbox { dir, home, project, model: FakeModel::start() }
+        Sandbox {
+            dir,
+            home,
+            project,
+            model: FakeModel::start(),
+        }
     }
 
     /// Writes `<project>/.claude/settings.json` registering `hook`.
@@ -217,7 +240,8 @@ impl Sandbox {
     pub(crate) fn write_settings(&self, project: &Path, settings: &Value) {
         let path = project.join(".claude/settings.json");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir .claude");
-        std::fs::write(&path, serde_json::to_string_pretty(settings).expect("json")).expect("write settings");
+        std::fs::write(&path, serde_json::to_string_pretty(settings).expect("json"))
+            .expect("write settings");
     }
 
     pub(crate) fn write(&self, path: &Path, content: &str) {
@@ -253,7 +277,13 @@ exit 0
         );
         std::fs::write(&script, body).expect("write stub hook");
         make_executable(&script);
-        (HookCommand { command: script, args: Vec::new() }, dir)
+        (
+            HookCommand {
+                command: script,
+                args: Vec::new(),
+            },
+            dir,
+        )
     }
 
     /// Writes `mcp.json` registering `tests/e2e/mcp_server.py` as server `web` and returns the
@@ -267,7 +297,11 @@ exit 0
         }}});
         let path = self.dir.path().join("mcp.json");
         std::fs::write(&path, config.to_string()).expect("write mcp.json");
-        let args = vec!["--mcp-config".to_string(), path.to_string_lossy().into_owned(), "--strict-mcp-config".to_string()];
+        let args = vec![
+            "--mcp-config".to_string(),
+            path.to_string_lossy().into_owned(),
+            "--strict-mcp-config".to_string(),
+        ];
         (args, log)
     }
 
@@ -302,7 +336,10 @@ exit 0
         let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}"))
+            })
             .collect()
     }
 
@@ -313,11 +350,17 @@ exit 0
     /// Registers `turns` under `marker` and runs `claude -p` with a prompt carrying the marker.
     pub(crate) fn run(&self, marker: &str, turns: Vec<Turn>, opts: &RunOpts) -> RunResult {
         self.model.script(marker, turns);
-        self.run_claude(&format!("{} run the scripted scenario", marker_text(marker)), opts)
+        self.run_claude(
+            &format!("{} run the scripted scenario", marker_text(marker)),
+            opts,
+        )
     }
 
     pub(crate) fn run_claude(&self, prompt: &str, opts: &RunOpts) -> RunResult {
-        let child = self.claude_command(prompt, opts).spawn().expect("spawn claude");
+        let child = self
+            .claude_command(prompt, opts)
+            .spawn()
+            .expect("spawn claude");
         wait_bounded(child, CLAUDE_TIMEOUT)
     }
 
@@ -328,12 +371,16 @@ exit 0
             .map(|(marker, turns, opts)| {
                 self.model.script(marker, turns);
                 let prompt = format!("{} run the scripted scenario", marker_text(marker));
-                self.claude_command(&prompt, &opts).spawn().expect("spawn claude")
+                self.claude_command(&prompt, &opts)
+                    .spawn()
+                    .expect("spawn claude")
             })
             .collect();
         let waiters: Vec<_> = children
             .into_iter()
-            .map(|c| thread::spawn(move || std::panic::catch_unwind(|| wait_bounded(c, CLAUDE_TIMEOUT))))
+            .map(|c| {
+                thread::spawn(move || std::panic::catch_unwind(|| wait_bounded(c, CLAUDE_TIMEOUT)))
+            })
             .collect();
         // Join every waiter before failing, so no client outlives the test.
         let results: Vec<_> = waiters.into_iter().map(|w| w.join()).collect();
@@ -375,7 +422,14 @@ exit 0
         // Loopback only. The fake model is the only endpoint the client knows, and any other HTTP
         // a tool might make (a curl that should have been stopped) goes to a closed local port
         // instead of the internet.
-        for k in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        for k in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
             cmd.env(k, "http://127.0.0.1:9");
         }
         cmd.env("NO_PROXY", "127.0.0.1,localhost");
@@ -383,7 +437,9 @@ exit 0
         for (k, v) in &opts.extra_env {
             cmd.env(k, v);
         }
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         cmd
     }
 }
@@ -404,9 +460,15 @@ impl Drop for Sandbox {
                 .model
                 .requests()
                 .iter()
-                .map(|r| json!({"path": r.path, "marker": r.marker, "step": r.step, "body": r.body}).to_string())
+                .map(|r| {
+                    json!({"path": r.path, "marker": r.marker, "step": r.step, "body": r.body})
+                        .to_string()
+                })
                 .collect();
-            let _ = std::fs::write(self.dir.path().join("model-requests.jsonl"), lines.join("\n"));
+            let _ = std::fs::write(
+                self.dir.path().join("model-requests.jsonl"),
+                lines.join("\n"),
+            );
         }
     }
 }
@@ -449,9 +511,22 @@ pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> RunResult {
     let result = stdout
         .lines()
         .rev()
-        .find_map(|l| serde_json::from_str::<Value>(l.trim()).ok().filter(Value::is_object))
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l.trim())
+                .ok()
+                .filter(Value::is_object)
+        })
         .unwrap_or(Value::Null);
-    let r = RunResult { status, stdout, stderr, result };
-    assert!(!timed_out, "claude did not finish within {limit:?}\n{}", r.describe());
+    let r = RunResult {
+        status,
+        stdout,
+        stderr,
+        result,
+    };
+    assert!(
+        !timed_out,
+        "claude did not finish within {limit:?}\n{}",
+        r.describe()
+    );
     r
 }

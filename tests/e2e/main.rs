@@ -30,20 +30,16 @@ use harness::{RunResult, Sandbox};
 
 /// A model turn that runs one Bash command.
 pub(crate) fn bash(command: &str) -> Turn {
-    Turn::tool("Bash", json!({"command": command, "description": "e2e step"}))
+    Turn::tool(
+        "Bash",
+        json!({"command": command, "description": "e2e step"}),
+    )
 }
 
 /// The call `id` was stopped before it ran: the model got an error `tool_result` holding every
 /// `needle`, and the client reports it in `permission_denials`. Returns the text the model saw.
 pub(crate) fn assert_blocked(sb: &Sandbox, r: &RunResult, id: &str, needles: &[&str]) -> String {
-    let (text, is_error) = sb
-        .model
-        .tool_result(id)
-        .unwrap_or_else(|| panic!("no tool_result for {id} reached the model\n{}", r.describe()));
-    assert!(is_error, "{id}: expected an error tool_result, the model saw: {text}");
-    for n in needles {
-        assert!(text.contains(n), "{id}: the model saw {text:?}, which lacks {n:?}");
-    }
+    let text = assert_blocked_in_subagent(sb, r, id, needles);
     assert!(
         r.denied_ids().iter().any(|d| d == id),
         "{id} is not in permission_denials: {:?}",
@@ -52,24 +48,68 @@ pub(crate) fn assert_blocked(sb: &Sandbox, r: &RunResult, id: &str, needles: &[&
     text
 }
 
+/// Like [`assert_blocked`] for a call made inside a subagent: the client's final
+/// `permission_denials` lists only the main agent's denials (seen with 2.1.328), so only what the
+/// model was sent can show the denial.
+pub(crate) fn assert_blocked_in_subagent(
+    sb: &Sandbox,
+    r: &RunResult,
+    id: &str,
+    needles: &[&str],
+) -> String {
+    let (text, is_error) = sb.model.tool_result(id).unwrap_or_else(|| {
+        panic!(
+            "no tool_result for {id} reached the model\n{}",
+            r.describe()
+        )
+    });
+    assert!(
+        is_error,
+        "{id}: expected an error tool_result, the model saw: {text}"
+    );
+    for n in needles {
+        assert!(
+            text.contains(n),
+            "{id}: the model saw {text:?}, which lacks {n:?}"
+        );
+    }
+    text
+}
+
 /// The call `id` ran and its output, holding every `needle`, reached the model.
 pub(crate) fn assert_ran(sb: &Sandbox, r: &RunResult, id: &str, needles: &[&str]) -> String {
-    let (text, is_error) = sb
-        .model
-        .tool_result(id)
-        .unwrap_or_else(|| panic!("no tool_result for {id} reached the model\n{}", r.describe()));
-    assert!(!is_error, "{id}: expected the call to run, the model saw the error: {text}");
+    let (text, is_error) = sb.model.tool_result(id).unwrap_or_else(|| {
+        panic!(
+            "no tool_result for {id} reached the model\n{}",
+            r.describe()
+        )
+    });
+    assert!(
+        !is_error,
+        "{id}: expected the call to run, the model saw the error: {text}"
+    );
     for n in needles {
-        assert!(text.contains(n), "{id}: the model saw {text:?}, which lacks {n:?}");
+        assert!(
+            text.contains(n),
+            "{id}: the model saw {text:?}, which lacks {n:?}"
+        );
     }
-    assert!(!r.denied_ids().iter().any(|d| d == id), "{id} is in permission_denials");
+    assert!(
+        !r.denied_ids().iter().any(|d| d == id),
+        "{id} is in permission_denials"
+    );
     text
 }
 
 /// The PreToolUse audit entries for `tool` that answered `decision` (and named `rule`, when
 /// given). Fails, showing the whole log, when there is none. The audit line carries no
 /// tool_use_id, so scenarios keep one call per (tool, decision) where they check the log.
-pub(crate) fn assert_audited(sb: &Sandbox, tool: &str, decision: &str, rule: Option<&str>) -> Vec<Value> {
+pub(crate) fn assert_audited(
+    sb: &Sandbox,
+    tool: &str,
+    decision: &str,
+    rule: Option<&str>,
+) -> Vec<Value> {
     let hits: Vec<Value> = sb
         .audit_pre(tool)
         .into_iter()
@@ -88,5 +128,10 @@ pub(crate) fn assert_audited(sb: &Sandbox, tool: &str, decision: &str, rule: Opt
 /// Client run finished normally (exit 0, a result object).
 pub(crate) fn assert_finished(r: &RunResult) {
     assert_eq!(r.status, Some(0), "claude failed\n{}", r.describe());
-    assert_eq!(r.result["type"], "result", "no result object\n{}", r.describe());
+    assert_eq!(
+        r.result["type"],
+        "result",
+        "no result object\n{}",
+        r.describe()
+    );
 }

@@ -27,13 +27,19 @@ fn client_pretooluse_deny_blocks_and_reaches_model() {
     sb.write(&victim, "keep me");
     let r = sb.run(
         "probedeny",
-        vec![Turn::tool("Bash", json!({"command": "rm victim.txt", "description": "remove"}))],
+        vec![Turn::tool(
+            "Bash",
+            json!({"command": "rm victim.txt", "description": "remove"}),
+        )],
         &RunOpts::default(),
     );
     assert_eq!(r.status, Some(0), "{}", r.describe());
     assert!(victim.exists(), "the denied rm ran");
     let id = tool_use_id("probedeny", 0, 0);
-    let (text, is_error) = sb.model.tool_result(&id).expect("tool_result for the denied call");
+    let (text, is_error) = sb
+        .model
+        .tool_result(&id)
+        .expect("tool_result for the denied call");
     assert!(is_error, "a denied call must come back as an error: {text}");
     assert_eq!(text, "PreToolUse:Bash hook error: stub says no");
     assert_eq!(r.denied_ids(), vec![id], "{}", r.describe());
@@ -82,7 +88,11 @@ fn client_posttooluse_updated_output_per_tool_shape() {
         json!({"mode": "files_with_matches", "numFiles": 1, "filenames": ["REPLACED-GREPFILES.txt"]}),
         "CTX-GREPFILES",
     );
-    post("mcp__web__echo", json!([{"type": "text", "text": "REPLACED-MCP"}]), "CTX-MCP");
+    post(
+        "mcp__web__echo",
+        json!([{"type": "text", "text": "REPLACED-MCP"}]),
+        "CTX-MCP",
+    );
     let (mcp_args, mcp_log) = sb.mcp_server();
     let mut opts = RunOpts::default();
     opts.allowed_tools.push("mcp__web__echo".into());
@@ -90,17 +100,31 @@ fn client_posttooluse_updated_output_per_tool_shape() {
     let r = sb.run(
         m,
         vec![
-            Turn::tool("Bash", json!({"command": "echo ORIGINAL-BASH", "description": "echo"})),
+            Turn::tool(
+                "Bash",
+                json!({"command": "echo ORIGINAL-BASH", "description": "echo"}),
+            ),
             Turn::tool("Read", json!({"file_path": notes})),
-            Turn::tool("Grep", json!({"pattern": "ORIGINAL", "path": sb.project.to_string_lossy(),
-                                        "output_mode": "content"})),
-            Turn::tool("Grep", json!({"pattern": "ORIGINAL", "path": sb.project.to_string_lossy()})),
+            Turn::tool(
+                "Grep",
+                json!({"pattern": "ORIGINAL", "path": sb.project.to_string_lossy(),
+                                        "output_mode": "content"}),
+            ),
+            Turn::tool(
+                "Grep",
+                json!({"pattern": "ORIGINAL", "path": sb.project.to_string_lossy()}),
+            ),
             Turn::tool("mcp__web__echo", json!({"text": "ORIGINAL-MCP"})),
         ],
         &opts,
     );
     assert_eq!(r.status, Some(0), "{}", r.describe());
-    assert!(std::fs::read_to_string(&mcp_log).unwrap_or_default().contains("ORIGINAL-MCP"), "MCP tool never ran");
+    assert!(
+        std::fs::read_to_string(&mcp_log)
+            .unwrap_or_default()
+            .contains("ORIGINAL-MCP"),
+        "MCP tool never ran"
+    );
     for (step, replaced, original, ctx) in [
         (0, "REPLACED-BASH", "ORIGINAL-BASH", "CTX-BASH"),
         (1, "REPLACED-READ", "ORIGINAL-READ", "CTX-READ"),
@@ -108,18 +132,32 @@ fn client_posttooluse_updated_output_per_tool_shape() {
         (3, "REPLACED-GREPFILES", "notes.txt", "CTX-GREPFILES"),
         (4, "REPLACED-MCP", "ORIGINAL-MCP", "CTX-MCP"),
     ] {
-        let (text, is_error) = sb.model.tool_result(&tool_use_id(m, step, 0)).expect("tool_result");
+        let (text, is_error) = sb
+            .model
+            .tool_result(&tool_use_id(m, step, 0))
+            .expect("tool_result");
         assert!(!is_error, "step {step}: {text}");
-        assert!(text.contains(replaced), "step {step}: replacement not shown: {text}");
-        assert!(!text.contains(original), "step {step}: original leaked: {text}");
+        assert!(
+            text.contains(replaced),
+            "step {step}: replacement not shown: {text}"
+        );
+        assert!(
+            !text.contains(original),
+            "step {step}: original leaked: {text}"
+        );
         if std::env::var_os("BLASTWALL_E2E_SHOW").is_some() {
             eprintln!("step {step} model saw: {text:?}");
         }
         // The context note arrives in the request that carries the result.
         let req = sb.model.request_at_step(m, step + 1).expect("next request");
         let body = req.body.to_string();
-        assert!(body.contains(&format!("PostToolUse:{} hook additional context: {ctx}",
-            ["Bash", "Read", "Grep", "Grep", "mcp__web__echo"][step])), "step {step}: context note missing");
+        assert!(
+            body.contains(&format!(
+                "PostToolUse:{} hook additional context: {ctx}",
+                ["Bash", "Read", "Grep", "Grep", "mcp__web__echo"][step]
+            )),
+            "step {step}: context note missing"
+        );
     }
 }
 
@@ -130,13 +168,25 @@ fn client_subagent_events_carry_agent_type() {
     let sb = Sandbox::new("probe-agent");
     let (hook, dir) = sb.stub_hook();
     sb.register(&hook);
-    sb.model.script("probesub", vec![Turn::tool("Bash", json!({"command": "echo from-sub", "description": "sub"}))]);
+    sb.model.script(
+        "probesub",
+        vec![Turn::tool(
+            "Bash",
+            json!({"command": "echo from-sub", "description": "sub"}),
+        )],
+    );
     let r = sb.run(
         "probemain",
         vec![
-            Turn::tool("Bash", json!({"command": "echo from-main", "description": "main"})),
-            Turn::tool("Agent", json!({"description": "check", "subagent_type": "general-purpose",
-                                         "prompt": "@@e2e:probesub@@ run the sub script"})),
+            Turn::tool(
+                "Bash",
+                json!({"command": "echo from-main", "description": "main"}),
+            ),
+            Turn::tool(
+                "Agent",
+                json!({"description": "check", "subagent_type": "general-purpose",
+                                         "prompt": "@@e2e:probesub@@ run the sub script"}),
+            ),
         ],
         &RunOpts::default(),
     );
@@ -155,10 +205,19 @@ fn client_subagent_events_carry_agent_type() {
     };
     let main = pre_bash("echo from-main");
     let sub = pre_bash("echo from-sub");
-    assert!(main.get("agent_id").is_none() && main.get("agent_type").is_none(), "{main}");
+    assert!(
+        main.get("agent_id").is_none() && main.get("agent_type").is_none(),
+        "{main}"
+    );
     assert_eq!(sub["agent_type"], "general-purpose", "{sub}");
-    assert!(sub["agent_id"].as_str().is_some_and(|s| !s.is_empty()), "{sub}");
-    let (text, _) = sb.model.tool_result(&tool_use_id("probesub", 0, 0)).expect("sub tool_result");
+    assert!(
+        sub["agent_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{sub}"
+    );
+    let (text, _) = sb
+        .model
+        .tool_result(&tool_use_id("probesub", 0, 0))
+        .expect("sub tool_result");
     assert!(text.contains("from-sub"), "{text}");
 }
 
@@ -180,22 +239,34 @@ fn client_onfailure_block_on_crashing_hook() {
             &format!("#!/bin/sh\nin=$(cat)\ncase \"$in\" in *'\"PreToolUse\"'*) {failure};; esac\nexit 0\n"),
         );
         crate::harness::make_executable(&script);
-        let mut settings = crate::harness::settings_for(&crate::harness::HookCommand { command: script, args: vec![] });
+        let mut settings = crate::harness::settings_for(&crate::harness::HookCommand {
+            command: script,
+            args: vec![],
+        });
         if !on_failure {
-            settings["hooks"]["PreToolUse"][0]["hooks"][0].as_object_mut().unwrap().remove("onFailure");
+            settings["hooks"]["PreToolUse"][0]["hooks"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("onFailure");
         }
         sb.write_settings(&sb.project, &settings);
         let m = format!("probefail{}", label.replace('-', ""));
         let r = sb.run(&m, vec![crate::bash("touch ran.txt")], &RunOpts::default());
         assert_eq!(r.status, Some(0), "{label}: {}", r.describe());
         let ran = sb.project.join("ran.txt").exists();
-        let (text, is_error) = sb.model.tool_result(&tool_use_id(&m, 0, 0)).expect("tool_result");
+        let (text, is_error) = sb
+            .model
+            .tool_result(&tool_use_id(&m, 0, 0))
+            .expect("tool_result");
         if std::env::var_os("BLASTWALL_E2E_SHOW").is_some() {
             eprintln!("{label}: ran={ran} is_error={is_error} model saw: {text:?}");
         }
         assert_eq!(ran, !blocked, "{label}: ran={ran}, model saw {text:?}");
         if blocked {
-            assert!(is_error && text.contains("blocking because onFailure is \"block\""), "{label}: {text}");
+            assert!(
+                is_error && text.contains("blocking because onFailure is \"block\""),
+                "{label}: {text}"
+            );
         }
     }
 }
@@ -205,13 +276,30 @@ fn client_onfailure_block_on_crashing_hook() {
 #[test]
 fn client_onfailure_block_missing_hook_binary() {
     let sb = Sandbox::new("probe-missing");
-    sb.register(&crate::harness::HookCommand { command: sb.dir.path().join("nope/blastwall"), args: vec!["hook".into()] });
-    let r = sb.run("probemissing", vec![crate::bash("touch ran.txt")], &RunOpts::default());
+    sb.register(&crate::harness::HookCommand {
+        command: sb.dir.path().join("nope/blastwall"),
+        args: vec!["hook".into()],
+    });
+    let r = sb.run(
+        "probemissing",
+        vec![crate::bash("touch ran.txt")],
+        &RunOpts::default(),
+    );
     // Note: the client still exits 0 with `is_error: false`; only `result` says what happened.
     assert_eq!(r.status, Some(0), "{}", r.describe());
     let result = r.result["result"].as_str().unwrap_or_default();
-    assert!(result.starts_with("UserPromptSubmit operation blocked by hook"), "{}", r.describe());
-    assert!(result.contains("blocking because onFailure is \"block\"") && result.contains("ENOENT"), "{result}");
-    assert!(sb.model.requests().is_empty(), "the model was asked although the prompt hook failed");
+    assert!(
+        result.starts_with("UserPromptSubmit operation blocked by hook"),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        result.contains("blocking because onFailure is \"block\"") && result.contains("ENOENT"),
+        "{result}"
+    );
+    assert!(
+        sb.model.requests().is_empty(),
+        "the model was asked although the prompt hook failed"
+    );
     assert!(!sb.project.join("ran.txt").exists());
 }

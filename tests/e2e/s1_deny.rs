@@ -55,6 +55,14 @@ fn s1_default_policy_denies_rm_of_credential_store() {
     assert_finished(&r);
 
     assert!(key.exists(), "the denied rm -rf ~/.ssh ran");
-    assert_blocked(&sb, &r, &tool_use_id("s1ssh", 0, 0), &["blastwall: denied by rule `credential-stores`", "embedded:default.toml:"]);
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id("s1ssh", 0, 0),
+        &[
+            "blastwall: denied by rule `credential-stores`",
+            "embedded:default.toml:",
+        ],
+    );
     assert_audited(&sb, "Bash", "deny", Some("credential-stores"));
 }

@@ -6,23 +6,48 @@ use crate::fake_model::{tool_use_id, Turn};
 use crate::harness::{HookCommand, RunOpts, Sandbox};
 use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash};
 
-/// The default `direnv-envrc` rule asks before writing `.envrc`; under `-p` the client turns
-/// the ask into a denial, the file is not written, and the model sees why.
+/// A project rule asks before writing `deploy.cfg`; under `-p` the client turns the ask into a
+/// denial, the file is not written, and the model sees blastwall's reason.
+///
+/// (Not the default `direnv-envrc` rule: for `.envrc` the client's own sensitive-file check
+/// answers first, and the model sees the client's message instead of blastwall's.)
 #[test]
 fn s2_ask_is_denied_under_print_mode() {
     let sb = Sandbox::new("s2-ask");
     sb.register(&HookCommand::blastwall(&[]));
-    let envrc = sb.project.join(".envrc");
+    sb.project_policy(
+        r#"version = 1
+
+[[rules]]
+id = "deploy-config"
+decision = "ask"
+reason = "deploy.cfg changes production"
+access = "write"
+paths = ["**/deploy.cfg"]
+"#,
+    );
+    let cfg = sb.project.join("deploy.cfg");
     let r = sb.run(
         "s2ask",
-        vec![Turn::tool("Write", json!({"file_path": envrc.to_string_lossy(), "content": "export PATH=/evil:$PATH\n"}))],
+        vec![Turn::tool(
+            "Write",
+            json!({"file_path": cfg.to_string_lossy(), "content": "replicas = 0\n"}),
+        )],
         &RunOpts::default(),
     );
     assert_finished(&r);
 
-    assert!(!envrc.exists(), "an asked Write ran under -p");
-    assert_blocked(&sb, &r, &tool_use_id("s2ask", 0, 0), &["blastwall: needs approval by rule `direnv-envrc`"]);
-    assert_audited(&sb, "Write", "ask", Some("direnv-envrc"));
+    assert!(!cfg.exists(), "an asked Write ran under -p");
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id("s2ask", 0, 0),
+        &[
+            "blastwall: needs approval by rule `deploy-config`",
+            "deploy.cfg changes production",
+        ],
+    );
+    assert_audited(&sb, "Write", "ask", Some("deploy-config"));
 }
 
 /// `rm -rf` of a project folder is asked (Bash analysis); under `-p` it does not run.
@@ -37,7 +62,12 @@ fn s2_bash_rm_rf_is_asked_and_does_not_run() {
     assert_finished(&r);
 
     assert!(build.exists(), "an asked rm -rf ran under -p");
-    assert_blocked(&sb, &r, &tool_use_id("s2rmrf", 0, 0), &["blastwall: needs approval"]);
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id("s2rmrf", 0, 0),
+        &["blastwall: needs approval"],
+    );
     assert_audited(&sb, "Bash", "ask", None);
 }
 
@@ -46,11 +76,27 @@ fn s2_bash_rm_rf_is_asked_and_does_not_run() {
 fn s2_allowed_command_runs_and_output_reaches_model() {
     let sb = Sandbox::new("s2-allow");
     sb.register(&HookCommand::blastwall(&[]));
-    let r = sb.run("s2allow", vec![bash("echo hello-from-e2e | tee out.txt && wc -c < out.txt")], &RunOpts::default());
+    let r = sb.run(
+        "s2allow",
+        vec![bash("echo hello-from-e2e | tee out.txt && wc -c < out.txt")],
+        &RunOpts::default(),
+    );
     assert_finished(&r);
 
-    assert_eq!(std::fs::read_to_string(sb.project.join("out.txt")).unwrap(), "hello-from-e2e\n");
-    assert_ran(&sb, &r, &tool_use_id("s2allow", 0, 0), &["hello-from-e2e", "15"]);
-    assert!(r.permission_denials().is_empty(), "{:?}", r.permission_denials());
+    assert_eq!(
+        std::fs::read_to_string(sb.project.join("out.txt")).unwrap(),
+        "hello-from-e2e\n"
+    );
+    assert_ran(
+        &sb,
+        &r,
+        &tool_use_id("s2allow", 0, 0),
+        &["hello-from-e2e", "15"],
+    );
+    assert!(
+        r.permission_denials().is_empty(),
+        "{:?}",
+        r.permission_denials()
+    );
     assert_audited(&sb, "Bash", "allow", None);
 }

@@ -22,10 +22,16 @@ fn s4_write_outside_project_and_ssh_key_read_are_denied() {
     let r = sb.run(
         m,
         vec![
-            Turn::tool("Write", json!({"file_path": outside.to_string_lossy(), "content": "escaped\n"})),
+            Turn::tool(
+                "Write",
+                json!({"file_path": outside.to_string_lossy(), "content": "escaped\n"}),
+            ),
             Turn::tool("Read", json!({"file_path": key.to_string_lossy()})),
             // Control: the same tool inside the project is fine.
-            Turn::tool("Write", json!({"file_path": inside.to_string_lossy(), "content": "inside\n"})),
+            Turn::tool(
+                "Write",
+                json!({"file_path": inside.to_string_lossy(), "content": "inside\n"}),
+            ),
         ],
         &RunOpts::default(),
     );
@@ -33,20 +39,37 @@ fn s4_write_outside_project_and_ssh_key_read_are_denied() {
 
     assert!(!outside.exists(), "a Write outside the project ran");
     assert_blocked(&sb, &r, &tool_use_id(m, 0, 0), &["blastwall: denied"]);
-    let read = assert_blocked(&sb, &r, &tool_use_id(m, 1, 0), &["blastwall: denied by rule `"]);
+    let read = assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 1, 0),
+        &["blastwall: denied by rule `"],
+    );
     assert!(
         read.contains("`credential-stores`") || read.contains("`secret-files`"),
         "the Read of ~/.ssh/id_rsa should be denied as a credential: {read}"
     );
-    assert!(inside.exists(), "the Write inside the project should have run");
+    assert!(
+        inside.exists(),
+        "the Write inside the project should have run"
+    );
     assert_ran(&sb, &r, &tool_use_id(m, 2, 0), &[]);
 
     // The key never reached the model, nor the audit log.
-    assert!(!sb.model.all_request_text().contains("E2EFAKEKEYMATERIAL"), "key material reached the model");
-    assert!(!sb.audit_text().contains("E2EFAKEKEYMATERIAL"), "key material in the audit log");
+    assert!(
+        !sb.model.all_request_text().contains("E2EFAKEKEYMATERIAL"),
+        "key material reached the model"
+    );
+    assert!(
+        !sb.audit_text().contains("E2EFAKEKEYMATERIAL"),
+        "key material in the audit log"
+    );
     assert_audited(&sb, "Read", "deny", None);
     assert_eq!(
-        sb.audit_pre("Write").iter().filter(|e| e["decision"] == "deny").count(),
+        sb.audit_pre("Write")
+            .iter()
+            .filter(|e| e["decision"] == "deny")
+            .count(),
         1,
         "exactly the outside Write is denied: {}",
         sb.audit_text()

@@ -18,7 +18,10 @@ fn s5_printed_token_is_redacted_everywhere() {
     // The token lives in a file the commands read, so it is not in any tool input the model
     // wrote: if it shows up in a later request, it came from a tool's output.
     let cfg = sb.project.join("config/app.cfg");
-    sb.write(&cfg, &format!("service = billing\ngithub_token = {TOKEN}\nregion = eu-west-1\n"));
+    sb.write(
+        &cfg,
+        &format!("service = billing\ngithub_token = {TOKEN}\nregion = eu-west-1\n"),
+    );
     let m = "s5";
     let r = sb.run(
         m,
@@ -34,16 +37,38 @@ fn s5_printed_token_is_redacted_everywhere() {
     for (step, tool) in [(0, "Bash"), (1, "Read"), (2, "Grep")] {
         // The rest of the output is intact: only the secret is cut out.
         let text = assert_ran(&sb, &r, &tool_use_id(m, step, 0), &["github_token"]);
-        assert!(!text.contains(TOKEN), "{tool}: the model saw the token: {text}");
-        assert!(!text.contains("E2eFakeTokenNotReal"), "{tool}: part of the token leaked: {text}");
+        assert!(
+            !text.contains(TOKEN),
+            "{tool}: the model saw the token: {text}"
+        );
+        assert!(
+            !text.contains("E2eFakeTokenNotReal"),
+            "{tool}: part of the token leaked: {text}"
+        );
         // The note telling the model output was redacted arrives with the result.
-        let next = sb.model.request_at_step(m, step + 1).expect("next request").body.to_string();
+        let next = sb
+            .model
+            .request_at_step(m, step + 1)
+            .expect("next request")
+            .body
+            .to_string();
         let marker = format!("PostToolUse:{tool} hook additional context: ");
-        let note_at = next.find(&marker).unwrap_or_else(|| panic!("{tool}: no context note in the next request"));
-        assert!(next[note_at..].contains("blastwall"), "{tool}: the context note is not blastwall's");
+        let note_at = next
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{tool}: no context note in the next request"));
+        assert!(
+            next[note_at..].contains("blastwall"),
+            "{tool}: the context note is not blastwall's"
+        );
     }
-    assert!(!sb.model.all_request_text().contains("E2eFakeTokenNotReal"), "the token reached the model");
+    assert!(
+        !sb.model.all_request_text().contains("E2eFakeTokenNotReal"),
+        "the token reached the model"
+    );
     let audit = sb.audit_text();
     assert!(!audit.is_empty(), "no audit log written");
-    assert!(!audit.contains("E2eFakeTokenNotReal"), "the token is in the audit log");
+    assert!(
+        !audit.contains("E2eFakeTokenNotReal"),
+        "the token is in the audit log"
+    );
 }

@@ -33,7 +33,10 @@ ask_tools = []
         m,
         vec![
             bash(curl),
-            Turn::tool("mcp__web__fetch", json!({"url": "https://docs.example.test/release-notes"})),
+            Turn::tool(
+                "mcp__web__fetch",
+                json!({"url": "https://docs.example.test/release-notes"}),
+            ),
             bash(curl),
         ],
         &opts,
@@ -41,18 +44,49 @@ ask_tools = []
     assert_finished(&r);
 
     // Before: the curl is judged on its own and let through (it fails at the closed proxy).
-    let first = sb.model.tool_result(&tool_use_id(m, 0, 0)).expect("first curl result");
-    assert!(!first.0.contains("blastwall"), "the first curl was stopped by blastwall: {first:?}");
+    let first = sb
+        .model
+        .tool_result(&tool_use_id(m, 0, 0))
+        .expect("first curl result");
+    assert!(
+        !first.0.contains("blastwall"),
+        "the first curl was stopped by blastwall: {first:?}"
+    );
     // The MCP tool ran and its text reached the model, flagged as untrusted.
-    assert!(std::fs::read_to_string(&mcp_log).unwrap_or_default().contains("release-notes"), "MCP tool never ran");
+    assert!(
+        std::fs::read_to_string(&mcp_log)
+            .unwrap_or_default()
+            .contains("release-notes"),
+        "MCP tool never ran"
+    );
     assert_ran(&sb, &r, &tool_use_id(m, 1, 0), &["release notes"]);
-    let next = sb.model.request_at_step(m, 2).expect("request after the MCP call").body.to_string();
+    let next = sb
+        .model
+        .request_at_step(m, 2)
+        .expect("request after the MCP call")
+        .body
+        .to_string();
     let marker = "PostToolUse:mcp__web__fetch hook additional context: ";
-    let at = next.find(marker).unwrap_or_else(|| panic!("no context note after the MCP call"));
-    assert!(next[at..].to_lowercase().contains("untrusted"), "the note does not say untrusted");
+    let at = next
+        .find(marker)
+        .unwrap_or_else(|| panic!("no context note after the MCP call"));
+    assert!(
+        next[at..].to_lowercase().contains("untrusted"),
+        "the note does not say untrusted"
+    );
     // After: the same curl needs approval, which nobody can give under -p.
-    assert_blocked(&sb, &r, &tool_use_id(m, 2, 0), &["blastwall: needs approval"]);
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 2, 0),
+        &["blastwall: needs approval"],
+    );
     assert!(!sb.project.join("fetched.html").exists());
     let asked = sb.audit_pre("Bash");
-    assert_eq!(asked.last().map(|e| e["decision"].clone()), Some(json!("ask")), "{}", sb.audit_text());
+    assert_eq!(
+        asked.last().map(|e| e["decision"].clone()),
+        Some(json!("ask")),
+        "{}",
+        sb.audit_text()
+    );
 }

@@ -14,12 +14,19 @@ fn s7_project_policy_syntax_error_blocks_with_line() {
     let r = sb.run("s7", vec![bash("touch ran.txt")], &RunOpts::default());
     assert_finished(&r);
 
-    assert!(!marker_file.exists(), "the tool ran although the policy does not load");
+    assert!(
+        !marker_file.exists(),
+        "the tool ran although the policy does not load"
+    );
     assert_blocked(
         &sb,
         &r,
         &tool_use_id("s7", 0, 0),
-        &[&format!("blastwall: policy error in {}:3", policy.display())],
+        &[
+            "blastwall: ",
+            &format!("policy error in {}:3:", policy.display()),
+            "Nothing ran",
+        ],
     );
 }
 
@@ -33,16 +40,26 @@ fn s7_unknown_key_in_command_line_policy_blocks_with_line() {
         &policy,
         "version = 1\n\n[[rules]]\nid = \"typo\"\ndesicion = \"deny\"\nreason = \"x\"\n",
     );
-    sb.register(&HookCommand::blastwall(&["--policy", &policy.to_string_lossy()]));
+    sb.register(&HookCommand::blastwall(&[
+        "--policy",
+        &policy.to_string_lossy(),
+    ]));
     let marker_file = sb.project.join("ran.txt");
     let r = sb.run("s7key", vec![bash("touch ran.txt")], &RunOpts::default());
     assert_finished(&r);
 
-    assert!(!marker_file.exists(), "the tool ran although the policy does not load");
+    assert!(
+        !marker_file.exists(),
+        "the tool ran although the policy does not load"
+    );
     assert_blocked(
         &sb,
         &r,
         &tool_use_id("s7key", 0, 0),
-        &[&format!("blastwall: policy error in {}:5", policy.display())],
+        &[
+            "blastwall: ",
+            &format!("policy error in {}:5:", policy.display()),
+            "desicion",
+        ],
     );
 }

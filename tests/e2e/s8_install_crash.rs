@@ -5,7 +5,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use crate::fake_model::{tool_use_id, Turn};
-use crate::harness::{blastwall_bin, HookCommand, RunOpts, Sandbox};
+use crate::harness::{blastwall_bin, settings_for, HookCommand, RunOpts, Sandbox};
 use crate::{assert_blocked, assert_finished, bash};
 
 /// What the client says when a hook with `onFailure: "block"` fails (verified in
@@ -25,34 +25,65 @@ fn s8_settings_written_by_install_work_as_they_are() {
         .env("HOME", &sb.home)
         .output()
         .expect("run blastwall install");
-    assert!(out.status.success(), "blastwall install failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "blastwall install failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Wherever it registered (user or project settings), the registration must fail closed.
-    let candidates = [sb.home.join(".claude/settings.json"), sb.project.join(".claude/settings.json")];
+    let candidates = [
+        sb.home.join(".claude/settings.json"),
+        sb.project.join(".claude/settings.json"),
+    ];
     let written: Vec<Value> = candidates
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|t| serde_json::from_str(&t).expect("settings.json written by install is JSON"))
         .collect();
-    assert!(!written.is_empty(), "blastwall install wrote neither {candidates:?}");
+    assert!(
+        !written.is_empty(),
+        "blastwall install wrote neither {candidates:?}"
+    );
     let pre = written
         .iter()
         .find_map(|s| s["hooks"]["PreToolUse"].as_array().cloned())
         .expect("a PreToolUse registration");
-    let hooks: Vec<&Value> = pre.iter().flat_map(|m| m["hooks"].as_array().into_iter().flatten()).collect();
+    let hooks: Vec<&Value> = pre
+        .iter()
+        .flat_map(|m| m["hooks"].as_array().into_iter().flatten())
+        .collect();
     assert!(!hooks.is_empty(), "{pre:?}");
     for h in &hooks {
         assert_eq!(h["onFailure"], "block", "{h}");
-        assert!(h["timeout"].as_u64().is_some_and(|t| t > 0 && t <= 60), "{h}");
+        assert!(
+            h["timeout"].as_u64().is_some_and(|t| t > 0 && t <= 60),
+            "{h}"
+        );
     }
 
     // Unchanged settings, real client: the embedded default denies reading a credential store.
     let key = sb.home.join(".ssh/id_rsa");
     sb.write(&key, "-----BEGIN OPENSSH PRIVATE KEY-----\nE2EINSTALLKEY\n");
-    let r = sb.run("s8inst", vec![Turn::tool("Read", json!({"file_path": key.to_string_lossy()}))], &RunOpts::default());
+    let r = sb.run(
+        "s8inst",
+        vec![Turn::tool(
+            "Read",
+            json!({"file_path": key.to_string_lossy()}),
+        )],
+        &RunOpts::default(),
+    );
     assert_finished(&r);
-    assert_blocked(&sb, &r, &tool_use_id("s8inst", 0, 0), &["blastwall: denied by rule `"]);
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id("s8inst", 0, 0),
+        &["blastwall: denied by rule `"],
+    );
     assert!(!sb.model.all_request_text().contains("E2EINSTALLKEY"));
-    assert!(!sb.audit().is_empty(), "the installed hook wrote no audit log");
+    assert!(
+        !sb.audit().is_empty(),
+        "the installed hook wrote no audit log"
+    );
 }
 
 /// Registered by hand (as `install` will), the blastwall binary is gone (uninstalled, moved,
@@ -62,10 +93,16 @@ fn s8_settings_written_by_install_work_as_they_are() {
 fn s8_missing_blastwall_binary_blocks() {
     let sb = Sandbox::new("s8-missing");
     let gone = sb.dir.path().join("bin/blastwall");
-    sb.register(&HookCommand { command: gone, args: vec!["hook".into()] });
+    sb.register(&HookCommand {
+        command: gone,
+        args: vec!["hook".into()],
+    });
     let r = sb.run("s8gone", vec![bash("touch ran.txt")], &RunOpts::default());
     assert_finished(&r);
-    assert!(!sb.project.join("ran.txt").exists(), "the call ran without its hook");
+    assert!(
+        !sb.project.join("ran.txt").exists(),
+        "the call ran without its hook"
+    );
     assert_prompt_refused(&sb, &r);
 }
 
@@ -73,20 +110,29 @@ fn s8_missing_blastwall_binary_blocks() {
 /// was made. (The client still exits 0 with `is_error: false`; only `result` says so.)
 fn assert_prompt_refused(sb: &Sandbox, r: &crate::harness::RunResult) {
     let result = r.result["result"].as_str().unwrap_or_default();
-    assert!(result.starts_with("UserPromptSubmit operation blocked by hook"), "{}", r.describe());
+    assert!(
+        result.starts_with("UserPromptSubmit operation blocked by hook"),
+        "{}",
+        r.describe()
+    );
     assert!(result.contains(ON_FAILURE_BLOCK), "{result}");
-    assert!(sb.model.requests().is_empty(), "the model was asked although the prompt hook failed");
+    assert!(
+        sb.model.requests().is_empty(),
+        "the model was asked although the prompt hook failed"
+    );
 }
 
 /// The fault-injection test build panics inside the hook: the catch-all in main must turn that
-/// into a deny (exit 0 with JSON), so nothing runs and no `onFailure` is needed.
+/// into blastwall's own deny (exit 0 with JSON), so no `onFailure` is needed.
 #[test]
 #[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
 fn s8_panicking_blastwall_blocks() {
-    let sb = crashing_blastwall("panic");
-    // The prompt hook answers too (a panic is caught); either the prompt or the call was
-    // refused by blastwall's own answer, not by a client-side failure.
-    assert!(!sb.1.result.to_string().contains(ON_FAILURE_BLOCK), "the panic escaped the catch-all: {}", sb.1.describe());
+    let said = crash_everywhere("panic");
+    assert!(!said.contains(ON_FAILURE_BLOCK), "the panic escaped the catch-all: {said}");
+    assert!(said.contains("blastwall: "), "{said}");
+    let said = crash_on_tool_call("panic");
+    assert!(!said.contains(ON_FAILURE_BLOCK), "the panic escaped the catch-all: {said}");
+    assert!(said.contains("blastwall: "), "{said}");
 }
 
 /// A crash no catch-all can answer (abort: SIGABRT, no unwinding): only `onFailure` stands
@@ -94,29 +140,97 @@ fn s8_panicking_blastwall_blocks() {
 #[test]
 #[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
 fn s8_aborting_blastwall_blocks_through_on_failure() {
-    let (sb, r) = crashing_blastwall("abort");
-    let id = tool_use_id("s8abort", 0, 0);
-    if sb.model.requests().is_empty() {
-        assert_prompt_refused(&sb, &r);
-    } else {
-        assert_blocked(&sb, &r, &id, &[ON_FAILURE_BLOCK]);
-    }
+    assert!(crash_everywhere("abort").contains(ON_FAILURE_BLOCK));
+    assert!(crash_on_tool_call("abort").contains(ON_FAILURE_BLOCK));
 }
 
-/// Runs one `touch ran.txt` with blastwall crashing in the way `fault` names (the test build
-/// reads BLASTWALL_FAULT; hooks inherit the client's environment) and checks it did not run.
-fn crashing_blastwall(fault: &str) -> (Sandbox, crate::harness::RunResult) {
+/// An unexpected exit 1 (what an error escaping to the client looks like): only `onFailure`
+/// turns it into a block.
+#[test]
+#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+fn s8_exiting_blastwall_blocks_through_on_failure() {
+    assert!(crash_everywhere("exit1").contains(ON_FAILURE_BLOCK));
+    assert!(crash_on_tool_call("exit1").contains(ON_FAILURE_BLOCK));
+}
+
+/// A judge that hangs is cut off by blastwall's own deadline (settings.deadline_ms, 3 s by
+/// default) with a deny, well before the registration's 10 s timeout would fire.
+#[test]
+#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+fn s8_hanging_blastwall_is_cut_off_by_its_deadline() {
+    let started = std::time::Instant::now();
+    for said in [crash_everywhere("hang"), crash_on_tool_call("hang")] {
+        assert!(said.contains("blastwall: the call was blocked because judging it took longer than"), "{said}");
+        assert!(!said.contains(ON_FAILURE_BLOCK), "the client's timeout fired, not blastwall's deadline: {said}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+}
+
+/// blastwall registered as usual (UserPromptSubmit, PreToolUse, PostToolUse), crashing the way
+/// `fault` names (the test build reads BLASTWALL_FAULT; hooks inherit the client's
+/// environment). The first hook to run, UserPromptSubmit, fails, so the prompt is refused and
+/// the model is never asked. Returns what the client said.
+fn crash_everywhere(fault: &str) -> String {
     let sb = Sandbox::new(&format!("s8-{fault}"));
     sb.register(&HookCommand::blastwall(&[]));
-    let mut opts = RunOpts::default();
-    opts.extra_env.push(("BLASTWALL_FAULT".into(), fault.into()));
-    let m = format!("s8{fault}");
-    let r = sb.run(&m, vec![bash("touch ran.txt")], &opts);
+    let r = sb.run(&format!("s8{fault}"), vec![bash("touch ran.txt")], &fault_opts(fault));
     assert_finished(&r);
     assert!(!sb.project.join("ran.txt").exists(), "the call ran although blastwall crashed ({fault})");
-    // Something refused: the prompt (no request reached the model) or the call.
-    if !sb.model.requests().is_empty() {
-        assert_blocked(&sb, &r, &tool_use_id(&m, 0, 0), &[]);
-    }
-    (sb, r)
+    let result = r.result["result"].as_str().unwrap_or_default().to_string();
+    assert!(result.starts_with("UserPromptSubmit operation blocked by hook"), "{fault}: {}", r.describe());
+    assert!(sb.model.requests().is_empty(), "{fault}: the model was asked although the prompt hook failed");
+    result
+}
+
+/// The same crash with blastwall registered on PreToolUse only, so the prompt reaches the model
+/// and the crash happens on the tool call itself. Returns what the model was told.
+fn crash_on_tool_call(fault: &str) -> String {
+    let sb = Sandbox::new(&format!("s8-{fault}-pre"));
+    let mut settings = settings_for(&HookCommand::blastwall(&[]));
+    let hooks = settings["hooks"].as_object_mut().unwrap();
+    hooks.retain(|event, _| event == "PreToolUse");
+    sb.write_settings(&sb.project, &settings);
+    let m = format!("s8{fault}pre");
+    let r = sb.run(&m, vec![bash("touch ran.txt")], &fault_opts(fault));
+    assert_finished(&r);
+    assert!(!sb.project.join("ran.txt").exists(), "the call ran although blastwall crashed ({fault})");
+    assert_blocked(&sb, &r, &tool_use_id(&m, 0, 0), &[])
+}
+
+fn fault_opts(fault: &str) -> RunOpts {
+    assert_fault_build();
+    let mut opts = RunOpts::default();
+    opts.extra_env.push(("BLASTWALL_FAULT".into(), fault.into()));
+    opts
+}
+
+/// Fails loudly when target/debug/blastwall is not a fault-injection build. The binary is
+/// shared by every cargo command in this target dir: a plain `cargo build` between building and
+/// running these tests swaps it for a build that ignores BLASTWALL_FAULT, and the tests would
+/// then blame blastwall for a call that was simply allowed.
+fn assert_fault_build() {
+    use std::io::Write;
+    use std::process::Stdio;
+    // Never the real HOME: a throwaway one, in case this build logs before it fails.
+    let home = crate::harness::TempDir::new("fault-check");
+    let mut child = Command::new(blastwall_bin())
+        .arg("hook")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("BLASTWALL_FAULT", "exit1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run blastwall");
+    let event = json!({"session_id": "s", "cwd": "/", "hook_event_name": "PreToolUse", "tool_name": "Read",
+                       "tool_input": {"file_path": "/etc/hostname"}, "tool_use_id": "t"});
+    let _ = child.stdin.take().expect("stdin").write_all(event.to_string().as_bytes());
+    let status = child.wait().expect("wait blastwall");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "{} is not a fault-injection build (was it rebuilt without --features fault-injection?)",
+        blastwall_bin().display()
+    );
 }
