@@ -528,14 +528,14 @@ fn git_key_runs_shell(key: &str) -> bool {
         return true;
     }
     let parts: Vec<&str> = key.split('.').collect();
-    match (parts.first(), parts.last()) {
-        (Some(&"gpg"), Some(&"program")) => true,
-        (Some(&"diff"), Some(&("textconv" | "command"))) => true,
-        (Some(&"filter"), Some(&("clean" | "smudge" | "process"))) => true,
-        (Some(&"merge"), Some(&"driver")) => true,
-        (Some(&("difftool" | "mergetool")), Some(&"cmd")) => true,
-        _ => false,
-    }
+    matches!(
+        (parts.first(), parts.last()),
+        (Some(&"gpg"), Some(&"program"))
+            | (Some(&"diff"), Some(&("textconv" | "command")))
+            | (Some(&"filter"), Some(&("clean" | "smudge" | "process")))
+            | (Some(&"merge"), Some(&"driver"))
+            | (Some(&("difftool" | "mergetool")), Some(&"cmd"))
+    )
 }
 
 fn classify_git(args: &[Arg]) -> Vec<Action> {

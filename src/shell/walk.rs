@@ -616,6 +616,10 @@ impl Walker<'_, '_> {
         for item in prefix_items {
             match item {
                 ast::CommandPrefixOrSuffixItem::AssignmentWord(a, _) => {
+                    if let ast::AssignmentName::ArrayElementName(_, index) = &a.name {
+                        // `a[$(cmd)]=1`: the index is expanded (arithmetic for indexed arrays).
+                        self.expand(index);
+                    }
                     let value = self.assignment_value(&a.value);
                     assignments.push((assignment_name(&a.name), value));
                 }
@@ -730,6 +734,7 @@ impl Walker<'_, '_> {
         let stdin_code = actions.iter().any(|a| matches!(a, Action::ShellStdin { .. } | Action::InterpStdin { .. }));
         let mut all_redirects = self.inherited.clone();
         all_redirects.extend(redirects);
+        let env = assignments.clone();
         let cmd = Command {
             program: name.clone(),
             args: args.iter().map(|a| a.word.clone()).collect(),
@@ -747,7 +752,7 @@ impl Walker<'_, '_> {
             self.path_executed(&raw);
         }
         for action in actions {
-            self.act(&name, action, &args, depth);
+            self.act(&name, action, &args, &env, depth);
         }
         if self.via.is_empty() || depth == 0 {
             self.builtin_state(&name, &args);
@@ -755,7 +760,7 @@ impl Walker<'_, '_> {
         self.last_output = output_text(&name, &args, &self.stdin);
     }
 
-    fn act(&mut self, program: &str, action: Action, args: &[Arg], depth: usize) {
+    fn act(&mut self, program: &str, action: Action, args: &[Arg], inherited_env: &[(String, Word)], depth: usize) {
         match action {
             Action::Exec { label, start, end, assignments, chdir, own_stdin } => {
                 let Some(inner) = args.get(start).cloned() else { return };
@@ -772,8 +777,11 @@ impl Walker<'_, '_> {
                 if own_stdin {
                     self.stdin = Stdin::Inherited;
                 }
+                // The wrapped command inherits the wrapper's environment.
+                let mut env = inherited_env.to_vec();
+                env.extend(assignments);
                 self.via.push(label);
-                self.run_command(inner, inner_args, assignments, Vec::new(), depth + 1);
+                self.run_command(inner, inner_args, env, Vec::new(), depth + 1);
                 self.via.pop();
                 self.stdin = saved_stdin;
                 self.cwd = saved_cwd;
@@ -937,10 +945,7 @@ impl Walker<'_, '_> {
             "cd" | "pushd" => {
                 let operand = args.iter().find(|a| !(a.text().starts_with('-') && a.text().len() > 1 && !a.word.dynamic));
                 let target = match operand {
-                    None if program == "cd" => match self.cx.home {
-                        Some(h) => Some(h.to_path_buf()),
-                        None => None,
-                    },
+                    None if program == "cd" => self.cx.home.map(Path::to_path_buf),
                     None => return,
                     Some(a) if a.word.dynamic => None,
                     Some(a) if a.text() == "-" => self.prev_cwd.clone(),
