@@ -1,1 +1,777 @@
-//! Secret detection and redaction. (Being written; see the module owner's commit.)
+//! Secret detection and redaction: finds credentials in text (tool output, tool input, files)
+//! and replaces each with `[REDACTED:<rule-id>]` so that the model never sees the value.
+//!
+//! What belongs here: the rule table (`rules.rs`), the checks that tell a secret from a
+//! placeholder (`validate.rs`), the [`Detector`] that runs them, and the streaming [`scrub`]
+//! used by `blastwall scrub`. Deciding *what to do* about a finding (deny, ask, redact) is the
+//! policy engine's job, not this module's.
+//!
+//! # API
+//!
+//! - [`builtin()`] — the process-wide detector with the built-in rules, built on first use.
+//! - [`Detector::with_extra_rules`] — built-in rules plus `[[secrets.rules]]` from a policy
+//!   file ([`CustomRule`]); custom regexes are compiled (and so checked) at once.
+//! - [`Detector::find`] — non-overlapping findings sorted by position; [`Finding::range`] is a
+//!   byte range on a char boundary, [`Finding::line`] is 1-based.
+//! - [`Detector::redact`] — the text with every finding replaced by `[REDACTED:<rule-id>]`
+//!   (borrowed when nothing was found).
+//! - [`Detector::redact_json`] — the same on every string of a JSON tree, object keys
+//!   included (see its docs), walked with an explicit stack.
+//! - [`scrub`] — a `Read` → `Write` filter over line-bounded chunks.
+//! - [`Detector::mask`] — a printable stand-in for a finding (`ghp_…[40 bytes]`): never more
+//!   of the value than the format's fixed prefix.
+//! - [`Detector::find_bytes`] / [`Detector::redact_bytes`] — the same on bytes that need not
+//!   be UTF-8.
+//!
+//! # How it stays fast
+//!
+//! Every rule names keywords; one Aho-Corasick automaton over all keywords (ASCII
+//! case-insensitive) says which rules can match, and only those run. Rule regexes are byte
+//! regexes with Unicode off (ASCII `\w`, `\s`, `(?i)`), compiled the first time a keyword
+//! appears (`OnceLock` per rule), so a hook call whose output mentions no keyword compiles
+//! nothing. Candidates then pass an entropy gate and per-rule checks; overlapping candidates
+//! are resolved by priority (specific format > URL/header > generic assignment), then position.
+//!
+//! # What is not a secret
+//!
+//! Placeholders (`${VAR}`, `<your-token>`, `xxxx`, `****`, `{{ .Values.x }}`), documented
+//! examples (`AKIAIOSFODNN7EXAMPLE`), code (`os.environ["X"]`, `get_token()`,
+//! `settings.SECRET_KEY`), Stripe test-mode keys, Git SHAs, UUIDs, lockfile checksums, SRI
+//! hashes and base64 image data are left alone: no rule matches bare hex, UUIDs or base64
+//! blobs; those only count after a credential name (`api_token = "<uuid>"`).
+
+mod rules;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use rules::{Check, Pattern, RuleDef, RULES};
+
+pub use validate::shannon_entropy;
+
+/// One secret found in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable rule id, e.g. `github-pat`; the redaction marker is `[REDACTED:<rule_id>]`.
+    pub rule_id: Arc<str>,
+    /// Human name of the rule, e.g. "GitHub personal access token (classic)".
+    pub rule_name: Arc<str>,
+    /// Byte range of the secret in the scanned text (on char boundaries for `&str` input).
+    pub range: Range<usize>,
+    /// 1-based line of the first byte of the secret.
+    pub line: usize,
+}
+
+/// Metadata of one rule, for listings and reports.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    /// The credential family (e.g. `github`, `slack`, `generic`); custom rules use `custom`.
+    pub family: Arc<str>,
+}
+
+/// A rule added by a policy file (`[[secrets.rules]]`).
+///
+/// ```toml
+/// [[secrets.rules]]
+/// id = "acme-token"
+/// name = "ACME internal token"
+/// regex = 'acme_[A-Za-z0-9]{32}'
+/// keywords = ["acme_"]
+/// min_entropy = 3.0
+/// ```
+///
+/// The regex is a byte regex with Unicode off. If it has capture groups, the first group that
+/// matched is the secret; otherwise the whole match is. Keywords are matched ASCII
+/// case-insensitively; with no keywords the rule runs on every text.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomRule {
+    pub id: String,
+    pub name: String,
+    pub regex: String,
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+}
+
+/// Why a [`CustomRule`] was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretRuleError {
+    #[error("secret rule id {0:?} must be 1-64 characters of [A-Za-z0-9_.-]")]
+    BadId(String),
+    #[error("secret rule {0:?}: the id is already used")]
+    DuplicateId(String),
+    #[error("secret rule {id:?}: invalid regex: {message}")]
+    BadRegex { id: String, message: String },
+    #[error("secret rule {0:?}: the regex matches the empty string")]
+    EmptyMatch(String),
+    #[error("secret rule {0:?}: keywords must not be empty strings")]
+    EmptyKeyword(String),
+    #[error("secret rule {0:?}: min_entropy must be between 0 and 8")]
+    BadEntropy(String),
+}
+
+enum Source {
+    Builtin(Pattern),
+    Custom,
+}
+
+struct Rule {
+    id: Arc<str>,
+    name: Arc<str>,
+    family: Arc<str>,
+    keywords: Vec<String>,
+    source: Source,
+    /// `None` inside means the pattern did not compile; the unit tests prove no built-in
+    /// pattern is in that state, and a broken rule must not take the others down with it.
+    regex: OnceLock<Option<Regex>>,
+    min_entropy: f64,
+    check: Check,
+    prefix: &'static str,
+    priority: u8,
+}
+
+/// Limits for compiled rule regexes: generous for the built-ins, a bound for policy rules.
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+const REGEX_DFA_LIMIT: usize = 8 << 20;
+
+fn compile(src: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(src)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_LIMIT)
+        .build()
+}
+
+impl Rule {
+    fn from_def(d: &RuleDef) -> Rule {
+        Rule {
+            id: Arc::from(d.id),
+            name: Arc::from(d.name),
+            family: Arc::from(d.family),
+            keywords: d.keywords.iter().map(|k| (*k).to_string()).collect(),
+            source: Source::Builtin(d.pattern),
+            regex: OnceLock::new(),
+            min_entropy: d.min_entropy,
+            check: d.check,
+            prefix: d.prefix,
+            priority: d.priority,
+        }
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| match &self.source {
+                Source::Builtin(p) => compile(&rules::regex_source(p)).ok(),
+                // Custom rules are compiled in `with_extra_rules`; never reached.
+                Source::Custom => None,
+            })
+            .as_ref()
+    }
+}
+
+/// The secret detector: the rules, and the keyword prefilter that picks which ones run.
+pub struct Detector {
+    rules: Vec<Rule>,
+    prefilter: Option<AhoCorasick>,
+    /// Keyword pattern index → rules that keyword enables.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords (custom only): always run.
+    always: Vec<usize>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("rules", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The process-wide detector with the built-in rules.
+pub fn builtin() -> &'static Detector {
+    static BUILTIN: OnceLock<Detector> = OnceLock::new();
+    BUILTIN.get_or_init(Detector::new)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// A candidate before overlap resolution.
+struct Candidate {
+    range: Range<usize>,
+    rule: usize,
+    priority: u8,
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Detector::new()
+    }
+}
+
+impl Detector {
+    /// A detector with the built-in rules only. Prefer [`builtin()`], which builds it once.
+    pub fn new() -> Detector {
+        Detector::from_rules(RULES.iter().map(Rule::from_def).collect())
+    }
+
+    /// The built-in rules plus rules from a policy file. Each custom regex is compiled here,
+    /// so a broken policy fails at load time rather than on a tool call.
+    pub fn with_extra_rules(extra: Vec<CustomRule>) -> Result<Detector, SecretRuleError> {
+        let mut rules: Vec<Rule> = RULES.iter().map(Rule::from_def).collect();
+        for c in extra {
+            if !valid_id(&c.id) {
+                return Err(SecretRuleError::BadId(c.id));
+            }
+            if rules.iter().any(|r| *r.id == *c.id) {
+                return Err(SecretRuleError::DuplicateId(c.id));
+            }
+            if c.keywords.iter().any(|k| k.is_empty()) {
+                return Err(SecretRuleError::EmptyKeyword(c.id));
+            }
+            let min_entropy = c.min_entropy.unwrap_or(0.0);
+            if !(0.0..=8.0).contains(&min_entropy) {
+                return Err(SecretRuleError::BadEntropy(c.id));
+            }
+            let regex = compile(&c.regex).map_err(|e| SecretRuleError::BadRegex {
+                id: c.id.clone(),
+                message: e.to_string(),
+            })?;
+            if regex.is_match(b"") {
+                return Err(SecretRuleError::EmptyMatch(c.id));
+            }
+            rules.push(Rule {
+                id: Arc::from(c.id.as_str()),
+                name: Arc::from(c.name.as_str()),
+                family: Arc::from("custom"),
+                keywords: c.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+                source: Source::Custom,
+                regex: OnceLock::from(Some(regex)),
+                min_entropy,
+                check: Check::Custom,
+                prefix: "",
+                priority: rules::SPECIFIC,
+            });
+        }
+        Ok(Detector::from_rules(rules))
+    }
+
+    fn from_rules(rules: Vec<Rule>) -> Detector {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &r.keywords {
+                match keywords.iter().position(|x| x == k) {
+                    Some(p) => {
+                        if let Some(v) = keyword_rules.get_mut(p) {
+                            v.push(i);
+                        }
+                    }
+                    None => {
+                        keywords.push(k.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .ok();
+        if prefilter.is_none() {
+            // Cannot happen with these inputs; if it did, every rule runs (slower, not blind).
+            always = (0..rules.len()).collect();
+        }
+        Detector {
+            rules,
+            prefilter,
+            keyword_rules,
+            always,
+        }
+    }
+
+    /// The rules of this detector, built-in first.
+    pub fn rules(&self) -> impl Iterator<Item = RuleInfo> + '_ {
+        self.rules.iter().map(|r| RuleInfo {
+            id: Arc::clone(&r.id),
+            name: Arc::clone(&r.name),
+            family: Arc::clone(&r.family),
+        })
+    }
+
+    /// Which rules can match: those with a keyword in `text`, plus keyword-less ones.
+    fn active_rules(&self, text: &[u8]) -> Vec<bool> {
+        let mut active = vec![false; self.rules.len()];
+        for &i in &self.always {
+            if let Some(a) = active.get_mut(i) {
+                *a = true;
+            }
+        }
+        if let Some(ac) = &self.prefilter {
+            let mut seen = vec![false; self.keyword_rules.len()];
+            let mut left = self.keyword_rules.len();
+            for m in ac.find_overlapping_iter(text) {
+                let p = m.pattern().as_usize();
+                match seen.get_mut(p) {
+                    Some(true) | None => continue,
+                    Some(s) => *s = true,
+                }
+                left -= 1;
+                for &i in self
+                    .keyword_rules
+                    .get(p)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    if let Some(a) = active.get_mut(i) {
+                        *a = true;
+                    }
+                }
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        active
+    }
+
+    fn candidates(&self, text: &[u8]) -> Vec<Candidate> {
+        let active = self.active_rules(text);
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !active.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let Some(re) = rule.regex() else { continue };
+            if re.captures_len() > 1 {
+                let mut locs = re.capture_locations();
+                let mut at = 0;
+                while at <= text.len() {
+                    let Some(m) = re.captures_read_at(&mut locs, text, at) else {
+                        break;
+                    };
+                    let span = (1..locs.len())
+                        .find_map(|g| locs.get(g))
+                        .map_or(m.range(), |(s, e)| s..e);
+                    Detector::consider(rule, i, text, m.start(), span, &mut out);
+                    at = if m.end() > m.start() {
+                        m.end()
+                    } else {
+                        m.end() + 1
+                    };
+                }
+            } else {
+                for m in re.find_iter(text) {
+                    Detector::consider(rule, i, text, m.start(), m.range(), &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn consider(
+        rule: &Rule,
+        index: usize,
+        text: &[u8],
+        match_start: usize,
+        mut span: Range<usize>,
+        out: &mut Vec<Candidate>,
+    ) {
+        if rule.check == Check::PrivateKey {
+            // The body pattern may run into trailing blank space; the block ends at its last
+            // non-space byte.
+            while span.end > span.start
+                && text
+                    .get(span.end - 1)
+                    .is_some_and(|b| b.is_ascii_whitespace())
+            {
+                span.end -= 1;
+            }
+        }
+        if span.is_empty() {
+            return;
+        }
+        let Some(secret) = text.get(span.clone()) else {
+            return;
+        };
+        let body = secret
+            .strip_prefix(rule.prefix.as_bytes())
+            .unwrap_or(secret);
+        if rule.min_entropy > 0.0 && shannon_entropy(body) < rule.min_entropy {
+            return;
+        }
+        let cand = validate::Candidate {
+            text,
+            match_start,
+            secret: span.clone(),
+        };
+        if !validate::check(rule.check, &cand, body) {
+            return;
+        }
+        out.push(Candidate {
+            range: span,
+            rule: index,
+            priority: rule.priority,
+        });
+    }
+
+    /// Keeps the best of overlapping candidates: lower priority value first, then the earlier,
+    /// then the longer. Returns the kept ones sorted by position.
+    fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
+        cands.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then(a.range.start.cmp(&b.range.start))
+                .then(b.range.end.cmp(&a.range.end))
+        });
+        let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+        for c in cands {
+            // `kept` is sorted by start; only the neighbours around c's position can overlap.
+            let pos = kept.partition_point(|k| k.range.start < c.range.start);
+            let overlaps_prev = pos
+                .checked_sub(1)
+                .and_then(|p| kept.get(p))
+                .is_some_and(|k| k.range.end > c.range.start);
+            let overlaps_next = kept.get(pos).is_some_and(|k| k.range.start < c.range.end);
+            if !overlaps_prev && !overlaps_next {
+                kept.insert(pos, c);
+            }
+        }
+        kept
+    }
+
+    fn findings(&self, text: &[u8], cands: Vec<Candidate>) -> Vec<Finding> {
+        let mut line = 1usize;
+        let mut counted = 0usize;
+        let mut out = Vec::with_capacity(cands.len());
+        for c in cands {
+            line += text
+                .get(counted..c.range.start)
+                .unwrap_or_default()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted = c.range.start;
+            if let Some(rule) = self.rules.get(c.rule) {
+                out.push(Finding {
+                    rule_id: Arc::clone(&rule.id),
+                    rule_name: Arc::clone(&rule.name),
+                    range: c.range,
+                    line,
+                });
+            }
+        }
+        out
+    }
+
+    /// Secrets in raw bytes (any encoding; the rules are ASCII). Ranges are byte ranges.
+    pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
+        let cands = Detector::resolve(self.candidates(text));
+        self.findings(text, cands)
+    }
+
+    /// Secrets in `text`: non-overlapping, sorted by position, ranges on char boundaries.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let bytes = text.as_bytes();
+        let mut cands = self.candidates(bytes);
+        // A byte class can end inside a multi-byte character; widen to whole characters so
+        // that slicing and replacing stay valid (and cover the whole secret).
+        for c in &mut cands {
+            while c.range.start > 0 && !text.is_char_boundary(c.range.start) {
+                c.range.start -= 1;
+            }
+            while c.range.end < bytes.len() && !text.is_char_boundary(c.range.end) {
+                c.range.end += 1;
+            }
+        }
+        let cands = Detector::resolve(cands);
+        self.findings(bytes, cands)
+    }
+
+    /// `text` with each secret replaced by `[REDACTED:<rule-id>]`, and the findings (ranges
+    /// refer to the input).
+    pub fn redact<'t>(&self, text: &'t str) -> (Cow<'t, str>, Vec<Finding>) {
+        let findings = self.find(text);
+        if findings.is_empty() {
+            return (Cow::Borrowed(text), findings);
+        }
+        (Cow::Owned(splice(text, &findings)), findings)
+    }
+
+    /// Byte version of [`Detector::redact`], for [`scrub`].
+    pub fn redact_bytes<'t>(&self, text: &'t [u8]) -> (Cow<'t, [u8]>, Vec<Finding>) {
+        let findings = self.find_bytes(text);
+        if findings.is_empty() {
+            return (Cow::Borrowed(text), findings);
+        }
+        let mut out = Vec::with_capacity(text.len());
+        let mut at = 0;
+        for f in &findings {
+            out.extend_from_slice(text.get(at..f.range.start).unwrap_or_default());
+            out.extend_from_slice(b"[REDACTED:");
+            out.extend_from_slice(f.rule_id.as_bytes());
+            out.push(b']');
+            at = f.range.end;
+        }
+        out.extend_from_slice(text.get(at..).unwrap_or_default());
+        (Cow::Owned(out), findings)
+    }
+
+    /// Redacts every string in a JSON tree, in place, and returns the findings (ranges and
+    /// lines are relative to the string they were found in).
+    ///
+    /// - Object *values* that are strings are scanned together with their key, as
+    ///   `key: "value"`, so `{"password": "hunter2-Qx9"}` is caught by the generic rule even
+    ///   though neither string is a secret alone. Only the value is changed.
+    /// - Object *keys* are scanned too (a token used as a map key is still a token); a key
+    ///   with a finding is replaced by its redacted form. If two keys redact to the same
+    ///   text, the later entry wins.
+    /// - The walk uses an explicit stack, so depth costs heap, not call stack.
+    pub fn redact_json(&self, value: &mut serde_json::Value) -> Vec<Finding> {
+        use serde_json::Value;
+        let mut found = Vec::new();
+        let mut stack: Vec<&mut Value> = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => {
+                    let (red, f) = self.redact(s);
+                    if let Cow::Owned(new) = red {
+                        *s = new;
+                    }
+                    found.extend(f);
+                }
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                Value::Object(map) => {
+                    self.redact_keys(map, &mut found);
+                    for (k, child) in map.iter_mut() {
+                        if let Value::String(s) = child {
+                            self.redact_entry(k, s, &mut found);
+                        } else {
+                            stack.push(child);
+                        }
+                    }
+                }
+                Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        found
+    }
+
+    fn redact_keys(
+        &self,
+        map: &mut serde_json::Map<String, serde_json::Value>,
+        found: &mut Vec<Finding>,
+    ) {
+        let mut renames = Vec::new();
+        for k in map.keys() {
+            let (red, f) = self.redact(k);
+            if let Cow::Owned(new) = red {
+                renames.push((k.clone(), new));
+                found.extend(f);
+            }
+        }
+        for (old, new) in renames {
+            if let Some(v) = map.remove(&old) {
+                map.insert(new, v);
+            }
+        }
+    }
+
+    /// A string value under `key`: scanned as `key: "value"` so that the generic rule sees
+    /// the credential name; findings inside the value are applied to it.
+    fn redact_entry(&self, key: &str, value: &mut String, found: &mut Vec<Finding>) {
+        let probe = format!("{key}: \"{value}\"");
+        let offset = key.len() + 3;
+        let end = offset + value.len();
+        let key_lines = key.bytes().filter(|&b| b == b'\n').count();
+        let findings: Vec<Finding> = self
+            .find(&probe)
+            .into_iter()
+            .filter(|f| f.range.start >= offset && f.range.end <= end)
+            .map(|mut f| {
+                f.range = f.range.start - offset..f.range.end - offset;
+                f.line = f.line.saturating_sub(key_lines).max(1);
+                f
+            })
+            .collect();
+        if findings.is_empty() {
+            return;
+        }
+        *value = splice(value, &findings);
+        found.extend(findings);
+    }
+
+    /// A printable stand-in for a finding in `text`: the rule's fixed prefix (only when the
+    /// secret starts with it) and the length, e.g. `ghp_…[40 bytes]`. Never more of the value.
+    pub fn mask(&self, text: &[u8], f: &Finding) -> String {
+        let secret = text.get(f.range.clone()).unwrap_or_default();
+        let prefix = self
+            .rules
+            .iter()
+            .find(|r| r.id == f.rule_id)
+            .map(|r| r.prefix)
+            .filter(|p| secret.starts_with(p.as_bytes()))
+            .unwrap_or_default();
+        format!("{prefix}…[{} bytes]", secret.len())
+    }
+}
+
+/// `text` with each finding's range replaced by its marker.
+fn splice(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in findings {
+        out.push_str(text.get(at..f.range.start).unwrap_or_default());
+        out.push_str("[REDACTED:");
+        out.push_str(&f.rule_id);
+        out.push(']');
+        at = f.range.end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
+}
+
+/// Longest line scrub holds before it cuts (at a blank if it can): a bound on memory for input
+/// without newlines. A cut can split a secret, so the cut favours whitespace.
+const MAX_LINE: usize = 1 << 20;
+/// Longest private-key block scrub waits for before it gives up waiting for the footer.
+const MAX_BLOCK: usize = 1 << 20;
+
+/// Copies `input` to `output` with every secret redacted; returns the number of secrets.
+///
+/// Works on chunks of whole lines (whatever complete lines a read delivered), so output keeps
+/// pace with a live pipe; a chunk is held back while it ends inside a private-key block, so
+/// that the block is redacted whole. Lines longer than 1 MiB are cut, preferably at a blank.
+/// Bytes that are not UTF-8 pass through unchanged.
+pub fn scrub<R: Read, W: Write>(d: &Detector, mut input: R, mut output: W) -> io::Result<usize> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut count = 0usize;
+    let mut in_key_tail = false;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let eof = n == 0;
+        pending.extend_from_slice(buf.get(..n).unwrap_or_default());
+        loop {
+            let cut = if eof {
+                pending.len()
+            } else {
+                match pending.iter().rposition(|&b| b == b'\n') {
+                    Some(nl)
+                        if !open_key_block(pending.get(..=nl).unwrap_or_default())
+                            || pending.len() >= MAX_BLOCK =>
+                    {
+                        nl + 1
+                    }
+                    Some(_) => 0,
+                    None if pending.len() >= MAX_LINE => long_line_cut(&pending),
+                    None => 0,
+                }
+            };
+            if cut == 0 {
+                break;
+            }
+            let mut chunk: Vec<u8> = pending.drain(..cut).collect();
+            if in_key_tail {
+                let (rest, still) = skip_key_tail(&chunk, &mut output)?;
+                in_key_tail = still;
+                chunk = rest;
+            }
+            let (red, found) = d.redact_bytes(&chunk);
+            count += found.len();
+            output.write_all(&red)?;
+            if open_key_block(&chunk) {
+                // The block was cut by the size bound: what follows is still key material.
+                in_key_tail = true;
+            }
+            if eof || pending.is_empty() {
+                break;
+            }
+        }
+        output.flush()?;
+        if eof {
+            return Ok(count);
+        }
+    }
+}
+
+fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The chunk's last `-----BEGIN … PRIVATE KEY-----` has no `-----END` after it.
+fn open_key_block(chunk: &[u8]) -> bool {
+    let Some(b) = rfind_sub(chunk, b"-----BEGIN") else {
+        return false;
+    };
+    let after = chunk.get(b..).unwrap_or_default();
+    let header = after.get(..after.len().min(80)).unwrap_or_default();
+    find_sub(header, b"PRIVATE KEY").is_some() && find_sub(after, b"-----END").is_none()
+}
+
+/// Drops the base64 lines that continue a key block cut by the size bound (writing one
+/// marker for them), up to and including its footer. Returns the rest of the chunk and
+/// whether the block goes on past it.
+fn skip_key_tail<W: Write>(chunk: &[u8], output: &mut W) -> io::Result<(Vec<u8>, bool)> {
+    let mut at = 0;
+    let mut still = true;
+    for line in chunk.split_inclusive(|&b| b == b'\n') {
+        let t = line.trim_ascii();
+        if find_sub(t, b"-----END").is_some() {
+            at += line.len();
+            still = false;
+            break;
+        }
+        if t.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            at += line.len();
+        } else {
+            still = false;
+            break;
+        }
+    }
+    if at > 0 {
+        output.write_all(b"[REDACTED:private-key]\n")?;
+    }
+    Ok((chunk.get(at..).unwrap_or_default().to_vec(), still))
+}
+
+/// Where to cut a line longer than [`MAX_LINE`]: after the last blank in its second half, or
+/// at the bound.
+fn long_line_cut(pending: &[u8]) -> usize {
+    let window = pending.get(MAX_LINE / 2..MAX_LINE).unwrap_or_default();
+    window
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || matches!(b, b',' | b';'))
+        .map_or(MAX_LINE, |p| MAX_LINE / 2 + p + 1)
+}

@@ -1,0 +1,932 @@
+//! The built-in rule table: one row per credential format.
+//!
+//! Formats follow gitleaks' rule set (MIT) as a reference for the facts (prefixes, lengths,
+//! alphabets); the patterns are written for this module. Every pattern is compiled as a *byte*
+//! regex with Unicode off (`(?i)` is ASCII case folding), so `\w`, `\s`, `\b` are ASCII.
+//!
+//! Conventions a row must keep (the tests in `tests.rs` check them):
+//! - all groups are non-capturing except the ones that hold the secret; the first group that
+//!   took part in a match is the span to redact, or the whole match when the pattern has none;
+//! - every rule has at least one keyword, lowercase, that any match must contain (the
+//!   prefilter runs a rule only when one of its keywords occurs in the text);
+//! - `prefix` is the fixed, public part of the format (e.g. `ghp_`): the only part of a secret
+//!   that may ever be shown, and it is left out when the entropy gate is measured.
+
+/// Extra checks on a candidate beyond regex and entropy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Only the common placeholder filter (repeated filler characters such as `xxxx`).
+    Format,
+    /// A fixed format: filler characters plus counting sequences like `abcdef` / `123456`.
+    Strict,
+    /// `AKIA…`: also the documented `…EXAMPLE` ids.
+    AwsKeyId,
+    /// A value after a credential-looking name: placeholders, code, words, low entropy.
+    Generic,
+    /// `scheme://user:pass@host`: placeholder and well-known dummy passwords.
+    UrlPassword,
+    /// `curl -u user:pass`.
+    CurlUser,
+    /// `Authorization: <scheme> <value>`.
+    AuthHeader,
+    /// PEM / OpenSSH / PGP private key block.
+    PrivateKey,
+    /// A rule added by a policy file: regex and its own entropy gate only.
+    Custom,
+}
+
+/// How a rule's regex is written down.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Pattern {
+    /// A complete pattern.
+    Raw(&'static str),
+    /// "A name that mentions the service, an assignment, a value of this format", e.g.
+    /// `DATADOG_API_KEY = "0123…"`: `names` is an alternation matched case-insensitively at a
+    /// word start, `value` is matched case-sensitively and is the secret.
+    Assign {
+        names: &'static str,
+        value: &'static str,
+    },
+}
+
+/// Lower priority wins when two candidates overlap: a specific format beats a structural rule
+/// (URL, header), which beats a generic `password = …` assignment.
+pub(crate) const SPECIFIC: u8 = 0;
+pub(crate) const STRUCTURAL: u8 = 1;
+pub(crate) const GENERIC: u8 = 2;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RuleDef {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) family: &'static str,
+    pub(crate) keywords: &'static [&'static str],
+    pub(crate) pattern: Pattern,
+    /// Shannon entropy (bits per byte) the secret, minus `prefix`, must reach. 0 disables.
+    pub(crate) min_entropy: f64,
+    pub(crate) check: Check,
+    pub(crate) prefix: &'static str,
+    pub(crate) priority: u8,
+}
+
+/// Builds the regex source of a row. `Assign` rows share one assignment grammar: the name, up
+/// to 25 more name characters (`_API_KEY`), an optional closing quote, an operator used by
+/// shells, dotenv, YAML, JSON, TOML, Go, Ruby, Make, PHP, and the value, quoted or bare, that
+/// must end at a delimiter so a longer token is not cut in half.
+pub(crate) fn regex_source(p: &Pattern) -> String {
+    match p {
+        Pattern::Raw(s) => (*s).to_string(),
+        Pattern::Assign { names, value } => format!(
+            r#"(?i)\b(?:{names})[\w.-]{{0,25}}\\?["'`]?[ \t]{{0,5}}(?:=|:=|::=|:::=|\?=|:|=>|\|\||,)[ \t]{{0,5}}(?:\\?["'`])?[ \t]{{0,3}}(?-i:({value}))(?:[\\"'`\s;,)<&}}]|$)"#
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // a table row, read positionally
+const fn r(
+    id: &'static str,
+    name: &'static str,
+    family: &'static str,
+    keywords: &'static [&'static str],
+    pattern: Pattern,
+    min_entropy: f64,
+    check: Check,
+    prefix: &'static str,
+) -> RuleDef {
+    RuleDef {
+        id,
+        name,
+        family,
+        keywords,
+        pattern,
+        min_entropy,
+        check,
+        prefix,
+        priority: SPECIFIC,
+    }
+}
+
+const fn with_priority(mut d: RuleDef, priority: u8) -> RuleDef {
+    d.priority = priority;
+    d
+}
+
+use Check::{AuthHeader, AwsKeyId, CurlUser, Format, Generic, PrivateKey, Strict, UrlPassword};
+use Pattern::{Assign, Raw};
+
+const UUID: &str = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
+
+/// The generic assignment: a name that ends in a credential word, an operator, a value. The
+/// name's start is checked by the validator (it looks back), so the regex can begin at the
+/// word and keep a literal prefix for the regex engine's fast scan.
+const GENERIC_ASSIGNMENT: &str = concat!(
+    r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|secret_key_base|"#,
+    r#"(?:secret|access|private|client|master|encryption|signing|app|account|storage|consumer)[_-]?key|"#,
+    r#"credentials?|auth)"#,
+    r#"(?:\\?["'`]?[ \t]{0,5}(?:=|:=|::=|\?=|:|=>)|\\?["']\s{0,3},)[ \t]{0,5}"#,
+    r#"(?:\\?"([^"\s\\]{6,200})\\?"|'([^'\s\\]{6,200})'|`([^`\s]{6,200})`"#,
+    r#"|([^\s"'`;,&<>(){}\[\]\\|]{8,200})(?:[\s"'`;,&<>)}\]\\|]|$))"#
+);
+
+/// The table. Order does not matter for results (overlaps are resolved by priority, then
+/// position); it only groups families for the reader.
+pub(crate) static RULES: &[RuleDef] = &[
+    // ---- AWS ----
+    r(
+        "aws-access-key-id",
+        "AWS access key ID",
+        "aws",
+        &["akia", "asia", "abia", "acca", "a3t"],
+        Raw(r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"),
+        3.0,
+        AwsKeyId,
+        "AKIA",
+    ),
+    r(
+        "aws-secret-access-key",
+        "AWS secret access key",
+        "aws",
+        &[
+            "secret_access",
+            "secretaccess",
+            "secret-access",
+            "aws_secret",
+            "awssecret",
+        ],
+        Assign {
+            names: r"aws_?secret_?(?:access_?)?key|secret_?access_?key|secret-access-key|aws_?secret",
+            value: r"[A-Za-z0-9/+]{40}",
+        },
+        3.5,
+        Format,
+        "",
+    ),
+    r(
+        "aws-session-token",
+        "AWS session token",
+        "aws",
+        &["session_token", "sessiontoken", "security_token"],
+        Assign {
+            names: r"aws_?session_?token|session_?token|aws_?security_?token",
+            value: r"[A-Za-z0-9/+=]{100,2000}",
+        },
+        3.5,
+        Format,
+        "",
+    ),
+    r(
+        "aws-bedrock-api-key",
+        "Amazon Bedrock API key",
+        "aws",
+        &["absk", "bedrock-api-key-"],
+        Raw(
+            r"(?:\b(ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{90,250}={0,2})|\b(bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/%=]{100,2000}))(?:[^A-Za-z0-9+/=]|$)",
+        ),
+        3.0,
+        Format,
+        "ABSK",
+    ),
+    // ---- GitHub ----
+    r(
+        "github-pat",
+        "GitHub personal access token (classic)",
+        "github",
+        &["ghp_"],
+        Raw(r"\bghp_[A-Za-z0-9]{36}\b"),
+        3.0,
+        Strict,
+        "ghp_",
+    ),
+    r(
+        "github-fine-grained-pat",
+        "GitHub fine-grained personal access token",
+        "github",
+        &["github_pat_"],
+        Raw(r"\bgithub_pat_[A-Za-z0-9_]{82}\b"),
+        3.0,
+        Strict,
+        "github_pat_",
+    ),
+    r(
+        "github-oauth",
+        "GitHub OAuth access token",
+        "github",
+        &["gho_"],
+        Raw(r"\bgho_[A-Za-z0-9]{36}\b"),
+        3.0,
+        Strict,
+        "gho_",
+    ),
+    r(
+        "github-app-token",
+        "GitHub App user-to-server / server-to-server token",
+        "github",
+        &["ghu_", "ghs_"],
+        Raw(r"\bgh[us]_[A-Za-z0-9]{36}\b"),
+        3.0,
+        Strict,
+        "gh",
+    ),
+    r(
+        "github-refresh-token",
+        "GitHub refresh token",
+        "github",
+        &["ghr_"],
+        Raw(r"\bghr_[A-Za-z0-9]{36,76}\b"),
+        3.0,
+        Strict,
+        "ghr_",
+    ),
+    // ---- GitLab ----
+    r(
+        "gitlab-pat",
+        "GitLab personal access token",
+        "gitlab",
+        &["glpat-"],
+        Raw(r"\bglpat-[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9]{9})?\b"),
+        3.0,
+        Strict,
+        "glpat-",
+    ),
+    r(
+        "gitlab-pipeline-trigger-token",
+        "GitLab pipeline trigger token",
+        "gitlab",
+        &["glptt-"],
+        Raw(r"\bglptt-[0-9a-f]{40}\b"),
+        3.0,
+        Strict,
+        "glptt-",
+    ),
+    r(
+        "gitlab-runner-token",
+        "GitLab runner token",
+        "gitlab",
+        &["gr1348941", "glrt-"],
+        Raw(
+            r"\b(?:GR1348941[A-Za-z0-9_-]{20}|glrt-(?:t\d_)?[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9]{9})?)\b",
+        ),
+        3.0,
+        Strict,
+        "",
+    ),
+    r(
+        "gitlab-token",
+        "GitLab deploy / feed / OAuth / agent / CI job token",
+        "gitlab",
+        &[
+            "gldt-", "glft-", "glsoat-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-",
+        ],
+        Raw(
+            r"\b(?:gldt-[A-Za-z0-9_-]{20,}|glft-[A-Za-z0-9_-]{20,}|glsoat-[A-Za-z0-9_-]{20,}|glcbt-[0-9a-zA-Z]{1,5}_[A-Za-z0-9_-]{20,}|glimt-[A-Za-z0-9_-]{25,}|glagent-[A-Za-z0-9_-]{50,}|gloas-[A-Za-z0-9_-]{64,}|glffct-[A-Za-z0-9_-]{20,})\b",
+        ),
+        3.0,
+        Strict,
+        "gl",
+    ),
+    // ---- Slack ----
+    r(
+        "slack-bot-token",
+        "Slack bot token",
+        "slack",
+        &["xoxb-"],
+        Raw(r"\bxoxb-[0-9]{8,14}-(?:[0-9]{10,13}-)?[A-Za-z0-9]{18,34}\b"),
+        3.0,
+        Strict,
+        "xoxb-",
+    ),
+    r(
+        "slack-user-token",
+        "Slack user token",
+        "slack",
+        &["xoxp-", "xoxe-"],
+        Raw(r"\bxox[pe](?:-[0-9]{10,13}){3}-[A-Za-z0-9-]{28,34}\b"),
+        3.0,
+        Strict,
+        "xox",
+    ),
+    r(
+        "slack-app-token",
+        "Slack app-level token",
+        "slack",
+        &["xapp-"],
+        Raw(r"(?i)\bxapp-\d-[A-Z0-9]+-\d+-[A-Z0-9]{20,}\b"),
+        3.0,
+        Strict,
+        "xapp-",
+    ),
+    r(
+        "slack-config-token",
+        "Slack app configuration access / refresh token",
+        "slack",
+        &["xoxe.xox", "xoxe-"],
+        Raw(r"(?i)\b(?:xoxe\.xox[bp]-\d-[A-Z0-9]{150,180}|xoxe-\d-[A-Z0-9]{130,160})\b"),
+        3.0,
+        Strict,
+        "xoxe",
+    ),
+    r(
+        "slack-legacy-token",
+        "Slack legacy / workspace token",
+        "slack",
+        &["xoxa-", "xoxo-", "xoxr-", "xoxs-"],
+        Raw(r"\bxox[aors]-(?:\d-)?[0-9]{4,14}(?:-[0-9]{4,14}){1,3}-[0-9A-Za-z]{8,64}\b"),
+        2.5,
+        Strict,
+        "xox",
+    ),
+    r(
+        "slack-webhook-url",
+        "Slack incoming webhook / workflow URL",
+        "slack",
+        &["hooks.slack.com"],
+        Raw(
+            r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,60}",
+        ),
+        3.0,
+        Format,
+        "",
+    ),
+    // ---- Stripe ----
+    // Test-mode keys (sk_test_, rk_test_) are harmless by Stripe's own account and are left
+    // alone, like publishable keys (pk_).
+    r(
+        "stripe-secret-key",
+        "Stripe live secret / restricted key",
+        "stripe",
+        &["sk_live_", "rk_live_", "sk_prod_", "rk_prod_"],
+        Raw(r"\b[rs]k_(?:live|prod)_[A-Za-z0-9]{10,247}\b"),
+        3.0,
+        Strict,
+        "",
+    ),
+    r(
+        "stripe-webhook-secret",
+        "Stripe webhook signing secret",
+        "stripe",
+        &["whsec_"],
+        Raw(r"\bwhsec_[A-Za-z0-9+/]{32,}\b"),
+        3.0,
+        Strict,
+        "whsec_",
+    ),
+    // ---- OpenAI ----
+    r(
+        "openai-api-key",
+        "OpenAI API key",
+        "openai",
+        &["t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-"],
+        Raw(
+            r"\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})\b",
+        ),
+        3.0,
+        Strict,
+        "sk-",
+    ),
+    // ---- Anthropic ----
+    r(
+        "anthropic-api-key",
+        "Anthropic API / admin / OAuth key",
+        "anthropic",
+        &["sk-ant-"],
+        Raw(r"\bsk-ant-(?:api|admin|oat|ort|sid)\d\d-[A-Za-z0-9_-]{60,160}"),
+        3.0,
+        Strict,
+        "sk-ant-",
+    ),
+    // ---- Google ----
+    r(
+        "gcp-api-key",
+        "Google API key",
+        "google",
+        &["aiza"],
+        Raw(r"\b(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)"),
+        3.0,
+        Strict,
+        "AIza",
+    ),
+    r(
+        "gcp-service-account-key-id",
+        "Google service-account private key id",
+        "google",
+        &["private_key_id"],
+        Raw(r#""private_key_id"\s*:\s*"([0-9a-f]{40})""#),
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "gcp-oauth-client-secret",
+        "Google OAuth client secret",
+        "google",
+        &["gocspx-"],
+        Raw(r"\bGOCSPX-[A-Za-z0-9_-]{28}\b"),
+        3.0,
+        Strict,
+        "GOCSPX-",
+    ),
+    r(
+        "gcp-oauth-access-token",
+        "Google OAuth access token",
+        "google",
+        &["ya29."],
+        Raw(r"\bya29\.[0-9A-Za-z_-]{30,}"),
+        3.0,
+        Strict,
+        "ya29.",
+    ),
+    // ---- Azure ----
+    r(
+        "azure-ad-client-secret",
+        "Azure AD client secret",
+        "azure",
+        &["q~"],
+        Raw(
+            r#"(?:^|[\\'"`\s>=:(,)])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?:$|[\\'"`\s<),])"#,
+        ),
+        3.0,
+        Strict,
+        "",
+    ),
+    r(
+        "azure-storage-account-key",
+        "Azure storage account key / shared access key",
+        "azure",
+        &["accountkey=", "sharedaccesskey="],
+        Raw(r"(?i)(?:AccountKey=([A-Za-z0-9+/]{86}==)|SharedAccessKey=([A-Za-z0-9+/]{42,44}=))"),
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "azure-sas-signature",
+        "Azure shared access signature",
+        "azure",
+        &["sig="],
+        Raw(r"[?&;]sv=\d{4}-\d\d-\d\d[^\s]*?[?&;]sig=([A-Za-z0-9%+/=]{40,120})"),
+        3.0,
+        Format,
+        "",
+    ),
+    // ---- Hugging Face ----
+    r(
+        "huggingface-access-token",
+        "Hugging Face access token",
+        "huggingface",
+        &["hf_"],
+        Raw(r"\bhf_[A-Za-z]{34}\b"),
+        3.0,
+        Strict,
+        "hf_",
+    ),
+    r(
+        "huggingface-org-token",
+        "Hugging Face organization API token",
+        "huggingface",
+        &["api_org_"],
+        Raw(r"\bapi_org_[A-Za-z]{34}\b"),
+        3.0,
+        Strict,
+        "api_org_",
+    ),
+    // ---- npm / PyPI ----
+    r(
+        "npm-access-token",
+        "npm access token",
+        "npm",
+        &["npm_"],
+        Raw(r"\bnpm_[A-Za-z0-9]{36}\b"),
+        3.0,
+        Strict,
+        "npm_",
+    ),
+    r(
+        "npmrc-auth-token",
+        "npm registry auth token in .npmrc",
+        "npm",
+        &["_authtoken", "_auth="],
+        Raw(r#"(?i)(?:_authToken|_auth)\s*=\s*["']?([A-Za-z0-9_.+/=-]{20,})"#),
+        3.0,
+        Generic,
+        "",
+    ),
+    r(
+        "pypi-upload-token",
+        "PyPI upload token",
+        "pypi",
+        &["pypi-ageichlwas5vcmc", "pypi-agendgvzdc5wexbplm9yzw"],
+        Raw(r"\bpypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,}"),
+        3.0,
+        Strict,
+        "pypi-",
+    ),
+    // ---- Twilio / SendGrid / Mailgun ----
+    r(
+        "twilio-api-key",
+        "Twilio API key",
+        "twilio",
+        &["sk"],
+        Raw(r"\bSK[0-9a-fA-F]{32}\b"),
+        3.0,
+        Strict,
+        "SK",
+    ),
+    r(
+        "twilio-auth-token",
+        "Twilio auth token",
+        "twilio",
+        &["twilio"],
+        Assign {
+            names: "twilio",
+            value: "[0-9a-f]{32}",
+        },
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "sendgrid-api-key",
+        "SendGrid API key",
+        "sendgrid",
+        &["sg."],
+        Raw(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
+        3.0,
+        Strict,
+        "SG.",
+    ),
+    r(
+        "mailgun-api-key",
+        "Mailgun private API key",
+        "mailgun",
+        &["key-"],
+        Raw(r"\bkey-[0-9a-z]{32}\b"),
+        3.0,
+        Strict,
+        "key-",
+    ),
+    r(
+        "mailgun-signing-key",
+        "Mailgun API / webhook signing key",
+        "mailgun",
+        &["mailgun"],
+        Assign {
+            names: "mailgun",
+            value: "[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}|key-[0-9a-z]{32}|[0-9a-z]{32}",
+        },
+        3.0,
+        Format,
+        "",
+    ),
+    // ---- DigitalOcean / Heroku / Datadog / Shopify ----
+    r(
+        "digitalocean-token",
+        "DigitalOcean access / OAuth / refresh token",
+        "digitalocean",
+        &["dop_v1_", "doo_v1_", "dor_v1_"],
+        Raw(r"\bdo[opr]_v1_[a-f0-9]{64}\b"),
+        3.0,
+        Strict,
+        "do",
+    ),
+    r(
+        "heroku-api-key",
+        "Heroku API key",
+        "heroku",
+        &["hrku-"],
+        Raw(r"\bHRKU-[A-Za-z0-9_-]{40,80}"),
+        3.0,
+        Format,
+        "HRKU-",
+    ),
+    r(
+        "heroku-api-key-legacy",
+        "Heroku API key (UUID form)",
+        "heroku",
+        &["heroku"],
+        Assign {
+            names: "heroku",
+            value: UUID,
+        },
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "datadog-api-key",
+        "Datadog API / application key",
+        "datadog",
+        &["datadog", "dd_api", "dd_app", "dd_client", "ddog"],
+        Assign {
+            names: r"datadog|dd_api|dd_app|dd_client|ddog",
+            value: "[a-f0-9]{40}|[a-f0-9]{32}",
+        },
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "shopify-token",
+        "Shopify access / custom app / private app token or shared secret",
+        "shopify",
+        &["shpat_", "shpca_", "shppa_", "shpss_"],
+        Raw(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
+        3.0,
+        Strict,
+        "shp",
+    ),
+    // ---- Discord / Telegram ----
+    r(
+        "discord-bot-token",
+        "Discord bot token",
+        "discord",
+        &["discord", "bot"],
+        Raw(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b"),
+        3.5,
+        Strict,
+        "",
+    ),
+    r(
+        "discord-webhook-url",
+        "Discord webhook URL",
+        "discord",
+        &["discord"],
+        Raw(r"discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/([A-Za-z0-9_-]{60,68})"),
+        3.0,
+        Format,
+        "",
+    ),
+    r(
+        "telegram-bot-token",
+        "Telegram bot token",
+        "telegram",
+        &[":aa"],
+        Raw(r"(?:^|[^0-9A-Za-z]|bot)([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_-]|$)"),
+        3.0,
+        Strict,
+        "",
+    ),
+    // ---- Private keys, JWT ----
+    r(
+        "private-key",
+        "Private key (PEM, OpenSSH, PGP)",
+        "private-key",
+        &["private key"],
+        // The header, optional RFC 1421 headers (Proc-Type, DEK-Info), a base64 body of real
+        // length, the footer. An unterminated block (truncated output) is still covered up to
+        // where its base64 ends. `\\n` accepts keys inside JSON strings.
+        Raw(concat!(
+            r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+            r"(?:(?:\s|\\[rn])+[A-Za-z-]+:[^\r\n\\]*)*",
+            r"(?:\s|\\[rn])+[A-Za-z0-9+/=]{40,}(?:(?:\s|\\[rn])+[A-Za-z0-9+/=]+)*",
+            r"(?:(?:\s|\\[rn])*-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----)?"
+        )),
+        0.0,
+        PrivateKey,
+        "",
+    ),
+    r(
+        "jwt",
+        "JSON Web Token",
+        "jwt",
+        &["eyj"],
+        Raw(
+            r"\beyJ[A-Za-z0-9_-]{10,}={0,2}\.eyJ[A-Za-z0-9_-]{10,}={0,2}\.(?:[A-Za-z0-9_-]{10,}={0,2})?",
+        ),
+        3.0,
+        Format,
+        "",
+    ),
+    // ---- Other formats with a fixed prefix (gitleaks families beyond the issue's list) ----
+    r(
+        "1password-service-account-token",
+        "1Password service account token",
+        "1password",
+        &["ops_eyj"],
+        Raw(r"\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}"),
+        3.5,
+        Strict,
+        "ops_",
+    ),
+    r(
+        "1password-secret-key",
+        "1Password account secret key",
+        "1password",
+        &["a3-"],
+        Raw(
+            r"\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b",
+        ),
+        3.0,
+        Strict,
+        "A3-",
+    ),
+    r(
+        "vault-token",
+        "HashiCorp Vault service / batch token",
+        "vault",
+        &["hvs.", "hvb."],
+        Raw(r"\bhv[sb]\.[A-Za-z0-9_-]{90,300}"),
+        3.5,
+        Strict,
+        "hv",
+    ),
+    r(
+        "terraform-cloud-token",
+        "Terraform Cloud / HCP API token",
+        "hashicorp",
+        &[".atlasv1."],
+        Raw(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}"),
+        3.5,
+        Strict,
+        "",
+    ),
+    r(
+        "databricks-token",
+        "Databricks API token",
+        "databricks",
+        &["dapi"],
+        Raw(r"\bdapi[a-f0-9]{32}(?:-\d)?\b"),
+        3.0,
+        Strict,
+        "dapi",
+    ),
+    r(
+        "grafana-token",
+        "Grafana cloud / service account token",
+        "grafana",
+        &["glc_", "glsa_"],
+        Raw(r"\b(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})"),
+        3.0,
+        Strict,
+        "gl",
+    ),
+    r(
+        "notion-token",
+        "Notion integration token",
+        "notion",
+        &["ntn_", "secret_"],
+        Raw(r"\b(?:ntn_[0-9]{11}[A-Za-z0-9]{32}[A-Za-z0-9]{3}|secret_[A-Za-z0-9]{43})\b"),
+        3.0,
+        Strict,
+        "",
+    ),
+    r(
+        "sentry-token",
+        "Sentry organization / user token",
+        "sentry",
+        &["sntrys_", "sntryu_"],
+        Raw(r"\b(?:sntrys_eyJ[A-Za-z0-9+/=]{60,}_[A-Za-z0-9+/]{43}|sntryu_[a-f0-9]{64})"),
+        3.0,
+        Strict,
+        "sntry",
+    ),
+    r(
+        "sourcegraph-token",
+        "Sourcegraph access token",
+        "sourcegraph",
+        &["sgp_"],
+        Raw(r"\bsgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}\b"),
+        3.0,
+        Strict,
+        "sgp_",
+    ),
+    r(
+        "square-token",
+        "Square access token / OAuth secret",
+        "square",
+        &["sq0atp-", "sq0csp-", "eaaa"],
+        Raw(r"\b(?:sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_+=-]{60})\b"),
+        3.0,
+        Strict,
+        "sq0",
+    ),
+    r(
+        "flyio-token",
+        "Fly.io access token",
+        "flyio",
+        &["fo1_", "fm1", "fm2_", "flyv1"],
+        Raw(r"\b(?:fo1_[A-Za-z0-9_-]{43}|(?:FlyV1 )?fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})"),
+        3.5,
+        Strict,
+        "",
+    ),
+    r(
+        "openshift-token",
+        "OpenShift user token",
+        "openshift",
+        &["sha256~"],
+        Raw(r"\b(sha256~[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)"),
+        3.5,
+        Strict,
+        "sha256~",
+    ),
+    r(
+        "facebook-page-token",
+        "Facebook / Meta access token",
+        "facebook",
+        &["eaa"],
+        Raw(r"\bEAA[MC][A-Za-z0-9]{100,}"),
+        3.5,
+        Strict,
+        "EAA",
+    ),
+    r(
+        "mailchimp-api-key",
+        "Mailchimp API key",
+        "mailchimp",
+        &["-us"],
+        Raw(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"),
+        3.0,
+        Strict,
+        "",
+    ),
+    r(
+        "octopus-deploy-api-key",
+        "Octopus Deploy API key",
+        "octopus",
+        &["api-"],
+        Raw(r"\bAPI-[A-Z0-9]{26}\b"),
+        3.0,
+        Strict,
+        "API-",
+    ),
+    r(
+        "age-secret-key",
+        "age encryption secret key",
+        "private-key",
+        &["age-secret-key-1"],
+        Raw(r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b"),
+        3.0,
+        Strict,
+        "AGE-SECRET-KEY-1",
+    ),
+    // ---- Structural: URLs, curl, headers ----
+    with_priority(
+        r(
+            "url-password",
+            "Password embedded in a URL",
+            "url-credentials",
+            &["://"],
+            Raw(
+                r#"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s:/?#@'"`<>\[\]{}]{0,64}:([^\s/?#@'"`<>]{1,128})@[A-Za-z0-9\[_-]"#,
+            ),
+            0.0,
+            UrlPassword,
+            "",
+        ),
+        STRUCTURAL,
+    ),
+    with_priority(
+        r(
+            "curl-user-password",
+            "Credentials passed to curl -u / --user",
+            "curl-auth",
+            &["curl"],
+            Raw(
+                r#"\bcurl\b(?:\\\r?\n|[^\r\n])*?\s(?:-u|--user)\s*["']?([^\s"']{0,100}["']?:["']?[^\s"']{0,100})"#,
+            ),
+            0.0,
+            CurlUser,
+            "",
+        ),
+        STRUCTURAL,
+    ),
+    with_priority(
+        r(
+            "authorization-header",
+            "Credential in an Authorization header",
+            "auth-header",
+            &["authorization"],
+            Raw(
+                r#"(?i)\bauthorization\\?["']?\s*[:=]\s*\\?["']?(?:(?:bearer|basic|token|api-token|apikey|digest|bot)\s+)?([A-Za-z0-9+/=._~@-]{8,})"#,
+            ),
+            0.0,
+            AuthHeader,
+            "",
+        ),
+        STRUCTURAL,
+    ),
+    // ---- Generic ----
+    with_priority(
+        r(
+            "generic-secret",
+            "Credential-looking assignment (password, secret, token, API key)",
+            "generic",
+            &[
+                "password",
+                "passwd",
+                "passphrase",
+                "pwd",
+                "secret",
+                "token",
+                "key",
+                "credential",
+                "auth",
+            ],
+            Raw(GENERIC_ASSIGNMENT),
+            3.0,
+            Generic,
+            "",
+        ),
+        GENERIC,
+    ),
+];

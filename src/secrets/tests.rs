@@ -1,0 +1,653 @@
+//! Table-driven tests per rule family (positive, negative, placeholder), the API's contracts,
+//! and the property that redaction leaves no detected secret behind.
+//!
+//! The sample secrets below are made up for these tests (random characters in the right
+//! format); none is a live credential.
+
+use super::*;
+use proptest::prelude::*;
+
+fn ids(text: &str) -> Vec<String> {
+    builtin()
+        .find(text)
+        .iter()
+        .map(|f| f.rule_id.to_string())
+        .collect()
+}
+
+/// `text` must produce a finding of `rule` whose span is exactly `secret`.
+fn assert_found(rule: &str, text: &str, secret: &str) {
+    let found = builtin().find(text);
+    assert!(
+        found
+            .iter()
+            .any(|f| &*f.rule_id == rule && &text[f.range.clone()] == secret),
+        "expected {rule} to find {secret:?} in {text:?}, got {:?}",
+        found
+            .iter()
+            .map(|f| (f.rule_id.to_string(), &text[f.range.clone()]))
+            .collect::<Vec<_>>()
+    );
+}
+
+fn assert_clean(text: &str) {
+    let found = builtin().find(text);
+    assert!(
+        found.is_empty(),
+        "expected nothing in {text:?}, got {:?}",
+        found
+            .iter()
+            .map(|f| (f.rule_id.to_string(), &text[f.range.clone()]))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// (rule id, text, the secret inside it) — one or more per family.
+const POSITIVES: &[(&str, &str, &str)] = &[
+    // aws
+    ("aws-access-key-id", "key: AKIA29326ML64LG2TJF8", "AKIA29326ML64LG2TJF8"),
+    ("aws-access-key-id", "AWS_ACCESS_KEY_ID=ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
+    (
+        "aws-secret-access-key",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKX",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKX",
+    ),
+    (
+        "aws-secret-access-key",
+        r#""SecretAccessKey": "9drTJvcXLB89EXAMPLELB8923FB892xMFI3kd0wq","#,
+        "9drTJvcXLB89EXAMPLELB8923FB892xMFI3kd0wq",
+    ),
+    // github
+    (
+        "github-pat",
+        "GITHUB_TOKEN=ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO",
+        "ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO",
+    ),
+    ("github-oauth", "gho_16C7e42F292c6912E7710c838347Ae178B4a", "gho_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("github-app-token", "token ghs_4dJ0qBm8yWmQx3Tk9Lz2Rv7Nc5Hf1Gp6Sa0E", "ghs_4dJ0qBm8yWmQx3Tk9Lz2Rv7Nc5Hf1Gp6Sa0E"),
+    ("github-refresh-token", "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498", "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498"),
+    (
+        "github-fine-grained-pat",
+        "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",
+        "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",
+    ),
+    // gitlab
+    ("gitlab-pat", "glpat-Qm3xYz8K1vLp0RtN4sWd", "glpat-Qm3xYz8K1vLp0RtN4sWd"),
+    ("gitlab-runner-token", "GR1348941aB3dE5fG7hJ9kL1mN3pQ", "GR1348941aB3dE5fG7hJ9kL1mN3pQ"),
+    ("gitlab-pipeline-trigger-token", "glptt-0f3a9c2e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", "glptt-0f3a9c2e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"),
+    // slack
+    (
+        "slack-user-token",
+        "key: xoxp-470174681453-840191614610-033076661934-a29a0d347301ef56e64dc3cd6089065c",
+        "xoxp-470174681453-840191614610-033076661934-a29a0d347301ef56e64dc3cd6089065c",
+    ),
+    ("slack-bot-token", "xoxb-263594206564-FGqddMF8t08v8N7Oq4i57vs1", "xoxb-263594206564-FGqddMF8t08v8N7Oq4i57vs1"),
+    (
+        "slack-webhook-url",
+        "url=https://hooks.slack.com/services/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",
+        "https://hooks.slack.com/services/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",
+    ),
+    (
+        "slack-app-token",
+        "xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575a3634791acb9a9ead051da879eb5b55e",
+        "xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575a3634791acb9a9ead051da879eb5b55e",
+    ),
+    // stripe
+    ("stripe-secret-key", "key: sk_live_2MPKgcjnCqaXNv1syeefnLOpaMxxND", "sk_live_2MPKgcjnCqaXNv1syeefnLOpaMxxND"),
+    ("stripe-secret-key", "rk_live_51H8dKq2eZvKYlo2C0a8tNbX4", "rk_live_51H8dKq2eZvKYlo2C0a8tNbX4"),
+    // openai / anthropic
+    (
+        "openai-api-key",
+        "OPENAI_API_KEY=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",
+        "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",
+    ),
+    (
+        "openai-api-key",
+        "sk-proj-q9rXxtNDFyuzX9k1gnneGEYG1LwiqD9jJBAciI05FhfwKVqlUr5Qrec8TNecj9",
+        "sk-proj-q9rXxtNDFyuzX9k1gnneGEYG1LwiqD9jJBAciI05FhfwKVqlUr5Qrec8TNecj9",
+    ),
+    (
+        "anthropic-api-key",
+        "key: sk-ant-api03-q9rXxtNDFyuzX9k1gnneGEYG1-LwiqD9jJBAciI05FhfwKVqlUr5Qrec8TNecj9iNOrjj5VfqRTk8j1d_bWWbjkloG1QXAA",
+        "sk-ant-api03-q9rXxtNDFyuzX9k1gnneGEYG1-LwiqD9jJBAciI05FhfwKVqlUr5Qrec8TNecj9iNOrjj5VfqRTk8j1d_bWWbjkloG1QXAA",
+    ),
+    // google
+    ("gcp-api-key", "apiKey: \"AIzaSyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk-\"", "AIzaSyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk-"),
+    (
+        "gcp-service-account-key-id",
+        r#""private_key_id": "7f3c1e9a2b4d6f8e0a1c3e5b7d9f2a4c6e8b0d1f","#,
+        "7f3c1e9a2b4d6f8e0a1c3e5b7d9f2a4c6e8b0d1f",
+    ),
+    // azure
+    ("azure-ad-client-secret", "client_secret=bP88Q~rcBcYjzzOhg1Hnn76Wm3jGgakZiZ.8vMgR", "bP88Q~rcBcYjzzOhg1Hnn76Wm3jGgakZiZ.8vMgR"),
+    (
+        "azure-storage-account-key",
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4Q0xJRU5UU0VDUkVUa2V5MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QU==;EndpointSuffix=core.windows.net",
+        "Zm9vYmFyYmF6cXV4Q0xJRU5UU0VDUkVUa2V5MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QU==",
+    ),
+    // hugging face
+    ("huggingface-access-token", "huggingface-cli login --token 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", "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"),
+    ("huggingface-org-token", "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", "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"),
+    // npm / pypi
+    ("npm-access-token", "//registry.npmjs.org/:_authToken=npm_Q7wE9rT2yU4iO6pA8sD0fG1hJ3kL5zX7cV9b", "npm_Q7wE9rT2yU4iO6pA8sD0fG1hJ3kL5zX7cV9b"),
+    (
+        "pypi-upload-token",
+        "password = pypi-AgEIcHlwaS5vcmcCJGE3ZjQ5YjYxLWQ1NzAtNDg3My04ZDI0LTk2ZTNiOGY0N2YxNQACKlszLCJmOTNlNjk",
+        "pypi-AgEIcHlwaS5vcmcCJGE3ZjQ5YjYxLWQ1NzAtNDg3My04ZDI0LTk2ZTNiOGY0N2YxNQACKlszLCJmOTNlNjk",
+    ),
+    // twilio / sendgrid / mailgun
+    ("twilio-api-key", "TWILIO_API_KEY=SK8f3a9c2e7b1d4f6a0e5c9b3d7f1a2e4c", "SK8f3a9c2e7b1d4f6a0e5c9b3d7f1a2e4c"),
+    ("twilio-auth-token", "TWILIO_AUTH_TOKEN=\"9f8e7d6c5b4a39281706f5e4d3c2b1a0\"", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+    (
+        "sendgrid-api-key",
+        "SENDGRID_API_KEY=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",
+        "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",
+    ),
+    ("mailgun-api-key", "api: key-3ax6xnjp29jd6fds4gc373sgvjxteol0", "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"),
+    // digitalocean / heroku / datadog / shopify
+    (
+        "digitalocean-token",
+        "dop_v1_4f6e2a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e9b2d4f",
+        "dop_v1_4f6e2a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e9b2d4f",
+    ),
+    ("heroku-api-key-legacy", "heroku_api_key = \"832d2129-a846-4e27-99f4-7004b6ad53ef\"", "832d2129-a846-4e27-99f4-7004b6ad53ef"),
+    ("datadog-api-key", "DD_API_KEY=4f6e2a8c0b1d3e5f7a9c2b4d6e8f0a1c", "4f6e2a8c0b1d3e5f7a9c2b4d6e8f0a1c"),
+    ("shopify-token", "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", "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"),
+    // discord / telegram
+    (
+        "discord-bot-token",
+        "DISCORD_BOT_TOKEN=MTA4NzY1NDMyMTA5ODc2NTQzMg.GhT3kq.Xw8pLm2Nq4Rs6Tu8Vw0Yz2Ab4Cd6Ef8Gh0Ij2K",
+        "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhT3kq.Xw8pLm2Nq4Rs6Tu8Vw0Yz2Ab4Cd6Ef8Gh0Ij2K",
+    ),
+    ("telegram-bot-token", "bot token 5829371046:AAH3kq9Xw8pLm2Nq4Rs6Tu8Vw0Yz2Ab4Cd6", "5829371046:AAH3kq9Xw8pLm2Nq4Rs6Tu8Vw0Yz2Ab4Cd6"),
+    // jwt
+    (
+        "jwt",
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VybmFtZTpib2IifQ.HcfCW67Uda-0gz54ZWTqmtgJnZeNem0Q757eTa9EZuw",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VybmFtZTpib2IifQ.HcfCW67Uda-0gz54ZWTqmtgJnZeNem0Q757eTa9EZuw",
+    ),
+    // url with password
+    ("url-password", "DATABASE_URL=postgres://app:Kq9x7TzL2mPw@db.internal:5432/app", "Kq9x7TzL2mPw"),
+    ("url-password", "redis://:s3cr3tPa55@cache:6379/0", "s3cr3tPa55"),
+    // curl / header
+    ("curl-user-password", "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://localhost:9200", "elastic:P@ssw0rd$1"),
+    ("authorization-header", "curl -H \"Authorization: Bearer cfcabd11c7ed9a41b1a3e063c32d5114\"", "cfcabd11c7ed9a41b1a3e063c32d5114"),
+    // generic
+    ("generic-secret", "DB_PASSWORD=Xk92-hf8Q2mz", "Xk92-hf8Q2mz"),
+    ("generic-secret", "  password: \"Tr0ub4dor&3\"", "Tr0ub4dor&3"),
+    ("generic-secret", "\"client_secret\" : \"6da89121079f83b2eb6acccf8219ea982c3d79bccc3e9c6a85856480661f8fde\",", "6da89121079f83b2eb6acccf8219ea982c3d79bccc3e9c6a85856480661f8fde"),
+    ("generic-secret", "api_key = 'a8Xk2Pq9Lm4Zr7Tw'", "a8Xk2Pq9Lm4Zr7Tw"),
+    ("generic-secret", "export SERVICE_TOKEN=7c1e9a2b4d6f8e0a", "7c1e9a2b4d6f8e0a"),
+];
+
+const PRIVATE_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\n7VSLDCD1IfHWGbtMfEbo9ShFXNQ6Fq5axtjRNmHkW5vQ7CF5puzQqmOBZZW6m4ny\noL6uniiFw152cTe8r0khCEr7n1AyOHFRuT11NCue\n-----END EC PRIVATE KEY-----";
+
+/// Must not produce any finding: placeholders, documented examples, code, hashes, ids.
+const NEGATIVES: &[&str] = &[
+    // documented examples and fillers
+    "AKIAIOSFODNN7EXAMPLE",
+    "aws_access_key: AKIAIOSFODNN7EXAMPLE",
+    "key = AKIAXXXXXXXXXXXXXXXX",
+    "TODAYINASIAASACKOFRICEFELLOVER",
+    "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "github_pat_xxxxxxxxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "glpat-XXXXXXXXXXX-XXXXXXXX",
+    "xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx",
+    "\"token3\": \"xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d\"",
+    "AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+    "apiKey: \"AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+    "hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "client_secret=bP88Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "sk_test_51OuEMLAlTWGaDypq4P5cuDHbuKeG4tAGPYHJpEXQ7zE8mKK3jkhTF",
+    "pk_live_51OuEMLAlTWGaDypq4P5cuDHbuKeG4tAGPYHJ",
+    "-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----",
+    "-----BEGIN OPENSSH PRIVATE KEY----------END OPENSSH PRIVATE KEY-----",
+    "const header = \"-----BEGIN RSA PRIVATE KEY-----\";",
+    // placeholders and code
+    "password: ********",
+    "password = os.environ[\"DB_PASSWORD\"]",
+    "password: ${DB_PASS}",
+    "token = get_token()",
+    "secret_key = settings.SECRET_KEY",
+    "api_key = \"<your-api-key>\"",
+    "password = \"changeme\"",
+    "token: {{ .Values.token }}",
+    "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+    "administrator_login_password = var.db_password",
+    "let token = self.next_token()?;",
+    "password: String,",
+    "api_key: Option<String>,",
+    "csrf-token=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfpuyOuxmiW9rhROG/Whikle15syazJOkrjJa3U2AbhIvUw==",
+    "LLM_SECRET_NAME = \"NEXUS-GPT4-API-KEY\"",
+    "secret_length = X25519.secret_length",
+    "password_file = \"/run/secrets/db_password\"",
+    "curl -u \"${_username}:${_password}\"",
+    "curl -i -u 'test:test'",
+    "curl -H \"Authorization: Bearer $API_KEY\"",
+    "curl -H \"Authorization: Bearer <token>\"",
+    "postgres://postgres:postgres@localhost/db",
+    "https://user:${PASSWORD}@example.com",
+    "http://$USER:$PASS@host",
+    // hashes, ids, lockfiles, images
+    "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+    "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+    "uuid 123e4567-e89b-12d3-a456-426614174000",
+    "hash = \"sha256:1818b904ce6087413e3b266f850f1578b5c72dc4ee60caea63367c29a80b21ea\"",
+    "checksum = \"9ae4f5a1c5d1d5c6e2f0b3a4d7e8c9b0a1f2e3d4c5b6a7980f1e2d3c4b5a6978\"",
+    "\"integrity\": \"sha512-Kq2x9VbNm3LpQ8wRt5Yz7Ac1De4Fg6Hj0Kl2Mn4Op6Qr8St0Uv2Wx4Yz6Ab8Cd0Ef2Gh4Ij6Kl8Mn0Op2Qr4St6==\"",
+    "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">",
+    "resolved \"https://registry.yarnpkg.com/lodash/-/lodash-4.17.21.tgz#679591c564c3bffaae8454cf0b3df370c3d6911c\"",
+    "The password must be at least eight characters long; the token expires after an hour.",
+    "clientId = \"73082700-1f09-405b-80d0-3131bfd6272d\"",
+    "\"kms_key_id\": \"555ea4a3-d53a-4412-9c66-3a7cb667b0d6\",",
+];
+
+#[test]
+fn every_builtin_rule_compiles_and_has_keywords() {
+    let d = builtin();
+    for r in &d.rules {
+        assert!(r.regex().is_some(), "rule {} does not compile", r.id);
+        assert!(!r.keywords.is_empty(), "rule {} has no keyword", r.id);
+        for k in &r.keywords {
+            assert_eq!(
+                k,
+                &k.to_ascii_lowercase(),
+                "keyword of {} not lowercase",
+                r.id
+            );
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in &d.rules {
+        assert!(seen.insert(r.id.to_string()), "duplicate id {}", r.id);
+    }
+}
+
+#[test]
+fn positives_per_family() {
+    for (rule, text, secret) in POSITIVES {
+        assert_found(rule, text, secret);
+    }
+    assert_found("private-key", &format!("key: {PRIVATE_KEY}\n"), PRIVATE_KEY);
+}
+
+#[test]
+fn every_family_has_a_positive_test() {
+    let tested: std::collections::HashSet<&str> = POSITIVES.iter().map(|p| p.0).collect();
+    let mut families_tested = std::collections::HashSet::new();
+    for r in builtin().rules() {
+        if tested.contains(&*r.id) {
+            families_tested.insert(r.family.to_string());
+        }
+    }
+    families_tested.insert("private-key".to_string());
+    for family in [
+        "aws",
+        "github",
+        "gitlab",
+        "slack",
+        "stripe",
+        "openai",
+        "anthropic",
+        "google",
+        "azure",
+        "huggingface",
+        "npm",
+        "pypi",
+        "twilio",
+        "sendgrid",
+        "mailgun",
+        "digitalocean",
+        "heroku",
+        "datadog",
+        "shopify",
+        "discord",
+        "telegram",
+        "jwt",
+        "url-credentials",
+        "curl-auth",
+        "auth-header",
+        "generic",
+    ] {
+        assert!(
+            families_tested.contains(family),
+            "no positive test for {family}"
+        );
+    }
+}
+
+#[test]
+fn negatives_and_placeholders() {
+    for text in NEGATIVES {
+        assert_clean(text);
+    }
+}
+
+#[test]
+fn private_key_blocks_whole() {
+    // In a JSON string (service-account file), with literal \n escapes.
+    let json = r#"{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDAC4AWkdwKYSd8\nKs14IReLcYgADhoXk56ZzXI=\n-----END PRIVATE KEY-----\n"}"#;
+    let f = builtin().find(json);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let s = &json[f[0].range.clone()];
+    assert!(
+        s.starts_with("-----BEGIN PRIVATE KEY-----") && s.ends_with("-----END PRIVATE KEY-----")
+    );
+    // Truncated output (`head -3 id_rsa`): the part shown is still covered.
+    let head = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBqXw3c0n1n0fTqL8b5Jk9y6Vb5mXzR1H2vQpLq8w3ZrQAAAJgAAAAAAAAA\n";
+    let (red, _) = builtin().redact(head);
+    assert_eq!(red, "[REDACTED:private-key]\n");
+}
+
+#[test]
+fn redact_replaces_with_marker_and_borrows_when_clean() {
+    let (out, f) = builtin().redact("x AKIA29326ML64LG2TJF8 y");
+    assert_eq!(out, "x [REDACTED:aws-access-key-id] y");
+    assert_eq!(f.len(), 1);
+    let (out, f) = builtin().redact("nothing here");
+    assert!(matches!(out, Cow::Borrowed(_)));
+    assert!(f.is_empty());
+}
+
+#[test]
+fn findings_sorted_non_overlapping_with_lines() {
+    let text =
+        "a\nGITHUB_TOKEN=ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO\n\nkey: AKIA29326ML64LG2TJF8\n";
+    let f = builtin().find(text);
+    assert_eq!(ids(text), vec!["github-pat", "aws-access-key-id"]);
+    assert_eq!(f[0].line, 2);
+    assert_eq!(f[1].line, 4);
+    assert!(f[0].range.end <= f[1].range.start);
+}
+
+#[test]
+fn specific_rule_beats_generic() {
+    assert_eq!(
+        ids("password = \"ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO\""),
+        vec!["github-pat"]
+    );
+}
+
+#[test]
+fn ranges_stay_on_char_boundaries() {
+    let text = "password=Xk92hf8Q2mzé€ rest";
+    for f in builtin().find(text) {
+        assert!(text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end));
+    }
+    let _ = builtin().redact(text);
+}
+
+#[test]
+fn redact_json_strings_keys_and_context() {
+    let mut v = serde_json::json!({
+        "tool_response": {"stdout": "key: AKIA29326ML64LG2TJF8\n", "stderr": ""},
+        "env": {"DB_PASSWORD": "Xk92-hf8Q2mz", "HOME": "/root"},
+        "list": [["ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO"]],
+        "ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO": 1
+    });
+    let f = builtin().redact_json(&mut v);
+    assert_eq!(f.len(), 4, "{f:?}");
+    let s = v.to_string();
+    assert!(!s.contains("AKIA29326ML64LG2TJF8"));
+    assert!(!s.contains("Xk92-hf8Q2mz"));
+    assert!(!s.contains("ghp_Z4SO"));
+    assert_eq!(v["env"]["DB_PASSWORD"], "[REDACTED:generic-secret]");
+    assert_eq!(v["env"]["HOME"], "/root");
+}
+
+#[test]
+fn redact_json_deep_tree_does_not_recurse() {
+    let mut v = serde_json::Value::String("ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO".into());
+    for _ in 0..100_000 {
+        v = serde_json::Value::Array(vec![v]);
+    }
+    assert_eq!(builtin().redact_json(&mut v).len(), 1);
+    // Dismantle iteratively: serde_json's Drop would recurse.
+    let mut cur = v;
+    while let serde_json::Value::Array(mut a) = cur {
+        cur = a.pop().unwrap_or(serde_json::Value::Null);
+    }
+}
+
+#[test]
+fn custom_rules() {
+    let d = Detector::with_extra_rules(vec![CustomRule {
+        id: "acme-token".into(),
+        name: "ACME token".into(),
+        regex: r"acme_([A-Za-z0-9]{24})".into(),
+        keywords: vec!["ACME_".into()],
+        min_entropy: Some(3.0),
+    }])
+    .unwrap();
+    let f = d.find("t=acme_Qm3xYz8K1vLp0RtN4sWdZx9k acme_aaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(f.len(), 1);
+    assert_eq!(&*f[0].rule_id, "acme-token");
+    assert_eq!(f[0].range, 7..31);
+    // Built-ins still there.
+    assert_eq!(d.find("AKIA29326ML64LG2TJF8").len(), 1);
+
+    let bad = |id: &str, regex: &str| {
+        Detector::with_extra_rules(vec![CustomRule {
+            id: id.into(),
+            name: "x".into(),
+            regex: regex.into(),
+            keywords: vec![],
+            min_entropy: None,
+        }])
+    };
+    assert!(matches!(
+        bad("x", "("),
+        Err(SecretRuleError::BadRegex { .. })
+    ));
+    assert!(matches!(
+        bad("github-pat", "abc"),
+        Err(SecretRuleError::DuplicateId(_))
+    ));
+    assert!(matches!(bad("", "abc"), Err(SecretRuleError::BadId(_))));
+    assert!(matches!(
+        bad("x", "a*"),
+        Err(SecretRuleError::EmptyMatch(_))
+    ));
+    // No keywords: runs everywhere.
+    assert_eq!(bad("x", "zz[0-9]{3}").unwrap().find("a zz123").len(), 1);
+}
+
+#[test]
+fn custom_rule_toml_shape() {
+    #[derive(serde::Deserialize)]
+    struct P {
+        rules: Vec<CustomRule>,
+    }
+    let p: P = toml::from_str(
+        "[[rules]]\nid = 'a'\nname = 'A'\nregex = 'a_[0-9]{9}'\nkeywords = ['a_']\n",
+    )
+    .unwrap();
+    assert_eq!(p.rules[0].min_entropy, None);
+    assert!(
+        toml::from_str::<P>("[[rules]]\nid='a'\nname='A'\nregex='x'\nkeywords=[]\nextra=1\n")
+            .is_err()
+    );
+}
+
+#[test]
+fn mask_shows_only_fixed_prefix() {
+    let text = "ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO";
+    let f = builtin().find(text);
+    assert_eq!(builtin().mask(text.as_bytes(), &f[0]), "ghp_…[40 bytes]");
+    let text = "password=Xk92-hf8Q2mz";
+    let f = builtin().find(text);
+    assert_eq!(builtin().mask(text.as_bytes(), &f[0]), "…[12 bytes]");
+}
+
+#[test]
+fn scrub_streams_and_keeps_key_blocks_whole() {
+    let input = format!(
+        "line one\n{PRIVATE_KEY}\nGITHUB_TOKEN=ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO\ntail"
+    );
+    // A reader that hands out 7 bytes at a time, so the key block spans many reads.
+    struct Slow<'a>(&'a [u8]);
+    impl Read for Slow<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(7).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut out = Vec::new();
+    let n = scrub(builtin(), Slow(input.as_bytes()), &mut out).unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "line one\n[REDACTED:private-key]\nGITHUB_TOKEN=[REDACTED:github-pat]\ntail"
+    );
+}
+
+#[test]
+fn scrub_passes_non_utf8_and_long_lines() {
+    let mut input = vec![0xffu8, 0xfe, b'\n'];
+    input.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+    input.extend_from_slice(b" AKIA29326ML64LG2TJF8\n");
+    let mut out = Vec::new();
+    let n = scrub(builtin(), &input[..], &mut out).unwrap();
+    assert_eq!(n, 1);
+    assert!(out.starts_with(&[0xff, 0xfe, b'\n']));
+    assert!(out.ends_with(b" [REDACTED:aws-access-key-id]\n"));
+}
+
+#[test]
+fn corpus_cases() {
+    // The shared corpus' secret-detection cases (post.jsonl), inlined.
+    for s in [
+        "AKIA29326ML64LG2TJF8",
+        "ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO",
+        "xoxp-470174681453-840191614610-033076661934-a29a0d347301ef56e64dc3cd6089065c",
+        "sk_live_2MPKgcjnCqaXNv1syeefnLOpaMxxND",
+        "sk-ant-api03-q9rXxtNDFyuzX9k1gnneGEYG1-LwiqD9jJBAciI05FhfwKVqlUr5Qrec8TNecj9iNOrjj5VfqRTk8j1d_bWWbjkloG1QXAA",
+        PRIVATE_KEY,
+    ] {
+        let text = format!("key: {s}\n");
+        let (red, f) = builtin().redact(&text);
+        assert_eq!(f.len(), 1, "{s}");
+        assert!(!red.contains(s));
+    }
+}
+
+#[test]
+fn fixture_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
+    let pos = std::fs::read_to_string(dir.join("positives.txt")).unwrap();
+    let mut n = 0;
+    for (i, line) in pos.lines().enumerate() {
+        let Some((rule, text)) = line.split_once('\t') else {
+            continue;
+        };
+        if line.starts_with('#') {
+            continue;
+        }
+        let text = text.replace("\\n", "\n");
+        assert!(
+            builtin().find(&text).iter().any(|f| &*f.rule_id == rule),
+            "positives.txt:{}: {rule} not found",
+            i + 1
+        );
+        n += 1;
+    }
+    assert!(n >= 40, "only {n} positive fixtures");
+    let neg = std::fs::read_to_string(dir.join("negatives.txt")).unwrap();
+    let mut m = 0;
+    for (i, line) in neg.lines().enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let f = builtin().find(line);
+        assert!(
+            f.is_empty(),
+            "negatives.txt:{}: flagged by {}",
+            i + 1,
+            f[0].rule_id
+        );
+        m += 1;
+    }
+    assert!(m >= 40, "only {m} negative fixtures");
+}
+
+/// Generators of well-formed secrets of several families.
+fn secret_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "AKIA[A-Z2-7]{16}",
+        "ghp_[A-Za-z0-9]{36}",
+        "glpat-[A-Za-z0-9]{20}",
+        "xoxb-[0-9]{12}-[0-9]{12}-[A-Za-z0-9]{24}",
+        "sk_live_[A-Za-z0-9]{24}",
+        "AIza[A-Za-z0-9_-]{35}",
+        "hf_[A-Za-z]{34}",
+        "npm_[A-Za-z0-9]{36}",
+        "SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}",
+        "shpat_[a-f0-9]{32}",
+        "dop_v1_[a-f0-9]{64}",
+    ]
+}
+
+fn filler_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ -~]{0,40}",
+        "[a-z ]{0,30}\n",
+        Just(" = ".to_string()),
+        Just("\"".to_string()),
+        Just("password=".to_string()),
+        Just("://u:".to_string()),
+        Just("@h ".to_string()),
+        "\\PC{0,8}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Redaction never leaves a detected secret in the output, and the output has nothing
+    /// left to find.
+    #[test]
+    fn redaction_leaves_no_detected_secret(
+        parts in proptest::collection::vec((filler_strategy(), proptest::option::of(secret_strategy())), 1..8)
+    ) {
+        let mut text = String::new();
+        let mut planted = Vec::new();
+        for (f, s) in &parts {
+            text.push_str(f);
+            if let Some(s) = s {
+                text.push(' ');
+                text.push_str(s);
+                text.push(' ');
+                planted.push(s.clone());
+            }
+        }
+        let d = builtin();
+        let findings = d.find(&text);
+        let (out, _) = d.redact(&text);
+        for f in &findings {
+            let secret = &text[f.range.clone()];
+            prop_assert!(!out.contains(secret), "{} left in output", f.rule_id);
+        }
+        prop_assert!(d.find(&out).is_empty(), "redacted output still has findings: {:?}", d.find(&out));
+        // Planted secrets that pass the format's own filters must be found.
+        for s in &planted {
+            let alone = d.find(s);
+            if !alone.is_empty() {
+                prop_assert!(!out.contains(s.as_str()), "planted secret left in output");
+            }
+        }
+    }
+
+    /// Arbitrary input never panics and yields sorted, non-overlapping, in-bounds findings.
+    #[test]
+    fn find_is_total(text in "\\PC{0,300}") {
+        let f = builtin().find(&text);
+        for w in f.windows(2) {
+            prop_assert!(w[0].range.end <= w[1].range.start);
+        }
+        for x in &f {
+            prop_assert!(x.range.end <= text.len());
+        }
+    }
+}

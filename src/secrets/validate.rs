@@ -1,0 +1,404 @@
+//! Checks that run on a regex candidate before it becomes a finding: entropy, placeholders,
+//! code references, documented example values. They are what keeps `${DB_PASS}`, `xxxx`,
+//! `settings.SECRET_KEY`, `AKIAIOSFODNN7EXAMPLE` and English words out of the results.
+
+use super::rules::Check;
+
+/// Shannon entropy of `s` in bits per byte (0 for an empty slice).
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        if let Some(c) = counts.get_mut(usize::from(b)) {
+            *c += 1;
+        }
+    }
+    #[allow(clippy::cast_precision_loss)] // lengths far below 2^52
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A run of one repeated byte: `xxxx`, `****`, `000000`. Filler, not key material. Lowercase
+/// and uppercase x, `*`, `#`, `.` count from 4, anything else from 6 (a random 40-character
+/// base62 key holds a run of 6 with odds around one in 10^8).
+pub(crate) fn has_filler_run(s: &[u8]) -> bool {
+    let mut prev = None;
+    let mut run = 0usize;
+    for &b in s {
+        if Some(b) == prev {
+            run += 1;
+        } else {
+            prev = Some(b);
+            run = 1;
+        }
+        let limit = if matches!(b, b'x' | b'X' | b'*' | b'#' | b'.') {
+            4
+        } else {
+            6
+        };
+        if run >= limit {
+            return true;
+        }
+    }
+    false
+}
+
+/// A counting run like `abcdef`, `123456`, `ABCDEF` (six bytes each one above the last), the
+/// mark of a hand-typed example key.
+pub(crate) fn has_counting_run(s: &[u8]) -> bool {
+    let mut run = 1usize;
+    for w in s.windows(2) {
+        if let [a, b] = w {
+            if a.is_ascii_alphanumeric() && b.wrapping_sub(*a) == 1 {
+                run += 1;
+                if run >= 6 {
+                    return true;
+                }
+                continue;
+            }
+        }
+        run = 1;
+    }
+    false
+}
+
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Template and variable syntax, and the words people put where a secret goes.
+pub(crate) fn is_placeholder(v: &[u8]) -> bool {
+    const STARTS: &[u8] = b"$%{<[*#@&!:";
+    if let Some(first) = v.first() {
+        if STARTS.contains(first) {
+            return true;
+        }
+    }
+    const MARKERS: &[&[u8]] = &[
+        b"${",
+        b"{{",
+        b"}}",
+        b"$(",
+        b"%(",
+        b"<%",
+        b"%>",
+        b"...",
+        b"\xe2\x80\xa6",
+    ];
+    if MARKERS.iter().any(|m| v.windows(m.len()).any(|w| w == *m)) {
+        return true;
+    }
+    const WORDS: &[&[u8]] = &[
+        b"example",
+        b"placeholder",
+        b"your",
+        b"changeme",
+        b"change_me",
+        b"change-me",
+        b"dummy",
+        b"redacted",
+        b"sample",
+        b"replace",
+        b"insert",
+        b"xxxx",
+        b"foobar",
+        b"notasecret",
+        b"not_a_secret",
+        b"not-a-secret",
+    ];
+    WORDS.iter().any(|w| contains_ci(v, w))
+}
+
+/// Well-known non-passwords in URLs, `curl -u`, headers.
+fn is_dummy_word(v: &[u8]) -> bool {
+    const DUMMY: &[&[u8]] = &[
+        b"password",
+        b"passwd",
+        b"pass",
+        b"pwd",
+        b"secret",
+        b"token",
+        b"apikey",
+        b"api_key",
+        b"changeme",
+        b"user",
+        b"username",
+        b"test",
+        b"guest",
+        b"admin",
+        b"root",
+        b"postgres",
+        b"mysql",
+        b"redis",
+        b"example",
+        b"foo",
+        b"bar",
+        b"demo",
+        b"null",
+        b"none",
+        b"nil",
+        b"undefined",
+        b"true",
+        b"false",
+        b"anonymous",
+        b"x-oauth-basic",
+        b"x-access-token",
+    ];
+    DUMMY.iter().any(|d| v.eq_ignore_ascii_case(d))
+}
+
+fn strip_quotes(v: &[u8]) -> &[u8] {
+    let mut v = v;
+    while let [b'"' | b'\'', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b'"' | b'\''] = v {
+        v = rest;
+    }
+    v
+}
+
+/// What a candidate is checked against, beyond the regex.
+pub(crate) struct Candidate<'a> {
+    /// The whole scanned text.
+    pub(crate) text: &'a [u8],
+    /// Where the regex match starts (for the generic rule: the credential word).
+    pub(crate) match_start: usize,
+    /// The secret span.
+    pub(crate) secret: std::ops::Range<usize>,
+}
+
+impl Candidate<'_> {
+    fn secret(&self) -> &[u8] {
+        self.text.get(self.secret.clone()).unwrap_or_default()
+    }
+}
+
+/// Runs the rule's check. Entropy has been checked by the caller.
+pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
+    let s = c.secret();
+    match check {
+        Check::Custom => true,
+        Check::Format => !has_filler_run(body),
+        Check::PrivateKey => key_body_ok(s),
+        Check::Strict => !has_filler_run(body) && !has_counting_run(body),
+        Check::AwsKeyId => {
+            !has_filler_run(body) && !has_counting_run(body) && !s.ends_with(b"EXAMPLE")
+        }
+        Check::Generic => generic_ok(c, s),
+        Check::UrlPassword => url_password_ok(c, s),
+        Check::CurlUser => curl_user_ok(s),
+        Check::AuthHeader => auth_header_ok(s),
+    }
+}
+
+/// Key material has long runs (OpenSSH keys hold `AAAAAA` for zero bytes), so filler is told
+/// apart by variety instead: a real base64 body uses well over ten distinct lowercase letters
+/// and digits, which the BEGIN/END lines never contain; `xxxx…` or `...` bodies do not.
+fn key_body_ok(s: &[u8]) -> bool {
+    let mut seen = [false; 36];
+    for &b in s {
+        let i = match b {
+            b'a'..=b'z' => usize::from(b - b'a'),
+            b'0'..=b'9' => 26 + usize::from(b - b'0'),
+            _ => continue,
+        };
+        if let Some(x) = seen.get_mut(i) {
+            *x = true;
+        }
+    }
+    seen.iter().filter(|&&x| x).count() >= 10
+}
+
+/// Name prefixes that turn a credential word into something public or structural:
+/// `csrf_token`, `next_page_token`, `public_key`, `cancellation_token`, …
+const NAME_STOP: &[&[u8]] = &[
+    b"csrf",
+    b"xsrf",
+    b"page",
+    b"next",
+    b"continuation",
+    b"cancel",
+    b"cancellation",
+    b"sync",
+    b"public",
+    b"publishable",
+    b"pub",
+    b"max",
+    b"min",
+    b"num",
+    b"no",
+    b"sort",
+    b"cache",
+    b"primary",
+    b"foreign",
+    b"partition",
+    b"idempotency",
+    b"cursor",
+    b"lexer",
+    b"parser",
+    b"reset",
+    b"forgot",
+    b"show",
+    b"hide",
+    b"confirm",
+    b"verify",
+];
+
+fn name_prefix(text: &[u8], word_start: usize) -> &[u8] {
+    let mut i = word_start;
+    let floor = word_start.saturating_sub(64);
+    while i > floor {
+        match text.get(i - 1) {
+            Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') => i -= 1,
+            _ => break,
+        }
+    }
+    text.get(i..word_start).unwrap_or_default()
+}
+
+fn looks_like_code_reference(v: &[u8]) -> bool {
+    // `settings.SECRET_KEY`, `var.db_password`, `self.token`, `process.env.TOKEN`, `Foo::BAR`.
+    let ident = |p: &[u8]| {
+        p.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let dotted = v.contains(&b'.') && v.split(|b| *b == b'.').all(ident);
+    let pathed = v.windows(2).any(|w| w == b"::");
+    dotted || pathed
+}
+
+fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
+    let prefix = name_prefix(c.text, c.match_start);
+    let last_part = prefix
+        .rsplit(|b| matches!(b, b'_' | b'-' | b'.'))
+        .find(|p| !p.is_empty());
+    let lower_prefix = prefix.to_ascii_lowercase();
+    let stop_name = last_part.is_some_and(|p| NAME_STOP.iter().any(|s| p.eq_ignore_ascii_case(s)))
+        || NAME_STOP
+            .iter()
+            .any(|s| s.len() >= 4 && lower_prefix.ends_with(s));
+    if stop_name {
+        return false;
+    }
+    if is_placeholder(v) || has_filler_run(v) || has_counting_run(v) || is_dummy_word(v) {
+        return false;
+    }
+    if v.windows(3).any(|w| w == b"://") || v.first() == Some(&b'/') || v.starts_with(b"./") {
+        return false;
+    }
+    if looks_like_code_reference(v) {
+        return false;
+    }
+    let has_digit = v.iter().any(u8::is_ascii_digit);
+    let has_alpha = v.iter().any(u8::is_ascii_alphabetic);
+    if !has_alpha {
+        return false; // numbers, versions, dates
+    }
+    let identifier_like = v
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !has_digit && identifier_like {
+        // Words and identifiers: `tokenValue`, `SECRET_NAME`, `authorization`. A random
+        // letter-only token needs length and entropy to pass.
+        let mixed = v.iter().any(u8::is_ascii_lowercase) && v.iter().any(u8::is_ascii_uppercase);
+        if !(v.len() >= 20 && mixed && shannon_entropy(v) >= 3.8) {
+            return false;
+        }
+    }
+    // `SOME_CONSTANT_2`, `API_KEY_V2`: constant names, not values.
+    if v.iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && v.contains(&b'_')
+    {
+        return false;
+    }
+    // File names: `key.pem`, `secrets.json`.
+    const EXT: &[&[u8]] = &[
+        b".pem",
+        b".key",
+        b".txt",
+        b".json",
+        b".yaml",
+        b".yml",
+        b".p12",
+        b".pfx",
+        b".crt",
+        b".env",
+        b".jks",
+        b".keystore",
+        b".toml",
+        b".cfg",
+        b".conf",
+        b".ini",
+        b".gpg",
+        b".asc",
+    ];
+    let lower = v.to_ascii_lowercase();
+    if EXT.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    true
+}
+
+fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
+    // The user is between "://" and the ':' before the password.
+    let before = c
+        .text
+        .get(c.match_start..c.secret.start)
+        .unwrap_or_default();
+    let user = before
+        .windows(3)
+        .rposition(|w| w == b"://")
+        .and_then(|i| before.get(i + 3..before.len().saturating_sub(1)))
+        .unwrap_or_default();
+    if pass.is_empty() || is_placeholder(pass) || is_dummy_word(pass) || pass == user {
+        return false;
+    }
+    if pass.iter().all(u8::is_ascii_digit) && pass.len() <= 5 {
+        return false; // `host:8080@…` is a port, not a password
+    }
+    if has_filler_run(pass) || pass.len() < 3 {
+        return false;
+    }
+    user.is_empty() || !is_placeholder(user)
+}
+
+fn curl_user_ok(s: &[u8]) -> bool {
+    let Some(colon) = s.iter().position(|b| *b == b':') else {
+        return false;
+    };
+    let user = strip_quotes(s.get(..colon).unwrap_or_default());
+    let pass = strip_quotes(s.get(colon + 1..).unwrap_or_default());
+    let secret = if pass.is_empty() { user } else { pass };
+    if secret.len() < 6 || is_placeholder(secret) || is_dummy_word(secret) {
+        return false;
+    }
+    if is_placeholder(user) && !user.is_empty() {
+        return false;
+    }
+    !has_filler_run(secret) && shannon_entropy(secret) >= 2.5
+}
+
+fn auth_header_ok(v: &[u8]) -> bool {
+    if v.len() < 8 || is_placeholder(v) || has_filler_run(v) || is_dummy_word(v) {
+        return false;
+    }
+    let lower_only = v
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'));
+    !lower_only && shannon_entropy(v) >= 2.5
+}
