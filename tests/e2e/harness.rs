@@ -440,6 +440,9 @@ exit 0
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Its own process group, so a timeout kills the client together with everything it
+        // started (hooks, MCP servers, Bash commands).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         cmd
     }
 }
@@ -495,6 +498,10 @@ pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> RunResult {
             Ok(Some(st)) => break st.code(),
             Ok(None) if start.elapsed() > limit => {
                 timed_out = true;
+                // The whole group (see claude_command), then the child itself for certain.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;

@@ -125,20 +125,32 @@ fn assert_prompt_refused(sb: &Sandbox, r: &crate::harness::RunResult) {
 /// The fault-injection test build panics inside the hook: the catch-all in main must turn that
 /// into blastwall's own deny (exit 0 with JSON), so no `onFailure` is needed.
 #[test]
-#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test build: cargo test --test e2e --features fault-injection"
+)]
 fn s8_panicking_blastwall_blocks() {
     let said = crash_everywhere("panic");
-    assert!(!said.contains(ON_FAILURE_BLOCK), "the panic escaped the catch-all: {said}");
+    assert!(
+        !said.contains(ON_FAILURE_BLOCK),
+        "the panic escaped the catch-all: {said}"
+    );
     assert!(said.contains("blastwall: "), "{said}");
     let said = crash_on_tool_call("panic");
-    assert!(!said.contains(ON_FAILURE_BLOCK), "the panic escaped the catch-all: {said}");
+    assert!(
+        !said.contains(ON_FAILURE_BLOCK),
+        "the panic escaped the catch-all: {said}"
+    );
     assert!(said.contains("blastwall: "), "{said}");
 }
 
 /// A crash no catch-all can answer (abort: SIGABRT, no unwinding): only `onFailure` stands
 /// between the crash and the call.
 #[test]
-#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test build: cargo test --test e2e --features fault-injection"
+)]
 fn s8_aborting_blastwall_blocks_through_on_failure() {
     assert!(crash_everywhere("abort").contains(ON_FAILURE_BLOCK));
     assert!(crash_on_tool_call("abort").contains(ON_FAILURE_BLOCK));
@@ -147,7 +159,10 @@ fn s8_aborting_blastwall_blocks_through_on_failure() {
 /// An unexpected exit 1 (what an error escaping to the client looks like): only `onFailure`
 /// turns it into a block.
 #[test]
-#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test build: cargo test --test e2e --features fault-injection"
+)]
 fn s8_exiting_blastwall_blocks_through_on_failure() {
     assert!(crash_everywhere("exit1").contains(ON_FAILURE_BLOCK));
     assert!(crash_on_tool_call("exit1").contains(ON_FAILURE_BLOCK));
@@ -156,14 +171,27 @@ fn s8_exiting_blastwall_blocks_through_on_failure() {
 /// A judge that hangs is cut off by blastwall's own deadline (settings.deadline_ms, 3 s by
 /// default) with a deny, well before the registration's 10 s timeout would fire.
 #[test]
-#[cfg_attr(not(feature = "fault-injection"), ignore = "needs the test build: cargo test --test e2e --features fault-injection")]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test build: cargo test --test e2e --features fault-injection"
+)]
 fn s8_hanging_blastwall_is_cut_off_by_its_deadline() {
     let started = std::time::Instant::now();
     for said in [crash_everywhere("hang"), crash_on_tool_call("hang")] {
-        assert!(said.contains("blastwall: the call was blocked because judging it took longer than"), "{said}");
-        assert!(!said.contains(ON_FAILURE_BLOCK), "the client's timeout fired, not blastwall's deadline: {said}");
+        assert!(
+            said.contains("blastwall: the call was blocked because judging it took longer than"),
+            "{said}"
+        );
+        assert!(
+            !said.contains(ON_FAILURE_BLOCK),
+            "the client's timeout fired, not blastwall's deadline: {said}"
+        );
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 /// blastwall registered as usual (UserPromptSubmit, PreToolUse, PostToolUse), crashing the way
@@ -173,12 +201,26 @@ fn s8_hanging_blastwall_is_cut_off_by_its_deadline() {
 fn crash_everywhere(fault: &str) -> String {
     let sb = Sandbox::new(&format!("s8-{fault}"));
     sb.register(&HookCommand::blastwall(&[]));
-    let r = sb.run(&format!("s8{fault}"), vec![bash("touch ran.txt")], &fault_opts(fault));
+    let r = sb.run(
+        &format!("s8{fault}"),
+        vec![bash("touch ran.txt")],
+        &fault_opts(fault),
+    );
     assert_finished(&r);
-    assert!(!sb.project.join("ran.txt").exists(), "the call ran although blastwall crashed ({fault})");
+    assert!(
+        !sb.project.join("ran.txt").exists(),
+        "the call ran although blastwall crashed ({fault})"
+    );
     let result = r.result["result"].as_str().unwrap_or_default().to_string();
-    assert!(result.starts_with("UserPromptSubmit operation blocked by hook"), "{fault}: {}", r.describe());
-    assert!(sb.model.requests().is_empty(), "{fault}: the model was asked although the prompt hook failed");
+    assert!(
+        result.starts_with("UserPromptSubmit operation blocked by hook"),
+        "{fault}: {}",
+        r.describe()
+    );
+    assert!(
+        sb.model.requests().is_empty(),
+        "{fault}: the model was asked although the prompt hook failed"
+    );
     result
 }
 
@@ -193,14 +235,18 @@ fn crash_on_tool_call(fault: &str) -> String {
     let m = format!("s8{fault}pre");
     let r = sb.run(&m, vec![bash("touch ran.txt")], &fault_opts(fault));
     assert_finished(&r);
-    assert!(!sb.project.join("ran.txt").exists(), "the call ran although blastwall crashed ({fault})");
+    assert!(
+        !sb.project.join("ran.txt").exists(),
+        "the call ran although blastwall crashed ({fault})"
+    );
     assert_blocked(&sb, &r, &tool_use_id(&m, 0, 0), &[])
 }
 
 fn fault_opts(fault: &str) -> RunOpts {
     assert_fault_build();
     let mut opts = RunOpts::default();
-    opts.extra_env.push(("BLASTWALL_FAULT".into(), fault.into()));
+    opts.extra_env
+        .push(("BLASTWALL_FAULT".into(), fault.into()));
     opts
 }
 
@@ -225,7 +271,11 @@ fn assert_fault_build() {
         .expect("run blastwall");
     let event = json!({"session_id": "s", "cwd": "/", "hook_event_name": "PreToolUse", "tool_name": "Read",
                        "tool_input": {"file_path": "/etc/hostname"}, "tool_use_id": "t"});
-    let _ = child.stdin.take().expect("stdin").write_all(event.to_string().as_bytes());
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(event.to_string().as_bytes());
     let status = child.wait().expect("wait blastwall");
     assert_eq!(
         status.code(),
