@@ -43,7 +43,11 @@ pub(crate) enum Action {
         own_stdin: bool,
     },
     /// Parse `code` as shell code (`bash -c`, `eval`, `trap`, aliases, git `!` aliases).
-    Shell { label: String, code: String, dynamic: bool },
+    Shell {
+        label: String,
+        code: String,
+        dynamic: bool,
+    },
     /// Run the shell script named by `args[arg]`.
     Script { arg: usize },
     /// A shell with no script and no `-c`: it runs its stdin as code.
@@ -53,13 +57,17 @@ pub(crate) enum Action {
     /// Non-shell code inline (`python3 -c`, `awk '…system…'`).
     Inline { interp: String, detail: String },
     /// The output of these programs is run as code.
-    EvalSubst { programs: Vec<String>, detail: String },
+    EvalSubst {
+        programs: Vec<String>,
+        detail: String,
+    },
     /// Something that runs code we cannot see statically.
     Dynamic { detail: String },
 }
 
 pub(crate) const SHELLS: &[&str] = &[
-    "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "rbash", "yash", "posh", "fish", "tcsh", "csh", "ksh93", "oksh",
+    "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "rbash", "yash", "posh", "fish", "tcsh",
+    "csh", "ksh93", "oksh",
 ];
 
 pub(crate) fn is_shell(program: &str) -> bool {
@@ -110,7 +118,14 @@ fn has_short(args: &[Arg], from: usize, end: usize, flag: char, long: &str) -> b
 }
 
 fn exec(label: &str, start: usize, end: usize) -> Action {
-    Action::Exec { label: label.to_owned(), start, end, assignments: Vec::new(), chdir: None, own_stdin: false }
+    Action::Exec {
+        label: label.to_owned(),
+        start,
+        end,
+        assignments: Vec::new(),
+        chdir: None,
+        own_stdin: false,
+    }
 }
 
 fn is_assignment(t: &str) -> Option<(&str, &str)> {
@@ -138,14 +153,35 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
     let mut out = Vec::new();
     match program {
         "sudo" => {
-            let i = skip_options(args, 0, "CDghpRrTtUu", &["user", "group", "prompt", "close-from", "chdir", "role", "type", "command-timeout", "other-user", "host", "chroot"]);
+            let i = skip_options(
+                args,
+                0,
+                "CDghpRrTtUu",
+                &[
+                    "user",
+                    "group",
+                    "prompt",
+                    "close-from",
+                    "chdir",
+                    "role",
+                    "type",
+                    "command-timeout",
+                    "other-user",
+                    "host",
+                    "chroot",
+                ],
+            );
             let i = skip_assignments(args, i);
-            let editing = has_short(args, 0, i, 'e', "--edit") || has_short(args, 0, i, 'l', "--list");
+            let editing =
+                has_short(args, 0, i, 'e', "--edit") || has_short(args, 0, i, 'l', "--list");
             if editing {
             } else if i < n {
                 out.push(exec("sudo", i, n));
-            } else if has_short(args, 0, i, 's', "--shell") || has_short(args, 0, i, 'i', "--login") {
-                out.push(Action::ShellStdin { shell: "sudo -s".to_owned() });
+            } else if has_short(args, 0, i, 's', "--shell") || has_short(args, 0, i, 'i', "--login")
+            {
+                out.push(Action::ShellStdin {
+                    shell: "sudo -s".to_owned(),
+                });
             }
         }
         "doas" => {
@@ -153,7 +189,9 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             if i < n {
                 out.push(exec("doas", i, n));
             } else if has_short(args, 0, i, 's', "") {
-                out.push(Action::ShellStdin { shell: "doas -s".to_owned() });
+                out.push(Action::ShellStdin {
+                    shell: "doas -s".to_owned(),
+                });
             }
         }
         "env" => out.extend(classify_env(args)),
@@ -164,10 +202,12 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
                 out.push(exec("command", i, n));
             }
         }
-        "builtin" | "nohup" | "unbuffer" | "chronic" | "fakeroot" | "proxychains" | "proxychains4" | "torsocks"
-        | "tsocks" | "catchsegv" | "dumb-init" | "tini" | "caffeinate" | "xvfb-run" | "dbus-run-session" | "entr"
-        | "linux32" | "linux64" | "firejail" | "valgrind" | "pkexec" | "setpriv" | "unshare" | "nsenter"
-        | "prlimit" | "systemd-run" | "numactl" | "sshpass" | "faketime" | "eatmydata" | "nocache" | "rlwrap" => {
+        "builtin" | "nohup" | "unbuffer" | "chronic" | "fakeroot" | "proxychains"
+        | "proxychains4" | "torsocks" | "tsocks" | "catchsegv" | "dumb-init" | "tini"
+        | "caffeinate" | "xvfb-run" | "dbus-run-session" | "entr" | "linux32" | "linux64"
+        | "firejail" | "valgrind" | "pkexec" | "setpriv" | "unshare" | "nsenter" | "prlimit"
+        | "systemd-run" | "numactl" | "sshpass" | "faketime" | "eatmydata" | "nocache"
+        | "rlwrap" => {
             let short_arg = match program {
                 "sshpass" => "pfde",
                 "pkexec" => "",
@@ -178,7 +218,16 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             };
             let long_arg: &[&str] = match program {
                 "pkexec" => &["user"],
-                "systemd-run" => &["unit", "property", "description", "slice", "uid", "gid", "working-directory", "setenv"],
+                "systemd-run" => &[
+                    "unit",
+                    "property",
+                    "description",
+                    "slice",
+                    "uid",
+                    "gid",
+                    "working-directory",
+                    "setenv",
+                ],
                 _ => &[],
             };
             let mut i = skip_options(args, 0, short_arg, long_arg);
@@ -203,8 +252,15 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             }
         }
         "ionice" => {
-            let i = skip_options(args, 0, "cnpPu", &["class", "classdata", "pid", "pgid", "uid"]);
-            let by_pid = ["-p", "-P", "-u", "--pid", "--pgid", "--uid"].iter().any(|f| args.iter().any(|a| a.text() == *f));
+            let i = skip_options(
+                args,
+                0,
+                "cnpPu",
+                &["class", "classdata", "pid", "pgid", "uid"],
+            );
+            let by_pid = ["-p", "-P", "-u", "--pid", "--pgid", "--uid"]
+                .iter()
+                .any(|f| args.iter().any(|a| a.text() == *f));
             if !by_pid && i < n {
                 out.push(exec("ionice", i, n));
             }
@@ -248,20 +304,92 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             }
         }
         "xargs" => {
-            let i = skip_options(args, 0, "IsLnPdEa", &["arg-file", "delimiter", "eof", "max-lines", "max-args", "max-procs", "max-chars", "process-slot-var"]);
+            let i = skip_options(
+                args,
+                0,
+                "IsLnPdEa",
+                &[
+                    "arg-file",
+                    "delimiter",
+                    "eof",
+                    "max-lines",
+                    "max-args",
+                    "max-procs",
+                    "max-chars",
+                    "process-slot-var",
+                ],
+            );
             if i < n {
-                out.push(Action::Exec { label: "xargs".to_owned(), start: i, end: n, assignments: Vec::new(), chdir: None, own_stdin: true });
+                out.push(Action::Exec {
+                    label: "xargs".to_owned(),
+                    start: i,
+                    end: n,
+                    assignments: Vec::new(),
+                    chdir: None,
+                    own_stdin: true,
+                });
             }
         }
         "parallel" | "sem" => {
-            let i = skip_options(args, 0, "jSaNnLlCdIEX", &["jobs", "sshlogin", "arg-file", "joblog", "results", "delay", "timeout", "colsep", "delimiter", "tmpdir", "workdir", "wd", "eof", "halt", "memfree", "load", "retries", "tagstring", "tag-string", "basefile", "bf", "return", "transferfile", "tf", "sshloginfile", "slf", "block", "recend", "recstart", "header", "env", "max-args", "max-replace-args", "replace", "jobs"]);
-            let end = args.iter().skip(i).position(|a| a.text().starts_with(":::")).map_or(n, |p| i + p);
+            let i = skip_options(
+                args,
+                0,
+                "jSaNnLlCdIEX",
+                &[
+                    "jobs",
+                    "sshlogin",
+                    "arg-file",
+                    "joblog",
+                    "results",
+                    "delay",
+                    "timeout",
+                    "colsep",
+                    "delimiter",
+                    "tmpdir",
+                    "workdir",
+                    "wd",
+                    "eof",
+                    "halt",
+                    "memfree",
+                    "load",
+                    "retries",
+                    "tagstring",
+                    "tag-string",
+                    "basefile",
+                    "bf",
+                    "return",
+                    "transferfile",
+                    "tf",
+                    "sshloginfile",
+                    "slf",
+                    "block",
+                    "recend",
+                    "recstart",
+                    "header",
+                    "env",
+                    "max-args",
+                    "max-replace-args",
+                    "replace",
+                    "jobs",
+                ],
+            );
+            let end = args
+                .iter()
+                .skip(i)
+                .position(|a| a.text().starts_with(":::"))
+                .map_or(n, |p| i + p);
             match args.get(i..end) {
                 Some(cmd) if !cmd.is_empty() => {
                     let (code, dynamic) = join(cmd);
-                    out.push(Action::Shell { label: program.to_owned(), code, dynamic });
+                    out.push(Action::Shell {
+                        label: program.to_owned(),
+                        code,
+                        dynamic,
+                    });
                 }
-                _ => out.push(Action::InterpStdin { interp: program.to_owned() }),
+                _ => out.push(Action::InterpStdin {
+                    interp: program.to_owned(),
+                }),
             }
         }
         "busybox" | "toybox" => {
@@ -281,7 +409,11 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
                 }
             } else if let Some(cmd) = args.get(i..).filter(|c| !c.is_empty()) {
                 let (code, dynamic) = join(cmd);
-                out.push(Action::Shell { label: "watch".to_owned(), code, dynamic });
+                out.push(Action::Shell {
+                    label: "watch".to_owned(),
+                    code,
+                    dynamic,
+                });
             }
         }
         "flock" => {
@@ -291,7 +423,11 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             match args.get(j).map(Arg::text) {
                 Some("-c" | "--command") => {
                     if let Some(code) = args.get(j + 1) {
-                        out.push(Action::Shell { label: "flock -c".to_owned(), code: code.text().to_owned(), dynamic: !code.is_static() });
+                        out.push(Action::Shell {
+                            label: "flock -c".to_owned(),
+                            code: code.text().to_owned(),
+                            dynamic: !code.is_static(),
+                        });
                     }
                 }
                 Some(_) => out.push(exec("flock", j, n)),
@@ -303,10 +439,14 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             if i + 1 < n {
                 out.push(exec("chroot", i + 1, n));
             } else if i < n {
-                out.push(Action::ShellStdin { shell: "chroot".to_owned() });
+                out.push(Action::ShellStdin {
+                    shell: "chroot".to_owned(),
+                });
             }
         }
-        "su" | "runuser" | "sg" | "script" | "nix-shell" | "npx" => out.extend(classify_command_flag(program, args)),
+        "su" | "runuser" | "sg" | "script" | "nix-shell" | "npx" => {
+            out.extend(classify_command_flag(program, args))
+        }
         "ssh" => out.extend(classify_ssh(args)),
         "find" => out.extend(classify_find(args)),
         "git" => out.extend(classify_git(args)),
@@ -321,14 +461,22 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             if let Some(code) = args.get(i) {
                 let t = code.text();
                 if n > i + 1 && t != "-" && !t.starts_with('-') {
-                    out.push(Action::Shell { label: "trap".to_owned(), code: t.to_owned(), dynamic: !code.is_static() });
+                    out.push(Action::Shell {
+                        label: "trap".to_owned(),
+                        code: t.to_owned(),
+                        dynamic: !code.is_static(),
+                    });
                 }
             }
         }
         "alias" => {
             for a in args {
                 if let Some((_, value)) = a.text().split_once('=') {
-                    out.push(Action::Shell { label: "alias".to_owned(), code: value.to_owned(), dynamic: !a.is_static() });
+                    out.push(Action::Shell {
+                        label: "alias".to_owned(),
+                        code: value.to_owned(),
+                        dynamic: !a.is_static(),
+                    });
                 }
             }
         }
@@ -346,7 +494,10 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
 }
 
 fn skip_assignments(args: &[Arg], mut i: usize) -> usize {
-    while args.get(i).is_some_and(|a| a.is_static() && is_assignment(a.text()).is_some()) {
+    while args
+        .get(i)
+        .is_some_and(|a| a.is_static() && is_assignment(a.text()).is_some())
+    {
         i += 1;
     }
     i
@@ -356,14 +507,21 @@ fn skip_assignments(args: &[Arg], mut i: usize) -> usize {
 fn eval_like(label: &str, args: &[Arg]) -> Action {
     let dynamic: Vec<&Arg> = args.iter().filter(|a| !a.is_static()).collect();
     if !dynamic.is_empty() && dynamic.iter().all(|a| a.pure_subst) {
-        let programs: Vec<String> = dynamic.iter().flat_map(|a| a.subst.iter().cloned()).collect();
+        let programs: Vec<String> = dynamic
+            .iter()
+            .flat_map(|a| a.subst.iter().cloned())
+            .collect();
         return Action::EvalSubst {
             detail: format!("`{label}` runs the output of `{}`", programs.join(", ")),
             programs,
         };
     }
     let (code, dynamic) = join(args);
-    Action::Shell { label: label.to_owned(), code, dynamic }
+    Action::Shell {
+        label: label.to_owned(),
+        code,
+        dynamic,
+    }
 }
 
 fn classify_env(args: &[Arg]) -> Vec<Action> {
@@ -381,7 +539,10 @@ fn classify_env(args: &[Arg]) -> Vec<Action> {
             break;
         }
         if let Some(v) = t.strip_prefix("--chdir=") {
-            chdir = Some(Word { text: v.to_owned(), dynamic: a.word.dynamic });
+            chdir = Some(Word {
+                text: v.to_owned(),
+                dynamic: a.word.dynamic,
+            });
         } else if t.starts_with("--split-string=") {
             split = Some(a);
         } else if t == "-C" || t == "--chdir" {
@@ -393,7 +554,10 @@ fn classify_env(args: &[Arg]) -> Vec<Action> {
         } else if t == "-u" || t == "--unset" || t == "-P" {
             i += 1;
         } else if let Some(rest) = t.strip_prefix("-C").filter(|r| !r.is_empty()) {
-            chdir = Some(Word { text: rest.to_owned(), dynamic: a.word.dynamic });
+            chdir = Some(Word {
+                text: rest.to_owned(),
+                dynamic: a.word.dynamic,
+            });
         } else if t.starts_with("-S") && t.len() > 2 {
             split = Some(a);
         }
@@ -403,7 +567,13 @@ fn classify_env(args: &[Arg]) -> Vec<Action> {
     while let Some(a) = args.get(i) {
         match is_assignment(a.text()) {
             Some((name, value)) if a.is_static() || !a.text().starts_with('$') => {
-                assignments.push((name.to_owned(), Word { text: value.to_owned(), dynamic: a.word.dynamic }));
+                assignments.push((
+                    name.to_owned(),
+                    Word {
+                        text: value.to_owned(),
+                        dynamic: a.word.dynamic,
+                    },
+                ));
                 i += 1;
             }
             _ => break,
@@ -413,7 +583,11 @@ fn classify_env(args: &[Arg]) -> Vec<Action> {
     if let Some(s) = split {
         // `env -S 'cmd args'` splits a string into words (with quoting): close to shell code.
         let t = s.text();
-        let body = t.strip_prefix("--split-string=").or_else(|| t.strip_prefix("-S")).filter(|b| !b.is_empty()).unwrap_or(t);
+        let body = t
+            .strip_prefix("--split-string=")
+            .or_else(|| t.strip_prefix("-S"))
+            .filter(|b| !b.is_empty())
+            .unwrap_or(t);
         let mut code = body.to_owned();
         if let Some(rest) = args.get(i..) {
             for a in rest {
@@ -421,9 +595,20 @@ fn classify_env(args: &[Arg]) -> Vec<Action> {
                 code.push_str(&quote(a.text()));
             }
         }
-        out.push(Action::Shell { label: "env -S".to_owned(), code, dynamic: !s.is_static() });
+        out.push(Action::Shell {
+            label: "env -S".to_owned(),
+            code,
+            dynamic: !s.is_static(),
+        });
     } else if i < n {
-        out.push(Action::Exec { label: "env".to_owned(), start: i, end: n, assignments, chdir, own_stdin: false });
+        out.push(Action::Exec {
+            label: "env".to_owned(),
+            start: i,
+            end: n,
+            assignments,
+            chdir,
+            own_stdin: false,
+        });
     }
     out
 }
@@ -442,32 +627,57 @@ fn classify_command_flag(program: &str, args: &[Arg]) -> Vec<Action> {
         for f in flags {
             if t == *f {
                 if let Some(code) = args.get(k + 1) {
-                    return vec![Action::Shell { label: format!("{program} {f}"), code: code.text().to_owned(), dynamic: !code.is_static() }];
+                    return vec![Action::Shell {
+                        label: format!("{program} {f}"),
+                        code: code.text().to_owned(),
+                        dynamic: !code.is_static(),
+                    }];
                 }
             } else if let Some(v) = t.strip_prefix(f).and_then(|r| r.strip_prefix('=')) {
-                return vec![Action::Shell { label: format!("{program} {f}"), code: v.to_owned(), dynamic: !a.is_static() }];
+                return vec![Action::Shell {
+                    label: format!("{program} {f}"),
+                    code: v.to_owned(),
+                    dynamic: !a.is_static(),
+                }];
             }
         }
     }
     match program {
         "runuser" => {
-            let i = skip_options(args, 0, "ugGw", &["user", "group", "supp-group", "whitelist-environment"]);
-            if args.iter().any(|a| a.text() == "-u" || a.text().starts_with("--user")) && i < n {
+            let i = skip_options(
+                args,
+                0,
+                "ugGw",
+                &["user", "group", "supp-group", "whitelist-environment"],
+            );
+            if args
+                .iter()
+                .any(|a| a.text() == "-u" || a.text().starts_with("--user"))
+                && i < n
+            {
                 return vec![exec("runuser", i, n)];
             }
-            vec![Action::ShellStdin { shell: "runuser".to_owned() }]
+            vec![Action::ShellStdin {
+                shell: "runuser".to_owned(),
+            }]
         }
         "sg" => {
             // `sg GROUP cmd…` runs the rest through /bin/sh -c.
             match args.get(1..).filter(|r| !r.is_empty()) {
                 Some(rest) => {
                     let (code, dynamic) = join(rest);
-                    vec![Action::Shell { label: "sg".to_owned(), code, dynamic }]
+                    vec![Action::Shell {
+                        label: "sg".to_owned(),
+                        code,
+                        dynamic,
+                    }]
                 }
                 None => Vec::new(),
             }
         }
-        "su" => vec![Action::ShellStdin { shell: "su".to_owned() }],
+        "su" => vec![Action::ShellStdin {
+            shell: "su".to_owned(),
+        }],
         _ => Vec::new(),
     }
 }
@@ -476,14 +686,27 @@ fn classify_ssh(args: &[Arg]) -> Vec<Action> {
     let mut out = Vec::new();
     // `-o ProxyCommand=…`/`LocalCommand=…` run locally through the shell.
     for (k, a) in args.iter().enumerate() {
-        let opt = if a.text() == "-o" { args.get(k + 1) } else { None };
-        let value = opt.map(Arg::text).or_else(|| a.text().strip_prefix("-o").filter(|v| !v.is_empty()));
+        let opt = if a.text() == "-o" {
+            args.get(k + 1)
+        } else {
+            None
+        };
+        let value = opt
+            .map(Arg::text)
+            .or_else(|| a.text().strip_prefix("-o").filter(|v| !v.is_empty()));
         if let Some(v) = value {
             let lower = v.to_ascii_lowercase();
             for key in ["proxycommand", "localcommand"] {
-                if let Some(code) = lower.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(['=', ' '])) {
+                if let Some(code) = lower
+                    .strip_prefix(key)
+                    .and_then(|r| r.trim_start().strip_prefix(['=', ' ']))
+                {
                     let start = v.len() - code.len();
-                    out.push(Action::Shell { label: format!("ssh -o {key}"), code: v.get(start..).unwrap_or_default().to_owned(), dynamic: !a.is_static() });
+                    out.push(Action::Shell {
+                        label: format!("ssh -o {key}"),
+                        code: v.get(start..).unwrap_or_default().to_owned(),
+                        dynamic: !a.is_static(),
+                    });
                 }
             }
         }
@@ -493,7 +716,11 @@ fn classify_ssh(args: &[Arg]) -> Vec<Action> {
         if let Some(rest) = args.get(i + 1..).filter(|r| !r.is_empty()) {
             // Runs on the remote host; reported so a judge sees it.
             let (code, dynamic) = join(rest);
-            out.push(Action::Shell { label: format!("ssh {}", host.text()), code, dynamic });
+            out.push(Action::Shell {
+                label: format!("ssh {}", host.text()),
+                code,
+                dynamic,
+            });
         }
     }
     out
@@ -506,9 +733,20 @@ fn classify_find(args: &[Arg]) -> Vec<Action> {
         let t = a.text();
         if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
             let start = k + 1;
-            let end = args.iter().skip(start).position(|w| w.text() == ";" || w.text() == "+").map_or(args.len(), |p| start + p);
+            let end = args
+                .iter()
+                .skip(start)
+                .position(|w| w.text() == ";" || w.text() == "+")
+                .map_or(args.len(), |p| start + p);
             if start < end {
-                out.push(Action::Exec { label: format!("find {t}"), start, end, assignments: Vec::new(), chdir: None, own_stdin: true });
+                out.push(Action::Exec {
+                    label: format!("find {t}"),
+                    start,
+                    end,
+                    assignments: Vec::new(),
+                    chdir: None,
+                    own_stdin: true,
+                });
             }
             k = end + 1;
         } else {
@@ -521,8 +759,18 @@ fn classify_find(args: &[Arg]) -> Vec<Action> {
 /// git configuration keys whose value git runs through the shell.
 fn git_key_runs_shell(key: &str) -> bool {
     const EXACT: &[&str] = &[
-        "core.pager", "core.editor", "sequence.editor", "core.sshcommand", "diff.external", "core.fsmonitor",
-        "credential.helper", "gpg.program", "core.askpass", "uploadpack.packobjectshook", "diff.tool", "merge.tool",
+        "core.pager",
+        "core.editor",
+        "sequence.editor",
+        "core.sshcommand",
+        "diff.external",
+        "core.fsmonitor",
+        "credential.helper",
+        "gpg.program",
+        "core.askpass",
+        "uploadpack.packobjectshook",
+        "diff.tool",
+        "merge.tool",
     ];
     if EXACT.contains(&key) || key.starts_with("pager.") {
         return true;
@@ -547,7 +795,10 @@ fn classify_git(args: &[Arg]) -> Vec<Action> {
         let config = if t == "-c" {
             i += 1;
             args.get(i)
-        } else if matches!(t, "--config-env" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix") {
+        } else if matches!(
+            t,
+            "--config-env" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix"
+        ) {
             i += 2;
             continue;
         } else if t.starts_with('-') && a.is_static() {
@@ -562,15 +813,27 @@ fn classify_git(args: &[Arg]) -> Vec<Action> {
                 let dynamic = !c.is_static();
                 if let Some(name) = key.strip_prefix("alias.") {
                     if let Some(code) = value.strip_prefix('!') {
-                        out.push(Action::Shell { label: format!("git -c alias.{name}"), code: code.to_owned(), dynamic });
+                        out.push(Action::Shell {
+                            label: format!("git -c alias.{name}"),
+                            code: code.to_owned(),
+                            dynamic,
+                        });
                     } else {
                         aliases.push((name.to_owned(), value.to_owned(), dynamic));
                     }
                 } else if git_key_runs_shell(&key) {
                     let code = value.strip_prefix('!').unwrap_or(value);
-                    out.push(Action::Shell { label: format!("git -c {key}"), code: code.to_owned(), dynamic });
+                    out.push(Action::Shell {
+                        label: format!("git -c {key}"),
+                        code: code.to_owned(),
+                        dynamic,
+                    });
                 } else if key == "core.hookspath" {
-                    out.push(Action::Dynamic { detail: format!("`git -c core.hooksPath={value}` runs hooks from that directory") });
+                    out.push(Action::Dynamic {
+                        detail: format!(
+                            "`git -c core.hooksPath={value}` runs hooks from that directory"
+                        ),
+                    });
                 }
             }
         }
@@ -585,7 +848,11 @@ fn classify_git(args: &[Arg]) -> Vec<Action> {
                     code.push(' ');
                     code.push_str(&quote(a.text()));
                 }
-                out.push(Action::Shell { label: format!("git -c alias.{name}"), code, dynamic: *dynamic });
+                out.push(Action::Shell {
+                    label: format!("git -c alias.{name}"),
+                    code,
+                    dynamic: *dynamic,
+                });
             }
         }
     }
@@ -633,16 +900,24 @@ fn classify_shell(shell: &str, args: &[Arg]) -> Vec<Action> {
                     detail: format!("`{label}` runs the output of `{}`", code.subst.join(", ")),
                 }];
             }
-            vec![Action::Shell { label, code: code.text().to_owned(), dynamic: !code.is_static() }]
+            vec![Action::Shell {
+                label,
+                code: code.text().to_owned(),
+                dynamic: !code.is_static(),
+            }]
         }
-        Some(_) if read_stdin => vec![Action::ShellStdin { shell: shell.to_owned() }],
+        Some(_) if read_stdin => vec![Action::ShellStdin {
+            shell: shell.to_owned(),
+        }],
         Some(script) if script.pure_subst && !script.is_static() => vec![Action::EvalSubst {
             programs: script.subst.clone(),
             detail: format!("`{shell}` runs the output of `{}`", script.subst.join(", ")),
         }],
         Some(_) => vec![Action::Script { arg: i }],
         None if has_c => Vec::new(),
-        None => vec![Action::ShellStdin { shell: shell.to_owned() }],
+        None => vec![Action::ShellStdin {
+            shell: shell.to_owned(),
+        }],
     }
 }
 
@@ -657,8 +932,19 @@ fn inline_flags(program: &str) -> Option<(&'static [&'static str], &'static str)
         "perl" => (&[], "eE"),
         "ruby" | "jruby" => (&[], "e"),
         "php" => (&["--run"], "r"),
-        "lua" | "luajit" | "Rscript" | "R" | "osascript" | "racket" | "elixir" | "julia" => (&["--eval"], "eE"),
-        "pwsh" | "powershell" => (&["-Command", "-command", "-EncodedCommand", "-encodedcommand", "-ec"], "c"),
+        "lua" | "luajit" | "Rscript" | "R" | "osascript" | "racket" | "elixir" | "julia" => {
+            (&["--eval"], "eE")
+        }
+        "pwsh" | "powershell" => (
+            &[
+                "-Command",
+                "-command",
+                "-EncodedCommand",
+                "-encodedcommand",
+                "-ec",
+            ],
+            "c",
+        ),
         "guile" => (&[], "c"),
         "tclsh" | "wish" | "expect" | "irb" | "groovy" => (&["-c"], ""),
         _ => return None,
@@ -666,28 +952,44 @@ fn inline_flags(program: &str) -> Option<(&'static [&'static str], &'static str)
 }
 
 fn classify_interpreter(program: &str, args: &[Arg]) -> Vec<Action> {
-    let Some((long, short)) = inline_flags(program) else { return Vec::new() };
+    let Some((long, short)) = inline_flags(program) else {
+        return Vec::new();
+    };
     for a in args {
         let t = a.text();
         if long.contains(&t) || long.iter().any(|l| t.starts_with(&format!("{l}="))) {
-            return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program} {t}` runs inline code") }];
+            return vec![Action::Inline {
+                interp: program.to_owned(),
+                detail: format!("`{program} {t}` runs inline code"),
+            }];
         }
         if t.starts_with('-') && !t.starts_with("--") && t.len() > 1 {
             let body = t.get(1..).unwrap_or_default();
             // `python -m mod`: the module runs, the rest are its arguments.
-            if (program.starts_with("python") || program.starts_with("pypy")) && body.starts_with('m') {
+            if (program.starts_with("python") || program.starts_with("pypy"))
+                && body.starts_with('m')
+            {
                 return Vec::new();
             }
             if body.chars().any(|c| short.contains(c)) {
-                return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program} {t}` runs inline code") }];
+                return vec![Action::Inline {
+                    interp: program.to_owned(),
+                    detail: format!("`{program} {t}` runs inline code"),
+                }];
             }
             continue;
         }
         // The first operand is a script file (or, for deno, a subcommand): not inline code.
         return Vec::new();
     }
-    if args.iter().any(|a| a.text() == "-" || a.text() == "/dev/stdin") || args.iter().all(|a| a.text().starts_with('-')) {
-        return vec![Action::InterpStdin { interp: program.to_owned() }];
+    if args
+        .iter()
+        .any(|a| a.text() == "-" || a.text() == "/dev/stdin")
+        || args.iter().all(|a| a.text().starts_with('-'))
+    {
+        return vec![Action::InterpStdin {
+            interp: program.to_owned(),
+        }];
     }
     Vec::new()
 }
@@ -699,7 +1001,10 @@ fn classify_awk(program: &str, args: &[Arg]) -> Vec<Action> {
         let t = a.text();
         match t {
             "-f" | "--file" | "-E" | "--exec" | "-i" | "--include" => {
-                return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program} {t}` runs an awk program from a file") }];
+                return vec![Action::Inline {
+                    interp: program.to_owned(),
+                    detail: format!("`{program} {t}` runs an awk program from a file"),
+                }];
             }
             "-e" | "--source" => {
                 if let Some(code) = args.get(i + 1) {
@@ -730,10 +1035,16 @@ fn classify_awk(program: &str, args: &[Arg]) -> Vec<Action> {
     }
     for a in texts {
         if !a.is_static() {
-            return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program}` program is not static") }];
+            return vec![Action::Inline {
+                interp: program.to_owned(),
+                detail: format!("`{program}` program is not static"),
+            }];
         }
         if awk_runs_commands(a.text()) {
-            return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program}` program runs commands or writes files") }];
+            return vec![Action::Inline {
+                interp: program.to_owned(),
+                detail: format!("`{program}` program runs commands or writes files"),
+            }];
         }
     }
     Vec::new()
@@ -766,7 +1077,10 @@ fn classify_sed(program: &str, args: &[Arg]) -> Vec<Action> {
     while let Some(a) = args.get(i) {
         let t = a.text();
         if t == "-f" || t.starts_with("--file") {
-            return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program} -f` runs a sed script from a file") }];
+            return vec![Action::Inline {
+                interp: program.to_owned(),
+                detail: format!("`{program} -f` runs a sed script from a file"),
+            }];
         }
         if t == "-e" || t == "--expression" {
             if let Some(s) = args.get(i + 1) {
@@ -789,7 +1103,10 @@ fn classify_sed(program: &str, args: &[Arg]) -> Vec<Action> {
     }
     for s in scripts {
         if !s.is_static() || sed_runs_commands(s.text()) {
-            return vec![Action::Inline { interp: program.to_owned(), detail: format!("`{program}` script may run commands (`e`) or write files (`w`)") }];
+            return vec![Action::Inline {
+                interp: program.to_owned(),
+                detail: format!("`{program}` script may run commands (`e`) or write files (`w`)"),
+            }];
         }
     }
     Vec::new()
@@ -799,13 +1116,20 @@ fn classify_sed(program: &str, args: &[Arg]) -> Vec<Action> {
 /// A heuristic over `;`/newline-separated commands with `/` as the `s` delimiter.
 fn sed_runs_commands(script: &str) -> bool {
     for cmd in script.split([';', '\n']) {
-        let c = cmd.trim_start().trim_start_matches(|ch: char| ch.is_ascii_digit() || matches!(ch, '$' | ',' | '!' | ' ' | '{' | '}'));
+        let c = cmd.trim_start().trim_start_matches(|ch: char| {
+            ch.is_ascii_digit() || matches!(ch, '$' | ',' | '!' | ' ' | '{' | '}')
+        });
         // Skip a /regex/ address.
         let c = match c.strip_prefix('/') {
-            Some(rest) => rest.split_once('/').map_or("", |(_, after)| after).trim_start(),
+            Some(rest) => rest
+                .split_once('/')
+                .map_or("", |(_, after)| after)
+                .trim_start(),
             None => c,
         };
-        let c = c.trim_start_matches(|ch: char| ch.is_ascii_digit() || matches!(ch, '$' | ',' | '!' | ' '));
+        let c = c.trim_start_matches(|ch: char| {
+            ch.is_ascii_digit() || matches!(ch, '$' | ',' | '!' | ' ')
+        });
         if c.starts_with('e') || c.starts_with('w') || c.starts_with('W') {
             return true;
         }

@@ -59,7 +59,10 @@ struct Scanner<'a> {
 }
 
 fn is_meta(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+    )
 }
 
 impl Scanner<'_> {
@@ -85,7 +88,11 @@ impl Scanner<'_> {
     }
 
     fn word_start(&self) -> bool {
-        self.i == 0 || self.b.get(self.i.wrapping_sub(1)).is_none_or(|&c| is_meta(c) || c == b'`')
+        self.i == 0
+            || self
+                .b
+                .get(self.i.wrapping_sub(1))
+                .is_none_or(|&c| is_meta(c) || c == b'`')
     }
 
     /// `${` followed by blank, newline or `|` is a bash 5.3 function substitution.
@@ -146,7 +153,9 @@ impl Scanner<'_> {
     /// At the start of a line of a here-document body: if the line is the delimiter, the body
     /// ends here.
     fn end_of_body_line(&mut self) {
-        let Some((delim, strip)) = self.here.last() else { return };
+        let Some((delim, strip)) = self.here.last() else {
+            return;
+        };
         let mut j = self.i;
         if *strip {
             while self.b.get(j) == Some(&b'\t') {
@@ -154,7 +163,9 @@ impl Scanner<'_> {
             }
         }
         let end = j.saturating_add(delim.len());
-        if self.b.get(j..end) == Some(delim.as_slice()) && matches!(self.b.get(end), None | Some(b'\n')) {
+        if self.b.get(j..end) == Some(delim.as_slice())
+            && matches!(self.b.get(end), None | Some(b'\n'))
+        {
             self.i = end;
             self.here.pop();
             self.pop_if(Frame::HereBody);
@@ -196,7 +207,11 @@ impl Scanner<'_> {
                 self.i = end.saturating_add(1).min(self.b.len());
                 return;
             }
-            match self.b.get(self.i..).and_then(|rest| rest.iter().position(|&c| c == b'\n')) {
+            match self
+                .b
+                .get(self.i..)
+                .and_then(|rest| rest.iter().position(|&c| c == b'\n'))
+            {
                 Some(n) => self.i = self.i.saturating_add(n + 1),
                 None => {
                     self.i = self.b.len();
@@ -245,14 +260,21 @@ impl Scanner<'_> {
                 }
             }
         }
-        self.pending.push(PendingHereDoc { delim, strip_tabs, quoted });
+        self.pending.push(PendingHereDoc {
+            delim,
+            strip_tabs,
+            quoted,
+        });
     }
 
     fn step_normal(&mut self, c: u8, max_nesting: usize) -> Result<(), Unknown> {
         match c {
             b'\\' => {
                 // Escaped backticks nest command substitutions inside backticks: `\``, `\\\``…
-                let run = self.b.get(self.i..).map_or(0, |r| r.iter().take_while(|&&x| x == b'\\').count());
+                let run = self
+                    .b
+                    .get(self.i..)
+                    .map_or(0, |r| r.iter().take_while(|&&x| x == b'\\').count());
                 if self.b.get(self.i.saturating_add(run)) == Some(&b'`') {
                     let levels = (usize::BITS - run.leading_zeros()) as usize;
                     if self.stack.len().saturating_add(levels) > max_nesting {
@@ -260,12 +282,18 @@ impl Scanner<'_> {
                     }
                 }
                 // Pairs are literal backslashes; an odd one escapes the next character.
-                self.i = self.i.saturating_add(if run % 2 == 0 { run } else { run + 1 });
+                self.i = self
+                    .i
+                    .saturating_add(if run % 2 == 0 { run } else { run + 1 });
                 self.cmd_start = false;
             }
             b'\'' => {
                 self.i += 1;
-                match self.b.get(self.i..).and_then(|r| r.iter().position(|&x| x == b'\'')) {
+                match self
+                    .b
+                    .get(self.i..)
+                    .and_then(|r| r.iter().position(|&x| x == b'\''))
+                {
                     Some(n) => self.i += n + 1,
                     None => self.i = self.b.len(),
                 }
@@ -334,7 +362,11 @@ impl Scanner<'_> {
                 self.i += 1;
                 self.cmd_start = true;
             }
-            b'#' if self.word_start() => match self.b.get(self.i..).and_then(|r| r.iter().position(|&x| x == b'\n')) {
+            b'#' if self.word_start() => match self
+                .b
+                .get(self.i..)
+                .and_then(|r| r.iter().position(|&x| x == b'\n'))
+            {
                 Some(n) => self.i += n,
                 None => self.i = self.b.len(),
             },
@@ -387,7 +419,8 @@ impl Scanner<'_> {
             b"}" => {
                 self.pop_if(Frame::Group);
             }
-            b"then" | b"do" | b"else" | b"elif" | b"!" | b"time" | b"in" | b"function" | b"coproc" => {}
+            b"then" | b"do" | b"else" | b"elif" | b"!" | b"time" | b"in" | b"function"
+            | b"coproc" => {}
             _ => {
                 if !is_assignment(word) {
                     self.cmd_start = false;
@@ -399,7 +432,10 @@ impl Scanner<'_> {
 }
 
 fn is_assignment(word: &[u8]) -> bool {
-    let name_len = word.iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_').count();
+    let name_len = word
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_')
+        .count();
     name_len > 0
         && word.first().is_some_and(|c| !c.is_ascii_digit())
         && matches!(word.get(name_len), Some(b'=' | b'+' | b'['))
@@ -414,6 +450,7 @@ fn too_deep(max: usize) -> Unknown {
 }
 
 #[cfg(test)]
+#[rustfmt::skip::macros(scan_ok, scan_err)]
 mod tests {
     use super::*;
 
@@ -441,10 +478,7 @@ mod tests {
     scan_ok!(flat_chain, &"echo a && ".repeat(1000));
     scan_ok!(balanced_parens_many, &"(a) ".repeat(1000));
     scan_ok!(quoted_parens_ignored, "echo '((((((((((((((((' \"{{{{{{{{{{{{\"");
-    scan_ok!(
-        case_patterns,
-        "case x in a) echo;; b) echo;; c) echo;; d) echo;; e) echo;; f) echo;; g) echo;; h) echo;; i) echo;; esac"
-    );
+    scan_ok!(case_patterns, "case x in a) echo;; b) echo;; c) echo;; d) echo;; e) echo;; f) echo;; g) echo;; h) echo;; i) echo;; esac");
     scan_ok!(brace_expansion_not_group, "echo {a,b} {c,d} x{1..3}y {} \\; {{{{{{{{{{");
     scan_ok!(quoted_heredoc_skipped, "cat <<'EOF'\n$( $( $( $( $( $( $( $( $( $(\nit's\nEOF\necho ok");
     scan_ok!(keywords_in_args_ignored, "echo if if if if if if if if if if if");
@@ -457,11 +491,7 @@ mod tests {
     // `}` as an argument does not close a group (bash would not either).
     scan_err!(group_closer_as_arg, &format!("{}rm{}", "{ echo }; ".repeat(20), "; }".repeat(20)), TooDeep);
     // A quote inside an unquoted heredoc body must not hide what follows.
-    scan_err!(
-        heredoc_apostrophe_does_not_hide,
-        &format!("cat <<EOF\nit's\nEOF\n{}rm{}", "$(".repeat(20), ")".repeat(20)),
-        TooDeep
-    );
+    scan_err!(heredoc_apostrophe_does_not_hide, &format!( "cat <<EOF\nit's\nEOF\n{}rm{}", "$(".repeat(20), ")".repeat(20) ), TooDeep);
     scan_err!(heredoc_body_counts, &format!("cat <<EOF\n{}rm{}\nEOF\n", "$(".repeat(20), ")".repeat(20)), TooDeep);
     scan_err!(closing_parens_in_quotes_do_not_help, &format!("{}rm", "$( ')' ".repeat(20)), TooDeep);
     scan_err!(funsub_space, "echo ${ rm -rf /; }", FunctionSubstitution);

@@ -253,7 +253,10 @@ pub struct Word {
 impl Word {
     /// A static word.
     pub fn lit(text: impl Into<String>) -> Self {
-        Self { text: text.into(), dynamic: false }
+        Self {
+            text: text.into(),
+            dynamic: false,
+        }
     }
 }
 
@@ -296,7 +299,12 @@ impl RedirectOp {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Self::Write | Self::Append | Self::ReadWrite | Self::Clobber | Self::WriteOutErr | Self::AppendOutErr
+            Self::Write
+                | Self::Append
+                | Self::ReadWrite
+                | Self::Clobber
+                | Self::WriteOutErr
+                | Self::AppendOutErr
         )
     }
 }
@@ -323,7 +331,11 @@ pub enum Stdin {
 fn internal_failure(detail: &str) -> Analysis {
     Analysis {
         commands: Vec::new(),
-        unknowns: vec![Unknown { kind: UnknownKind::ParseError, detail: detail.to_owned(), program: None }],
+        unknowns: vec![Unknown {
+            kind: UnknownKind::ParseError,
+            detail: detail.to_owned(),
+            program: None,
+        }],
     }
 }
 
@@ -337,8 +349,14 @@ pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis {
             .unwrap_or_else(|_| internal_failure("the shell analyser panicked"))
     };
     std::thread::scope(|scope| {
-        match std::thread::Builder::new().name("blastwall-shell".to_owned()).stack_size(STACK).spawn_scoped(scope, run) {
-            Ok(handle) => handle.join().unwrap_or_else(|_| internal_failure("the shell analyser thread failed")),
+        match std::thread::Builder::new()
+            .name("blastwall-shell".to_owned())
+            .stack_size(STACK)
+            .spawn_scoped(scope, run)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| internal_failure("the shell analyser thread failed")),
             // No thread: the pre-scan still bounds recursion, so run here.
             Err(_) => run(),
         }
@@ -347,11 +365,18 @@ pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis {
 
 /// Parse `src` as a bash program behind the guards: size, pre-parse nesting scan, function
 /// substitution, and `catch_unwind`. The only place that calls the brush program parser.
-pub(crate) fn parse_program(src: &str, limits: &Limits) -> Result<brush_parser::ast::Program, Unknown> {
+pub(crate) fn parse_program(
+    src: &str,
+    limits: &Limits,
+) -> Result<brush_parser::ast::Program, Unknown> {
     if src.len() > limits.max_bytes {
         return Err(Unknown {
             kind: UnknownKind::TooLarge,
-            detail: format!("{} bytes of shell code (limit {})", src.len(), limits.max_bytes),
+            detail: format!(
+                "{} bytes of shell code (limit {})",
+                src.len(),
+                limits.max_bytes
+            ),
             program: None,
         });
     }
@@ -370,22 +395,38 @@ pub(crate) fn parse_program(src: &str, limits: &Limits) -> Result<brush_parser::
             detail: format!("bash syntax not understood: {e}"),
             program: None,
         }),
-        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the shell parser panicked".to_owned(), program: None }),
+        Err(_) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: "the shell parser panicked".to_owned(),
+            program: None,
+        }),
     }
 }
 
 /// Parse one word into pieces (quotes, substitutions, expansions) behind `catch_unwind`.
-pub(crate) fn parse_word(word: &str) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+pub(crate) fn parse_word(
+    word: &str,
+) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
     let opts = brush_parser::ParserOptions::default();
     match catch_unwind(|| brush_parser::word::parse(word, &opts)) {
         Ok(Ok(pieces)) => Ok(pieces),
-        Ok(Err(e)) => Err(Unknown { kind: UnknownKind::ParseError, detail: format!("word not understood: {e}"), program: None }),
-        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the word parser panicked".to_owned(), program: None }),
+        Ok(Err(e)) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: format!("word not understood: {e}"),
+            program: None,
+        }),
+        Err(_) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: "the word parser panicked".to_owned(),
+            program: None,
+        }),
     }
 }
 
 /// Parse an unquoted heredoc body (where `"` and `'` are literal) behind `catch_unwind`.
-pub(crate) fn parse_heredoc(body: &str) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+pub(crate) fn parse_heredoc(
+    body: &str,
+) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
     let opts = brush_parser::ParserOptions::default();
     match catch_unwind(|| brush_parser::word::parse_heredoc(body, &opts)) {
         Ok(Ok(pieces)) => Ok(pieces),
@@ -394,6 +435,10 @@ pub(crate) fn parse_heredoc(body: &str) -> Result<Vec<brush_parser::word::WordPi
             detail: format!("here-document not understood: {e}"),
             program: None,
         }),
-        Err(_) => Err(Unknown { kind: UnknownKind::ParseError, detail: "the here-document parser panicked".to_owned(), program: None }),
+        Err(_) => Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: "the here-document parser panicked".to_owned(),
+            program: None,
+        }),
     }
 }

@@ -1,5 +1,6 @@
 //! Table-driven tests for `analyze`, one line per case: the 106-case corpus of
 //! `docs/shell-parsing-and-style.md` (appendix), the constructs of issue 3, and adversarial cases.
+
 use super::*;
 
 fn cx() -> Context<'static> {
@@ -74,114 +75,118 @@ fn args_of<'a>(a: &'a Analysis, prog: &str) -> Vec<&'a str> {
 }
 
 // ----- the corpus (appendix of docs/shell-parsing-and-style.md), by id -----
-cmds!(c001_simple, "ls -la", ["ls"]);
-cmds!(c002_and, "git status && rm -rf build", ["git", "rm"]);
-cmds!(c003_or_semi, "make || rm -rf /tmp/x; echo done", ["make", "rm", "echo"]);
-cmds!(c004_pipe_xargs, "cat foo | grep bar | xargs rm -f", ["cat", "grep", "xargs", "rm"]);
-cmds!(c005_dq_cmdsub, r#"echo "$(rm -rf ~)""#, ["rm", "echo"]);
-cmds!(c006_backtick, "echo `rm -rf /`", ["rm", "echo"]);
-cmds!(c007_nested_dq, r#"echo "nested $(echo "inner $(rm -rf x)")""#, ["rm", "echo", "echo"]);
-cmds!(c008_bash_c, r#"bash -c "rm -rf ~""#, ["bash", "rm"]);
-cmds!(c009_sh_c_sq, "sh -c 'git push --force origin main'", ["sh", "git"]);
-cmds!(c010_bash_c_nested, r#"bash -c "bash -c 'rm -rf /'""#, ["bash", "bash", "rm"]);
-cmds!(c011_bash_lc, "bash -lc 'cd /tmp && rm -rf *'", ["bash", "cd", "rm"]);
-cmds!(c012_eval, r#"eval "rm -rf /""#, ["eval", "rm"]);
-cmds!(c013_assign_prefix, "a=1 b=2 rm -rf x", ["rm"]);
-cmds!(c014_assign_only_sub, "FOO=$(rm -rf /)", ["rm"]);
-cmds!(c015_brace_group, "{ rm -rf x; }", ["rm"]);
-cmds!(c016_subshell, "(cd / && rm -rf *)", ["cd", "rm"]);
-cmds!(c017_if, "if true; then rm -rf x; else echo no; fi", ["true", "rm", "echo"]);
-cmds!(c018_for, r#"for f in *.txt; do rm "$f"; done"#, ["rm"]);
-cmds!(c019_while_redir, "while read l; do git push --force; done < list.txt", ["read", "git"]);
-cmds!(c020_until, "until false; do rm x; done", ["false", "rm"]);
-cmds!(c021_case, "case $x in a) rm -rf a;; *) echo b;; esac", ["rm", "echo"]);
-// brush 0.4 does not parse `select`: fails closed.
-unk!(c022_select, "select x in a b; do rm $x; done", ParseError);
-cmds!(c023_function_kw, "function f { rm -rf /; }; f", ["rm", "f"]);
-cmds!(c024_function_posix, "f() { git push -f; }", ["git"]);
-cmds!(c025_redir_etc, "echo hi > /etc/passwd", ["echo"]);
-cmds!(c026_redir_append, "cat a >> ~/.bashrc 2>&1", ["cat"]);
-cmds!(c027_redir_clobber_amp, "echo foo >| out; echo bar &> all.log", ["echo", "echo"]);
-cmds!(c028_procsub, "diff <(ls a) <(rm -rf b)", ["ls", "rm", "diff"]);
-cmds!(c029_procsub_out, "tee >(rm -rf x) < /dev/null", ["rm", "tee"]);
-cmds!(c030_backslash_name, "\\rm -rf x", ["rm"]);
-cmds!(c031_empty_sq_name, "r''m -rf x", ["rm"]);
-cmds!(c032_dq_part_name, "\"r\"m -rf x", ["rm"]);
-cmds!(c033_ansic_name, "$'\\x72\\x6d' -rf /", ["rm"]);
-unk!(c034_dyn_name, "x=rm; $x -rf /", DynamicCommandWord, ["$x"]);
-unk!(c035_cmdsub_name, "$(echo rm) -rf /", DynamicCommandWord, ["echo", "$(echo rm)"]);
-cmds!(c036_arith, "echo $(( 1 + 2 ))", ["echo"]);
-cmds!(c037_arith_cmd_let, "((i++)); let i=1+1", ["let"]);
-cmds!(c038_dbl_bracket, "[[ -f x && $y == z* ]] && rm x", ["rm"]);
-cmds!(c039_single_bracket, "[ -f x ] && rm x", ["[", "rm"]);
-cmds!(c040_comment, "ls # ; rm -rf /", ["ls"]);
-cmds!(c041_comment_line, "# rm -rf /\necho ok", ["echo"]);
-cmds!(c042_line_cont, "rm \\\n  -rf \\\n  /", ["rm"]);
-cmds!(c043_unicode, "echo \"héllo wörld 🚀\" && rm -rf \"dïr\" ∕", ["echo", "rm"]);
-cmds!(c044_quoted_ops, "echo \"a;b\" 'c && d' && rm x", ["echo", "rm"]);
-cmds!(c045_escaped_subst, r#"echo "it's" "a \"q\" \$(not run)" '$(nor this)'"#, ["echo"]);
-cmds!(c046_param_default_sub, "echo ${HOME:-$(rm -rf /)}", ["rm", "echo"]);
-cmds!(c047_array_sub, "arr=(a b $(rm -rf /))", ["rm"]);
-cmds!(c048_deep_nest, "echo $(echo $(echo $(rm -rf /)))", ["rm", "echo", "echo", "echo"]);
-cmds!(c049_backtick_in_dq_in_sub, "echo \"$(echo `rm -rf /`)\"", ["rm", "echo", "echo"]);
-cmds!(c050_heredoc_unquoted, "cat <<EOF\n$(rm -rf /)\nEOF", ["rm", "cat"]);
-cmds!(c051_heredoc_quoted, "cat <<'EOF'\n$(rm -rf /)\nEOF", ["cat"]);
-cmds!(c052_heredoc_then_cmd, "cat <<EOF > out.txt\nhello\nEOF\nrm -rf x", ["cat", "rm"]);
-// The heredoc piped to `sh` is static, so its code is analysed.
-cmds!(c053_heredoc_dash, "cat <<-EOF | sh\n\techo hi\n\tEOF", ["cat", "sh", "echo"]);
-cmds!(c054_herestring, "bash <<< 'rm -rf /'", ["bash", "rm"]);
-cmds!(c055_sudo, "sudo rm -rf /", ["sudo", "rm"]);
-cmds!(c056_sudo_u, "sudo -u root git push --force", ["sudo", "git"]);
-cmds!(c057_env, "env FOO=1 rm -rf /", ["env", "rm"]);
-cmds!(c058_nice_timeout, "nice -n 10 timeout 5 rm -rf /", ["nice", "timeout", "rm"]);
-cmds!(c059_command_builtin, "command rm -rf /", ["command", "rm"]);
-cmds!(c060_exec, "exec rm -rf /", ["exec", "rm"]);
-cmds!(c061_find_exec, "find . -name '*.o' -exec rm -f {} \\;", ["find", "rm"]);
-cmds!(c062_find_delete, "find . -name '*.tmp' -delete", ["find"]);
-cmds!(c063_xargs_sh, "xargs -0 -I{} sh -c 'rm -rf {}'", ["xargs", "sh", "rm"]);
-cmds!(c064_time_kw, "time rm -rf x", ["rm"]);
-cmds!(c065_bang, "! rm x", ["rm"]);
-cmds!(c066_background, "rm x & echo started", ["rm", "echo"]);
-cmds!(c067_pipe_amp, "ls |& tee log.txt", ["ls", "tee"]);
-cmds!(c068_extglob, "rm -rf !(keep)", ["rm"]);
-cmds!(c069_git_force, "git -C repo push --force-with-lease origin HEAD:main", ["git"]);
-cmds!(c070_newlines, "cd /tmp\nrm -rf x\n\necho done\n", ["cd", "rm", "echo"]);
-cmds!(c071_while_pipe, "cat f | while read x; do rm \"$x\"; done", ["cat", "read", "rm"]);
-cmds!(c072_coproc, "coproc rm -rf x", ["rm"]);
-cmds!(c073_fd_redirs, "exec 3>&1 4>/tmp/log; ls 2>/dev/null", ["exec", "ls"]);
-cmds!(c074_deep_nest_dq, "echo \"$(echo \"$(echo \"$(rm -rf /)\")\")\"", ["rm", "echo", "echo", "echo"]);
-cmds!(c075_nested_backticks, "echo `echo \\`rm -rf /\\``", ["rm", "echo", "echo"]);
-cmds!(c076_subshell_in_sub, "echo $( (rm -rf /) )", ["rm", "echo"]);
-cmds!(c077_procsub_nested, "cat <(cat <(rm x))", ["rm", "cat", "cat"]);
-cmds!(c078_heredoc_in_sub, "echo \"$(cat <<EOF\n$(rm -rf /)\nEOF\n)\"", ["rm", "cat", "echo"]);
-// brush 0.4 issue #1052: `case` inside `$(` fails to parse; fails closed.
-unk!(c079_case_in_sub, "echo $(case x in x) rm -rf /;; esac)", ParseError);
-cmds!(c080_bash_c_ansic, "bash -c $'rm -rf /'", ["bash", "rm"]);
-cmds!(c081_sh_c_multi, "sh -c 'echo a; rm -rf /'", ["sh", "echo", "rm"]);
-cmds!(c082_redirect_first, ">/etc/hosts echo x", ["echo"]);
-cmds!(c083_array_index_sub, "a[$(rm -rf /)]=1", ["rm"]);
-cmds!(c084_tabs, "rm\t-rf\t/", ["rm"]);
-cmds!(c085_no_space_ops, "ls;rm -rf /&&git push -f||echo x|cat", ["ls", "rm", "git", "echo", "cat"]);
-cmds!(c086_func_subshell_body, "f() (rm -rf /); f", ["rm", "f"]);
-unk!(c087_dq_backtick_name, "\"`echo rm`\" -rf /", DynamicCommandWord, ["echo", "`echo rm`"]);
-cmds!(c088_long_pipeline_newlines, "ls |\n  grep x |\n  xargs rm", ["ls", "grep", "xargs", "rm"]);
-cmds!(c089_claude_commit_heredoc, "git commit -m \"$(cat <<'EOF'\nFix the parser\n\nIt's done, \"mostly\".\nEOF\n)\"", ["cat", "git"]);
-cmds!(c090_claude_commit_heredoc_sub, "git commit -m \"$(cat <<EOF\nmsg $(rm -rf /)\nEOF\n)\"", ["rm", "cat", "git"]);
-cmds!(c091_heredoc_then_semicolon, "cat <<'EOF' > f; echo done\nhello\nEOF", ["cat", "echo"]);
-cmds!(c092_heredoc_redirect_pipe, "cat <<'EOF' 2>&1 | tail -5\nhello\nEOF", ["cat", "tail"]);
-cmds!(c093_two_heredocs, "cat <<A <<B\na\nA\nb\nB", ["cat"]);
-// brush 0.4 issues #1066/#420: an unpaired `"` in a heredoc inside `"$(…)"`; fails closed.
-unk!(c094_heredoc_quote_in_sub, "x=\"$(cat <<'EOF'\nshe said \"hello\nEOF\n)\"; rm y", ParseError);
-unk!(c095_funsub_bash53, "echo ${ rm -rf /; }", FunctionSubstitution);
-cmds!(c096_nested_subshell_spaced, "( ( rm -rf / ) )", ["rm"]);
-cmds!(c097_nested_subshell_tight, "( (rm -rf /) )", ["rm"]);
-cmds!(c098_arith_open_subshell_close, "(( rm -rf / ) )", ["rm"]);
-cmds!(c099_nested_subshell_in_group, "{ ( ( rm -rf x ) ); }", ["rm"]);
-unk!(c100_unterminated_sq, "echo 'unterminated", ParseError);
-unk!(c101_unterminated_dq, "echo \"unterminated $(ls", ParseError);
-unk!(c102_if_no_body, "if then fi", ParseError);
-unk!(c103_stray_paren, "echo )", ParseError);
-unk!(c104_unclosed_brace, "{ rm -rf x", ParseError);
+#[rustfmt::skip]
+mod corpus {
+    use super::*;
+    cmds!(c001_simple, "ls -la", ["ls"]);
+    cmds!(c002_and, "git status && rm -rf build", ["git", "rm"]);
+    cmds!(c003_or_semi, "make || rm -rf /tmp/x; echo done", ["make", "rm", "echo"]);
+    cmds!(c004_pipe_xargs, "cat foo | grep bar | xargs rm -f", ["cat", "grep", "xargs", "rm"]);
+    cmds!(c005_dq_cmdsub, r#"echo "$(rm -rf ~)""#, ["rm", "echo"]);
+    cmds!(c006_backtick, "echo `rm -rf /`", ["rm", "echo"]);
+    cmds!(c007_nested_dq, r#"echo "nested $(echo "inner $(rm -rf x)")""#, ["rm", "echo", "echo"]);
+    cmds!(c008_bash_c, r#"bash -c "rm -rf ~""#, ["bash", "rm"]);
+    cmds!(c009_sh_c_sq, "sh -c 'git push --force origin main'", ["sh", "git"]);
+    cmds!(c010_bash_c_nested, r#"bash -c "bash -c 'rm -rf /'""#, ["bash", "bash", "rm"]);
+    cmds!(c011_bash_lc, "bash -lc 'cd /tmp && rm -rf *'", ["bash", "cd", "rm"]);
+    cmds!(c012_eval, r#"eval "rm -rf /""#, ["eval", "rm"]);
+    cmds!(c013_assign_prefix, "a=1 b=2 rm -rf x", ["rm"]);
+    cmds!(c014_assign_only_sub, "FOO=$(rm -rf /)", ["rm"]);
+    cmds!(c015_brace_group, "{ rm -rf x; }", ["rm"]);
+    cmds!(c016_subshell, "(cd / && rm -rf *)", ["cd", "rm"]);
+    cmds!(c017_if, "if true; then rm -rf x; else echo no; fi", ["true", "rm", "echo"]);
+    cmds!(c018_for, r#"for f in *.txt; do rm "$f"; done"#, ["rm"]);
+    cmds!(c019_while_redir, "while read l; do git push --force; done < list.txt", ["read", "git"]);
+    cmds!(c020_until, "until false; do rm x; done", ["false", "rm"]);
+    cmds!(c021_case, "case $x in a) rm -rf a;; *) echo b;; esac", ["rm", "echo"]);
+    // brush 0.4 does not parse `select`: fails closed.
+    unk!(c022_select, "select x in a b; do rm $x; done", ParseError);
+    cmds!(c023_function_kw, "function f { rm -rf /; }; f", ["rm", "f"]);
+    cmds!(c024_function_posix, "f() { git push -f; }", ["git"]);
+    cmds!(c025_redir_etc, "echo hi > /etc/passwd", ["echo"]);
+    cmds!(c026_redir_append, "cat a >> ~/.bashrc 2>&1", ["cat"]);
+    cmds!(c027_redir_clobber_amp, "echo foo >| out; echo bar &> all.log", ["echo", "echo"]);
+    cmds!(c028_procsub, "diff <(ls a) <(rm -rf b)", ["ls", "rm", "diff"]);
+    cmds!(c029_procsub_out, "tee >(rm -rf x) < /dev/null", ["rm", "tee"]);
+    cmds!(c030_backslash_name, "\\rm -rf x", ["rm"]);
+    cmds!(c031_empty_sq_name, "r''m -rf x", ["rm"]);
+    cmds!(c032_dq_part_name, "\"r\"m -rf x", ["rm"]);
+    cmds!(c033_ansic_name, "$'\\x72\\x6d' -rf /", ["rm"]);
+    unk!(c034_dyn_name, "x=rm; $x -rf /", DynamicCommandWord, ["$x"]);
+    unk!(c035_cmdsub_name, "$(echo rm) -rf /", DynamicCommandWord, ["echo", "$(echo rm)"]);
+    cmds!(c036_arith, "echo $(( 1 + 2 ))", ["echo"]);
+    cmds!(c037_arith_cmd_let, "((i++)); let i=1+1", ["let"]);
+    cmds!(c038_dbl_bracket, "[[ -f x && $y == z* ]] && rm x", ["rm"]);
+    cmds!(c039_single_bracket, "[ -f x ] && rm x", ["[", "rm"]);
+    cmds!(c040_comment, "ls # ; rm -rf /", ["ls"]);
+    cmds!(c041_comment_line, "# rm -rf /\necho ok", ["echo"]);
+    cmds!(c042_line_cont, "rm \\\n  -rf \\\n  /", ["rm"]);
+    cmds!(c043_unicode, "echo \"héllo wörld 🚀\" && rm -rf \"dïr\" ∕", ["echo", "rm"]);
+    cmds!(c044_quoted_ops, "echo \"a;b\" 'c && d' && rm x", ["echo", "rm"]);
+    cmds!(c045_escaped_subst, r#"echo "it's" "a \"q\" \$(not run)" '$(nor this)'"#, ["echo"]);
+    cmds!(c046_param_default_sub, "echo ${HOME:-$(rm -rf /)}", ["rm", "echo"]);
+    cmds!(c047_array_sub, "arr=(a b $(rm -rf /))", ["rm"]);
+    cmds!(c048_deep_nest, "echo $(echo $(echo $(rm -rf /)))", ["rm", "echo", "echo", "echo"]);
+    cmds!(c049_backtick_in_dq_in_sub, "echo \"$(echo `rm -rf /`)\"", ["rm", "echo", "echo"]);
+    cmds!(c050_heredoc_unquoted, "cat <<EOF\n$(rm -rf /)\nEOF", ["rm", "cat"]);
+    cmds!(c051_heredoc_quoted, "cat <<'EOF'\n$(rm -rf /)\nEOF", ["cat"]);
+    cmds!(c052_heredoc_then_cmd, "cat <<EOF > out.txt\nhello\nEOF\nrm -rf x", ["cat", "rm"]);
+    // The heredoc piped to `sh` is static, so its code is analysed.
+    cmds!(c053_heredoc_dash, "cat <<-EOF | sh\n\techo hi\n\tEOF", ["cat", "sh", "echo"]);
+    cmds!(c054_herestring, "bash <<< 'rm -rf /'", ["bash", "rm"]);
+    cmds!(c055_sudo, "sudo rm -rf /", ["sudo", "rm"]);
+    cmds!(c056_sudo_u, "sudo -u root git push --force", ["sudo", "git"]);
+    cmds!(c057_env, "env FOO=1 rm -rf /", ["env", "rm"]);
+    cmds!(c058_nice_timeout, "nice -n 10 timeout 5 rm -rf /", ["nice", "timeout", "rm"]);
+    cmds!(c059_command_builtin, "command rm -rf /", ["command", "rm"]);
+    cmds!(c060_exec, "exec rm -rf /", ["exec", "rm"]);
+    cmds!(c061_find_exec, "find . -name '*.o' -exec rm -f {} \\;", ["find", "rm"]);
+    cmds!(c062_find_delete, "find . -name '*.tmp' -delete", ["find"]);
+    cmds!(c063_xargs_sh, "xargs -0 -I{} sh -c 'rm -rf {}'", ["xargs", "sh", "rm"]);
+    cmds!(c064_time_kw, "time rm -rf x", ["rm"]);
+    cmds!(c065_bang, "! rm x", ["rm"]);
+    cmds!(c066_background, "rm x & echo started", ["rm", "echo"]);
+    cmds!(c067_pipe_amp, "ls |& tee log.txt", ["ls", "tee"]);
+    cmds!(c068_extglob, "rm -rf !(keep)", ["rm"]);
+    cmds!(c069_git_force, "git -C repo push --force-with-lease origin HEAD:main", ["git"]);
+    cmds!(c070_newlines, "cd /tmp\nrm -rf x\n\necho done\n", ["cd", "rm", "echo"]);
+    cmds!(c071_while_pipe, "cat f | while read x; do rm \"$x\"; done", ["cat", "read", "rm"]);
+    cmds!(c072_coproc, "coproc rm -rf x", ["rm"]);
+    cmds!(c073_fd_redirs, "exec 3>&1 4>/tmp/log; ls 2>/dev/null", ["exec", "ls"]);
+    cmds!(c074_deep_nest_dq, "echo \"$(echo \"$(echo \"$(rm -rf /)\")\")\"", ["rm", "echo", "echo", "echo"]);
+    cmds!(c075_nested_backticks, "echo `echo \\`rm -rf /\\``", ["rm", "echo", "echo"]);
+    cmds!(c076_subshell_in_sub, "echo $( (rm -rf /) )", ["rm", "echo"]);
+    cmds!(c077_procsub_nested, "cat <(cat <(rm x))", ["rm", "cat", "cat"]);
+    cmds!(c078_heredoc_in_sub, "echo \"$(cat <<EOF\n$(rm -rf /)\nEOF\n)\"", ["rm", "cat", "echo"]);
+    // brush 0.4 issue #1052: `case` inside `$(` fails to parse; fails closed.
+    unk!(c079_case_in_sub, "echo $(case x in x) rm -rf /;; esac)", ParseError);
+    cmds!(c080_bash_c_ansic, "bash -c $'rm -rf /'", ["bash", "rm"]);
+    cmds!(c081_sh_c_multi, "sh -c 'echo a; rm -rf /'", ["sh", "echo", "rm"]);
+    cmds!(c082_redirect_first, ">/etc/hosts echo x", ["echo"]);
+    cmds!(c083_array_index_sub, "a[$(rm -rf /)]=1", ["rm"]);
+    cmds!(c084_tabs, "rm\t-rf\t/", ["rm"]);
+    cmds!(c085_no_space_ops, "ls;rm -rf /&&git push -f||echo x|cat", ["ls", "rm", "git", "echo", "cat"]);
+    cmds!(c086_func_subshell_body, "f() (rm -rf /); f", ["rm", "f"]);
+    unk!(c087_dq_backtick_name, "\"`echo rm`\" -rf /", DynamicCommandWord, ["echo", "`echo rm`"]);
+    cmds!(c088_long_pipeline_newlines, "ls |\n  grep x |\n  xargs rm", ["ls", "grep", "xargs", "rm"]);
+    cmds!(c089_claude_commit_heredoc, "git commit -m \"$(cat <<'EOF'\nFix the parser\n\nIt's done, \"mostly\".\nEOF\n)\"", ["cat", "git"]);
+    cmds!(c090_claude_commit_heredoc_sub, "git commit -m \"$(cat <<EOF\nmsg $(rm -rf /)\nEOF\n)\"", ["rm", "cat", "git"]);
+    cmds!(c091_heredoc_then_semicolon, "cat <<'EOF' > f; echo done\nhello\nEOF", ["cat", "echo"]);
+    cmds!(c092_heredoc_redirect_pipe, "cat <<'EOF' 2>&1 | tail -5\nhello\nEOF", ["cat", "tail"]);
+    cmds!(c093_two_heredocs, "cat <<A <<B\na\nA\nb\nB", ["cat"]);
+    // brush 0.4 issues #1066/#420: an unpaired `"` in a heredoc inside `"$(…)"`; fails closed.
+    unk!(c094_heredoc_quote_in_sub, "x=\"$(cat <<'EOF'\nshe said \"hello\nEOF\n)\"; rm y", ParseError);
+    unk!(c095_funsub_bash53, "echo ${ rm -rf /; }", FunctionSubstitution);
+    cmds!(c096_nested_subshell_spaced, "( ( rm -rf / ) )", ["rm"]);
+    cmds!(c097_nested_subshell_tight, "( (rm -rf /) )", ["rm"]);
+    cmds!(c098_arith_open_subshell_close, "(( rm -rf / ) )", ["rm"]);
+    cmds!(c099_nested_subshell_in_group, "{ ( ( rm -rf x ) ); }", ["rm"]);
+    unk!(c100_unterminated_sq, "echo 'unterminated", ParseError);
+    unk!(c101_unterminated_dq, "echo \"unterminated $(ls", ParseError);
+    unk!(c102_if_no_body, "if then fi", ParseError);
+    unk!(c103_stray_paren, "echo )", ParseError);
+    unk!(c104_unclosed_brace, "{ rm -rf x", ParseError);
+}
 
 #[test]
 fn c105_big_100k() {
@@ -207,38 +212,51 @@ fn c106_big_100k_heredoc() {
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
     assert_eq!(a.programs(), vec!["cat", "rm"]);
     let cat = a.commands.first().unwrap();
-    assert_eq!(cat.redirects.first().map(|r| (r.op, r.target.text.as_str())), Some((RedirectOp::Write, "out.py")));
+    assert_eq!(
+        cat.redirects
+            .first()
+            .map(|r| (r.op, r.target.text.as_str())),
+        Some((RedirectOp::Write, "out.py"))
+    );
 }
 
 // ----- lists, compounds, functions -----
-cmds!(list_semicolons_and_amp, "a; b & c && d || e\nf", ["a", "b", "c", "d", "e", "f"]);
-cmds!(group_and_subshell_nested, "{ a; ( b; { c; } ); }", ["a", "b", "c"]);
-cmds!(if_elif_else, "if a; then b; elif c; then d; else e; fi", ["a", "b", "c", "d", "e"]);
-cmds!(case_patterns_with_subst, "case $(a) in $(b)) c;; esac", ["a", "b", "c"]);
-cmds!(for_values_with_subst, "for x in $(ls); do rm $x; done", ["ls", "rm"]);
-cmds!(while_and_until, "while a; do b; done; until c; do d; done", ["a", "b", "c", "d"]);
-cmds!(function_body_reported_even_if_not_called, "cleanup() { rm -rf /; }", ["rm"]);
-via!(function_body_via, "f() { rm -rf /; }; f", "rm", ["function f"]);
-cmds!(function_redirect_body, "f() { echo hi; } > out; f", ["echo", "f"]);
+#[rustfmt::skip]
+mod compounds {
+    use super::*;
+    cmds!(list_semicolons_and_amp, "a; b & c && d || e\nf", ["a", "b", "c", "d", "e", "f"]);
+    cmds!(group_and_subshell_nested, "{ a; ( b; { c; } ); }", ["a", "b", "c"]);
+    cmds!(if_elif_else, "if a; then b; elif c; then d; else e; fi", ["a", "b", "c", "d", "e"]);
+    cmds!(case_patterns_with_subst, "case $(a) in $(b)) c;; esac", ["a", "b", "c"]);
+    cmds!(for_values_with_subst, "for x in $(ls); do rm $x; done", ["ls", "rm"]);
+    cmds!(while_and_until, "while a; do b; done; until c; do d; done", ["a", "b", "c", "d"]);
+    cmds!(function_body_reported_even_if_not_called, "cleanup() { rm -rf /; }", ["rm"]);
+    via!(function_body_via, "f() { rm -rf /; }; f", "rm", ["function f"]);
+    cmds!(function_redirect_body, "f() { echo hi; } > out; f", ["echo", "f"]);
+}
 
 // ----- substitutions anywhere -----
-unk!(subst_inside_command_word, "r$(true)m -rf /", DynamicCommandWord, ["true", "r$(true)m"]);
-cmds!(subst_in_redirect_target, "echo hi > \"$(rm -rf /)\"", ["rm", "echo"]);
-cmds!(subst_in_assignment_prefix, "X=$(rm a) ls", ["rm", "ls"]);
-cmds!(subst_in_export, "export A=$(rm a)", ["rm", "export"]);
-cmds!(subst_in_herestring, "cat <<< \"$(rm a)\"", ["rm", "cat"]);
-cmds!(subst_in_arith_expansion, "echo $(( $(rm x) + 1 ))", ["rm", "echo"]);
-cmds!(subst_in_arith_command, "(( $(rm x) ))", ["rm"]);
-cmds!(subst_in_arith_for, "for ((i=$(rm x); i<3; i++)); do :; done", ["rm", ":"]);
-cmds!(subst_in_param_pattern, "echo ${x/$(rm a)/b}", ["rm", "echo"]);
-cmds!(subst_in_extended_test, "[[ $(rm a) == x ]]", ["rm"]);
-cmds!(backtick_in_dq_word, "echo \"a`rm x`b\"", ["rm", "echo"]);
-cmds!(procsub_as_redirect_target, "ls > >(rm x)", ["rm", "ls"]);
-cmds!(arith_nested_subshells_in_for, "for ((i=0; i<3; i++)); do ( ( rm $i ) ); done", ["rm"]);
-// brush 0.4 rejects `for ((;;))` (empty parts): fails closed.
-unk!(arith_for_empty_parts_fails_closed, "for ((;;)); do ( ( rm $i ) ); done", ParseError);
-cmds!(arith_misread_in_subst, "x=$( ( (rm x) ) )", ["rm"]);
-cmds!(real_arith_left_alone, "(( i++ )); ((j=i*2))", []);
+#[rustfmt::skip]
+mod substitutions {
+    use super::*;
+    unk!(subst_inside_command_word, "r$(true)m -rf /", DynamicCommandWord, ["true", "r$(true)m"]);
+    cmds!(subst_in_redirect_target, "echo hi > \"$(rm -rf /)\"", ["rm", "echo"]);
+    cmds!(subst_in_assignment_prefix, "X=$(rm a) ls", ["rm", "ls"]);
+    cmds!(subst_in_export, "export A=$(rm a)", ["rm", "export"]);
+    cmds!(subst_in_herestring, "cat <<< \"$(rm a)\"", ["rm", "cat"]);
+    cmds!(subst_in_arith_expansion, "echo $(( $(rm x) + 1 ))", ["rm", "echo"]);
+    cmds!(subst_in_arith_command, "(( $(rm x) ))", ["rm"]);
+    cmds!(subst_in_arith_for, "for ((i=$(rm x); i<3; i++)); do :; done", ["rm", ":"]);
+    cmds!(subst_in_param_pattern, "echo ${x/$(rm a)/b}", ["rm", "echo"]);
+    cmds!(subst_in_extended_test, "[[ $(rm a) == x ]]", ["rm"]);
+    cmds!(backtick_in_dq_word, "echo \"a`rm x`b\"", ["rm", "echo"]);
+    cmds!(procsub_as_redirect_target, "ls > >(rm x)", ["rm", "ls"]);
+    cmds!(arith_nested_subshells_in_for, "for ((i=0; i<3; i++)); do ( ( rm $i ) ); done", ["rm"]);
+    // brush 0.4 rejects `for ((;;))` (empty parts): fails closed.
+    unk!(arith_for_empty_parts_fails_closed, "for ((;;)); do ( ( rm $i ) ); done", ParseError);
+    cmds!(arith_misread_in_subst, "x=$( ( (rm x) ) )", ["rm"]);
+    cmds!(real_arith_left_alone, "(( i++ )); ((j=i*2))", []);
+}
 
 // ----- size and depth (issue: each answers quickly with an Unknown) -----
 #[test]
@@ -246,16 +264,28 @@ fn nested_dollar_paren_10000() {
     let src = format!("{}rm -rf /{}", "$(".repeat(10_000), ")".repeat(10_000));
     let t = std::time::Instant::now();
     let a = run(&src);
-    assert!(t.elapsed() < std::time::Duration::from_millis(50), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(50),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(kinds(&a), vec![UnknownKind::TooDeep]);
 }
 
 #[test]
 fn nested_if_5000() {
-    let src = format!("{}rm -rf /{}", "if true; then ".repeat(5_000), "; fi".repeat(5_000));
+    let src = format!(
+        "{}rm -rf /{}",
+        "if true; then ".repeat(5_000),
+        "; fi".repeat(5_000)
+    );
     let t = std::time::Instant::now();
     let a = run(&src);
-    assert!(t.elapsed() < std::time::Duration::from_millis(50), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(50),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(kinds(&a), vec![UnknownKind::TooDeep]);
 }
 
@@ -276,18 +306,29 @@ fn over_max_bytes_is_too_large() {
     let src = format!("echo {}", "a".repeat(300 * 1024));
     let t = std::time::Instant::now();
     let a = run(&src);
-    assert!(t.elapsed() < std::time::Duration::from_millis(50), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(50),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(kinds(&a), vec![UnknownKind::TooLarge]);
 }
 
 #[test]
 fn command_100k_within_budget() {
     // The brief's 100 KB command: analysed (not refused), and fast in an optimised build.
-    let src = format!("{}rm -rf /", "echo 'aaaaaaaaaa' \"$HOME\" && ".repeat(3_500));
+    let src = format!(
+        "{}rm -rf /",
+        "echo 'aaaaaaaaaa' \"$HOME\" && ".repeat(3_500)
+    );
     let t = std::time::Instant::now();
     let a = run(&src);
     let limit = if cfg!(debug_assertions) { 2_000 } else { 50 };
-    assert!(t.elapsed() < std::time::Duration::from_millis(limit), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(limit),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(a.programs().last(), Some(&"rm"));
 }
 
@@ -307,7 +348,12 @@ fn reparse_depth_is_bounded() {
     let src = format!("{}rm -rf /", "eval ".repeat(12));
     let a = run(&src);
     assert!(a.has_unknown(UnknownKind::TooDeep), "{:?}", a.unknowns);
-    assert_eq!(a.programs().len(), 9, "stops at max_reparse_depth: {:?}", a.programs());
+    assert_eq!(
+        a.programs().len(),
+        9,
+        "stops at max_reparse_depth: {:?}",
+        a.programs()
+    );
 }
 
 #[test]
@@ -318,35 +364,48 @@ fn wrapper_chain_is_bounded() {
 }
 
 // ----- normalisation of the command word -----
-cmds!(norm_backslash, "\\rm x", ["rm"]);
-cmds!(norm_empty_quotes, "r''m x", ["rm"]);
-cmds!(norm_dq_part, "\"r\"m x", ["rm"]);
-cmds!(norm_ansi_c_hex, "$'\\x72\\x6d' x", ["rm"]);
-cmds!(norm_ansi_c_octal, "$'\\162\\155' x", ["rm"]);
-cmds!(norm_abs_path, "/bin/rm x", ["rm"]);
-cmds!(norm_usr_bin_env, "/usr/bin/env rm x", ["env", "rm"]);
-cmds!(norm_escaped_letters, "r\\m x", ["rm"]);
-unk!(dyn_param, "$x -rf /", DynamicCommandWord, ["$x"]);
-unk!(dyn_default, "${x:-rm} -rf /", DynamicCommandWord, ["${x:-rm}"]);
-unk!(dyn_ifs, "rm${IFS}-rf${IFS}/", DynamicCommandWord, ["rm${IFS}-rf${IFS}/"]);
-unk!(dyn_brace_expansion, "{rm,-rf,/}", DynamicCommandWord);
-unk!(dyn_glob, "/bin/r? -rf /", DynamicCommandWord, ["/bin/r?"]);
-unk!(dyn_glob_star, "/usr/bin/r* -rf /", DynamicCommandWord);
-unk!(dyn_ansi_c_nul, "$'r\\0m' x", DynamicCommandWord);
-unk!(dyn_user_tilde, "~root/bin/rm x", DynamicCommandWord);
-unk!(dyn_cmdsub_quoted, "\"$(printf rm)\" -rf /", DynamicCommandWord, ["printf", "$(printf rm)"]);
+#[rustfmt::skip]
+mod command_word {
+    use super::*;
+    cmds!(norm_backslash, "\\rm x", ["rm"]);
+    cmds!(norm_empty_quotes, "r''m x", ["rm"]);
+    cmds!(norm_dq_part, "\"r\"m x", ["rm"]);
+    cmds!(norm_ansi_c_hex, "$'\\x72\\x6d' x", ["rm"]);
+    cmds!(norm_ansi_c_octal, "$'\\162\\155' x", ["rm"]);
+    cmds!(norm_abs_path, "/bin/rm x", ["rm"]);
+    cmds!(norm_usr_bin_env, "/usr/bin/env rm x", ["env", "rm"]);
+    cmds!(norm_escaped_letters, "r\\m x", ["rm"]);
+    unk!(dyn_param, "$x -rf /", DynamicCommandWord, ["$x"]);
+    unk!(dyn_default, "${x:-rm} -rf /", DynamicCommandWord, ["${x:-rm}"]);
+    unk!(dyn_ifs, "rm${IFS}-rf${IFS}/", DynamicCommandWord, ["rm${IFS}-rf${IFS}/"]);
+    unk!(dyn_brace_expansion, "{rm,-rf,/}", DynamicCommandWord);
+    unk!(dyn_glob, "/bin/r? -rf /", DynamicCommandWord, ["/bin/r?"]);
+    unk!(dyn_glob_star, "/usr/bin/r* -rf /", DynamicCommandWord);
+    unk!(dyn_ansi_c_nul, "$'r\\0m' x", DynamicCommandWord);
+    unk!(dyn_user_tilde, "~root/bin/rm x", DynamicCommandWord);
+    unk!(dyn_cmdsub_quoted, "\"$(printf rm)\" -rf /", DynamicCommandWord, ["printf", "$(printf rm)"]);
+}
 
 #[test]
 fn dynamic_flag_is_marked() {
     let a = run("rm -$x /");
     let rm = a.commands.first().unwrap();
-    assert_eq!(rm.args.first(), Some(&Word { text: "-$x".into(), dynamic: true }));
+    assert_eq!(
+        rm.args.first(),
+        Some(&Word {
+            text: "-$x".into(),
+            dynamic: true
+        })
+    );
     assert_eq!(rm.args.get(1), Some(&Word::lit("/")));
 }
 
 #[test]
 fn flags_are_not_split() {
-    assert_eq!(args_of(&run("rm -rf --no-preserve-root /"), "rm"), vec!["-rf", "--no-preserve-root", "/"]);
+    assert_eq!(
+        args_of(&run("rm -rf --no-preserve-root /"), "rm"),
+        vec!["-rf", "--no-preserve-root", "/"]
+    );
 }
 
 #[test]
@@ -354,7 +413,17 @@ fn home_and_pwd_expand_statically() {
     let a = run("rm ~/x ~ $HOME/y ${HOME}/z \"$PWD/w\" ~+/v");
     let rm = a.commands.first().unwrap();
     let texts: Vec<&str> = rm.args.iter().map(|w| w.text.as_str()).collect();
-    assert_eq!(texts, vec!["/home/u/x", "/home/u", "/home/u/y", "/home/u/z", "/work/proj/w", "/work/proj/v"]);
+    assert_eq!(
+        texts,
+        vec![
+            "/home/u/x",
+            "/home/u",
+            "/home/u/y",
+            "/home/u/z",
+            "/work/proj/w",
+            "/work/proj/v"
+        ]
+    );
     assert!(rm.args.iter().all(|w| !w.dynamic));
 }
 
@@ -368,53 +437,64 @@ fn no_home_makes_tilde_dynamic() {
 #[test]
 fn glob_and_brace_args_are_dynamic_quoted_are_not() {
     let a = run("rm *.txt 'a*' {a,b} '{a,b}' [ab] x{}");
-    let d: Vec<bool> = a.commands.first().unwrap().args.iter().map(|w| w.dynamic).collect();
+    let d: Vec<bool> = a
+        .commands
+        .first()
+        .unwrap()
+        .args
+        .iter()
+        .map(|w| w.dynamic)
+        .collect();
     assert_eq!(d, vec![true, false, true, false, true, false]);
 }
 
 // ----- wrappers -----
-via!(sudo_via, "sudo -u root -E rm -rf /", "rm", ["sudo"]);
-cmds!(sudo_assignment, "sudo FOO=1 rm x", ["sudo", "rm"]);
-cmds!(sudo_list_does_not_run, "sudo -l", ["sudo"]);
-cmds!(doas_wrapper, "doas -u root rm x", ["doas", "rm"]);
-cmds!(env_options_and_assignments, "env -i -u HOME A=1 B=2 rm x", ["env", "rm"]);
-cmds!(env_alone_prints, "env", ["env"]);
-cmds!(env_split_string, "env -S 'rm -rf /'", ["env", "rm"]);
-cmds!(command_v_does_not_run, "command -v rm", ["command"]);
-cmds!(builtin_wrapper, "builtin eval 'rm x'", ["builtin", "eval", "rm"]);
-cmds!(exec_with_argv0, "exec -a foo rm x", ["exec", "rm"]);
-cmds!(nohup_wrapper, "nohup rm x &", ["nohup", "rm"]);
-cmds!(nice_numeric, "nice -10 rm x", ["nice", "rm"]);
-cmds!(ionice_wrapper, "ionice -c 3 rm x", ["ionice", "rm"]);
-cmds!(ionice_pid_does_not_run, "ionice -c 3 -p 42", ["ionice"]);
-cmds!(timeout_options, "timeout -k 5 -s KILL 10s rm x", ["timeout", "rm"]);
-cmds!(time_external, "/usr/bin/time -v -o out rm x", ["time", "rm"]);
-cmds!(stdbuf_wrapper, "stdbuf -oL rm x", ["stdbuf", "rm"]);
-cmds!(setsid_wrapper, "setsid -f rm x", ["setsid", "rm"]);
-cmds!(xargs_options, "xargs -n 1 -P 4 rm -f", ["xargs", "rm"]);
-cmds!(xargs_alone_echoes, "xargs", ["xargs"]);
-cmds!(parallel_command_string, "parallel -j4 'rm {}' ::: a b", ["parallel", "rm"]);
-cmds!(busybox_applet, "busybox rm -rf /", ["busybox", "rm"]);
-cmds!(busybox_sh_c, "busybox sh -c 'rm x'", ["busybox", "sh", "rm"]);
-cmds!(find_execdir_plus, "find . -execdir rm {} + -ok mv {} /tmp \\;", ["find", "rm", "mv"]);
-cmds!(find_okdir, "find . -okdir rm {} \\;", ["find", "rm"]);
-via!(find_exec_via, "find . -exec rm {} \\;", "rm", ["find -exec"]);
-cmds!(git_alias_bang, "git -c alias.x='!rm -rf /' x", ["git", "rm"]);
-via!(git_alias_via, "git -c alias.x='!rm -rf /' x", "rm", ["git -c alias.x"]);
-cmds!(git_alias_expands_subcommand, "git -c alias.p='push --force' p origin", ["git", "git"]);
-cmds!(git_pager_runs_shell, "git -c core.pager='rm -rf /' log", ["git", "rm"]);
-cmds!(git_ssh_command, "git -c core.sshCommand='sh -c \"rm x\"' fetch", ["git", "sh", "rm"]);
-unk!(git_hooks_path, "git -c core.hooksPath=/tmp/h commit", DynamicCommandWord);
-cmds!(watch_runs_shell, "watch -n 1 'rm x; ls'", ["watch", "rm", "ls"]);
-cmds!(flock_command, "flock /tmp/l -c 'rm x'", ["flock", "rm"]);
-cmds!(flock_exec, "flock -w 5 /tmp/l rm x", ["flock", "rm"]);
-cmds!(su_c, "su - root -c 'rm -rf /'", ["su", "rm"]);
-cmds!(ssh_remote_command, "ssh -p 22 host 'rm -rf /'", ["ssh", "rm"]);
-cmds!(ssh_proxy_command, "ssh -o ProxyCommand='rm -rf /' host", ["ssh", "rm"]);
-cmds!(strace_wrapper, "strace -f -o log rm x", ["strace", "rm"]);
-cmds!(trap_code, "trap 'rm -rf /' EXIT", ["trap", "rm"]);
-cmds!(alias_value, "alias ll='rm -rf /'", ["alias", "rm"]);
-cmds!(chained_wrappers, "sudo env A=1 nice -n 5 timeout 3 xargs rm", ["sudo", "env", "nice", "timeout", "xargs", "rm"]);
+#[rustfmt::skip]
+mod wrappers {
+    use super::*;
+    via!(sudo_via, "sudo -u root -E rm -rf /", "rm", ["sudo"]);
+    cmds!(sudo_assignment, "sudo FOO=1 rm x", ["sudo", "rm"]);
+    cmds!(sudo_list_does_not_run, "sudo -l", ["sudo"]);
+    cmds!(doas_wrapper, "doas -u root rm x", ["doas", "rm"]);
+    cmds!(env_options_and_assignments, "env -i -u HOME A=1 B=2 rm x", ["env", "rm"]);
+    cmds!(env_alone_prints, "env", ["env"]);
+    cmds!(env_split_string, "env -S 'rm -rf /'", ["env", "rm"]);
+    cmds!(command_v_does_not_run, "command -v rm", ["command"]);
+    cmds!(builtin_wrapper, "builtin eval 'rm x'", ["builtin", "eval", "rm"]);
+    cmds!(exec_with_argv0, "exec -a foo rm x", ["exec", "rm"]);
+    cmds!(nohup_wrapper, "nohup rm x &", ["nohup", "rm"]);
+    cmds!(nice_numeric, "nice -10 rm x", ["nice", "rm"]);
+    cmds!(ionice_wrapper, "ionice -c 3 rm x", ["ionice", "rm"]);
+    cmds!(ionice_pid_does_not_run, "ionice -c 3 -p 42", ["ionice"]);
+    cmds!(timeout_options, "timeout -k 5 -s KILL 10s rm x", ["timeout", "rm"]);
+    cmds!(time_external, "/usr/bin/time -v -o out rm x", ["time", "rm"]);
+    cmds!(stdbuf_wrapper, "stdbuf -oL rm x", ["stdbuf", "rm"]);
+    cmds!(setsid_wrapper, "setsid -f rm x", ["setsid", "rm"]);
+    cmds!(xargs_options, "xargs -n 1 -P 4 rm -f", ["xargs", "rm"]);
+    cmds!(xargs_alone_echoes, "xargs", ["xargs"]);
+    cmds!(parallel_command_string, "parallel -j4 'rm {}' ::: a b", ["parallel", "rm"]);
+    cmds!(busybox_applet, "busybox rm -rf /", ["busybox", "rm"]);
+    cmds!(busybox_sh_c, "busybox sh -c 'rm x'", ["busybox", "sh", "rm"]);
+    cmds!(find_execdir_plus, "find . -execdir rm {} + -ok mv {} /tmp \\;", ["find", "rm", "mv"]);
+    cmds!(find_okdir, "find . -okdir rm {} \\;", ["find", "rm"]);
+    via!(find_exec_via, "find . -exec rm {} \\;", "rm", ["find -exec"]);
+    cmds!(git_alias_bang, "git -c alias.x='!rm -rf /' x", ["git", "rm"]);
+    via!(git_alias_via, "git -c alias.x='!rm -rf /' x", "rm", ["git -c alias.x"]);
+    cmds!(git_alias_expands_subcommand, "git -c alias.p='push --force' p origin", ["git", "git"]);
+    cmds!(git_pager_runs_shell, "git -c core.pager='rm -rf /' log", ["git", "rm"]);
+    cmds!(git_ssh_command, "git -c core.sshCommand='sh -c \"rm x\"' fetch", ["git", "sh", "rm"]);
+    unk!(git_hooks_path, "git -c core.hooksPath=/tmp/h commit", DynamicCommandWord);
+    cmds!(watch_runs_shell, "watch -n 1 'rm x; ls'", ["watch", "rm", "ls"]);
+    cmds!(flock_command, "flock /tmp/l -c 'rm x'", ["flock", "rm"]);
+    cmds!(flock_exec, "flock -w 5 /tmp/l rm x", ["flock", "rm"]);
+    cmds!(su_c, "su - root -c 'rm -rf /'", ["su", "rm"]);
+    cmds!(ssh_remote_command, "ssh -p 22 host 'rm -rf /'", ["ssh", "rm"]);
+    cmds!(ssh_proxy_command, "ssh -o ProxyCommand='rm -rf /' host", ["ssh", "rm"]);
+    cmds!(strace_wrapper, "strace -f -o log rm x", ["strace", "rm"]);
+    cmds!(trap_code, "trap 'rm -rf /' EXIT", ["trap", "rm"]);
+    cmds!(alias_value, "alias ll='rm -rf /'", ["alias", "rm"]);
+    cmds!(chained_wrappers, "sudo env A=1 nice -n 5 timeout 3 xargs rm", ["sudo", "env", "nice", "timeout", "xargs", "rm"]);
+}
 
 #[test]
 fn wrapper_via_chain_outermost_first() {
@@ -433,77 +513,103 @@ fn xargs_inner_args() {
 #[test]
 fn env_chdir_moves_the_command() {
     let a = run("env -C sub rm x");
-    assert_eq!(a.commands.iter().find(|c| c.program == "rm").unwrap().cwd, PathBuf::from("/work/proj/sub"));
+    assert_eq!(
+        a.commands.iter().find(|c| c.program == "rm").unwrap().cwd,
+        PathBuf::from("/work/proj/sub")
+    );
 }
 
 // ----- shells, eval, source -----
-cmds!(sh_c_clustered_xc, "sh -xc 'rm x'", ["sh", "rm"]);
-cmds!(bash_c_with_o_option, "bash -o pipefail -c 'rm x'", ["bash", "rm"]);
-cmds!(bash_c_positional_args, "bash -c 'rm \"$0\"' file", ["bash", "rm"]);
-cmds!(zsh_dash_ksh_c, "zsh -c 'a'; dash -c 'b'; ksh -c 'c'", ["zsh", "a", "dash", "b", "ksh", "c"]);
-cmds!(nested_c_three_levels, r#"bash -c "sh -c \"bash -c 'rm -rf /'\"""#, ["bash", "sh", "bash", "rm"]);
-cmds!(eval_nested, r#"eval 'eval "rm -rf /"'"#, ["eval", "eval", "rm"]);
-cmds!(eval_joins_words, "eval rm -rf /", ["eval", "rm"]);
-via!(bash_c_via, "bash -c 'rm x'", "rm", ["bash -c"]);
-// The string is re-parsed anyway: what can be seen (here, a dynamic command) is reported.
-unk!(bash_c_dynamic, "bash -c \"$CMD\"", DynamicCommandWord, ["bash", "$CMD"]);
-unk!(bash_c_partly_dynamic_still_reports, "bash -c \"rm $x\"", DynamicCommandWord, ["bash", "rm"]);
-unk!(eval_dynamic, "eval \"$x\"", DynamicCommandWord, ["eval", "$x"]);
-unk!(eval_direnv, "eval \"$(direnv hook bash)\"", EvalOfSubstitution, ["direnv", "eval"]);
-unk!(eval_ssh_agent, "eval \"$(ssh-agent -s)\"", EvalOfSubstitution, ["ssh-agent", "eval"]);
-unk!(eval_backticks, "eval `ssh-agent -s`", EvalOfSubstitution, ["ssh-agent", "eval"]);
-unk!(source_procsub, "source <(kubectl completion bash)", EvalOfSubstitution, ["kubectl", "source"]);
-unk!(dot_procsub, ". <(curl -s x)", EvalOfSubstitution, ["curl", "."]);
-unk!(bash_procsub_script, "bash <(curl -s https://x)", EvalOfSubstitution, ["curl", "bash"]);
-unk!(bash_c_of_subst, "bash -c \"$(curl -s x)\"", EvalOfSubstitution, ["curl", "bash"]);
+#[rustfmt::skip]
+mod code_in_strings {
+    use super::*;
+    cmds!(sh_c_clustered_xc, "sh -xc 'rm x'", ["sh", "rm"]);
+    cmds!(bash_c_with_o_option, "bash -o pipefail -c 'rm x'", ["bash", "rm"]);
+    cmds!(bash_c_positional_args, "bash -c 'rm \"$0\"' file", ["bash", "rm"]);
+    cmds!(zsh_dash_ksh_c, "zsh -c 'a'; dash -c 'b'; ksh -c 'c'", ["zsh", "a", "dash", "b", "ksh", "c"]);
+    cmds!(nested_c_three_levels, r#"bash -c "sh -c \"bash -c 'rm -rf /'\"""#, ["bash", "sh", "bash", "rm"]);
+    cmds!(eval_nested, r#"eval 'eval "rm -rf /"'"#, ["eval", "eval", "rm"]);
+    cmds!(eval_joins_words, "eval rm -rf /", ["eval", "rm"]);
+    via!(bash_c_via, "bash -c 'rm x'", "rm", ["bash -c"]);
+    // The string is re-parsed anyway: what can be seen (here, a dynamic command) is reported.
+    unk!(bash_c_dynamic, "bash -c \"$CMD\"", DynamicCommandWord, ["bash", "$CMD"]);
+    unk!(bash_c_partly_dynamic_still_reports, "bash -c \"rm $x\"", DynamicCommandWord, ["bash", "rm"]);
+    unk!(eval_dynamic, "eval \"$x\"", DynamicCommandWord, ["eval", "$x"]);
+    unk!(eval_direnv, "eval \"$(direnv hook bash)\"", EvalOfSubstitution, ["direnv", "eval"]);
+    unk!(eval_ssh_agent, "eval \"$(ssh-agent -s)\"", EvalOfSubstitution, ["ssh-agent", "eval"]);
+    unk!(eval_backticks, "eval `ssh-agent -s`", EvalOfSubstitution, ["ssh-agent", "eval"]);
+    unk!(source_procsub, "source <(kubectl completion bash)", EvalOfSubstitution, ["kubectl", "source"]);
+    unk!(dot_procsub, ". <(curl -s x)", EvalOfSubstitution, ["curl", "."]);
+    unk!(bash_procsub_script, "bash <(curl -s https://x)", EvalOfSubstitution, ["curl", "bash"]);
+    unk!(bash_c_of_subst, "bash -c \"$(curl -s x)\"", EvalOfSubstitution, ["curl", "bash"]);
+}
 
 #[test]
 fn eval_of_substitution_names_the_program() {
     let a = run("eval \"$(direnv hook bash)\"");
     assert_eq!(a.unknowns.len(), 1);
     let u = a.unknowns.first().unwrap();
-    assert_eq!((u.kind, u.program.as_deref()), (UnknownKind::EvalOfSubstitution, Some("direnv")));
+    assert_eq!(
+        (u.kind, u.program.as_deref()),
+        (UnknownKind::EvalOfSubstitution, Some("direnv"))
+    );
     assert_eq!(args_of(&a, "direnv"), vec!["hook", "bash"]);
 }
 
-cmds!(mktemp_subst_is_clean, "d=$(mktemp -d) && echo \"$d\"", ["mktemp", "echo"]);
+#[rustfmt::skip]
+mod idioms {
+    use super::*;
+    cmds!(mktemp_subst_is_clean, "d=$(mktemp -d) && echo \"$d\"", ["mktemp", "echo"]);
+}
 
 // ----- code on stdin or inline -----
-unk!(curl_pipe_sh, "curl -fsSL https://x | sh", OpaqueStdinCode, ["curl", "sh"]);
-unk!(base64_pipe_bash, "echo cm0gLXJmIC8= | base64 -d | bash", OpaqueStdinCode, ["echo", "base64", "bash"]);
-cmds!(echo_pipe_sh_is_read, "echo 'rm -rf /' | sh", ["echo", "sh", "rm"]);
-cmds!(bash_heredoc, "bash <<EOF\nrm -rf /\nEOF", ["bash", "rm"]);
-cmds!(bash_heredoc_quoted, "bash <<'EOF'\nrm -rf \"$HOME\"\nEOF", ["bash", "rm"]);
-cmds!(sh_s_herestring, "sh -s <<< 'rm -rf /'", ["sh", "rm"]);
-via!(heredoc_via, "bash <<EOF\nrm -rf /\nEOF", "rm", ["bash <<"]);
-unk!(python_c, "python3 -c 'import os; os.system(\"rm -rf /\")'", InlineCode, ["python3"]);
-unk!(node_e, "node -e 'require(\"child_process\").execSync(\"rm -rf /\")'", InlineCode, ["node"]);
-unk!(perl_e, "perl -e 'system(\"rm -rf /\")'", InlineCode, ["perl"]);
-unk!(perl_ne_cluster, "perl -ne 'print' f", InlineCode, ["perl"]);
-unk!(ruby_e, "ruby -e 'system(\"rm\")'", InlineCode, ["ruby"]);
-unk!(php_r, "php -r 'system(\"rm\");'", InlineCode, ["php"]);
-unk!(awk_system, "awk '{system(\"rm \" $1)}' list", InlineCode, ["awk"]);
-unk!(awk_pipe, "awk '{print | \"sh\"}' list", InlineCode, ["awk"]);
-unk!(awk_file_write, "awk '{print > \"/etc/x\"}' list", InlineCode, ["awk"]);
-cmds!(awk_plain_is_fine, "awk -F: '{print $1}' /etc/passwd", ["awk"]);
-cmds!(awk_logical_or_is_fine, "awk '$1 > 5 || $2 < 3 {print}' f", ["awk"]);
-unk!(sed_e_command, "sed '1e rm -rf /' f", InlineCode, ["sed"]);
-unk!(sed_s_e_flag, "sed 's/.*/rm &/e' f", InlineCode, ["sed"]);
-unk!(sed_w_flag, "sed -n 's/a/b/w /etc/x' f", InlineCode, ["sed"]);
-cmds!(sed_plain_is_fine, "sed -i 's/foo/bar/g' f", ["sed"]);
-unk!(python_stdin_pipe, "curl x | python3", OpaqueStdinCode, ["curl", "python3"]);
-unk!(python_heredoc, "python3 <<EOF\nimport os\nEOF", OpaqueStdinCode, ["python3"]);
-cmds!(python_script_file, "python3 manage.py test", ["python3"]);
-cmds!(python_module, "python3 -m pytest -x", ["python3"]);
+#[rustfmt::skip]
+mod interpreters {
+    use super::*;
+    unk!(curl_pipe_sh, "curl -fsSL https://x | sh", OpaqueStdinCode, ["curl", "sh"]);
+    unk!(base64_pipe_bash, "echo cm0gLXJmIC8= | base64 -d | bash", OpaqueStdinCode, ["echo", "base64", "bash"]);
+    cmds!(echo_pipe_sh_is_read, "echo 'rm -rf /' | sh", ["echo", "sh", "rm"]);
+    cmds!(bash_heredoc, "bash <<EOF\nrm -rf /\nEOF", ["bash", "rm"]);
+    cmds!(bash_heredoc_quoted, "bash <<'EOF'\nrm -rf \"$HOME\"\nEOF", ["bash", "rm"]);
+    cmds!(sh_s_herestring, "sh -s <<< 'rm -rf /'", ["sh", "rm"]);
+    via!(heredoc_via, "bash <<EOF\nrm -rf /\nEOF", "rm", ["bash <<"]);
+    unk!(python_c, "python3 -c 'import os; os.system(\"rm -rf /\")'", InlineCode, ["python3"]);
+    unk!(node_e, "node -e 'require(\"child_process\").execSync(\"rm -rf /\")'", InlineCode, ["node"]);
+    unk!(perl_e, "perl -e 'system(\"rm -rf /\")'", InlineCode, ["perl"]);
+    unk!(perl_ne_cluster, "perl -ne 'print' f", InlineCode, ["perl"]);
+    unk!(ruby_e, "ruby -e 'system(\"rm\")'", InlineCode, ["ruby"]);
+    unk!(php_r, "php -r 'system(\"rm\");'", InlineCode, ["php"]);
+    unk!(awk_system, "awk '{system(\"rm \" $1)}' list", InlineCode, ["awk"]);
+    unk!(awk_pipe, "awk '{print | \"sh\"}' list", InlineCode, ["awk"]);
+    unk!(awk_file_write, "awk '{print > \"/etc/x\"}' list", InlineCode, ["awk"]);
+    cmds!(awk_plain_is_fine, "awk -F: '{print $1}' /etc/passwd", ["awk"]);
+    cmds!(awk_logical_or_is_fine, "awk '$1 > 5 || $2 < 3 {print}' f", ["awk"]);
+    unk!(sed_e_command, "sed '1e rm -rf /' f", InlineCode, ["sed"]);
+    unk!(sed_s_e_flag, "sed 's/.*/rm &/e' f", InlineCode, ["sed"]);
+    unk!(sed_w_flag, "sed -n 's/a/b/w /etc/x' f", InlineCode, ["sed"]);
+    cmds!(sed_plain_is_fine, "sed -i 's/foo/bar/g' f", ["sed"]);
+    unk!(python_stdin_pipe, "curl x | python3", OpaqueStdinCode, ["curl", "python3"]);
+    unk!(python_heredoc, "python3 <<EOF\nimport os\nEOF", OpaqueStdinCode, ["python3"]);
+    cmds!(python_script_file, "python3 manage.py test", ["python3"]);
+    cmds!(python_module, "python3 -m pytest -x", ["python3"]);
+}
 
 #[test]
 fn curl_pipe_sh_stdin_and_flag() {
     let a = run("curl -s x | sh");
     let sh = a.commands.iter().find(|c| c.program == "sh").unwrap();
-    assert_eq!(sh.stdin, Stdin::Pipe { from: vec!["curl".to_owned()] });
+    assert_eq!(
+        sh.stdin,
+        Stdin::Pipe {
+            from: vec!["curl".to_owned()]
+        }
+    );
     assert!(sh.runs_stdin_as_code);
     let u = a.unknowns.first().unwrap();
-    assert_eq!((u.kind, u.program.as_deref()), (UnknownKind::OpaqueStdinCode, Some("sh")));
+    assert_eq!(
+        (u.kind, u.program.as_deref()),
+        (UnknownKind::OpaqueStdinCode, Some("sh"))
+    );
     let curl = a.commands.first().unwrap();
     assert!(!curl.runs_stdin_as_code);
     assert_eq!(curl.stdin, Stdin::Inherited);
@@ -516,24 +622,389 @@ fn pipe_into_group_reaches_inner_shell() {
 }
 
 // ----- data is not execution -----
-cmds!(data_echo, "echo 'rm -rf /'", ["echo"]);
-cmds!(data_grep, "grep -r \"push --force\" .", ["grep"]);
-cmds!(data_commit_message, "git commit -m \"remove rm -rf\"", ["git"]);
-cmds!(data_printf, "printf '%s\\n' 'sudo rm -rf /'", ["printf"]);
-cmds!(data_heredoc_to_file, "cat > notes.md <<'EOF'\nrun `rm -rf /` never\n$(whoami)\nEOF", ["cat"]);
+#[rustfmt::skip]
+mod data_is_not_code {
+    use super::*;
+    cmds!(data_echo, "echo 'rm -rf /'", ["echo"]);
+    cmds!(data_grep, "grep -r \"push --force\" .", ["grep"]);
+    cmds!(data_commit_message, "git commit -m \"remove rm -rf\"", ["git"]);
+    cmds!(data_printf, "printf '%s\\n' 'sudo rm -rf /'", ["printf"]);
+    cmds!(data_heredoc_to_file, "cat > notes.md <<'EOF'\nrun `rm -rf /` never\n$(whoami)\nEOF", ["cat"]);
+}
 
 // ----- adversarial -----
-cmds!(adv_quote_splice, "'r'\"m\" -rf /", ["rm"]);
-cmds!(adv_ansi_c_u, "$'\\u0072\\u006d' -rf /", ["rm"]);
-cmds!(adv_heredoc_delim_in_body, "bash <<A\necho A\nrm -rf /\nA", ["bash", "echo", "rm"]);
-cmds!(adv_semicolon_in_subst_in_dq, "echo \"$(ls; rm x)\"", ["ls", "rm", "echo"]);
-cmds!(adv_newline_in_sh_c, "sh -c 'echo a\nrm -rf /'", ["sh", "echo", "rm"]);
-unk!(adv_syntax_error_after_dangerous_line, "rm -rf /\nif then fi", ParseError);
-unk!(adv_funsub_in_sh_c, "sh -c 'echo ${ rm -rf /; }'", FunctionSubstitution, ["sh"]);
-unk!(adv_funsub_in_heredoc, "cat <<EOF\n${ rm -rf /; }\nEOF", FunctionSubstitution);
-cmds!(adv_redirect_only, "> /etc/passwd", [":"]);
-cmds!(adv_arith_misread_deep, "( ( ( rm -rf / ) ) )", ["rm"]);
-cmds!(adv_git_dash_c_dir, "git -C /etc push --force", ["git"]);
-cmds!(adv_xargs_replace, "ls | xargs -I{} rm -rf {}", ["ls", "xargs", "rm"]);
-cmds!(adv_coproc_named, "coproc X { rm x; }", ["rm"]);
-cmds!(adv_wrapper_in_subst, "echo $(sudo rm x)", ["sudo", "rm", "echo"]);
+#[rustfmt::skip]
+mod adversarial {
+    use super::*;
+    cmds!(adv_quote_splice, "'r'\"m\" -rf /", ["rm"]);
+    cmds!(adv_ansi_c_u, "$'\\u0072\\u006d' -rf /", ["rm"]);
+    cmds!(adv_heredoc_delim_in_body, "bash <<A\necho A\nrm -rf /\nA", ["bash", "echo", "rm"]);
+    cmds!(adv_semicolon_in_subst_in_dq, "echo \"$(ls; rm x)\"", ["ls", "rm", "echo"]);
+    cmds!(adv_newline_in_sh_c, "sh -c 'echo a\nrm -rf /'", ["sh", "echo", "rm"]);
+    unk!(adv_syntax_error_after_dangerous_line, "rm -rf /\nif then fi", ParseError);
+    unk!(adv_funsub_in_sh_c, "sh -c 'echo ${ rm -rf /; }'", FunctionSubstitution, ["sh"]);
+    unk!(adv_funsub_in_heredoc, "cat <<EOF\n${ rm -rf /; }\nEOF", FunctionSubstitution);
+    cmds!(adv_redirect_only, "> /etc/passwd", [":"]);
+    cmds!(adv_arith_misread_deep, "( ( ( rm -rf / ) ) )", ["rm"]);
+    cmds!(adv_git_dash_c_dir, "git -C /etc push --force", ["git"]);
+    cmds!(adv_xargs_replace, "ls | xargs -I{} rm -rf {}", ["ls", "xargs", "rm"]);
+    cmds!(adv_coproc_named, "coproc X { rm x; }", ["rm"]);
+    cmds!(adv_wrapper_in_subst, "echo $(sudo rm x)", ["sudo", "rm", "echo"]);
+}
+
+// ----- cd is followed -----
+fn cwd_of(a: &Analysis, prog: &str) -> PathBuf {
+    a.commands
+        .iter()
+        .find(|c| c.program == prog)
+        .map(|c| c.cwd.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn cd_relative_then_command() {
+    let a = run("cd sub/dir && rm x");
+    assert_eq!(cwd_of(&a, "rm"), PathBuf::from("/work/proj/sub/dir"));
+    assert_eq!(cwd_of(&a, "cd"), PathBuf::from("/work/proj"));
+}
+
+#[test]
+fn cd_dotdot_and_absolute() {
+    let a = run("cd /tmp; cd ../etc; cat passwd");
+    assert_eq!(cwd_of(&a, "cat"), PathBuf::from("/etc"));
+}
+
+#[test]
+fn cd_home_and_dash() {
+    let a = run("cd; ls; cd -; pwd");
+    assert_eq!(cwd_of(&a, "ls"), PathBuf::from("/home/u"));
+    assert_eq!(cwd_of(&a, "pwd"), PathBuf::from("/work/proj"));
+}
+
+#[test]
+fn cd_tilde() {
+    assert_eq!(
+        cwd_of(&run("cd ~/src && make"), "make"),
+        PathBuf::from("/home/u/src")
+    );
+}
+
+#[test]
+fn cd_in_subshell_does_not_leak() {
+    let a = run("(cd /etc; cat passwd); ls");
+    assert_eq!(cwd_of(&a, "cat"), PathBuf::from("/etc"));
+    assert_eq!(cwd_of(&a, "ls"), PathBuf::from("/work/proj"));
+}
+
+#[test]
+fn cd_in_pipeline_part_does_not_leak() {
+    let a = run("cd /etc | true; ls");
+    assert_eq!(cwd_of(&a, "ls"), PathBuf::from("/work/proj"));
+}
+
+#[test]
+fn cd_inside_bash_c() {
+    let a = run("bash -c 'cd /etc && rm passwd'");
+    assert_eq!(cwd_of(&a, "rm"), PathBuf::from("/etc"));
+}
+
+#[test]
+fn pushd_popd() {
+    let a = run("pushd /a; pushd /b; popd; touch x");
+    assert_eq!(cwd_of(&a, "touch"), PathBuf::from("/a"));
+}
+
+#[rustfmt::skip]
+mod cd_dynamic {
+    use super::*;
+    unk!(cd_dynamic, "cd \"$DIR\" && rm -rf x", DynamicCd, ["cd", "rm"]);
+    unk!(cd_subst, "cd $(mktemp -d) && ls", DynamicCd, ["mktemp", "cd", "ls"]);
+}
+
+// ----- redirections and stdin -----
+fn redirects_of(a: &Analysis, prog: &str) -> Vec<(RedirectOp, Option<u32>, String)> {
+    a.commands
+        .iter()
+        .find(|c| c.program == prog)
+        .map(|c| {
+            c.redirects
+                .iter()
+                .map(|r| (r.op, r.fd, r.target.text.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn redirect_kinds() {
+    let a = run("cmd < in > out 2>> err 3<> rw >| clob 2>&1 <&3 &> both &>> both2 >&file 2>&-");
+    use RedirectOp::*;
+    assert_eq!(
+        redirects_of(&a, "cmd"),
+        vec![
+            (Read, None, "in".into()),
+            (Write, None, "out".into()),
+            (Append, Some(2), "err".into()),
+            (ReadWrite, Some(3), "rw".into()),
+            (Clobber, None, "clob".into()),
+            (DupOut, Some(2), "1".into()),
+            (DupIn, None, "3".into()),
+            (WriteOutErr, None, "both".into()),
+            (AppendOutErr, None, "both2".into()),
+            (WriteOutErr, None, "file".into()),
+            (DupOut, Some(2), "-".into()),
+        ]
+    );
+    assert!(Write.writes() && WriteOutErr.writes() && !DupOut.writes() && !Read.writes());
+}
+
+#[test]
+fn redirect_target_expands_home() {
+    assert_eq!(
+        redirects_of(&run("cat a >> ~/.bashrc"), "cat"),
+        vec![(RedirectOp::Append, None, "/home/u/.bashrc".into())]
+    );
+}
+
+#[test]
+fn compound_redirects_reach_inner_commands() {
+    let a = run("{ echo a; printf b; } > /etc/x");
+    assert_eq!(
+        redirects_of(&a, "echo"),
+        vec![(RedirectOp::Write, None, "/etc/x".into())]
+    );
+    assert_eq!(
+        redirects_of(&a, "printf"),
+        vec![(RedirectOp::Write, None, "/etc/x".into())]
+    );
+}
+
+#[test]
+fn redirect_without_command_is_noop_builtin() {
+    let a = run("> /etc/passwd");
+    assert_eq!(
+        redirects_of(&a, ":"),
+        vec![(RedirectOp::Write, None, "/etc/passwd".into())]
+    );
+}
+
+#[test]
+fn stdin_sources() {
+    let a = run("a < f; b <<< 'hi'; c <<EOF\nbody $HOME\nEOF\nd | e");
+    let stdin = |p: &str| {
+        a.commands
+            .iter()
+            .find(|c| c.program == p)
+            .map(|c| c.stdin.clone())
+            .unwrap()
+    };
+    assert_eq!(stdin("a"), Stdin::File(Word::lit("f")));
+    assert_eq!(stdin("b"), Stdin::HereString("hi".into()));
+    assert_eq!(stdin("c"), Stdin::HereDoc("body /home/u\n".into()));
+    assert_eq!(stdin("d"), Stdin::Inherited);
+    assert_eq!(
+        stdin("e"),
+        Stdin::Pipe {
+            from: vec!["d".into()]
+        }
+    );
+}
+
+#[test]
+fn while_loop_stdin_from_compound_redirect() {
+    let a = run("while read l; do sh; done < cmds.txt");
+    let sh = a.commands.iter().find(|c| c.program == "sh").unwrap();
+    assert_eq!(sh.stdin, Stdin::File(Word::lit("cmds.txt")));
+    // `sh < file` runs the file as a script: it does not exist here.
+    assert!(a.has_unknown(UnknownKind::ScriptUnreadable));
+}
+
+#[test]
+fn assignments_are_reported() {
+    let a = run("A=1 B=\"$HOME\" C=$(date) make");
+    let make = a.commands.iter().find(|c| c.program == "make").unwrap();
+    assert_eq!(
+        make.assignments,
+        vec![
+            ("A".into(), Word::lit("1")),
+            ("B".into(), Word::lit("/home/u")),
+            (
+                "C".into(),
+                Word {
+                    text: "$(date)".into(),
+                    dynamic: true
+                }
+            ),
+        ]
+    );
+}
+
+// ----- scripts from the workspace -----
+fn with_scripts(files: &[(&str, &str)], src: &str) -> Analysis {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, body).unwrap();
+    }
+    let cx = Context {
+        cwd: dir.path(),
+        home: None,
+        read_scripts: true,
+        limits: Limits::default(),
+    };
+    analyze(src, &cx)
+}
+
+#[test]
+fn script_bash_file() {
+    let a = with_scripts(&[("x.sh", "#!/bin/bash\nset -e\nrm -rf /\n")], "bash x.sh");
+    assert_eq!(a.programs(), vec!["bash", "set", "rm"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+    let rm = a.commands.iter().find(|c| c.program == "rm").unwrap();
+    assert_eq!(rm.via, vec!["script x.sh"]);
+}
+
+#[test]
+fn script_dot_slash_with_shebang() {
+    let a = with_scripts(
+        &[("x.sh", "#!/usr/bin/env bash\ngit push --force\n")],
+        "./x.sh",
+    );
+    assert_eq!(a.programs(), vec!["x.sh", "git"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn script_without_shebang_is_shell() {
+    let a = with_scripts(
+        &[("scripts/y", "rm -rf build\n")],
+        "sh scripts/y && scripts/y",
+    );
+    assert_eq!(a.programs(), vec!["sh", "rm", "y", "rm"]);
+}
+
+#[test]
+fn script_source_and_dot() {
+    let a = with_scripts(
+        &[("env.sh", "export A=1\ncurl x | sh\n")],
+        "source env.sh; . ./env.sh",
+    );
+    assert_eq!(
+        a.programs(),
+        vec!["source", "export", "curl", "sh", ".", "export", "curl", "sh"]
+    );
+    assert!(a.has_unknown(UnknownKind::OpaqueStdinCode));
+}
+
+#[test]
+fn script_after_cd() {
+    let a = with_scripts(&[("sub/run.sh", "rm x\n")], "cd sub && bash run.sh");
+    assert_eq!(a.programs(), vec!["cd", "bash", "rm"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn script_non_shell_interpreter_not_read() {
+    let a = with_scripts(&[("x.py", "#!/usr/bin/env python3\nimport os\n")], "./x.py");
+    assert_eq!(a.programs(), vec!["x.py"]);
+    assert!(a.is_complete());
+}
+
+#[test]
+fn script_binary_not_read() {
+    let a = with_scripts(&[("tool", "\u{7f}ELF\u{0}\u{0}binary")], "./tool --help");
+    assert_eq!(a.programs(), vec!["tool"]);
+    assert!(a.is_complete());
+}
+
+#[test]
+fn script_missing_is_unknown() {
+    let a = with_scripts(&[], "echo 'rm -rf /' > x.sh && bash x.sh");
+    assert_eq!(a.programs(), vec!["echo", "bash"]);
+    assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
+}
+
+#[test]
+fn script_dot_slash_missing_is_unknown() {
+    let a = with_scripts(&[], "./configure");
+    assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
+}
+
+#[test]
+fn script_that_runs_itself_terminates() {
+    let a = with_scripts(&[("loop.sh", "echo hi\nbash loop.sh\n")], "bash loop.sh");
+    assert_eq!(a.programs(), vec!["bash", "echo", "bash"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn script_nested_scripts() {
+    let a = with_scripts(&[("a.sh", "sh b.sh\n"), ("b.sh", "rm -rf /\n")], "./a.sh");
+    let rm = a.commands.iter().find(|c| c.program == "rm").unwrap();
+    assert_eq!(rm.via, vec!["script ./a.sh", "script b.sh"]);
+}
+
+#[test]
+fn script_too_large_is_unknown() {
+    let body = "echo a\n".repeat(1000);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.sh"), body).unwrap();
+    let mut limits = Limits::default();
+    limits.max_script_bytes = 100;
+    let cx = Context {
+        cwd: dir.path(),
+        home: None,
+        read_scripts: true,
+        limits,
+    };
+    assert_eq!(
+        kinds(&analyze("bash big.sh", &cx)),
+        vec![UnknownKind::ScriptUnreadable]
+    );
+}
+
+#[test]
+fn script_reading_disabled_is_unknown() {
+    let cx = Context {
+        read_scripts: false,
+        ..cx()
+    };
+    assert_eq!(
+        kinds(&analyze("bash x.sh", &cx)),
+        vec![UnknownKind::ScriptUnreadable]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn script_fifo_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("p.sh");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !made {
+        return;
+    }
+    let cx = Context {
+        cwd: dir.path(),
+        home: None,
+        read_scripts: true,
+        limits: Limits::default(),
+    };
+    let k = kinds(&analyze("bash p.sh; ./p.sh", &cx));
+    assert_eq!(
+        k,
+        vec![UnknownKind::ScriptUnreadable, UnknownKind::ScriptUnreadable]
+    );
+}
+
+#[test]
+fn system_binaries_by_path_are_not_read() {
+    let a = run("/usr/bin/ldd x");
+    assert_eq!(a.programs(), vec!["ldd"]);
+    assert!(a.is_complete());
+}

@@ -14,8 +14,8 @@ use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPie
 use super::argv::{self, Action, Arg};
 use super::words::{decode_ansi_c, has_brace_expansion, has_glob, normalize, program_name};
 use super::{
-    parse_heredoc, parse_program, parse_word, Analysis, Command, Context, Redirect, RedirectOp, Stdin, Unknown,
-    UnknownKind, Word,
+    parse_heredoc, parse_program, parse_word, Analysis, Command, Context, Redirect, RedirectOp,
+    Stdin, Unknown, UnknownKind, Word,
 };
 
 /// Longest wrapper chain followed (`sudo env nice … cmd`).
@@ -23,7 +23,18 @@ const MAX_WRAPPERS: usize = 32;
 
 /// Directories whose programs are system binaries, not workspace scripts: a path-executed
 /// program there is judged by name and not read.
-const SYSTEM_DIRS: &[&str] = &["/bin/", "/sbin/", "/usr/", "/lib", "/opt/", "/nix/", "/snap/", "/etc/", "/System/", "/Library/"];
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin/",
+    "/sbin/",
+    "/usr/",
+    "/lib",
+    "/opt/",
+    "/nix/",
+    "/snap/",
+    "/etc/",
+    "/System/",
+    "/Library/",
+];
 
 pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
     let mut w = Walker {
@@ -52,7 +63,10 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
             unknowns.push(u);
         }
     }
-    Analysis { commands: w.commands, unknowns }
+    Analysis {
+        commands: w.commands,
+        unknowns,
+    }
 }
 
 struct Walker<'c, 'a> {
@@ -99,7 +113,11 @@ struct Exp {
 
 impl Walker<'_, '_> {
     fn unknown(&mut self, kind: UnknownKind, detail: impl Into<String>, program: Option<&str>) {
-        self.unknowns.push(Unknown { kind, detail: detail.into(), program: program.map(str::to_owned) });
+        self.unknowns.push(Unknown {
+            kind,
+            detail: detail.into(),
+            program: program.map(str::to_owned),
+        });
     }
 
     // ----- parsing and re-parsing -----
@@ -107,7 +125,11 @@ impl Walker<'_, '_> {
     /// Parse `code` and walk it in the current context.
     fn run_code(&mut self, code: &str) {
         if code.len() > self.budget {
-            self.unknown(UnknownKind::TooLarge, "too much shell code to analyse (nested substitutions or re-parsed strings)", None);
+            self.unknown(
+                UnknownKind::TooLarge,
+                "too much shell code to analyse (nested substitutions or re-parsed strings)",
+                None,
+            );
             return;
         }
         self.budget -= code.len();
@@ -127,7 +149,14 @@ impl Walker<'_, '_> {
     /// a script file), labelled in `via`.
     fn reparse(&mut self, label: String, code: &str) {
         if self.reparse_depth >= self.cx.limits.max_reparse_depth {
-            self.unknown(UnknownKind::TooDeep, format!("code nested in strings deeper than {} levels (at `{label}`)", self.cx.limits.max_reparse_depth), None);
+            self.unknown(
+                UnknownKind::TooDeep,
+                format!(
+                    "code nested in strings deeper than {} levels (at `{label}`)",
+                    self.cx.limits.max_reparse_depth
+                ),
+                None,
+            );
             return;
         }
         self.reparse_depth += 1;
@@ -177,7 +206,11 @@ impl Walker<'_, '_> {
     }
 
     fn walk_pipeline(&mut self, p: &ast::Pipeline) {
-        let ast::Pipeline { timed: _, bang: _, seq } = p;
+        let ast::Pipeline {
+            timed: _,
+            bang: _,
+            seq,
+        } = p;
         if seq.len() <= 1 {
             for cmd in seq {
                 self.walk_command(cmd);
@@ -198,7 +231,11 @@ impl Walker<'_, '_> {
             let start = self.commands.len();
             self.last_output = None;
             self.walk_command(cmd);
-            let text = if matches!(cmd, ast::Command::Simple(_)) { self.last_output.take() } else { None };
+            let text = if matches!(cmd, ast::Command::Simple(_)) {
+                self.last_output.take()
+            } else {
+                None
+            };
             upstream = Some((self.direct_programs(start), text));
             // Each part of a pipeline runs in a subshell: `cd` does not leak.
             self.cwd.clone_from(&saved_cwd);
@@ -236,7 +273,9 @@ impl Walker<'_, '_> {
                 self.walk_test(a);
                 self.walk_test(b);
             }
-            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => self.walk_test(a),
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
+                self.walk_test(a)
+            }
             ast::ExtendedTestExpr::UnaryTest(_, w) => {
                 self.expand(&w.value);
             }
@@ -251,7 +290,13 @@ impl Walker<'_, '_> {
         match cc {
             ast::CompoundCommand::Arithmetic(a) => self.walk_arithmetic_command(a),
             ast::CompoundCommand::ArithmeticForClause(f) => {
-                let ast::ArithmeticForClauseCommand { initializer, condition, updater, body, loc: _ } = f;
+                let ast::ArithmeticForClauseCommand {
+                    initializer,
+                    condition,
+                    updater,
+                    body,
+                    loc: _,
+                } = f;
                 for e in [initializer, condition, updater].into_iter().flatten() {
                     self.expand(&e.value);
                 }
@@ -264,17 +309,31 @@ impl Walker<'_, '_> {
                 self.cwd = saved;
             }
             ast::CompoundCommand::ForClause(f) => {
-                let ast::ForClauseCommand { variable_name: _, values, body, loc: _ } = f;
+                let ast::ForClauseCommand {
+                    variable_name: _,
+                    values,
+                    body,
+                    loc: _,
+                } = f;
                 for v in values.iter().flatten() {
                     self.expand(&v.value);
                 }
                 self.walk_list(&body.list);
             }
             ast::CompoundCommand::CaseClause(c) => {
-                let ast::CaseClauseCommand { value, cases, loc: _ } = c;
+                let ast::CaseClauseCommand {
+                    value,
+                    cases,
+                    loc: _,
+                } = c;
                 self.expand(&value.value);
                 for item in cases {
-                    let ast::CaseItem { patterns, cmd, post_action: _, loc: _ } = item;
+                    let ast::CaseItem {
+                        patterns,
+                        cmd,
+                        post_action: _,
+                        loc: _,
+                    } = item;
                     for p in patterns {
                         self.expand(&p.value);
                     }
@@ -284,7 +343,12 @@ impl Walker<'_, '_> {
                 }
             }
             ast::CompoundCommand::IfClause(i) => {
-                let ast::IfClauseCommand { condition, then, elses, loc: _ } = i;
+                let ast::IfClauseCommand {
+                    condition,
+                    then,
+                    elses,
+                    loc: _,
+                } = i;
                 self.walk_list(condition);
                 self.walk_list(then);
                 for e in elses.iter().flatten() {
@@ -301,7 +365,11 @@ impl Walker<'_, '_> {
                 self.walk_list(&body.list);
             }
             ast::CompoundCommand::Coprocess(c) => {
-                let ast::CoprocessCommand { name: _, body, loc: _ } = c;
+                let ast::CoprocessCommand {
+                    name: _,
+                    body,
+                    loc: _,
+                } = c;
                 self.walk_command(body);
             }
         }
@@ -313,7 +381,12 @@ impl Walker<'_, '_> {
     fn walk_arithmetic_command(&mut self, a: &ast::ArithmeticCommand) {
         let start = a.loc.start.index;
         let end = a.loc.end.index;
-        let text: String = self.src.chars().skip(start).take(end.saturating_sub(start)).collect();
+        let text: String = self
+            .src
+            .chars()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect();
         let t = text.trim();
         if t.starts_with("((") && t.ends_with("))") {
             self.expand(&a.expr.value);
@@ -374,7 +447,11 @@ impl Walker<'_, '_> {
         if self.commands.len() >= self.cx.limits.max_commands {
             if !self.stopped {
                 self.stopped = true;
-                self.unknown(UnknownKind::TooManyCommands, format!("more than {} commands", self.cx.limits.max_commands), None);
+                self.unknown(
+                    UnknownKind::TooManyCommands,
+                    format!("more than {} commands", self.cx.limits.max_commands),
+                    None,
+                );
             }
             return false;
         }
@@ -384,7 +461,12 @@ impl Walker<'_, '_> {
 
     // ----- redirections -----
 
-    fn redirect(&mut self, r: &ast::IoRedirect, out: &mut Vec<Redirect>, stdin: &mut Option<(Stdin, bool)>) {
+    fn redirect(
+        &mut self,
+        r: &ast::IoRedirect,
+        out: &mut Vec<Redirect>,
+        stdin: &mut Option<(Stdin, bool)>,
+    ) {
         match r {
             ast::IoRedirect::File(fd, kind, target) => {
                 let fd_u = fd.and_then(|n| u32::try_from(n).ok());
@@ -403,23 +485,39 @@ impl Walker<'_, '_> {
                         if op == RedirectOp::Read && fd_u.is_none_or(|n| n == 0) {
                             *stdin = Some((Stdin::File(a.word.clone()), false));
                         }
-                        out.push(Redirect { op, fd: fd_u, target: a.word });
+                        out.push(Redirect {
+                            op,
+                            fd: fd_u,
+                            target: a.word,
+                        });
                     }
                     ast::IoFileRedirectTarget::Fd(n) => {
-                        out.push(Redirect { op, fd: fd_u, target: Word::lit(n.to_string()) });
+                        out.push(Redirect {
+                            op,
+                            fd: fd_u,
+                            target: Word::lit(n.to_string()),
+                        });
                     }
                     ast::IoFileRedirectTarget::Duplicate(w) => {
                         let a = self.expand(&w.value);
                         let t = a.text();
-                        let is_fd = t == "-" || t.trim_end_matches('-').chars().all(|c| c.is_ascii_digit()) && !t.is_empty();
+                        let is_fd = t == "-"
+                            || t.trim_end_matches('-').chars().all(|c| c.is_ascii_digit())
+                                && !t.is_empty();
                         // `>&file` (no fd) sends stdout and stderr to a file.
                         let op = match (op, is_fd && !a.word.dynamic) {
-                            (RedirectOp::DupOut, false) if fd_u.is_none() => RedirectOp::WriteOutErr,
+                            (RedirectOp::DupOut, false) if fd_u.is_none() => {
+                                RedirectOp::WriteOutErr
+                            }
                             (RedirectOp::DupOut, false) => RedirectOp::Write,
                             (RedirectOp::DupIn, false) => RedirectOp::Read,
                             (op, _) => op,
                         };
-                        out.push(Redirect { op, fd: fd_u, target: a.word });
+                        out.push(Redirect {
+                            op,
+                            fd: fd_u,
+                            target: a.word,
+                        });
                     }
                     ast::IoFileRedirectTarget::ProcessSubstitution(_kind, sub) => {
                         // A pipe to or from commands, which are walked; not a file.
@@ -428,7 +526,12 @@ impl Walker<'_, '_> {
                 }
             }
             ast::IoRedirect::HereDocument(fd, doc) => {
-                let ast::IoHereDocument { remove_tabs: _, requires_expansion, here_end: _, doc } = doc;
+                let ast::IoHereDocument {
+                    remove_tabs: _,
+                    requires_expansion,
+                    here_end: _,
+                    doc,
+                } = doc;
                 let (text, dynamic) = if *requires_expansion {
                     match parse_heredoc(&doc.value) {
                         Ok(pieces) => {
@@ -456,8 +559,16 @@ impl Walker<'_, '_> {
             }
             ast::IoRedirect::OutputAndError(w, append) => {
                 let a = self.expand(&w.value);
-                let op = if *append { RedirectOp::AppendOutErr } else { RedirectOp::WriteOutErr };
-                out.push(Redirect { op, fd: None, target: a.word });
+                let op = if *append {
+                    RedirectOp::AppendOutErr
+                } else {
+                    RedirectOp::WriteOutErr
+                };
+                out.push(Redirect {
+                    op,
+                    fd: None,
+                    target: a.word,
+                });
             }
         }
     }
@@ -484,7 +595,14 @@ impl Walker<'_, '_> {
             Ok(p) => p,
             Err(u) => {
                 self.unknowns.push(u);
-                return Arg { word: Word { text: raw.to_owned(), dynamic: true }, subst: Vec::new(), pure_subst: false };
+                return Arg {
+                    word: Word {
+                        text: raw.to_owned(),
+                        dynamic: true,
+                    },
+                    subst: Vec::new(),
+                    pure_subst: false,
+                };
             }
         };
         let mut e = Exp::default();
@@ -493,7 +611,14 @@ impl Walker<'_, '_> {
             e.dynamic = true;
         }
         let pure_subst = e.pieces == 1 && e.subst_pieces == 1;
-        Arg { word: Word { text: e.text, dynamic: e.dynamic }, subst: e.subst, pure_subst }
+        Arg {
+            word: Word {
+                text: e.text,
+                dynamic: e.dynamic,
+            },
+            subst: e.subst,
+            pure_subst,
+        }
     }
 
     fn pieces(&mut self, raw: &str, pieces: &[WordPieceWithSource], quoted: bool, e: &mut Exp) {
@@ -523,7 +648,8 @@ impl Walker<'_, '_> {
                         e.text.push_str(source);
                     }
                 },
-                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
                     // The quotes are one piece around the inner ones: `"$(x)"` is still a pure
                     // substitution.
                     e.pieces -= 1;
@@ -545,7 +671,10 @@ impl Walker<'_, '_> {
                 }
                 WordPiece::ParameterExpansion(expr) => {
                     let value = match expr {
-                        ParameterExpr::Parameter { parameter: Parameter::Named(name), indirect: false } => match name.as_str() {
+                        ParameterExpr::Parameter {
+                            parameter: Parameter::Named(name),
+                            indirect: false,
+                        } => match name.as_str() {
                             "HOME" => self.cx.home.map(|h| h.display().to_string()),
                             "PWD" => Some(self.cwd.display().to_string()),
                             _ => None,
@@ -559,7 +688,8 @@ impl Walker<'_, '_> {
                     }
                     self.static_or_dynamic(value, source, e);
                 }
-                WordPiece::CommandSubstitution(code) | WordPiece::BackquotedCommandSubstitution(code) => {
+                WordPiece::CommandSubstitution(code)
+                | WordPiece::BackquotedCommandSubstitution(code) => {
                     let progs = self.run_subst(code);
                     e.subst.extend(progs);
                     e.subst_pieces += 1;
@@ -607,7 +737,11 @@ impl Walker<'_, '_> {
     // ----- simple commands -----
 
     fn walk_simple(&mut self, sc: &ast::SimpleCommand) {
-        let ast::SimpleCommand { prefix, word_or_name, suffix } = sc;
+        let ast::SimpleCommand {
+            prefix,
+            word_or_name,
+            suffix,
+        } = sc;
         let mut assignments = Vec::new();
         let mut redirects = Vec::new();
         let mut stdin = None;
@@ -670,7 +804,10 @@ impl Walker<'_, '_> {
                     dynamic |= a.word.dynamic;
                     parts.push(a.word.text);
                 }
-                Word { text: format!("({})", parts.join(" ")), dynamic }
+                Word {
+                    text: format!("({})", parts.join(" ")),
+                    dynamic,
+                }
             }
         }
     }
@@ -699,7 +836,14 @@ impl Walker<'_, '_> {
                     ast::ProcessSubstitutionKind::Read => "<(…)",
                     ast::ProcessSubstitutionKind::Write => ">(…)",
                 };
-                words.push(Arg { word: Word { text: text.to_owned(), dynamic: true }, subst: programs, pure_subst: true });
+                words.push(Arg {
+                    word: Word {
+                        text: text.to_owned(),
+                        dynamic: true,
+                    },
+                    subst: programs,
+                    pure_subst: true,
+                });
             }
         }
     }
@@ -717,21 +861,39 @@ impl Walker<'_, '_> {
             return;
         }
         if depth > MAX_WRAPPERS {
-            self.unknown(UnknownKind::TooDeep, format!("more than {MAX_WRAPPERS} nested wrappers"), None);
+            self.unknown(
+                UnknownKind::TooDeep,
+                format!("more than {MAX_WRAPPERS} nested wrappers"),
+                None,
+            );
             return;
         }
         let raw = program.word.text.clone();
         let dynamic = program.word.dynamic;
-        let name = if dynamic { raw.clone() } else { program_name(&raw) };
+        let name = if dynamic {
+            raw.clone()
+        } else {
+            program_name(&raw)
+        };
         if name.is_empty() {
             // `"" args`: bash reports "command not found" and runs nothing.
             return;
         }
         if dynamic {
-            self.unknown(UnknownKind::DynamicCommandWord, format!("the command word `{raw}` is not static"), None);
+            self.unknown(
+                UnknownKind::DynamicCommandWord,
+                format!("the command word `{raw}` is not static"),
+                None,
+            );
         }
-        let actions = if dynamic { Vec::new() } else { argv::classify(&name, &args) };
-        let stdin_code = actions.iter().any(|a| matches!(a, Action::ShellStdin { .. } | Action::InterpStdin { .. }));
+        let actions = if dynamic {
+            Vec::new()
+        } else {
+            argv::classify(&name, &args)
+        };
+        let stdin_code = actions
+            .iter()
+            .any(|a| matches!(a, Action::ShellStdin { .. } | Action::InterpStdin { .. }));
         let mut all_redirects = self.inherited.clone();
         all_redirects.extend(redirects);
         let env = assignments.clone();
@@ -760,16 +922,36 @@ impl Walker<'_, '_> {
         self.last_output = output_text(&name, &args, &self.stdin);
     }
 
-    fn act(&mut self, program: &str, action: Action, args: &[Arg], inherited_env: &[(String, Word)], depth: usize) {
+    fn act(
+        &mut self,
+        program: &str,
+        action: Action,
+        args: &[Arg],
+        inherited_env: &[(String, Word)],
+        depth: usize,
+    ) {
         match action {
-            Action::Exec { label, start, end, assignments, chdir, own_stdin } => {
-                let Some(inner) = args.get(start).cloned() else { return };
+            Action::Exec {
+                label,
+                start,
+                end,
+                assignments,
+                chdir,
+                own_stdin,
+            } => {
+                let Some(inner) = args.get(start).cloned() else {
+                    return;
+                };
                 let inner_args = args.get(start + 1..end).unwrap_or_default().to_vec();
                 let saved_cwd = self.cwd.clone();
                 let saved_stdin = self.stdin.clone();
                 if let Some(dir) = chdir {
                     if dir.dynamic {
-                        self.unknown(UnknownKind::DynamicCd, format!("`{label}` changes to a dynamic directory `{}`", dir.text), None);
+                        self.unknown(
+                            UnknownKind::DynamicCd,
+                            format!("`{label}` changes to a dynamic directory `{}`", dir.text),
+                            None,
+                        );
                     } else {
                         self.cwd = normalize(&self.cwd, &dir.text);
                     }
@@ -786,9 +968,17 @@ impl Walker<'_, '_> {
                 self.stdin = saved_stdin;
                 self.cwd = saved_cwd;
             }
-            Action::Shell { label, code, dynamic } => {
+            Action::Shell {
+                label,
+                code,
+                dynamic,
+            } => {
                 if dynamic {
-                    self.unknown(UnknownKind::DynamicCommandWord, format!("`{label}` runs a string that is not static: `{code}`"), None);
+                    self.unknown(
+                        UnknownKind::DynamicCommandWord,
+                        format!("`{label}` runs a string that is not static: `{code}`"),
+                        None,
+                    );
                 }
                 self.reparse(label, &code);
             }
@@ -801,7 +991,14 @@ impl Walker<'_, '_> {
                             a.subst.first().map(String::as_str),
                         );
                     } else if a.word.dynamic {
-                        self.unknown(UnknownKind::DynamicCommandWord, format!("`{program}` runs a script at a dynamic path `{}`", a.word.text), None);
+                        self.unknown(
+                            UnknownKind::DynamicCommandWord,
+                            format!(
+                                "`{program}` runs a script at a dynamic path `{}`",
+                                a.word.text
+                            ),
+                            None,
+                        );
                     } else {
                         let text = a.word.text.clone();
                         self.run_script(&text);
@@ -818,14 +1015,26 @@ impl Walker<'_, '_> {
                     Stdin::File(w) => Some(format!("from `{}`", w.text)),
                 };
                 if let Some(s) = source {
-                    self.unknown(UnknownKind::OpaqueStdinCode, format!("`{interp}` runs code {s}"), Some(&interp));
+                    self.unknown(
+                        UnknownKind::OpaqueStdinCode,
+                        format!("`{interp}` runs code {s}"),
+                        Some(&interp),
+                    );
                 }
             }
-            Action::Inline { interp, detail } => self.unknown(UnknownKind::InlineCode, detail, Some(&interp)),
-            Action::EvalSubst { programs, detail } => {
-                self.unknown(UnknownKind::EvalOfSubstitution, detail, programs.first().map(String::as_str));
+            Action::Inline { interp, detail } => {
+                self.unknown(UnknownKind::InlineCode, detail, Some(&interp))
             }
-            Action::Dynamic { detail } => self.unknown(UnknownKind::DynamicCommandWord, detail, None),
+            Action::EvalSubst { programs, detail } => {
+                self.unknown(
+                    UnknownKind::EvalOfSubstitution,
+                    detail,
+                    programs.first().map(String::as_str),
+                );
+            }
+            Action::Dynamic { detail } => {
+                self.unknown(UnknownKind::DynamicCommandWord, detail, None)
+            }
         }
     }
 
@@ -837,7 +1046,11 @@ impl Walker<'_, '_> {
             Stdin::Inherited => {}
             Stdin::HereDoc(text) | Stdin::HereString(text) => {
                 if dynamic {
-                    self.unknown(UnknownKind::DynamicCommandWord, format!("`{shell}` runs a here-document with dynamic parts"), None);
+                    self.unknown(
+                        UnknownKind::DynamicCommandWord,
+                        format!("`{shell}` runs a here-document with dynamic parts"),
+                        None,
+                    );
                 }
                 self.reparse(format!("{shell} <<"), &text);
             }
@@ -851,7 +1064,11 @@ impl Walker<'_, '_> {
             },
             Stdin::File(w) => {
                 if w.dynamic {
-                    self.unknown(UnknownKind::OpaqueStdinCode, format!("`{shell}` runs code from `{}`", w.text), Some(shell));
+                    self.unknown(
+                        UnknownKind::OpaqueStdinCode,
+                        format!("`{shell}` runs code from `{}`", w.text),
+                        Some(shell),
+                    );
                 } else {
                     self.run_script(&w.text);
                 }
@@ -866,14 +1083,22 @@ impl Walker<'_, '_> {
             return;
         }
         if !self.cx.read_scripts {
-            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` may be a script and reading scripts is disabled"), None);
+            self.unknown(
+                UnknownKind::ScriptUnreadable,
+                format!("`{raw}` may be a script and reading scripts is disabled"),
+                None,
+            );
             return;
         }
         let path = normalize(&self.cwd, raw);
         let head = match read_regular(&path, 512) {
             Ok(h) => h,
             Err(why) => {
-                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}`: {why}"), None);
+                self.unknown(
+                    UnknownKind::ScriptUnreadable,
+                    format!("`{raw}`: {why}"),
+                    None,
+                );
                 return;
             }
         };
@@ -886,7 +1111,10 @@ impl Walker<'_, '_> {
             let mut parts = first_line.split_whitespace();
             let interp = parts.next().map(program_name).unwrap_or_default();
             let interp = if interp == "env" {
-                parts.find(|p| !p.starts_with('-')).map(program_name).unwrap_or_default()
+                parts
+                    .find(|p| !p.starts_with('-'))
+                    .map(program_name)
+                    .unwrap_or_default()
             } else {
                 interp
             };
@@ -900,7 +1128,11 @@ impl Walker<'_, '_> {
     /// Read a shell script and walk it (`via: script <path>`).
     fn run_script(&mut self, raw: &str) {
         if !self.cx.read_scripts {
-            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is a script and reading scripts is disabled"), None);
+            self.unknown(
+                UnknownKind::ScriptUnreadable,
+                format!("`{raw}` is a script and reading scripts is disabled"),
+                None,
+            );
             return;
         }
         let path = match raw.strip_prefix("~/") {
@@ -917,17 +1149,29 @@ impl Walker<'_, '_> {
         let max = self.cx.limits.max_script_bytes;
         let bytes = match read_regular(&path, max.saturating_add(1)) {
             Ok(b) if b.len() > max => {
-                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is larger than {max} bytes"), None);
+                self.unknown(
+                    UnknownKind::ScriptUnreadable,
+                    format!("`{raw}` is larger than {max} bytes"),
+                    None,
+                );
                 return;
             }
             Ok(b) => b,
             Err(why) => {
-                self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}`: {why}"), None);
+                self.unknown(
+                    UnknownKind::ScriptUnreadable,
+                    format!("`{raw}`: {why}"),
+                    None,
+                );
                 return;
             }
         };
         let Ok(text) = String::from_utf8(bytes) else {
-            self.unknown(UnknownKind::ScriptUnreadable, format!("`{raw}` is not UTF-8 text"), None);
+            self.unknown(
+                UnknownKind::ScriptUnreadable,
+                format!("`{raw}` is not UTF-8 text"),
+                None,
+            );
             return;
         };
         self.scripts.push(path);
@@ -943,7 +1187,9 @@ impl Walker<'_, '_> {
     fn builtin_state(&mut self, program: &str, args: &[Arg]) {
         match program {
             "cd" | "pushd" => {
-                let operand = args.iter().find(|a| !(a.text().starts_with('-') && a.text().len() > 1 && !a.word.dynamic));
+                let operand = args.iter().find(|a| {
+                    !(a.text().starts_with('-') && a.text().len() > 1 && !a.word.dynamic)
+                });
                 let target = match operand {
                     None if program == "cd" => self.cx.home.map(Path::to_path_buf),
                     None => return,
@@ -960,13 +1206,21 @@ impl Walker<'_, '_> {
                     }
                     None => {
                         let shown = operand.map_or("~", |a| a.text()).to_owned();
-                        self.unknown(UnknownKind::DynamicCd, format!("`{program} {shown}`: later relative paths are unknown"), None);
+                        self.unknown(
+                            UnknownKind::DynamicCd,
+                            format!("`{program} {shown}`: later relative paths are unknown"),
+                            None,
+                        );
                     }
                 }
             }
             "popd" => match self.dir_stack.pop() {
                 Some(d) => self.prev_cwd = Some(std::mem::replace(&mut self.cwd, d)),
-                None => self.unknown(UnknownKind::DynamicCd, "`popd` with no known directory stack", None),
+                None => self.unknown(
+                    UnknownKind::DynamicCd,
+                    "`popd` with no known directory stack",
+                    None,
+                ),
             },
             _ => {}
         }
@@ -980,7 +1234,11 @@ fn output_text(program: &str, args: &[Arg], stdin: &Stdin) -> Option<String> {
     }
     match program {
         "echo" => {
-            let words: Vec<&str> = args.iter().map(Arg::text).skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en")).collect();
+            let words: Vec<&str> = args
+                .iter()
+                .map(Arg::text)
+                .skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en"))
+                .collect();
             Some(words.join(" "))
         }
         "cat" if args.is_empty() => match stdin {
@@ -1014,27 +1272,85 @@ fn parameter_strings(expr: &ParameterExpr) -> Vec<String> {
         ParameterExpr::Parameter { parameter, .. }
         | ParameterExpr::ParameterLength { parameter, .. }
         | ParameterExpr::Transform { parameter, .. } => param(parameter, &mut out),
-        ParameterExpr::UseDefaultValues { parameter, default_value: s, .. }
-        | ParameterExpr::AssignDefaultValues { parameter, default_value: s, .. }
-        | ParameterExpr::IndicateErrorIfNullOrUnset { parameter, error_message: s, .. }
-        | ParameterExpr::UseAlternativeValue { parameter, alternative_value: s, .. }
-        | ParameterExpr::RemoveSmallestSuffixPattern { parameter, pattern: s, .. }
-        | ParameterExpr::RemoveLargestSuffixPattern { parameter, pattern: s, .. }
-        | ParameterExpr::RemoveSmallestPrefixPattern { parameter, pattern: s, .. }
-        | ParameterExpr::RemoveLargestPrefixPattern { parameter, pattern: s, .. }
-        | ParameterExpr::UppercaseFirstChar { parameter, pattern: s, .. }
-        | ParameterExpr::UppercasePattern { parameter, pattern: s, .. }
-        | ParameterExpr::LowercaseFirstChar { parameter, pattern: s, .. }
-        | ParameterExpr::LowercasePattern { parameter, pattern: s, .. } => {
+        ParameterExpr::UseDefaultValues {
+            parameter,
+            default_value: s,
+            ..
+        }
+        | ParameterExpr::AssignDefaultValues {
+            parameter,
+            default_value: s,
+            ..
+        }
+        | ParameterExpr::IndicateErrorIfNullOrUnset {
+            parameter,
+            error_message: s,
+            ..
+        }
+        | ParameterExpr::UseAlternativeValue {
+            parameter,
+            alternative_value: s,
+            ..
+        }
+        | ParameterExpr::RemoveSmallestSuffixPattern {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::RemoveLargestSuffixPattern {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::RemoveSmallestPrefixPattern {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::RemoveLargestPrefixPattern {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::UppercaseFirstChar {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::UppercasePattern {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::LowercaseFirstChar {
+            parameter,
+            pattern: s,
+            ..
+        }
+        | ParameterExpr::LowercasePattern {
+            parameter,
+            pattern: s,
+            ..
+        } => {
             param(parameter, &mut out);
             out.extend(s.iter().cloned());
         }
-        ParameterExpr::Substring { parameter, offset, length, .. } => {
+        ParameterExpr::Substring {
+            parameter,
+            offset,
+            length,
+            ..
+        } => {
             param(parameter, &mut out);
             out.push(offset.value.clone());
             out.extend(length.iter().map(|l| l.value.clone()));
         }
-        ParameterExpr::ReplaceSubstring { parameter, pattern, replacement, .. } => {
+        ParameterExpr::ReplaceSubstring {
+            parameter,
+            pattern,
+            replacement,
+            ..
+        } => {
             param(parameter, &mut out);
             out.push(pattern.clone());
             out.extend(replacement.iter().cloned());
@@ -1061,18 +1377,26 @@ fn read_regular(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
         opts.custom_flags(0x4);
     }
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist (it may be created earlier in the same command)".to_owned(),
+        std::io::ErrorKind::NotFound => {
+            "does not exist (it may be created earlier in the same command)".to_owned()
+        }
         _ => format!("cannot be read ({e})"),
     })?;
     if !meta.is_file() {
         return Err("is not a regular file".to_owned());
     }
-    let file = opts.open(path).map_err(|e| format!("cannot be opened ({e})"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot be read ({e})"))?;
+    let file = opts
+        .open(path)
+        .map_err(|e| format!("cannot be opened ({e})"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot be read ({e})"))?;
     if !meta.is_file() {
         return Err("is not a regular file".to_owned());
     }
     let mut buf = Vec::new();
-    file.take(u64::try_from(limit).unwrap_or(u64::MAX)).read_to_end(&mut buf).map_err(|e| format!("cannot be read ({e})"))?;
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX))
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot be read ({e})"))?;
     Ok(buf)
 }

@@ -160,7 +160,10 @@ mod tests {
         assert_eq!(decode_ansi_c(r"\x72\x6d").as_deref(), Some("rm"));
         assert_eq!(decode_ansi_c(r"\162\155").as_deref(), Some("rm"));
         assert_eq!(decode_ansi_c(r"\u0072m").as_deref(), Some("rm"));
-        assert_eq!(decode_ansi_c(r"a\nb\tc\\d\'e").as_deref(), Some("a\nb\tc\\d'e"));
+        assert_eq!(
+            decode_ansi_c(r"a\nb\tc\\d\'e").as_deref(),
+            Some("a\nb\tc\\d'e")
+        );
         assert_eq!(decode_ansi_c(r"\cA").as_deref(), Some("\u{1}"));
         assert_eq!(decode_ansi_c(r"\q").as_deref(), Some("\\q"));
         assert_eq!(decode_ansi_c(r"x\0y"), None);
@@ -184,8 +187,14 @@ mod tests {
         assert_eq!(program_name("/usr/bin/rm"), "rm");
         assert_eq!(program_name("./x.sh"), "x.sh");
         assert_eq!(program_name("rm"), "rm");
-        assert_eq!(normalize(Path::new("/a/b"), "../c/./d"), PathBuf::from("/a/c/d"));
-        assert_eq!(normalize(Path::new("/a"), "/etc/../../x"), PathBuf::from("/x"));
+        assert_eq!(
+            normalize(Path::new("/a/b"), "../c/./d"),
+            PathBuf::from("/a/c/d")
+        );
+        assert_eq!(
+            normalize(Path::new("/a"), "/etc/../../x"),
+            PathBuf::from("/x")
+        );
         assert_eq!(normalize(Path::new("/"), ".."), PathBuf::from("/"));
     }
 }
