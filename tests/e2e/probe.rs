@@ -303,3 +303,100 @@ fn client_onfailure_block_missing_hook_binary() {
     );
     assert!(!sb.project.join("ran.txt").exists());
 }
+
+/// Hazards for output redaction, pinned so a client change shows up here:
+/// - Read's `updatedToolOutput` must be the whole shape: a plain string, or a `file` object
+///   without its line counts, is silently ignored and the ORIGINAL reaches the model;
+/// - a Bash command that exits non-zero fires PostToolUseFailure, not PostToolUse; there
+///   `updatedToolOutput` (object or string) and `continue: false` are ignored, so the original
+///   stdout+stderr reach the model (as `Exit code N\n…`); only `additionalContext` is applied;
+/// - PostToolUse `continue: false` ends the session before the tool's output is sent anywhere:
+///   the one fail-closed fallback when a replacement cannot be built.
+#[test]
+fn client_output_redaction_hazards() {
+    let sb = Sandbox::new("probe-hazards");
+    let (hook, dir) = sb.stub_hook();
+    let mut settings = crate::harness::settings_for(&hook);
+    settings["hooks"]["PostToolUseFailure"] = settings["hooks"]["PostToolUse"].clone();
+    sb.write_settings(&sb.project, &settings);
+    let a = sb.project.join("a.txt").to_string_lossy().into_owned();
+    let b = sb.project.join("b.txt").to_string_lossy().into_owned();
+    sb.write(std::path::Path::new(&a), "ORIGINAL-A\n");
+    sb.write(std::path::Path::new(&b), "ORIGINAL-B\n");
+    let m = "probehaz";
+    let answer = |step: usize, event: &str, v: Value| {
+        write_json(
+            &dir.join(format!("{event}-{}.json", tool_use_id(m, step, 0))),
+            &v,
+        );
+    };
+    answer(
+        0,
+        "PostToolUse",
+        json!({"hookSpecificOutput": {"hookEventName": "PostToolUse",
+        "updatedToolOutput": "REPLACED-STRING"}}),
+    );
+    answer(
+        1,
+        "PostToolUse",
+        json!({"hookSpecificOutput": {"hookEventName": "PostToolUse",
+        "updatedToolOutput": {"type": "text", "file": {"filePath": b, "content": "REPLACED-PARTIAL\n"}}}}),
+    );
+    answer(
+        2,
+        "PostToolUseFailure",
+        json!({"continue": false, "stopReason": "stop",
+        "hookSpecificOutput": {"hookEventName": "PostToolUseFailure", "additionalContext": "CTX-FAILURE",
+        "updatedToolOutput": {"stdout": "REPLACED-FAIL", "stderr": "", "interrupted": false,
+                              "isImage": false, "noOutputExpected": false}}}),
+    );
+    answer(
+        3,
+        "PostToolUse",
+        json!({"continue": false, "stopReason": "stop",
+        "hookSpecificOutput": {"hookEventName": "PostToolUse"}}),
+    );
+    let r = sb.run(
+        m,
+        vec![
+            Turn::tool("Read", json!({"file_path": a})),
+            Turn::tool("Read", json!({"file_path": b})),
+            crate::bash("echo ORIGINAL-FAIL-OUT; echo ORIGINAL-FAIL-ERR >&2; exit 3"),
+            crate::bash("echo ORIGINAL-STOPPED"),
+            crate::bash("echo never-reached"),
+        ],
+        &RunOpts::default(),
+    );
+    assert_eq!(r.status, Some(0), "{}", r.describe());
+    let seen = |step| sb.model.tool_result(&tool_use_id(m, step, 0));
+    assert_eq!(
+        seen(0),
+        Some(("1\tORIGINAL-A\n2\t".to_string(), false)),
+        "string for Read"
+    );
+    assert_eq!(
+        seen(1),
+        Some(("1\tORIGINAL-B\n2\t".to_string(), false)),
+        "partial Read shape"
+    );
+    assert_eq!(
+        seen(2),
+        Some((
+            "Exit code 3\nORIGINAL-FAIL-OUT\nORIGINAL-FAIL-ERR".to_string(),
+            true
+        )),
+        "PostToolUseFailure replacement"
+    );
+    let after_failure = sb
+        .model
+        .request_at_step(m, 3)
+        .expect("continue:false on a failure is ignored");
+    assert!(after_failure
+        .body
+        .to_string()
+        .contains("PostToolUseFailure:Bash hook additional context: CTX-FAILURE"));
+    // continue:false on PostToolUse: the output of step 3 is never sent, nothing runs after it.
+    assert_eq!(seen(3), None);
+    assert!(!sb.model.all_request_text().contains("ORIGINAL-STOPPED"));
+    assert!(sb.model.request_at_step(m, 4).is_none());
+}

@@ -72,3 +72,33 @@ fn s5_printed_token_is_redacted_everywhere() {
         "the token is in the audit log"
     );
 }
+
+/// The same token printed by a command that then fails. The client routes a failing call's
+/// output through PostToolUseFailure, where it cannot be replaced (probe
+/// `client_output_redaction_hazards`), so redaction after the fact cannot work here: blastwall
+/// has to act before the call (e.g. rewrite the command so its output takes the PostToolUse
+/// path) or refuse it.
+#[test]
+#[ignore = "waits for secret redaction, and for a way around the client's unreplaceable PostToolUseFailure output"]
+fn s5_token_printed_by_failing_command_never_reaches_model() {
+    let sb = Sandbox::new("s5-fail");
+    sb.register(&HookCommand::blastwall(&[]));
+    sb.write(
+        &sb.project.join("config/app.cfg"),
+        &format!("github_token = {TOKEN}\n"),
+    );
+    let r = sb.run(
+        "s5fail",
+        vec![bash("cat config/app.cfg; exit 3")],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+    assert!(
+        !sb.model.all_request_text().contains("E2eFakeTokenNotReal"),
+        "the token reached the model through a failing command's output"
+    );
+    assert!(
+        !sb.audit_text().contains("E2eFakeTokenNotReal"),
+        "the token is in the audit log"
+    );
+}

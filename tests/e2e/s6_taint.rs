@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::fake_model::{tool_use_id, Turn};
 use crate::harness::{HookCommand, RunOpts, Sandbox};
-use crate::{assert_blocked, assert_finished, assert_ran, bash};
+use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash};
 
 #[test]
 #[ignore = "waits for taint tracking (untrusted MCP output marks the session) and Bash network analysis"]
@@ -89,4 +89,46 @@ ask_tools = []
         "{}",
         sb.audit_text()
     );
+}
+
+/// Until the user allowlists an MCP server, its tools are asked; under `-p` that means the tool
+/// never runs (the server gets no call) and the model sees blastwall's reason.
+#[test]
+fn s6_mcp_tool_is_asked_until_allowlisted() {
+    let sb = Sandbox::new("s6-ask");
+    sb.register(&HookCommand::blastwall(&[]));
+    let (mcp_args, mcp_log) = sb.mcp_server();
+    let mut opts = RunOpts::default();
+    opts.allowed_tools.push("mcp__web__fetch".into());
+    opts.extra_args = mcp_args;
+    let r = sb.run(
+        "s6ask",
+        vec![Turn::tool(
+            "mcp__web__fetch",
+            json!({"url": "https://docs.example.test/release-notes"}),
+        )],
+        &opts,
+    );
+    assert_finished(&r);
+
+    assert!(
+        std::fs::read_to_string(&mcp_log)
+            .unwrap_or_default()
+            .is_empty(),
+        "the MCP server received a call that needed approval"
+    );
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id("s6ask", 0, 0),
+        &["blastwall: needs approval"],
+    );
+    assert!(
+        !sb.model
+            .all_request_text()
+            .contains("IMPORTANT SYSTEM NOTICE"),
+        "the injected page reached the model"
+    );
+    let asked = assert_audited(&sb, "mcp__web__fetch", "ask", None);
+    assert_eq!(asked.len(), 1);
 }
