@@ -448,6 +448,10 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             out.extend(classify_command_flag(program, args))
         }
         "ssh" => out.extend(classify_ssh(args)),
+        "uv" | "poetry" | "pipenv" | "pdm" | "hatch" | "rye" | "pixi" | "bundle" | "conda"
+        | "mamba" | "micromamba" | "direnv" | "mise" | "asdf" | "nix" | "npm" | "pnpm" | "yarn" => {
+            out.extend(classify_run_subcommand(program, args))
+        }
         "find" => out.extend(classify_find(args)),
         "git" => out.extend(classify_git(args)),
         "eval" => {
@@ -682,6 +686,67 @@ fn classify_command_flag(program: &str, args: &[Arg]) -> Vec<Action> {
     }
 }
 
+/// Tools whose `run`/`exec` subcommand runs an arbitrary command in an environment:
+/// `uv run CMD`, `poetry run CMD`, `bundle exec CMD`, `conda run -n env CMD`,
+/// `direnv exec DIR CMD`, `mise exec -- CMD`, `nix develop -c CMD`, `npm exec -- CMD`.
+fn classify_run_subcommand(program: &str, args: &[Arg]) -> Vec<Action> {
+    let Some(sub) = args.first().map(Arg::text) else {
+        return Vec::new();
+    };
+    let runs = match program {
+        "bundle" => sub == "exec",
+        "direnv" | "asdf" | "mise" => sub == "exec" || sub == "x",
+        "npm" | "pnpm" | "yarn" => sub == "exec" || sub == "x" || sub == "dlx",
+        "nix" => sub == "develop" || sub == "shell",
+        _ => sub == "run",
+    };
+    if !runs {
+        return Vec::new();
+    }
+    let label = format!("{program} {sub}");
+    if program == "nix" {
+        // Only `-c`/`--command` runs a command; the rest are installables.
+        let at = args
+            .iter()
+            .position(|a| a.text() == "-c" || a.text() == "--command");
+        return match at {
+            Some(k) if k + 1 < args.len() => vec![exec(&label, k + 1, args.len())],
+            _ => Vec::new(),
+        };
+    }
+    let short_arg = match program {
+        "conda" | "mamba" | "micromamba" => "np",
+        "uv" => "pw",
+        _ => "",
+    };
+    let long_arg: &[&str] = match program {
+        "conda" | "mamba" | "micromamba" => &["name", "prefix", "cwd"],
+        "uv" => &[
+            "with",
+            "python",
+            "project",
+            "directory",
+            "env-file",
+            "package",
+            "group",
+            "extra",
+            "index",
+        ],
+        "npm" | "pnpm" | "yarn" => &["package", "workspace"],
+        _ => &[],
+    };
+    let mut i = skip_options(args, 1, short_arg, long_arg);
+    if program == "direnv" {
+        // `direnv exec DIR CMD`
+        i += 1;
+    }
+    if i < args.len() {
+        vec![exec(&label, i, args.len())]
+    } else {
+        Vec::new()
+    }
+}
+
 fn classify_ssh(args: &[Arg]) -> Vec<Action> {
     let mut out = Vec::new();
     // `-o ProxyCommand=…`/`LocalCommand=…` run locally through the shell.
@@ -713,14 +778,19 @@ fn classify_ssh(args: &[Arg]) -> Vec<Action> {
     }
     let i = skip_options(args, 0, "BbcDEeFIiJLlmOoPpQRSWw", &[]);
     if let Some(host) = args.get(i) {
-        if let Some(rest) = args.get(i + 1..).filter(|r| !r.is_empty()) {
+        let label = format!("ssh {}", host.text());
+        match args.get(i + 1..).filter(|r| !r.is_empty()) {
             // Runs on the remote host; reported so a judge sees it.
-            let (code, dynamic) = join(rest);
-            out.push(Action::Shell {
-                label: format!("ssh {}", host.text()),
-                code,
-                dynamic,
-            });
+            Some(rest) => {
+                let (code, dynamic) = join(rest);
+                out.push(Action::Shell {
+                    label,
+                    code,
+                    dynamic,
+                });
+            }
+            // No command: the remote shell runs whatever arrives on stdin.
+            None => out.push(Action::ShellStdin { shell: label }),
         }
     }
     out
@@ -957,6 +1027,11 @@ fn classify_interpreter(program: &str, args: &[Arg]) -> Vec<Action> {
     };
     for a in args {
         let t = a.text();
+        if t == "-" {
+            return vec![Action::InterpStdin {
+                interp: program.to_owned(),
+            }];
+        }
         if long.contains(&t) || long.iter().any(|l| t.starts_with(&format!("{l}="))) {
             return vec![Action::Inline {
                 interp: program.to_owned(),

@@ -124,6 +124,10 @@ pub struct Analysis {
     /// What could not be analysed. Non-empty ⇒ the caller must not answer "allow" (see the
     /// kinds for the two that a judge may examine further).
     pub unknowns: Vec<Unknown>,
+    /// Names of shell functions the command defines. Their bodies are already in `commands`
+    /// (with `via: ["function NAME"]`); a command whose `program` is one of these names is a
+    /// call to that function, not to a program on `PATH`.
+    pub functions: Vec<String>,
 }
 
 impl Analysis {
@@ -336,6 +340,7 @@ fn internal_failure(detail: &str) -> Analysis {
             detail: detail.to_owned(),
             program: None,
         }],
+        functions: Vec::new(),
     }
 }
 

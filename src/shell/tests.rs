@@ -334,8 +334,10 @@ fn command_100k_within_budget() {
 
 #[test]
 fn too_many_commands() {
-    let mut limits = Limits::default();
-    limits.max_commands = 10;
+    let limits = Limits {
+        max_commands: 10,
+        ..Limits::default()
+    };
     let cx = Context { limits, ..cx() };
     let a = analyze(&"a; ".repeat(50), &cx);
     assert_eq!(a.commands.len(), 10);
@@ -950,8 +952,10 @@ fn script_too_large_is_unknown() {
     let body = "echo a\n".repeat(1000);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.sh"), body).unwrap();
-    let mut limits = Limits::default();
-    limits.max_script_bytes = 100;
+    let limits = Limits {
+        max_script_bytes: 100,
+        ..Limits::default()
+    };
     let cx = Context {
         cwd: dir.path(),
         home: None,
@@ -1007,4 +1011,55 @@ fn system_binaries_by_path_are_not_read() {
     let a = run("/usr/bin/ldd x");
     assert_eq!(a.programs(), vec!["ldd"]);
     assert!(a.is_complete());
+}
+
+// ----- environment variables that hold commands, run-style subcommands, more wrappers -----
+#[rustfmt::skip]
+mod env_and_tools {
+    use super::*;
+    cmds!(env_git_ssh_command, "GIT_SSH_COMMAND='rm -rf /' git fetch", ["rm", "git"]);
+    via!(env_git_ssh_command_via, "GIT_SSH_COMMAND='rm -rf /' git fetch", "rm", ["env GIT_SSH_COMMAND"]);
+    cmds!(env_wrapper_pager, "env PAGER='sh -c \"rm x\"' man ls", ["env", "sh", "rm", "man"]);
+    cmds!(export_editor, "export EDITOR='rm -rf /'; git commit", ["export", "rm", "git"]);
+    cmds!(bare_prompt_command, "PROMPT_COMMAND='rm x'", ["rm"]);
+    unk!(bash_env_script, "BASH_ENV=./evil.sh bash -c true", ScriptUnreadable, ["bash", "true"]);
+    cmds!(uv_run, "uv run --with rich rm -rf /", ["uv", "rm"]);
+    cmds!(poetry_run, "poetry run pytest -x", ["poetry", "pytest"]);
+    cmds!(bundle_exec, "bundle exec rake db:drop", ["bundle", "rake"]);
+    cmds!(conda_run, "conda run -n env rm x", ["conda", "rm"]);
+    cmds!(direnv_exec, "direnv exec . rm x", ["direnv", "rm"]);
+    cmds!(npm_exec, "npm exec -- rimraf dist", ["npm", "rimraf"]);
+    cmds!(npm_install_is_not_a_wrapper, "npm install left-pad", ["npm"]);
+    cmds!(nix_develop_c, "nix develop -c rm x", ["nix", "rm"]);
+    cmds!(nix_shell_run, "nix-shell -p hello --run 'rm x'", ["nix-shell", "rm"]);
+    cmds!(ssh_heredoc, "ssh host <<EOF\nrm -rf /\nEOF", ["ssh", "rm"]);
+    unk!(ssh_piped_script, "curl x | ssh host", OpaqueStdinCode, ["curl", "ssh"]);
+    unk!(python_dash_reads_stdin, "curl x | python3 -", OpaqueStdinCode, ["curl", "python3"]);
+}
+
+#[test]
+fn functions_are_listed() {
+    let a = run("f() { rm x; }; function g { ls; }; f; g");
+    assert_eq!(a.functions, vec!["f", "g"]);
+    assert_eq!(a.programs(), vec!["rm", "ls", "f", "g"]);
+}
+
+#[test]
+fn arithmetic_guard_with_non_ascii_source() {
+    // Spans are in characters; a non-ASCII prefix must not shift the `( (` check.
+    let a = run("echo 'héllo wörld' ; ( ( rm -rf / ) ); (( i++ ))");
+    assert_eq!(a.programs(), vec!["echo", "rm"]);
+}
+
+#[test]
+fn many_arithmetic_commands_stay_linear() {
+    let src = format!("echo é; {}", "(( i++ )); ".repeat(5_000));
+    let t = std::time::Instant::now();
+    let a = run(&src);
+    assert!(a.is_complete());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
 }

@@ -18,6 +18,33 @@ use super::{
     Stdin, Unknown, UnknownKind, Word,
 };
 
+/// Environment variables whose value some program runs through the shell.
+const SHELL_CODE_VARS: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_PAGER",
+    "PAGER",
+    "GIT_EDITOR",
+    "EDITOR",
+    "VISUAL",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "MANPAGER",
+    "SYSTEMD_PAGER",
+    "BROWSER",
+    "PROMPT_COMMAND",
+    "FZF_DEFAULT_COMMAND",
+    "GIT_PROXY_COMMAND",
+    "RSYNC_RSH",
+    "CVS_RSH",
+    "FCEDIT",
+];
+
 /// Longest wrapper chain followed (`sudo env nice … cmd`).
 const MAX_WRAPPERS: usize = 32;
 
@@ -52,6 +79,8 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         inherited: Vec::new(),
         scripts: Vec::new(),
         src: String::new(),
+        src_offsets: None,
+        functions: Vec::new(),
         last_output: None,
         pipe_text: None,
         stopped: false,
@@ -66,6 +95,7 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
     Analysis {
         commands: w.commands,
         unknowns,
+        functions: w.functions,
     }
 }
 
@@ -90,6 +120,10 @@ struct Walker<'c, 'a> {
     scripts: Vec<PathBuf>,
     /// The source text being walked (for the `( (` check, which needs spans).
     src: String,
+    /// Byte offset of each character of `src`, built on demand for non-ASCII sources.
+    src_offsets: Option<Vec<usize>>,
+    /// Names of functions defined by the command.
+    functions: Vec<String>,
     /// Static text the last simple command wrote to stdout (`echo …`, `cat <<EOF`), so that
     /// `echo 'ls' | sh` can be analysed.
     last_output: Option<String>,
@@ -136,9 +170,11 @@ impl Walker<'_, '_> {
         match parse_program(code, &self.cx.limits) {
             Ok(program) => {
                 let saved = std::mem::replace(&mut self.src, code.to_owned());
+                let saved_offsets = self.src_offsets.take();
                 for list in &program.complete_commands {
                     self.walk_list(list);
                 }
+                self.src_offsets = saved_offsets;
                 self.src = saved;
             }
             Err(u) => self.unknowns.push(u),
@@ -255,6 +291,9 @@ impl Walker<'_, '_> {
                 let ast::FunctionDefinition { fname, body } = f;
                 let ast::FunctionBody(cc, redirects) = body;
                 // The body runs whenever the function is called: walk it where it is defined.
+                if !self.functions.contains(&fname.value) {
+                    self.functions.push(fname.value.clone());
+                }
                 self.via.push(format!("function {}", fname.value));
                 let saved_cwd = self.cwd.clone();
                 self.with_redirects(redirects.as_ref(), |w| w.walk_compound(cc));
@@ -379,14 +418,7 @@ impl Walker<'_, '_> {
     /// Real arithmetic starts with two adjacent `(` and ends with two adjacent `)`; anything
     /// else is walked again as commands. Either way, substitutions in it run.
     fn walk_arithmetic_command(&mut self, a: &ast::ArithmeticCommand) {
-        let start = a.loc.start.index;
-        let end = a.loc.end.index;
-        let text: String = self
-            .src
-            .chars()
-            .skip(start)
-            .take(end.saturating_sub(start))
-            .collect();
+        let text = self.span_text(a.loc.start.index, a.loc.end.index);
         let t = text.trim();
         if t.starts_with("((") && t.ends_with("))") {
             self.expand(&a.expr.value);
@@ -396,6 +428,24 @@ impl Walker<'_, '_> {
             self.run_code(&inner);
             self.cwd = saved;
         }
+    }
+
+    /// Source text between two *character* indices (brush counts characters, not bytes).
+    fn span_text(&mut self, start: usize, end: usize) -> String {
+        if self.src.is_ascii() {
+            return self.src.get(start..end).unwrap_or_default().to_owned();
+        }
+        if self.src_offsets.is_none() {
+            // Built once per source: slicing by `chars().skip()` per arithmetic command would
+            // be quadratic on a long command.
+            self.src_offsets = Some(self.src.char_indices().map(|(b, _)| b).collect());
+        }
+        let offsets = self.src_offsets.as_deref().unwrap_or_default();
+        let byte = |i: usize| offsets.get(i).copied().unwrap_or(self.src.len());
+        self.src
+            .get(byte(start)..byte(end))
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Walk `f` with a compound command's redirections applied to everything inside it.
@@ -734,6 +784,37 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Assignments whose value a program later runs as shell code (`GIT_SSH_COMMAND`,
+    /// `PAGER`, …) or sources as a script (`BASH_ENV`, `ENV`).
+    fn env_code(&mut self, assignments: &[(String, Word)]) {
+        for (name, value) in assignments {
+            if SHELL_CODE_VARS.contains(&name.as_str()) && !value.text.is_empty() {
+                if value.dynamic {
+                    self.unknown(
+                        UnknownKind::DynamicCommandWord,
+                        format!(
+                            "`{name}` holds a command that is not static: `{}`",
+                            value.text
+                        ),
+                        None,
+                    );
+                }
+                self.reparse(format!("env {name}"), &value.text);
+            } else if matches!(name.as_str(), "BASH_ENV" | "ENV") && !value.text.is_empty() {
+                if value.dynamic {
+                    self.unknown(
+                        UnknownKind::DynamicCommandWord,
+                        format!("`{name}` names a script at a dynamic path `{}`", value.text),
+                        None,
+                    );
+                } else {
+                    let path = value.text.clone();
+                    self.run_script(&path);
+                }
+            }
+        }
+    }
+
     // ----- simple commands -----
 
     fn walk_simple(&mut self, sc: &ast::SimpleCommand) {
@@ -766,6 +847,7 @@ impl Walker<'_, '_> {
         for item in suffix.iter().flat_map(|s| s.0.iter()) {
             self.prefix_or_suffix(item, &mut words, &mut redirects, &mut stdin);
         }
+        self.env_code(&assignments);
         let mut words = words.into_iter();
         match words.next() {
             Some(program) => {
@@ -919,6 +1001,25 @@ impl Walker<'_, '_> {
         if self.via.is_empty() || depth == 0 {
             self.builtin_state(&name, &args);
         }
+        if matches!(
+            name.as_str(),
+            "export" | "declare" | "typeset" | "local" | "readonly"
+        ) {
+            let exported: Vec<(String, Word)> = args
+                .iter()
+                .filter_map(|a| {
+                    let (n, v) = a.text().split_once('=')?;
+                    Some((
+                        n.to_owned(),
+                        Word {
+                            text: v.to_owned(),
+                            dynamic: a.word.dynamic,
+                        },
+                    ))
+                })
+                .collect();
+            self.env_code(&exported);
+        }
         self.last_output = output_text(&name, &args, &self.stdin);
     }
 
@@ -939,6 +1040,7 @@ impl Walker<'_, '_> {
                 chdir,
                 own_stdin,
             } => {
+                self.env_code(&assignments);
                 let Some(inner) = args.get(start).cloned() else {
                     return;
                 };
