@@ -1,0 +1,699 @@
+//! `blastwall` as a process: the hook protocol end to end, policy layers from the real places
+//! on disk, the audit log, and the hand tools.
+use std::io::Write;
+use std::process::Stdio;
+
+use serde_json::{json, Value};
+
+use crate::{hook, run, strictness, Output, Sandbox, BIN};
+
+/// A deny is one JSON line in the PreToolUse shape, exit 0, nothing on stderr.
+#[test]
+fn deny_is_one_json_line_in_the_pretooluse_shape() {
+    let sb = Sandbox::new();
+    let key = sb.home.join(".ssh/id_ed25519");
+    let out = hook(&sb, &sb.pre_tool_use("Read", json!({ "file_path": key })));
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v = out.answer().expect("a deny must print an answer");
+    let hso = v["hookSpecificOutput"].as_object().unwrap();
+    assert_eq!(hso["hookEventName"], "PreToolUse");
+    assert_eq!(hso["permissionDecision"], "deny");
+    let reason = hso["permissionDecisionReason"].as_str().unwrap();
+    assert!(reason.contains("`credential-stores`"), "{reason}");
+    assert!(reason.contains("~/.ssh/id_ed25519"), "{reason}");
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        1,
+        "nothing next to hookSpecificOutput: {v}"
+    );
+    assert_eq!(hso.len(), 3, "{v}");
+    assert_eq!(out.stderr, "");
+}
+
+/// Calls the policy does not object to, and events blastwall only watches, print nothing and
+/// exit 0, so Claude Code's own permission flow decides (`on_allow = "none"`).
+#[test]
+fn allowed_calls_and_watched_events_print_nothing() {
+    let sb = Sandbox::new();
+    let file = sb.project.join("src/main.rs");
+    let mut post = sb.pre_tool_use("Read", json!({ "file_path": file }));
+    post["hook_event_name"] = "PostToolUse".into();
+    post["tool_response"] = json!({"type": "text", "file": {"filePath": file, "content": "fn main() {}", "numLines": 1, "startLine": 1, "totalLines": 1}});
+    let cases = [
+        (
+            "Read in the project",
+            sb.pre_tool_use("Read", json!({ "file_path": file })),
+        ),
+        (
+            "Write in the project",
+            sb.pre_tool_use("Write", json!({ "file_path": file, "content": "x" })),
+        ),
+        (
+            "allowlisted WebFetch",
+            sb.pre_tool_use(
+                "WebFetch",
+                json!({"url": "https://docs.rs/serde", "prompt": "x"}),
+            ),
+        ),
+        ("PostToolUse", post),
+        (
+            "SessionStart",
+            json!({"session_id": "s", "transcript_path": "/t", "cwd": sb.project, "hook_event_name": "SessionStart", "source": "startup"}),
+        ),
+        (
+            "UserPromptSubmit",
+            json!({"session_id": "s", "transcript_path": "/t", "cwd": sb.project, "permission_mode": "default", "hook_event_name": "UserPromptSubmit", "prompt": "add a flag"}),
+        ),
+    ];
+    for (what, ev) in cases {
+        let out = hook(&sb, &ev);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (Some(0), ""),
+            "{what}: {out:?}"
+        );
+    }
+}
+
+/// An ask carries its reason, so the user sees why they are asked.
+#[test]
+fn ask_names_the_rule() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use(
+        "WebFetch",
+        json!({"url": "https://example.org/x", "prompt": "x"}),
+    );
+    let out = hook(&sb, &ev);
+    assert_eq!((out.code, out.decision()), (Some(0), "ask".into()));
+    assert!(
+        out.reason()
+            .contains("example.org is not on the network allowlist"),
+        "{}",
+        out.reason()
+    );
+}
+
+/// Input that is not an event at all: the kind of event is unknown, so the answer is the
+/// strongest the protocol has, a deny JSON plus exit 2 with the reason on stderr (exit 2
+/// blocks whatever the event was).
+#[test]
+fn unusable_input_blocks_with_exit_2() {
+    let sb = Sandbox::new();
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "malformed JSON",
+            b"{\"hook_event_name\": \"PreToolUse\", ",
+            "not a valid event",
+        ),
+        ("empty stdin", b"", "empty"),
+        ("only whitespace", b" \n\t\n", "empty"),
+        (
+            "invalid UTF-8",
+            b"{\"hook_event_name\":\"PreToolUse\",\"x\":\"\xff\xfe\"}",
+            "not UTF-8",
+        ),
+        ("a JSON array", b"[1,2]", "not a valid event"),
+        ("JSON null", b"null", "not a valid event"),
+        (
+            "no hook_event_name",
+            b"{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"},\"cwd\":\"/\"}",
+            "hook_event_name",
+        ),
+        ("deep nesting", &[b'['; 200_000], "not a valid event"),
+    ];
+    for (what, stdin, needle) in cases {
+        let out = run(sb.cmd(&["hook"]), stdin);
+        assert_eq!(out.code, Some(2), "{what}: {out:?}");
+        assert_eq!(out.decision(), "deny", "{what}: {out:?}");
+        assert!(out.reason().contains(needle), "{what}: {}", out.reason());
+        assert!(
+            out.stderr.contains(needle),
+            "{what}: stderr {:?}",
+            out.stderr
+        );
+    }
+}
+
+/// 100 MB on stdin: the binary reads up to its cap, refuses, and answers; it neither hangs nor
+/// runs out of memory. Written through a pipe from a thread; the pipe breaks when the binary
+/// stops reading, which is expected.
+#[test]
+fn oversized_input_is_refused() {
+    let sb = Sandbox::new();
+    let mut child = sb
+        .cmd(&["hook"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let head = br#"{"hook_event_name":"PreToolUse","cwd":"/","tool_name":"Bash","tool_input":{"command":""#;
+        let chunk = vec![b'a'; 1 << 20];
+        let mut written = 0usize;
+        if pipe.write_all(head).is_err() {
+            return written;
+        }
+        for _ in 0..100 {
+            if pipe.write_all(&chunk).is_err() {
+                break; // EPIPE: the binary stopped reading at its cap
+            }
+            written += chunk.len();
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = writer.join().unwrap();
+    let out = Output {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(out.decision(), "deny");
+    assert!(out.reason().contains("larger than"), "{}", out.reason());
+    // It gave up early rather than swallowing everything first.
+    assert!(written < 100 << 20, "the binary read all {written} bytes");
+}
+
+/// A well-formed PreToolUse event that lacks what a decision needs is denied as a PreToolUse
+/// (exit 0 with the JSON answer; the kind of event is known).
+#[test]
+fn pretooluse_missing_fields_is_denied() {
+    let sb = Sandbox::new();
+    let full = sb.pre_tool_use("Read", json!({"file_path": "/etc/hosts"}));
+    let without = |k: &str| {
+        let mut v = full.clone();
+        v.as_object_mut().unwrap().remove(k);
+        v
+    };
+    let with = |k: &str, val: Value| {
+        let mut v = full.clone();
+        v[k] = val;
+        v
+    };
+    let cases = [
+        ("no tool_name", without("tool_name"), "without `tool_name`"),
+        (
+            "no tool_input",
+            without("tool_input"),
+            "without `tool_input`",
+        ),
+        ("no cwd", without("cwd"), "without `cwd`"),
+        (
+            "tool_input a string",
+            with("tool_input", json!("cat /etc/hosts")),
+            "wrong type",
+        ),
+        (
+            "relative cwd",
+            with("cwd", json!("project")),
+            "absolute path",
+        ),
+        (
+            "empty tool_name",
+            with("tool_name", json!("")),
+            "without `tool_name`",
+        ),
+        (
+            "Read without file_path",
+            with("tool_input", json!({})),
+            "without `file_path`",
+        ),
+    ];
+    for (what, ev, needle) in cases {
+        let out = hook(&sb, &ev);
+        assert_eq!(
+            (out.code, out.decision()),
+            (Some(0), "deny".into()),
+            "{what}: {out:?}"
+        );
+        assert!(out.reason().contains(needle), "{what}: {}", out.reason());
+    }
+}
+
+/// Find `file:LINE:COL` right after `file` in `text`.
+fn has_location(text: &str, file: &str) -> bool {
+    text.match_indices(file).any(|(i, _)| {
+        let rest = &text[i + file.len()..];
+        let mut parts = rest.splitn(3, ':');
+        parts.next() == Some("")
+            && parts
+                .next()
+                .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+            && parts.next().is_some_and(|c| {
+                let digits: String = c.chars().take_while(char::is_ascii_digit).collect();
+                !digits.is_empty()
+            })
+    })
+}
+
+/// A broken `--policy` file blocks every call, and the reason points at the error.
+#[test]
+fn policy_syntax_error_denies_with_file_line_col() {
+    let sb = Sandbox::new();
+    let policy = sb.home.join("bad.toml");
+    sb.write(&policy, "version = 1\n\n[paths\nwrite_roots = [\"/\"]\n");
+    let file = sb.project.join("README.md");
+    let ev = sb.pre_tool_use("Read", json!({ "file_path": file }));
+    let out = run(
+        sb.cmd(&["hook", "--policy", policy.to_str().unwrap()]),
+        ev.to_string().as_bytes(),
+    );
+    assert_eq!(
+        (out.code, out.decision()),
+        (Some(0), "deny".into()),
+        "{out:?}"
+    );
+    // Reasons show paths under HOME as `~/…`.
+    assert!(
+        has_location(&out.reason(), "~/bad.toml"),
+        "{}",
+        out.reason()
+    );
+    assert!(out.reason().contains("~/bad.toml:3:"), "{}", out.reason());
+
+    // A `--policy` that does not exist is an error too, not a missing optional layer.
+    let missing = sb.home.join("missing.toml");
+    let out = run(
+        sb.cmd(&["hook", "--policy", missing.to_str().unwrap()]),
+        ev.to_string().as_bytes(),
+    );
+    assert_eq!(
+        (out.code, out.decision()),
+        (Some(0), "deny".into()),
+        "{out:?}"
+    );
+    assert!(
+        out.reason().contains("cannot read policy"),
+        "{}",
+        out.reason()
+    );
+}
+
+/// Events whose baseline decisions span none, ask and deny, for the layer tests.
+fn probe_events(sb: &Sandbox) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "read ssh key",
+            sb.pre_tool_use("Read", json!({"file_path": sb.home.join(".ssh/id_rsa")})),
+        ),
+        (
+            "write in home",
+            sb.pre_tool_use(
+                "Write",
+                json!({"file_path": sb.home.join("notes/a.txt"), "content": "x"}),
+            ),
+        ),
+        (
+            "write /etc",
+            sb.pre_tool_use(
+                "Write",
+                json!({"file_path": "/etc/cron.d/job", "content": "x"}),
+            ),
+        ),
+        (
+            "write project settings",
+            sb.pre_tool_use(
+                "Write",
+                json!({"file_path": sb.project.join(".claude/settings.json"), "content": "{}"}),
+            ),
+        ),
+        (
+            "read project file",
+            sb.pre_tool_use("Read", json!({"file_path": sb.project.join("src/lib.rs")})),
+        ),
+        (
+            "write project file",
+            sb.pre_tool_use(
+                "Write",
+                json!({"file_path": sb.project.join("src/lib.rs"), "content": "x"}),
+            ),
+        ),
+        (
+            "unlisted host",
+            sb.pre_tool_use(
+                "WebFetch",
+                json!({"url": "https://example.org/", "prompt": "x"}),
+            ),
+        ),
+        (
+            "MCP tool",
+            sb.pre_tool_use("mcp__github__create_issue", json!({"title": "x"})),
+        ),
+        ("unknown tool", sb.pre_tool_use("Frobnicate", json!({}))),
+        (
+            "read .env",
+            sb.pre_tool_use("Read", json!({"file_path": sb.project.join(".env")})),
+        ),
+    ]
+}
+
+fn decisions(sb: &Sandbox) -> Vec<(&'static str, String)> {
+    probe_events(sb)
+        .into_iter()
+        .map(|(what, ev)| (what, hook(sb, &ev).decision()))
+        .collect()
+}
+
+/// `.claude/blastwall.toml` lives in the repository the agent works on, so whoever controls the
+/// repository controls it: whatever it says, no decision gets weaker than without it.
+#[test]
+fn project_policy_never_loosens_a_decision() {
+    let sb = Sandbox::new();
+    let baseline = decisions(&sb);
+    // The baseline spans every decision, or the comparison below proves little.
+    for d in ["none", "ask", "deny"] {
+        assert!(
+            baseline.iter().any(|(_, b)| b == d),
+            "no {d} in {baseline:?}"
+        );
+    }
+    let attempts = [
+        ("write_roots = /", "version = 1\n[paths]\nwrite_roots = [\"/\"]\nread_roots = [\"/\"]\n"),
+        ("on_allow = allow", "version = 1\n[settings]\non_allow = \"allow\"\n"),
+        (
+            "rule switched off",
+            "version = 1\n[[rules]]\nid = \"credential-stores\"\ndecision = \"deny\"\nreason = \"x\"\npaths = [\"/nonexistent\"]\nenabled = false\n",
+        ),
+        (
+            "same-id rule, weaker",
+            "version = 1\n[[rules]]\nid = \"guard-files\"\ndecision = \"ask\"\nreason = \"x\"\npaths = [\"/nonexistent\"]\n",
+        ),
+        ("inherit = false", "version = 1\ninherit = false\n"),
+        (
+            "allow every host",
+            "version = 1\n[network]\nallow_hosts = [\"*\"]\nunlisted = \"ask\"\n",
+        ),
+        (
+            "allow every tool",
+            "version = 1\n[profiles.main]\nallow_tools = [\"*\"]\nask_tools = []\nwrite_roots = [\"/\"]\n",
+        ),
+        ("move the audit log", "version = 1\n[settings]\naudit_log = \"/dev/null\"\n"),
+        (
+            "secrets off",
+            "version = 1\n[secrets]\nscan_prompts = false\ntool_input = \"ask\"\n",
+        ),
+        ("not even TOML", "version = 1\n[paths\n"),
+    ];
+    for (what, text) in attempts {
+        sb.write(&sb.project_policy(), text);
+        for ((probe, before), (_, after)) in baseline.iter().zip(decisions(&sb)) {
+            assert!(
+                strictness(&after) >= strictness(before),
+                "project policy `{what}` loosened `{probe}`: {before} → {after}"
+            );
+        }
+    }
+}
+
+/// Control for the test above: the project file is read, and it can tighten.
+#[test]
+fn project_policy_can_tighten() {
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.project_policy(),
+        "version = 1\n[[rules]]\nid = \"no-vendor\"\ndecision = \"deny\"\nreason = \"vendored code is read-only\"\npaths = [\"${PROJECT}/vendor\"]\n\n[network]\nunlisted = \"deny\"\n",
+    );
+    let write = sb.pre_tool_use(
+        "Write",
+        json!({"file_path": sb.project.join("vendor/x.rs"), "content": "x"}),
+    );
+    let out = hook(&sb, &write);
+    assert_eq!(out.decision(), "deny", "{out:?}");
+    assert!(out.reason().contains("`no-vendor`"), "{}", out.reason());
+    let fetch = sb.pre_tool_use(
+        "WebFetch",
+        json!({"url": "https://example.org/", "prompt": "x"}),
+    );
+    assert_eq!(hook(&sb, &fetch).decision(), "deny");
+}
+
+/// The user's own policy is trusted: it can open what the default closes.
+#[test]
+fn user_policy_can_loosen() {
+    let sb = Sandbox::new();
+    let notes = sb.pre_tool_use(
+        "Write",
+        json!({"file_path": sb.home.join("notes/a.txt"), "content": "x"}),
+    );
+    let fetch = sb.pre_tool_use(
+        "WebFetch",
+        json!({"url": "https://example.org/", "prompt": "x"}),
+    );
+    let project_file = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
+    assert_eq!(hook(&sb, &notes).decision(), "deny");
+    assert_eq!(hook(&sb, &fetch).decision(), "ask");
+    assert_eq!(hook(&sb, &project_file).decision(), "none");
+
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n[settings]\non_allow = \"allow\"\n[paths]\nwrite_roots = [\"${PROJECT}\", \"~/notes\"]\n[network]\nallow_hosts = [\"example.org\"]\n",
+    );
+    assert_eq!(hook(&sb, &notes).decision(), "allow");
+    assert_eq!(hook(&sb, &fetch).decision(), "allow");
+    let out = hook(&sb, &project_file);
+    assert_eq!(out.decision(), "allow");
+    assert!(out.reason().contains("profile `main`"), "{}", out.reason());
+    // It replaced the keys it set and nothing else: credential stores are still closed.
+    let key = sb.pre_tool_use("Read", json!({"file_path": sb.home.join(".ssh/id_rsa")}));
+    assert_eq!(hook(&sb, &key).decision(), "deny");
+}
+
+/// XDG_CONFIG_HOME, when set, is where the user layer lives instead of `~/.config`.
+#[test]
+fn user_policy_follows_xdg_config_home() {
+    let sb = Sandbox::new();
+    let xdg = sb.home.join("xdg");
+    sb.write(
+        &xdg.join("blastwall/policy.toml"),
+        "version = 1\n[network]\nallow_hosts = [\"example.org\"]\n",
+    );
+    let fetch = sb.pre_tool_use(
+        "WebFetch",
+        json!({"url": "https://example.org/", "prompt": "x"}),
+    );
+    let mut cmd = sb.cmd(&["hook"]);
+    cmd.env("XDG_CONFIG_HOME", &xdg);
+    let out = run(cmd, fetch.to_string().as_bytes());
+    assert_eq!(out.decision(), "none", "{out:?}");
+}
+
+fn audit_lines(sb: &Sandbox) -> Vec<Value> {
+    let path = sb.home.join(".local/state/blastwall/audit.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad audit line {l:?}: {e}")))
+        .collect()
+}
+
+/// Every judged call leaves one line in `~/.local/state/blastwall/audit.jsonl` with the
+/// decision and the rule behind it; input blastwall could not read is logged as a fail-closed
+/// deny.
+#[test]
+fn audit_log_records_each_decision_and_rule() {
+    let sb = Sandbox::new();
+    let key = sb.home.join(".ssh/id_rsa");
+    let calls = [
+        (
+            sb.pre_tool_use("Read", json!({ "file_path": key })),
+            "deny",
+            Some("credential-stores"),
+        ),
+        (
+            sb.pre_tool_use("Read", json!({"file_path": sb.project.join("README.md")})),
+            "allow",
+            None,
+        ),
+        (
+            sb.pre_tool_use(
+                "WebFetch",
+                json!({"url": "https://example.org/", "prompt": "x"}),
+            ),
+            "ask",
+            Some("network-allowlist"),
+        ),
+    ];
+    for (ev, _, _) in &calls {
+        hook(&sb, ev);
+    }
+    run(sb.cmd(&["hook"]), b"{not json");
+    let lines = audit_lines(&sb);
+    assert_eq!(lines.len(), calls.len() + 1, "{lines:#?}");
+    for (line, (ev, decision, rule)) in lines.iter().zip(&calls) {
+        assert_eq!(line["event"], "PreToolUse");
+        assert_eq!(line["tool"], ev["tool_name"]);
+        assert_eq!(line["decision"], *decision, "{line}");
+        assert_eq!(line["rule"].as_str(), *rule, "{line}");
+        assert_eq!(line["session_id"], ev["session_id"]);
+        assert!(
+            line["ts"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{line}"
+        );
+    }
+    // The subject is the path, so the log says what was touched.
+    assert_eq!(lines[0]["subject"].as_str(), key.to_str());
+    let last = &lines[calls.len()];
+    assert_eq!(
+        (&last["decision"], &last["rule"]),
+        (&json!("deny"), &json!("fail-closed"))
+    );
+}
+
+/// Registered without a subcommand (`"command": "blastwall"`), an event on stdin is still
+/// judged, not answered with usage text.
+#[test]
+fn no_subcommand_still_judges_the_event() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use(
+        "Read",
+        json!({"file_path": sb.home.join(".aws/credentials")}),
+    );
+    let out = run(sb.cmd(&[]), ev.to_string().as_bytes());
+    assert_eq!(
+        (out.code, out.decision()),
+        (Some(0), "deny".into()),
+        "{out:?}"
+    );
+    assert!(
+        out.reason().contains("`credential-stores`"),
+        "{}",
+        out.reason()
+    );
+}
+
+/// A misspelt registration must block, not fail open: exit 2 and a deny JSON.
+#[test]
+fn bad_hook_arguments_block() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a")}));
+    let cases: &[&[&str]] = &[
+        &["hook", "--polcy", "x"],
+        &["hook", "--policy"],
+        &["hook", "-x"],
+        &["hook", "--isolated", "--strict"],
+    ];
+    for args in cases {
+        let out = run(sb.cmd(args), ev.to_string().as_bytes());
+        assert_eq!(out.code, Some(2), "{args:?}: {out:?}");
+        assert_eq!(out.decision(), "deny", "{args:?}");
+        assert!(
+            out.reason().contains("hook registration is invalid"),
+            "{args:?}: {}",
+            out.reason()
+        );
+    }
+}
+
+/// `lint` passes a good file (exit 0) and fails a bad one (exit 1) with `file:line:col`.
+#[test]
+fn lint_reports_errors_with_location() {
+    let sb = Sandbox::new();
+    let good = sb.home.join("good.toml");
+    sb.write(
+        &good,
+        "version = 1\n[network]\nallow_hosts = [\"example.org\"]\n\n[[rules]]\nid = \"no-vendor\"\ndecision = \"deny\"\nreason = \"x\"\npaths = [\"${PROJECT}/vendor\"]\n",
+    );
+    let out = run(sb.cmd(&["lint", good.to_str().unwrap()]), b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stdout.contains("ok: "), "{}", out.stdout);
+
+    let cases = [
+        (
+            "syntax",
+            "version = 1\n[network]\nallow_hosts = [\"a\"\n",
+            3,
+        ),
+        (
+            "unknown key",
+            "version = 1\n[settings]\non_alow = \"allow\"\n",
+            3,
+        ),
+        (
+            "bad value",
+            "version = 1\n[network]\nunlisted = \"maybe\"\n",
+            3,
+        ),
+        ("wrong version", "version = 2\n", 1),
+    ];
+    for (what, text, line) in cases {
+        let bad = sb
+            .project
+            .join(format!("bad-{}.toml", what.replace(' ', "-")));
+        sb.write(&bad, text);
+        let name = bad.to_str().unwrap();
+        let out = run(sb.cmd(&["lint", name]), b"");
+        assert_eq!(out.code, Some(1), "{what}: {out:?}");
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            has_location(&all, name),
+            "{what}: no file:line:col in {all}"
+        );
+        assert!(all.contains(&format!("{name}:{line}:")), "{what}: {all}");
+    }
+
+    // A project file that tries to loosen is an error only in the project layer.
+    let project = sb.project.join("loosen.toml");
+    sb.write(&project, "version = 1\ninherit = false\n");
+    let out = run(
+        sb.cmd(&["lint", "--project", project.to_str().unwrap()]),
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stdout.contains("cannot set `inherit`"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// `explain` shows the layers, every finding, and the decision, for one recorded event.
+#[test]
+fn explain_prints_the_rule_behind_the_decision() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use(
+        "Edit",
+        json!({"file_path": sb.home.join(".ssh/config"), "old_string": "a", "new_string": "b"}),
+    );
+    let file = sb.project.join("event.json");
+    sb.write(&file, &json!({ "expect": "deny", "event": ev }).to_string());
+    let out = run(
+        sb.cmd(&["explain", "--isolated", file.to_str().unwrap()]),
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    for needle in [
+        "embedded:default.toml",
+        "`credential-stores`",
+        "`write-scope`",
+        "decision: deny",
+        "\"permissionDecision\":\"deny\"",
+    ] {
+        assert!(
+            out.stdout.contains(needle),
+            "no {needle:?} in:\n{}",
+            out.stdout
+        );
+    }
+    // The hand tool never writes the audit log.
+    assert!(!sb.home.join(".local/state/blastwall/audit.jsonl").exists());
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    for flag in ["--version", "-V", "version"] {
+        let out = std::process::Command::new(BIN)
+            .arg(flag)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("blastwall {}\n", env!("CARGO_PKG_VERSION")),
+            "{flag}"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! `blastwall replay` over the recorded events in `fixtures/events/`: each file names the
+//! answer the embedded default policy must give (see `fixtures/events/README.md`).
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{run, Sandbox};
+
+fn fixtures(folder: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(folder)
+}
+
+/// Every fixture file in a folder, parsed.
+fn load(folder: &str) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(fixtures(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let v: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: not JSON: {e}", p.display()));
+            (p.file_name().unwrap().to_string_lossy().into_owned(), v)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn replay(sb: &Sandbox, folder: &Path) -> crate::Output {
+    let mut cmd = sb.cmd(&[
+        "replay",
+        "--isolated",
+        "--project",
+        sb.project.to_str().unwrap(),
+        folder.to_str().unwrap(),
+    ]);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    run(cmd, b"")
+}
+
+/// The whole suite holds under the embedded default.
+#[test]
+fn every_recorded_event_gets_its_expected_answer() {
+    let sb = Sandbox::new();
+    let out = replay(&sb, &fixtures("events"));
+    let fails: Vec<&str> = out.stdout.lines().filter(|l| l.contains(" FAIL")).collect();
+    assert!(
+        fails.is_empty() && out.code == Some(0),
+        "exit {:?}; failing fixtures:\n{}\n\nfull output:\n{}{}",
+        out.code,
+        fails.join("\n"),
+        out.stdout,
+        out.stderr
+    );
+    // Every file was loaded and judged: the summary counts them all.
+    let n = load("events").len();
+    assert!(
+        out.stdout.contains(&format!("{n} events: ")),
+        "replay did not judge all {n} fixtures:\n{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("; 0 expectation(s) failed"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A fixture without `expect` is replayed but checks nothing; every file must check something,
+/// and only with the decisions replay knows.
+#[test]
+fn every_fixture_states_a_valid_expectation() {
+    for folder in ["events", "events-pending"] {
+        for (name, v) in load(folder) {
+            let expect = v.get("expect").and_then(Value::as_str);
+            assert!(
+                matches!(expect, Some("allow" | "ask" | "deny" | "none")),
+                "{folder}/{name}: `expect` must be allow|ask|deny|none, got {expect:?}"
+            );
+            let ev = v
+                .get("event")
+                .unwrap_or_else(|| panic!("{name}: no `event`"));
+            assert!(ev.is_object(), "{folder}/{name}: `event` must be an object");
+            if let Some(r) = v.get("reason_contains") {
+                assert!(
+                    r.as_str().is_some_and(|s| !s.is_empty()),
+                    "{folder}/{name}: empty reason_contains"
+                );
+            }
+        }
+    }
+}
+
+/// The suite covers every built-in tool, an MCP tool, a subagent, the non-PreToolUse events,
+/// and all three decisions per file tool: a tool added to the list must get a fixture.
+#[test]
+fn fixtures_cover_every_tool_and_event() {
+    let cases = load("events");
+    let tool_of = |v: &Value| {
+        v.pointer("/event/tool_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let tools: BTreeSet<String> = cases.iter().filter_map(|(_, v)| tool_of(v)).collect();
+    let required = [
+        "Read",
+        "Write",
+        "Edit",
+        "MultiEdit",
+        "NotebookEdit",
+        "Glob",
+        "Grep",
+        "LS",
+        "Bash",
+        "WebFetch",
+        "WebSearch",
+        "Agent",
+        "Task",
+        "TodoWrite",
+        "AskUserQuestion",
+        "ExitPlanMode",
+        "EnterPlanMode",
+        "TaskCreate",
+        "TaskUpdate",
+        "TaskList",
+        "TaskGet",
+        "TaskStop",
+        "TaskOutput",
+        "Skill",
+        "ToolSearch",
+        "LSP",
+        "Monitor",
+        "PowerShell",
+        "CronCreate",
+        "ListMcpResourcesTool",
+        "ReadMcpResourceTool",
+        "EnterWorktree",
+        "ExitWorktree",
+        "SendMessage",
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|t| !tools.contains(*t))
+        .collect();
+    assert!(missing.is_empty(), "no fixture for tools {missing:?}");
+    assert!(
+        tools.iter().any(|t| t.starts_with("mcp__")),
+        "no MCP tool fixture"
+    );
+    let events: BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|(_, v)| v.pointer("/event/hook_event_name").and_then(Value::as_str))
+        .collect();
+    for e in [
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "UserPromptSubmit",
+        "SessionStart",
+    ] {
+        assert!(events.contains(e), "no {e} fixture");
+    }
+    assert!(
+        cases
+            .iter()
+            .any(|(_, v)| v.pointer("/event/agent_id").is_some()
+                && v.pointer("/event/agent_type").is_some()),
+        "no subagent fixture (agent_id + agent_type)"
+    );
+    // Allow, ask and deny for the file tools where the default policy has all three.
+    for tool in [
+        "Read",
+        "Write",
+        "Edit",
+        "MultiEdit",
+        "Glob",
+        "Grep",
+        "WebFetch",
+    ] {
+        let got: BTreeSet<&str> = cases
+            .iter()
+            .filter(|(_, v)| tool_of(v).as_deref() == Some(tool))
+            .filter_map(|(_, v)| v.get("expect").and_then(Value::as_str))
+            .collect();
+        let want: &[&str] = match tool {
+            "Write" => &["none", "ask", "deny"],
+            "WebFetch" => &["none", "ask", "deny"],
+            _ => &["none", "deny"],
+        };
+        for d in want {
+            assert!(got.contains(d), "{tool}: no fixture expecting {d}");
+        }
+    }
+}
+
+/// The check has teeth: a fixture expecting the wrong answer makes replay exit 1 with a FAIL
+/// line naming it. Without this the suite test above could pass on a replay that checks nothing.
+#[test]
+fn a_wrong_expectation_fails_the_replay() {
+    let sb = Sandbox::new();
+    let dir = sb.project.join("wrong-fixtures");
+    let (_, mut case) = load("events")
+        .into_iter()
+        .find(|(n, _)| n == "read-ssh-key.json")
+        .unwrap();
+    case["expect"] = "none".into();
+    sb.write(&dir.join("read-ssh-key-wrong.json"), &case.to_string());
+    let out = replay(&sb, &dir);
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("deny")
+                && l.contains("read-ssh-key-wrong.json FAIL (expected none)")),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Decisions believed wrong today, kept apart so the main suite stays green. Run with
+/// `cargo test --test integration -- --ignored` once a fix lands; move the fixed files into
+/// `fixtures/events/`.
+#[test]
+#[ignore = "fixtures/events-pending holds known wrong decisions (see its README)"]
+fn pending_fixtures_hold() {
+    let sb = Sandbox::new();
+    let out = replay(&sb, &fixtures("events-pending"));
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+}
