@@ -430,6 +430,7 @@ impl<'a> Judge<'a> {
         let mut verdict = Verdict::default();
         let touched = self.touched_paths(call, &mut verdict);
         let hosts = self.hosts(call, &mut verdict);
+        let bash = self.bash_analysis(call, &mut verdict);
         for profile in &profiles {
             if !self.check_tool(profile, call.tool, &mut verdict) {
                 continue;
@@ -441,11 +442,41 @@ impl<'a> Judge<'a> {
                 self.check_host(profile, h, &mut verdict, call.tool);
             }
             self.check_rules(profile, call, &touched, &hosts, &mut verdict);
+            if let Some((command, analysis)) = &bash {
+                crate::bash::judge(self, profile, command, analysis, &mut verdict);
+            }
         }
         Judgement {
             verdict,
             profiles: profiles.iter().map(|p| p.name.clone()).collect(),
         }
+    }
+
+    /// Analyse a Bash command once; every selected profile judges the same analysis.
+    fn bash_analysis<'c>(
+        &self,
+        call: &Call<'c>,
+        out: &mut Verdict,
+    ) -> Option<(&'c str, crate::shell::Analysis)> {
+        if call.tool != "Bash" {
+            return None;
+        }
+        let Some(command) = call.input.get("command").and_then(Value::as_str) else {
+            out.push(Finding::new(
+                Decision::Deny,
+                "input",
+                None,
+                "Bash call without `command`",
+            ));
+            return None;
+        };
+        let cx = crate::shell::Context {
+            cwd: &self.env.cwd,
+            home: self.env.home.as_deref(),
+            read_scripts: true,
+            limits: crate::shell::Limits::default(),
+        };
+        Some((command, crate::shell::analyze(command, &cx)))
     }
 
     fn hosts(&self, call: &Call<'_>, out: &mut Verdict) -> Vec<String> {

@@ -9,6 +9,7 @@
 //! - [`shell`]: Bash command analysis; [`secrets`]: detection and redaction;
 //! - [`audit`]: the decision log; [`run`]: the command line.
 pub mod audit;
+pub mod bash;
 pub mod decision;
 pub mod engine;
 pub mod exit;

@@ -451,6 +451,8 @@ pub struct Rule {
     pub hosts: Option<Vec<String>>,
     pub input_regex: Option<Regex>,
     pub command: Option<toml::Value>,
+    /// `command`, compiled: any pattern matching is a match.
+    pub command_patterns: Option<Vec<crate::bash::pattern::CommandPattern>>,
     pub project: bool,
 }
 
@@ -902,6 +904,10 @@ fn compile_rule(
     {
         return Err(src.error(span, "a rule needs at least one of `tools`, `paths`, `hosts`, `input_regex`, `command` (a rule that matches every call is almost certainly a mistake)"));
     }
+    let command_patterns = match &r.command {
+        Some(v) => Some(crate::bash::pattern::CommandPattern::compile_value(v).map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?),
+        None => None,
+    };
     if r.reason.trim().is_empty() {
         return Err(src.error(span, "a rule needs a `reason` the user can act on"));
     }
@@ -921,6 +927,7 @@ fn compile_rule(
             .map(|h| h.iter().map(|x| x.to_ascii_lowercase()).collect()),
         input_regex,
         command: r.command.clone(),
+        command_patterns,
         project: !src.kind.trusted(),
     })
 }

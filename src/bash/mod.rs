@@ -1,0 +1,572 @@
+//! The Bash judge: every command the analysis (`crate::shell`) found, under the policy.
+//!
+//! What belongs here: turning an [`Analysis`] into findings. The program allowlist of the
+//! profile; rules with `command` patterns; the paths each command reads and writes (redirects,
+//! `cp`/`mv` targets, `rm` operands, `tee`, `dd of=`, `sed -i` …) through the same scope and path
+//! rules as the file tools; hosts in URLs through the network allowlist; and what the analysis
+//! could not see through (always at least ask). Parsing lives in `crate::shell`.
+pub mod pattern;
+
+use std::path::Path;
+
+use crate::decision::{Decision, Finding, Verdict};
+use crate::engine::{truncate, Judge, Touched};
+use crate::paths;
+use crate::policy::{Access, Profile};
+use crate::shell::{Analysis, Command, RedirectOp, Stdin, UnknownKind, Word};
+use crate::wildcard;
+use pattern::{Match, Shape};
+
+/// Programs that fetch from the network: their output piped or evaluated into a shell is
+/// remote code.
+const FETCHERS: &[&str] = &[
+    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat",
+    "ssh", "lynx", "links",
+];
+
+/// Programs whose output is shell code people `eval` every day (shell hooks, completions).
+const EVAL_GENERATORS: &[&str] = &[
+    "direnv",
+    "ssh-agent",
+    "kubectl",
+    "helm",
+    "starship",
+    "brew",
+    "pyenv",
+    "rbenv",
+    "nodenv",
+    "goenv",
+    "zoxide",
+    "fnm",
+    "mise",
+    "rtx",
+    "conda",
+    "thefuck",
+    "gh",
+    "rustup",
+    "npm",
+    "pip",
+    "pip3",
+    "poetry",
+    "uv",
+    "docker",
+    "minikube",
+    "dircolors",
+    "keychain",
+    "opam",
+    "asdf",
+];
+
+/// Device files that reading or writing cannot harm.
+const HARMLESS_DEVICES: &[&str] = &[
+    "/dev/null",
+    "/dev/zero",
+    "/dev/stdin",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/tty",
+    "/dev/random",
+    "/dev/urandom",
+];
+
+/// Programs whose arguments are data to print, not paths to read.
+const DATA_PROGRAMS: &[&str] = &[
+    "echo", "printf", "print", ":", "true", "false", "test", "[", "[[", "export", "set", "unset",
+    "local", "declare", "alias",
+];
+
+/// How one path argument is used.
+struct PathUse<'w> {
+    word: &'w Word,
+    access: Access,
+}
+
+fn positionals(cmd: &Command) -> Vec<&Word> {
+    let mut out = Vec::new();
+    let mut end = false;
+    for a in &cmd.args {
+        if end || !a.text.starts_with('-') || a.text == "-" {
+            out.push(a);
+        } else if a.text == "--" {
+            end = true;
+        }
+    }
+    out
+}
+
+fn flag_value<'a>(cmd: &'a Command, names: &[&str]) -> Option<&'a Word> {
+    let mut it = cmd.args.iter();
+    while let Some(a) = it.next() {
+        for n in names {
+            if a.text == *n {
+                return it.next();
+            }
+        }
+    }
+    None
+}
+
+fn has_flag(cmd: &Command, names: &[&str]) -> bool {
+    let shape = Shape::of(cmd);
+    names.iter().any(|n| shape.flags.iter().any(|f| f == n))
+}
+
+fn write_all<'w>(out: &mut Vec<PathUse<'w>>, words: &[&'w Word]) {
+    for w in words {
+        out.push(PathUse {
+            word: w,
+            access: Access::Write,
+        });
+    }
+}
+
+/// The paths a command writes and reads, by what the program does with its arguments.
+fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
+    let mut out = Vec::new();
+    for r in &cmd.redirects {
+        match r.op {
+            op if op.writes() => out.push(PathUse {
+                word: &r.target,
+                access: Access::Write,
+            }),
+            RedirectOp::Read => out.push(PathUse {
+                word: &r.target,
+                access: Access::Read,
+            }),
+            _ => {}
+        }
+    }
+    if let Stdin::File(w) = &cmd.stdin {
+        out.push(PathUse {
+            word: w,
+            access: Access::Read,
+        });
+    }
+    let pos = positionals(cmd);
+    match cmd.program.as_str() {
+        "rm" | "rmdir" | "unlink" | "shred" | "truncate" | "mkdir" | "touch" | "tee" | "mkfifo"
+        | "mknod" => write_all(&mut out, &pos),
+        "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" => {
+            write_all(&mut out, pos.get(1..).unwrap_or(&[]))
+        }
+        "cp" | "mv" | "ln" | "install" | "rsync" => {
+            let moves = cmd.program == "mv";
+            if let Some(dir) = flag_value(cmd, &["-t", "--target-directory"]) {
+                out.push(PathUse {
+                    word: dir,
+                    access: Access::Write,
+                });
+                for w in &pos {
+                    out.push(PathUse {
+                        word: w,
+                        access: if moves { Access::Any } else { Access::Read },
+                    });
+                }
+            } else if let Some((last, rest)) = pos.split_last() {
+                out.push(PathUse {
+                    word: last,
+                    access: Access::Write,
+                });
+                for w in rest {
+                    out.push(PathUse {
+                        word: w,
+                        access: if moves { Access::Any } else { Access::Read },
+                    });
+                }
+            }
+        }
+        "dd" => {
+            for a in &cmd.args {
+                if let Some(p) = a.text.strip_prefix("of=") {
+                    let _ = p;
+                    out.push(PathUse {
+                        word: a,
+                        access: Access::Write,
+                    });
+                } else if a.text.starts_with("if=") {
+                    out.push(PathUse {
+                        word: a,
+                        access: Access::Read,
+                    });
+                }
+            }
+        }
+        "sed" | "perl"
+            if has_flag(cmd, &["-i", "--in-place"])
+                || cmd
+                    .args
+                    .iter()
+                    .any(|a| a.text.starts_with("-i") && cmd.program == "sed") =>
+        {
+            // The first positional is the script unless given with -e/-f.
+            let skip =
+                usize::from(flag_value(cmd, &["-e", "-f", "--expression", "--file"]).is_none());
+            write_all(&mut out, pos.get(skip..).unwrap_or(&[]));
+        }
+        "find" if has_flag(cmd, &["-delete"]) => {
+            let roots: Vec<&Word> = cmd
+                .args
+                .iter()
+                .take_while(|a| !a.text.starts_with('-') && a.text != "(" && a.text != "!")
+                .collect();
+            if roots.is_empty() {
+                out.push(PathUse {
+                    word: &DOT,
+                    access: Access::Write,
+                });
+            }
+            write_all(&mut out, &roots);
+        }
+        "curl" | "wget" => {
+            if let Some(w) = flag_value(cmd, &["-o", "--output", "-O", "--output-document"]) {
+                if !(cmd.program == "curl" && w.text.starts_with('-')) {
+                    out.push(PathUse {
+                        word: w,
+                        access: Access::Write,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    // Every other static argument may name a file the command reads (`cat`, `grep`, `cp`, `tar`,
+    // `base64` …): the never-readable rules decide; plain words match none of them.
+    if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
+        for a in &cmd.args {
+            if a.dynamic && !a.text.contains('/') {
+                continue;
+            }
+            let text = a.text.as_str();
+            if text.starts_with('-') {
+                if let Some((_, v)) = text.split_once('=') {
+                    if v.contains('/') {
+                        out.push(PathUse {
+                            word: a,
+                            access: Access::Read,
+                        });
+                    }
+                }
+                continue;
+            }
+            if !out.iter().any(|u| std::ptr::eq(u.word, a)) {
+                out.push(PathUse {
+                    word: a,
+                    access: Access::Read,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Programs whose write targets are deleted.
+const DELETERS: &[&str] = &["rm", "rmdir", "find", "shred", "unlink"];
+
+static DOT: Word = Word {
+    text: String::new(),
+    dynamic: false,
+};
+
+/// The literal directory a dynamic word starts with: `~/.ssh/*` → `~/.ssh`.
+fn static_prefix(text: &str) -> Option<&str> {
+    let cut = text
+        .find(['*', '?', '[', '{', '$', '`'])
+        .unwrap_or(text.len());
+    let head = text.get(..cut)?;
+    let slash = head.rfind('/')?;
+    let dir = head.get(..slash.max(1))?;
+    (!dir.is_empty()).then_some(dir)
+}
+
+fn url_hosts(cmd: &Command) -> Vec<String> {
+    cmd.args
+        .iter()
+        .filter(|a| !a.dynamic || a.text.starts_with("http"))
+        .filter_map(|a| {
+            let t = a.text.trim_start_matches(['\'', '"']);
+            let t = t
+                .split_once('=')
+                .filter(|(k, _)| k.starts_with("--url"))
+                .map(|(_, v)| v)
+                .unwrap_or(t);
+            crate::engine::url_host(t).ok()
+        })
+        .collect()
+}
+
+/// Variables assigned a fresh temp path in the command (`d=$(mktemp -d)`): writes below them
+/// are writes into the temp dir.
+fn mktemp_vars(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = command;
+    while let Some(pos) = rest
+        .find("=$(mktemp")
+        .or_else(|| rest.find("=`mktemp"))
+        .or_else(|| rest.find("=\"$(mktemp"))
+    {
+        let head = rest.get(..pos).unwrap_or("");
+        let name: String = head
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            out.push(name);
+        }
+        rest = rest.get(pos + 2..).unwrap_or("");
+    }
+    out
+}
+
+fn is_temp_word(raw: &str, temp_vars: &[String]) -> bool {
+    let t = raw.trim_start_matches('"');
+    if t.starts_with("$(mktemp") || t.starts_with("`mktemp") {
+        return true;
+    }
+    temp_vars.iter().any(|v| {
+        t.strip_prefix('$').is_some_and(|r| {
+            r.strip_prefix(v.as_str()).is_some_and(|rest| {
+                !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            })
+        }) || t.strip_prefix("${").is_some_and(|r| {
+            r.strip_prefix(v.as_str())
+                .is_some_and(|rest| rest.starts_with('}'))
+        })
+    })
+}
+
+/// Judge a Bash command under one profile.
+pub fn judge(
+    j: &Judge<'_>,
+    profile: &Profile,
+    command: &str,
+    analysis: &Analysis,
+    out: &mut Verdict,
+) {
+    for u in &analysis.unknowns {
+        let program = u.program.as_deref().unwrap_or("");
+        let (decision, rule, what) = match u.kind {
+            UnknownKind::EvalOfSubstitution if FETCHERS.contains(&program) => (
+                Decision::Deny,
+                "remote-code",
+                format!("runs code downloaded by `{program}`; download it, read it, then run it"),
+            ),
+            UnknownKind::EvalOfSubstitution if EVAL_GENERATORS.contains(&program) => continue,
+            UnknownKind::OpaqueStdinCode
+                if u.detail.split_whitespace().any(|w| {
+                    FETCHERS.contains(&w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+                }) =>
+            {
+                (
+                    Decision::Deny,
+                    "remote-code",
+                    format!("pipes network data into an interpreter ({})", u.detail),
+                )
+            }
+            UnknownKind::InlineCode => (
+                Decision::Ask,
+                "inline-code",
+                format!(
+                    "runs inline {program} code that blastwall cannot judge ({})",
+                    u.detail
+                ),
+            ),
+            _ => (
+                Decision::Ask,
+                "bash-analysis",
+                format!("{}: {}", u.kind, u.detail),
+            ),
+        };
+        out.push(Finding::new(decision, rule, None, truncate(&what, 400)));
+    }
+    if fork_bomb(command) {
+        out.push(Finding::new(
+            Decision::Deny,
+            "fork-bomb",
+            None,
+            "a function that calls itself in the background is a fork bomb",
+        ));
+    }
+    let programs = profile.allow_programs.as_ref();
+    let temp_vars = mktemp_vars(command);
+    for cmd in &analysis.commands {
+        if let Some(list) = programs {
+            if !wildcard::any(&list.value, &cmd.program) && !profile.project {
+                out.push(Finding::new(
+                    Decision::Ask,
+                    "program-allowlist",
+                    Some(list.loc.clone()),
+                    format!("`{}` is not on the program allowlist of profile `{}`; add it to `allow_programs` in your user policy to run it without a prompt", truncate(&cmd.program, 80), profile.name),
+                ));
+            }
+        }
+        if matches!(cmd.stdin, Stdin::Pipe { .. }) && cmd.runs_stdin_as_code {
+            if let Stdin::Pipe { from } = &cmd.stdin {
+                if let Some(f) = from.iter().find(|p| FETCHERS.contains(&p.as_str())) {
+                    out.push(Finding::new(Decision::Deny, "remote-code", None, format!("pipes `{f}` output into `{}`: that runs code from the network unseen; download it, read it, then run it", cmd.program)));
+                }
+            }
+        }
+        check_rules(j, profile, cmd, out);
+        check_paths(j, profile, cmd, &temp_vars, out);
+        if FETCHERS.contains(&cmd.program.as_str()) || cmd.program == "git" {
+            for h in url_hosts(cmd) {
+                j.check_host(profile, &h, out, "Bash");
+            }
+        }
+    }
+}
+
+fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdict) {
+    let shape = Shape::of(cmd);
+    for rule in j
+        .policy
+        .rules
+        .iter()
+        .filter(|r| r.applies_to(&profile.name, "Bash"))
+    {
+        let Some(patterns) = &rule.command_patterns else {
+            continue;
+        };
+        let best = patterns.iter().map(|p| p.matches(cmd, &shape)).max();
+        let words = std::iter::once(cmd.program.as_str())
+            .chain(cmd.args.iter().map(|a| a.text.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let via = if cmd.via.is_empty() {
+            String::new()
+        } else {
+            format!(" (via {})", cmd.via.join(" → "))
+        };
+        match best {
+            Some(Match::Yes) => out.push(Finding::new(
+                rule.decision,
+                &rule.id,
+                Some(rule.loc.clone()),
+                format!("`{}`{via}: {}", truncate(&words, 160), rule.reason),
+            )),
+            Some(Match::Maybe) => out.push(Finding::new(
+                Decision::Ask.min(rule.decision),
+                &rule.id,
+                Some(rule.loc.clone()),
+                format!(
+                    "`{}`{via} may match (its arguments are dynamic): {}",
+                    truncate(&words, 160),
+                    rule.reason
+                ),
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn check_paths(
+    j: &Judge<'_>,
+    profile: &Profile,
+    cmd: &Command,
+    temp_vars: &[String],
+    out: &mut Verdict,
+) {
+    for u in path_uses(cmd) {
+        let raw = match u.word.text.as_str() {
+            "" => ".".to_string(),
+            t => t
+                .strip_prefix("of=")
+                .or_else(|| t.strip_prefix("if="))
+                .unwrap_or(t)
+                .to_string(),
+        };
+        let raw = if raw.starts_with('-') {
+            raw.split_once('=')
+                .map(|(_, v)| v.to_string())
+                .unwrap_or(raw)
+        } else {
+            raw
+        };
+        if HARMLESS_DEVICES.contains(&raw.as_str())
+            || raw.starts_with("/dev/fd/")
+            || raw.starts_with("/proc/self/fd/")
+        {
+            continue;
+        }
+        let (text, prefix_only) = if u.word.dynamic {
+            match static_prefix(&raw) {
+                Some(p) => (p.to_string(), true),
+                None if u.access == Access::Read => continue,
+                None if is_temp_word(&raw, temp_vars) => continue,
+                None => {
+                    out.push(Finding::new(
+                        Decision::Ask,
+                        "bash-dynamic-path",
+                        None,
+                        format!(
+                            "`{}` writes to `{}`, which is only known when the command runs",
+                            cmd.program,
+                            truncate(&raw, 120)
+                        ),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            (raw, false)
+        };
+        let _ = prefix_only;
+        let lexical = match j.env.expand(&text) {
+            Ok(e) => paths::absolutize(Path::new(&e), &cmd.cwd),
+            Err(_) => paths::absolutize(Path::new(&text), &cmd.cwd),
+        };
+        let resolved = paths::resolve(&lexical);
+        let t = Touched {
+            raw: text,
+            lexical,
+            resolved,
+            access: u.access,
+        };
+        if u.access != Access::Read && DELETERS.contains(&cmd.program.as_str()) && !prefix_only {
+            let roots = [
+                Some(j.env.project.as_path()),
+                j.env.home.as_deref(),
+                Some(Path::new("/")),
+                Some(j.env.tmpdir.as_path()),
+            ];
+            if roots
+                .iter()
+                .flatten()
+                .any(|r| t.lexical == *r || t.resolved == *r || r.starts_with(&t.lexical))
+            {
+                out.push(Finding::new(Decision::Deny, "delete-root", None, format!("`{}` would delete {} itself (the project, home, temp dir or a folder above them)", cmd.program, j.env.display(&t.lexical))));
+            }
+        }
+        j.check_path(profile, &t, out, "Bash");
+    }
+}
+
+/// `:(){ :|:& };:` and its renamings: a function whose body pipes itself into itself in the
+/// background.
+fn fork_bomb(command: &str) -> bool {
+    let compact: String = command.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut rest = compact.as_str();
+    while let Some(pos) = rest.find("(){") {
+        let name_start = rest
+            .get(..pos)
+            .and_then(|h| {
+                h.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '-'))
+            })
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let name = rest.get(name_start..pos).unwrap_or("");
+        let body = rest.get(pos + 3..).unwrap_or("");
+        if !name.is_empty() && body.contains(&format!("{name}|{name}&")) {
+            return true;
+        }
+        rest = body;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests;

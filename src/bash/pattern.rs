@@ -1,0 +1,455 @@
+//! Structured command patterns for policy rules (`command = { program = "git", subcommand =
+//! "push", flags = ["--force"] }`) and the argument shape they match against.
+//!
+//! Matching is on structure, not text: combined short flags are split (`-rf` = `-r -f`), long
+//! flags match with or without `=value`, flags count wherever they appear (`git push origin
+//! main --force`), and global options before the subcommand are skipped (`git -C dir -c k=v
+//! push`). Data never matches a subcommand: `git commit -m "push --force"` has subcommand
+//! `commit`.
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::shell::{Command, Stdin};
+use crate::wildcard;
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// One pattern as written in a rule's `command` (a table, or an array of tables: any matches).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommandPattern {
+    /// Program names (basenames, `*` wildcards): `"rm"`, `["mkfs*", "wipefs"]`.
+    pub program: OneOrMany,
+    /// Leading positional words, space-separated for several levels: `"push"`, `"stash drop"`.
+    pub subcommand: Option<OneOrMany>,
+    /// Any of these flags present (`-r`, `--force`, `--prune`; `--` is the end-of-options mark).
+    pub flags: Option<Vec<String>>,
+    /// Regexes; any positional argument after the subcommand matching one is enough.
+    pub args: Option<Vec<String>>,
+    /// A regex over every argument joined by spaces plus here-document / here-string text
+    /// (SQL fed on stdin, a Redis command).
+    pub text: Option<String>,
+    /// Wrapper labels that must have led to the command (`"find -exec"`, `"xargs"`, `"sudo"`).
+    pub via: Option<Vec<String>>,
+    /// What stdin must come from: upstream program names (`"curl"`), or `"<file>"`,
+    /// `"<heredoc>"`, `"<herestring>"`, `"<pipe>"` (any pipe).
+    pub stdin: Option<Vec<String>>,
+    /// `true`: only when there is no positional argument at all (`env`, `set`: print all).
+    pub no_positionals: Option<bool>,
+}
+
+/// A compiled pattern.
+#[derive(Debug)]
+pub struct CommandPattern {
+    programs: Vec<String>,
+    subcommands: Vec<Vec<String>>,
+    flags: Vec<String>,
+    args: Vec<Regex>,
+    text: Option<Regex>,
+    via: Vec<String>,
+    stdin: Vec<String>,
+    no_positionals: bool,
+}
+
+fn regex(re: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(re)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("bad regex `{re}`: {e}"))
+}
+
+impl CommandPattern {
+    /// Compile one `command` value (a table or an array of tables).
+    pub fn compile_value(v: &toml::Value) -> Result<Vec<CommandPattern>, String> {
+        let raws: Vec<RawCommandPattern> = match v {
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|i| {
+                    i.clone()
+                        .try_into()
+                        .map_err(|e: toml::de::Error| e.message().to_string())
+                })
+                .collect::<Result<_, _>>()?,
+            other => vec![other
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| e.message().to_string())?],
+        };
+        if raws.is_empty() {
+            return Err("`command` needs at least one pattern".into());
+        }
+        raws.into_iter().map(CommandPattern::compile).collect()
+    }
+
+    pub fn compile(raw: RawCommandPattern) -> Result<CommandPattern, String> {
+        let programs = raw.program.into_vec();
+        if programs.is_empty() || programs.iter().any(|p| p.is_empty()) {
+            return Err("`program` must name at least one program".into());
+        }
+        Ok(CommandPattern {
+            programs,
+            subcommands: raw
+                .subcommand
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .collect(),
+            flags: raw.flags.unwrap_or_default(),
+            args: raw
+                .args
+                .unwrap_or_default()
+                .iter()
+                .map(|r| regex(r))
+                .collect::<Result<_, _>>()?,
+            text: raw.text.as_deref().map(regex).transpose()?,
+            via: raw.via.unwrap_or_default(),
+            stdin: raw.stdin.unwrap_or_default(),
+            no_positionals: raw.no_positionals.unwrap_or(false),
+        })
+    }
+
+    pub fn matches_program(&self, program: &str) -> bool {
+        wildcard::any(&self.programs, program)
+    }
+
+    /// `Match::Yes` when every condition holds; `Match::Maybe` when the program matches but a
+    /// dynamic word sits where the decision depends on it (a subcommand position, or anywhere
+    /// when flags are checked: `$x` may expand to `--force`).
+    pub fn matches(&self, cmd: &Command, shape: &Shape) -> Match {
+        if !self.matches_program(&cmd.program) {
+            return Match::No;
+        }
+        if !self.via.is_empty() && !cmd.via.iter().any(|v| wildcard::any(&self.via, v)) {
+            return Match::No;
+        }
+        if !self.stdin.is_empty() && !self.stdin_matches(&cmd.stdin) {
+            return Match::No;
+        }
+        let sub_len = self.subcommands.iter().map(Vec::len).max().unwrap_or(0);
+        if !self.subcommands.is_empty() {
+            let lead = shape
+                .positionals
+                .get(..sub_len.min(shape.positionals.len()))
+                .unwrap_or(&[]);
+            if lead.iter().any(|w| w.1) {
+                return Match::Maybe;
+            }
+            let ok = self.subcommands.iter().any(|sub| {
+                sub.iter()
+                    .enumerate()
+                    .all(|(i, s)| lead.get(i).is_some_and(|w| &w.0 == s))
+            });
+            if !ok {
+                return Match::No;
+            }
+        }
+        let after_sub: Vec<&(String, bool)> = shape
+            .positionals
+            .iter()
+            .skip(if self.subcommands.is_empty() {
+                0
+            } else {
+                self.subcommands
+                    .iter()
+                    .find(|sub| {
+                        sub.iter()
+                            .enumerate()
+                            .all(|(i, s)| shape.positionals.get(i).is_some_and(|w| &w.0 == s))
+                    })
+                    .map(Vec::len)
+                    .unwrap_or(0)
+            })
+            .collect();
+        if self.no_positionals && !shape.positionals.is_empty() {
+            return Match::No;
+        }
+        if !self.flags.is_empty()
+            && !self
+                .flags
+                .iter()
+                .any(|f| shape.flags.iter().any(|g| g == f))
+        {
+            return if shape.has_dynamic {
+                Match::Maybe
+            } else {
+                Match::No
+            };
+        }
+        if !self.args.is_empty()
+            && !after_sub
+                .iter()
+                .any(|a| self.args.iter().any(|re| re.is_match(&a.0)))
+        {
+            return Match::No;
+        }
+        if let Some(re) = &self.text {
+            if !re.is_match(&shape.text) {
+                return Match::No;
+            }
+        }
+        Match::Yes
+    }
+
+    fn stdin_matches(&self, stdin: &Stdin) -> bool {
+        match stdin {
+            Stdin::Inherited => false,
+            Stdin::Pipe { from } => {
+                self.stdin.iter().any(|s| s == "<pipe>")
+                    || from.iter().any(|p| wildcard::any(&self.stdin, p))
+            }
+            Stdin::HereDoc(_) => self.stdin.iter().any(|s| s == "<heredoc>"),
+            Stdin::HereString(_) => self.stdin.iter().any(|s| s == "<herestring>"),
+            Stdin::File(_) => self.stdin.iter().any(|s| s == "<file>"),
+        }
+    }
+}
+
+/// How sure a match is; ordered so the best of several patterns is the `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Match {
+    No,
+    Maybe,
+    Yes,
+}
+
+/// Global options that take a value, per program, so `git -C dir push` finds `push`.
+fn global_value_options(program: &str) -> &'static [&'static str] {
+    match program {
+        "git" => &[
+            "-C",
+            "-c",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--super-prefix",
+            "--config-env",
+            "--exec-path",
+        ],
+        "kubectl" | "helm" => &[
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "--cluster",
+            "--user",
+            "--kube-context",
+            "-s",
+            "--server",
+        ],
+        "docker" | "podman" => &[
+            "-H",
+            "--host",
+            "--context",
+            "-c",
+            "--config",
+            "-l",
+            "--log-level",
+        ],
+        "gh" => &["-R", "--repo"],
+        "cargo" => &["-Z", "--config", "-C"],
+        "npm" | "pnpm" | "yarn" => &["--prefix", "-C", "--cwd", "-w", "--workspace"],
+        "aws" => &["--profile", "--region", "--output", "--endpoint-url"],
+        "gcloud" => &["--project", "--account", "--configuration"],
+        "az" => &["--subscription"],
+        "systemctl" => &["-H", "--host", "-M", "--machine"],
+        _ => &[],
+    }
+}
+
+/// The argument list of one command, cut into flags and positionals.
+#[derive(Debug, Default)]
+pub struct Shape {
+    /// Every flag form: `-rf` gives `-rf`, `-r`, `-f`; `--prune=now` gives it and `--prune`.
+    pub flags: Vec<String>,
+    /// Positional words (text, dynamic), global options and their values skipped.
+    pub positionals: Vec<(String, bool)>,
+    /// Arguments joined by spaces, plus here-document / here-string text.
+    pub text: String,
+    /// Any argument is dynamic.
+    pub has_dynamic: bool,
+}
+
+impl Shape {
+    pub fn of(cmd: &Command) -> Shape {
+        let mut shape = Shape::default();
+        let globals = global_value_options(&cmd.program);
+        let mut in_globals = true;
+        let mut end_of_options = false;
+        let mut skip_value = false;
+        for a in &cmd.args {
+            let t = a.text.as_str();
+            shape.has_dynamic |= a.dynamic;
+            if skip_value {
+                skip_value = false;
+                continue;
+            }
+            if end_of_options || a.dynamic && !t.starts_with('-') {
+                shape.positionals.push((t.to_string(), a.dynamic));
+                in_globals = false;
+                continue;
+            }
+            if t == "--" {
+                shape.flags.push("--".into());
+                end_of_options = true;
+                continue;
+            }
+            if let Some(long) = t.strip_prefix("--") {
+                shape.flags.push(t.to_string());
+                if let Some((name, _)) = long.split_once('=') {
+                    shape.flags.push(format!("--{name}"));
+                } else if in_globals && globals.contains(&t) {
+                    skip_value = true;
+                }
+                continue;
+            }
+            if t.len() > 1
+                && t.starts_with('-')
+                && !t.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
+            {
+                shape.flags.push(t.to_string());
+                if in_globals && globals.contains(&t) {
+                    skip_value = true;
+                    continue;
+                }
+                let body = t.get(1..).unwrap_or("");
+                if body.chars().all(|c| c.is_ascii_alphabetic()) && body.len() > 1 {
+                    shape.flags.extend(body.chars().map(|c| format!("-{c}")));
+                }
+                continue;
+            }
+            in_globals = false;
+            shape.positionals.push((t.to_string(), a.dynamic));
+        }
+        let mut text: Vec<&str> = cmd.args.iter().map(|a| a.text.as_str()).collect();
+        match &cmd.stdin {
+            Stdin::HereDoc(s) | Stdin::HereString(s) => text.push(s),
+            _ => {}
+        }
+        shape.text = text.join(" ");
+        shape
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::Word;
+    use std::path::PathBuf;
+
+    fn cmd(line: &str) -> Command {
+        let mut words = line.split_whitespace();
+        let program = words.next().unwrap().to_string();
+        Command {
+            program,
+            args: words
+                .map(|w| Word {
+                    text: w.trim_matches('"').to_string(),
+                    dynamic: w.contains('$'),
+                })
+                .collect(),
+            redirects: vec![],
+            assignments: vec![],
+            via: vec![],
+            cwd: PathBuf::from("/p"),
+            stdin: Stdin::Inherited,
+            runs_stdin_as_code: false,
+        }
+    }
+
+    /// The best match of any pattern in a rule's `command` value.
+    fn best(toml_text: &str, c: &Command) -> Match {
+        let v: toml::Value = toml::from_str(&format!("c = {toml_text}")).unwrap();
+        let pats = CommandPattern::compile_value(v.get("c").unwrap()).unwrap();
+        let shape = Shape::of(c);
+        pats.iter()
+            .map(|p| p.matches(c, &shape))
+            .max_by_key(|m| *m as u8)
+            .unwrap()
+    }
+
+    macro_rules! pm {
+        ($($name:ident: $pat:expr, $line:expr => $want:ident;)*) => {
+            $(#[test] fn $name() { let c = cmd($line); assert_eq!(best($pat, &c), Match::$want, "{}", $line); })*
+        };
+    }
+
+    const FORCE_PUSH: &str = r#"[{ program = "git", subcommand = "push", flags = ["--force", "-f", "--mirror", "--delete", "-d"] }, { program = "git", subcommand = "push", args = ['^\+', '^:'] }]"#;
+    const RM_RF: &str =
+        r#"{ program = "rm", flags = ["-r", "-R", "--recursive", "-f", "--force"] }"#;
+
+    pm! {
+        rm_combined: RM_RF, "rm -rf docs" => Yes;
+        rm_capital: RM_RF, "rm -Rf ./docs" => Yes;
+        rm_long: RM_RF, "rm --recursive docs" => Yes;
+        rm_flag_after_operand: RM_RF, "rm docs -r" => Yes;
+        rm_plain: RM_RF, "rm notes.txt" => No;
+        rm_dynamic_operand: RM_RF, "rm $X" => Maybe;
+        rm_after_double_dash: RM_RF, "rm -- -r" => No;
+        push_force: FORCE_PUSH, "git push --force origin main" => Yes;
+        push_force_after: FORCE_PUSH, "git push origin main --force" => Yes;
+        push_plus_refspec: FORCE_PUSH, "git push origin +feature" => Yes;
+        push_colon_delete: FORCE_PUSH, "git push origin :old" => Yes;
+        push_global_options: FORCE_PUSH, "git -C dir -c k=v push -f" => Yes;
+        push_plain: FORCE_PUSH, "git push origin main" => No;
+        commit_message_is_data: FORCE_PUSH, "git commit -m \"push --force\"" => No;
+        dynamic_subcommand: FORCE_PUSH, "git $CMD --force" => Maybe;
+        grep_is_not_push: FORCE_PUSH, "git grep push --force" => No;
+        env_print: r#"{ program = "env", no_positionals = true }"#, "env" => Yes;
+        env_wrapper: r#"{ program = "env", no_positionals = true }"#, "env FOO=1 make" => No;
+        stash_drop: r#"{ program = "git", subcommand = ["stash drop", "stash clear"] }"#, "git stash drop" => Yes;
+        stash_list: r#"{ program = "git", subcommand = ["stash drop", "stash clear"] }"#, "git stash list" => No;
+        prune_value: r#"{ program = "git", subcommand = "gc", flags = ["--prune"] }"#, "git gc --prune=now" => Yes;
+        dd_to_device: r#"{ program = "dd", args = ['^of=/dev/'] }"#, "dd if=/dev/zero of=/dev/sda" => Yes;
+        mkfs_glob: r#"{ program = "mkfs*" }"#, "mkfs.ext4 /dev/sdb1" => Yes;
+        sql_text: r#"{ program = "psql", text = '(?i)\bdrop\s+table' }"#, "psql -c \"DROP TABLE users\"" => Yes;
+    }
+
+    #[test]
+    fn shape_splits_flags_and_skips_git_globals() {
+        let s = Shape::of(&cmd(
+            "git -C /x -c a=b push -uf origin --set-upstream=x main",
+        ));
+        assert_eq!(
+            s.positionals
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>(),
+            ["push", "origin", "main"]
+        );
+        for f in ["-uf", "-u", "-f", "--set-upstream=x", "--set-upstream"] {
+            assert!(s.flags.iter().any(|g| g == f), "{f} in {:?}", s.flags);
+        }
+        let s = Shape::of(&cmd("head -5 file"));
+        assert_eq!(
+            s.positionals.len(),
+            2,
+            "numbers are not flags: {:?}",
+            s.positionals
+        );
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        let v: toml::Value = toml::from_str(r#"c = { program = "x", flagz = ["-f"] }"#).unwrap();
+        assert!(CommandPattern::compile_value(v.get("c").unwrap()).is_err());
+        let v: toml::Value = toml::from_str(r#"c = { program = "x", args = ["("] }"#).unwrap();
+        assert!(CommandPattern::compile_value(v.get("c").unwrap())
+            .unwrap_err()
+            .contains("bad regex"));
+    }
+}
