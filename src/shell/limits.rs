@@ -34,8 +34,9 @@ struct PendingHereDoc {
     quoted: bool,
 }
 
-/// Check nesting depth and function substitutions. `Err` is the `Unknown` to report.
-pub(crate) fn scan(src: &str, max_nesting: usize) -> Result<(), Unknown> {
+/// Check nesting depth and function substitutions. `Ok` is the deepest nesting seen; `Err` is
+/// the `Unknown` to report.
+pub(crate) fn scan(src: &str, max_nesting: usize) -> Result<usize, Unknown> {
     let mut s = Scanner {
         b: src.as_bytes(),
         i: 0,
@@ -43,8 +44,10 @@ pub(crate) fn scan(src: &str, max_nesting: usize) -> Result<(), Unknown> {
         pending: Vec::new(),
         here: Vec::new(),
         cmd_start: true,
+        deepest: 0,
     };
-    s.run(max_nesting)
+    s.run(max_nesting)?;
+    Ok(s.deepest)
 }
 
 struct Scanner<'a> {
@@ -56,6 +59,8 @@ struct Scanner<'a> {
     here: Vec<(Vec<u8>, bool)>,
     /// At a position where a reserved word would be recognised.
     cmd_start: bool,
+    /// Deepest stack seen.
+    deepest: usize,
 }
 
 fn is_meta(c: u8) -> bool {
@@ -72,6 +77,7 @@ impl Scanner<'_> {
 
     fn push(&mut self, f: Frame, max_nesting: usize) -> Result<(), Unknown> {
         self.stack.push(f);
+        self.deepest = self.deepest.max(self.stack.len());
         if self.stack.len() > max_nesting {
             return Err(too_deep(max_nesting));
         }
@@ -455,7 +461,7 @@ mod tests {
     use super::*;
 
     fn depth(src: &str) -> Result<(), UnknownKind> {
-        scan(src, 8).map_err(|u| u.kind)
+        scan(src, 8).map(|_| ()).map_err(|u| u.kind)
     }
 
     macro_rules! scan_ok {

@@ -385,7 +385,20 @@ pub(crate) fn parse_program(
             program: None,
         });
     }
-    limits::scan(src, limits.max_nesting)?;
+    let depth = limits::scan(src, limits.max_nesting)?;
+    // brush re-tokenizes the inside of every `$(`/backtick to find its end, so one parse costs
+    // about size × nesting: bound that product before parsing, not only each factor.
+    let work = src.len().saturating_mul(depth.saturating_add(1));
+    if work > limits.parse_budget() {
+        return Err(Unknown {
+            kind: UnknownKind::TooLarge,
+            detail: format!(
+                "{} bytes of shell code nested {depth} levels deep",
+                src.len()
+            ),
+            program: None,
+        });
+    }
     let parsed = catch_unwind(|| {
         let mut parser = brush_parser::Parser::new(
             std::io::BufReader::new(src.as_bytes()),

@@ -1063,3 +1063,23 @@ fn many_arithmetic_commands_stay_linear() {
         t.elapsed()
     );
 }
+
+#[test]
+fn nested_substitutions_around_a_large_payload_are_refused_before_parsing() {
+    // Parsing cost is about size × nesting (brush re-tokenizes each `$(` level).
+    let src = format!(
+        "{}echo {} {}",
+        "$(".repeat(60),
+        "a ".repeat(100_000),
+        ")".repeat(60)
+    );
+    let a = run(&src);
+    assert_eq!(kinds(&a), vec![UnknownKind::TooLarge]);
+}
+
+#[test]
+fn repeated_unknowns_are_reported_once() {
+    let a = run(&"$x; ".repeat(2_000));
+    assert_eq!(kinds(&a), vec![UnknownKind::DynamicCommandWord]);
+    assert_eq!(a.commands.len(), 2_000);
+}

@@ -86,12 +86,13 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         stopped: false,
     };
     w.run_code(command);
-    let mut unknowns: Vec<Unknown> = Vec::new();
-    for u in w.unknowns {
-        if !unknowns.contains(&u) {
-            unknowns.push(u);
-        }
-    }
+    // The same unknown can arise many times (a loop body, a repeated pattern): report it once.
+    let mut seen = std::collections::HashSet::new();
+    let unknowns: Vec<Unknown> = w
+        .unknowns
+        .into_iter()
+        .filter(|u| seen.insert((u.kind, u.detail.clone(), u.program.clone())))
+        .collect();
     Analysis {
         commands: w.commands,
         unknowns,
