@@ -1083,3 +1083,15 @@ fn repeated_unknowns_are_reported_once() {
     assert_eq!(kinds(&a), vec![UnknownKind::DynamicCommandWord]);
     assert_eq!(a.commands.len(), 2_000);
 }
+
+// ----- code deferred in values and subscripts -----
+#[rustfmt::skip]
+mod deferred {
+    use super::*;
+    cmds!(arith_injection_value, "x='a[$(rm -rf /)]'; echo $((x))", ["rm", "echo"]);
+    via!(arith_injection_via, "x='a[$(rm -rf /)]'; echo $((x))", "rm", ["value of x"]);
+    cmds!(printf_v_subscript, "printf -v 'a[$(rm -rf /)]' x", ["printf", "rm"]);
+    cmds!(read_subscript, "read 'a[`rm x`]' < f", ["read", "rm"]);
+    cmds!(plain_subscript_is_data, "unset 'a[1]'", ["unset"]);
+    cmds!(bash_dev_stdin_heredoc, "bash /dev/stdin <<EOF\nrm x\nEOF", ["bash", "rm"]);
+}

@@ -45,6 +45,28 @@ const SHELL_CODE_VARS: &[&str] = &[
     "FCEDIT",
 ];
 
+/// Builtins that take variable names (where an array subscript is evaluated).
+const SUBSCRIPT_BUILTINS: &[&str] = &[
+    "printf",
+    "read",
+    "unset",
+    "declare",
+    "typeset",
+    "local",
+    "export",
+    "readonly",
+    "let",
+    "test",
+    "[",
+    "mapfile",
+    "readarray",
+    "getopts",
+    "wait",
+    "shift",
+    "printf",
+    "eval",
+];
+
 /// Longest wrapper chain followed (`sudo env nice … cmd`).
 const MAX_WRAPPERS: usize = 32;
 
@@ -789,6 +811,14 @@ impl Walker<'_, '_> {
     /// `PAGER`, …) or sources as a script (`BASH_ENV`, `ENV`).
     fn env_code(&mut self, assignments: &[(String, Word)]) {
         for (name, value) in assignments {
+            if !value.dynamic && (value.text.contains("$(") || value.text.contains('`')) {
+                // A static value holding `$(…)` runs it if the variable is ever evaluated again
+                // (arithmetic `$((x))` with `x='a[$(cmd)]'`, `eval "$x"`, `PS1`): report it.
+                self.via.push(format!("value of {name}"));
+                let text = value.text.clone();
+                self.expand(&format!("\"{}\"", text.replace('"', "\\\"")));
+                self.via.pop();
+            }
             if SHELL_CODE_VARS.contains(&name.as_str()) && !value.text.is_empty() {
                 if value.dynamic {
                     self.unknown(
@@ -1002,6 +1032,20 @@ impl Walker<'_, '_> {
         if self.via.is_empty() || depth == 0 {
             self.builtin_state(&name, &args);
         }
+        if SUBSCRIPT_BUILTINS.contains(&name.as_str()) {
+            // `printf -v 'a[$(cmd)]'`, `read 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`: bash evaluates
+            // an array subscript in a variable-name argument, running its substitutions.
+            for a in args.iter().filter(|a| !a.word.dynamic) {
+                if let Some((_, subscript)) = a.text().split_once('[') {
+                    if subscript.contains("$(") || subscript.contains('`') {
+                        let code = format!("\"{}\"", subscript.replace('"', "\\\""));
+                        self.via.push(format!("{name} subscript"));
+                        self.expand(&code);
+                        self.via.pop();
+                    }
+                }
+            }
+        }
         if matches!(
             name.as_str(),
             "export" | "declare" | "typeset" | "local" | "readonly"
@@ -1102,6 +1146,8 @@ impl Walker<'_, '_> {
                             ),
                             None,
                         );
+                    } else if matches!(a.text(), "/dev/stdin" | "/dev/fd/0" | "-") {
+                        self.shell_stdin(program);
                     } else {
                         let text = a.word.text.clone();
                         self.run_script(&text);
