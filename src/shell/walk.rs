@@ -1029,7 +1029,8 @@ impl Walker<'_, '_> {
         for action in actions {
             self.act(&name, action, &args, &env, depth);
         }
-        if self.via.is_empty() || depth == 0 {
+        // `cd` through a wrapper (`sudo cd x`) does not move this shell.
+        if depth == 0 {
             self.builtin_state(&name, &args);
         }
         if SUBSCRIPT_BUILTINS.contains(&name.as_str()) {
@@ -1105,6 +1106,21 @@ impl Walker<'_, '_> {
                 }
                 if own_stdin {
                     self.stdin = Stdin::Inherited;
+                    // `xargs sh`, `find -exec python3 {} ;`: the script comes from stdin data or
+                    // the found files, so what runs is not known.
+                    let inner_name = program_name(inner.text());
+                    let reads_script = !inner.word.dynamic
+                        && (argv::classify(&inner_name, &inner_args).iter().any(|a| {
+                            matches!(a, Action::ShellStdin { .. } | Action::InterpStdin { .. })
+                        }) || (argv::is_shell(&inner_name)
+                            && inner_args.first().is_some_and(|a| a.text() == "{}")));
+                    if reads_script {
+                        self.unknown(
+                            UnknownKind::DynamicCommandWord,
+                            format!("`{label} {inner_name}` runs scripts named at run time"),
+                            None,
+                        );
+                    }
                 }
                 // The wrapped command inherits the wrapper's environment.
                 let mut env = inherited_env.to_vec();
