@@ -75,3 +75,79 @@ fn s4_write_outside_project_and_ssh_key_read_are_denied() {
         sb.audit_text()
     );
 }
+
+/// The escape routes around a path check: a symlink in the project pointing outside it, and a
+/// `..` path. Both are judged by where the write really lands.
+#[test]
+fn s4_symlink_and_dotdot_escapes_are_denied() {
+    let sb = Sandbox::new("s4-escape");
+    sb.register(&HookCommand::blastwall(&[]));
+    let elsewhere = sb.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, sb.project.join("link")).unwrap();
+    let via_link = sb.project.join("link/escape.txt");
+    let via_dotdot = sb.project.join("../elsewhere/dotdot.txt");
+    let m = "s4esc";
+    let r = sb.run(
+        m,
+        vec![
+            Turn::tool(
+                "Write",
+                json!({"file_path": via_link.to_string_lossy(), "content": "escaped\n"}),
+            ),
+            Turn::tool(
+                "Write",
+                json!({"file_path": via_dotdot.to_string_lossy(), "content": "escaped\n"}),
+            ),
+        ],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+
+    assert!(
+        !elsewhere.join("escape.txt").exists(),
+        "a Write through a symlink left the project"
+    );
+    assert!(
+        !elsewhere.join("dotdot.txt").exists(),
+        "a Write through .. left the project"
+    );
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 0, 0),
+        &["blastwall: denied by rule `write-scope`"],
+    );
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 1, 0),
+        &["blastwall: denied by rule `write-scope`"],
+    );
+}
+
+/// A cloned repository cannot loosen the guard: its `.claude/blastwall.toml` asking for write
+/// access everywhere must not let a Write outside the project through (whether blastwall
+/// rejects the layer or ignores the loosening, the write stays denied).
+#[test]
+fn s4_project_policy_cannot_widen_write_scope() {
+    let sb = Sandbox::new("s4-widen");
+    sb.register(&HookCommand::blastwall(&[]));
+    sb.project_policy("version = 1\n\n[paths]\nwrite_roots = [\"/\"]\n");
+    let outside = sb.dir.path().join("elsewhere/escape.txt");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    let r = sb.run(
+        "s4widen",
+        vec![Turn::tool(
+            "Write",
+            json!({"file_path": outside.to_string_lossy(), "content": "escaped\n"}),
+        )],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+    assert!(
+        !outside.exists(),
+        "a project policy widened the write scope"
+    );
+    assert_blocked(&sb, &r, &tool_use_id("s4widen", 0, 0), &["blastwall: "]);
+}
