@@ -1098,3 +1098,58 @@ mod deferred {
     cmds!(xargs_sh_c_is_static, "ls | xargs -I{} sh -c 'echo {}'", ["ls", "xargs", "sh", "echo"]);
     cmds!(bash_dev_stdin_heredoc, "bash /dev/stdin <<EOF\nrm x\nEOF", ["bash", "rm"]);
 }
+
+#[rustfmt::skip]
+mod more_idioms {
+    use super::*;
+    cmds!(source_dev_stdin_herestring, "source /dev/stdin <<< 'rm -rf /'", ["source", "rm"]);
+    cmds!(gh_pr_body_heredoc, "gh pr create --title x --body \"$(cat <<'EOF'\n## Summary\n- uses `rm -rf` in docs\nEOF\n)\"", ["cat", "gh"]);
+    cmds!(cargo_test_tail, "cargo test 2>&1 | tail -20", ["cargo", "tail"]);
+    cmds!(make_nproc, "make -j$(nproc) 2>&1 | tee build.log", ["nproc", "make", "tee"]);
+    cmds!(kill_lsof, "kill -9 $(lsof -t -i:3000); npm run dev &", ["lsof", "kill", "npm"]);
+    cmds!(diff_sorted, "diff <(sort a) <(sort b)", ["sort", "sort", "diff"]);
+    cmds!(kubectl_apply_heredoc, "cat <<EOF | kubectl apply -f -\napiVersion: v1\nEOF", ["cat", "kubectl"]);
+    cmds!(if_test_file, "if [ -f Cargo.toml ]; then cargo build; fi", ["[", "cargo"]);
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        /// Arbitrary shell-ish text never panics the walker, never hangs, and a parse failure
+        /// is always reported.
+        #[test]
+        fn analyze_is_total(src in "[a-z $(){}'\"`;|&<>\n\\\\#=*?!\\[\\]~-]{0,120}") {
+            let a = run(&src);
+            for u in &a.unknowns {
+                prop_assert!(!u.detail.contains("analyser panicked"), "{:?} on {:?}", u, src);
+            }
+            for c in &a.commands {
+                prop_assert!(!c.program.is_empty());
+            }
+        }
+
+        /// Wrapping a command in quotes, wrappers or `bash -c` never hides it.
+        #[test]
+        fn wrapped_rm_is_always_found(wrapper in prop::sample::select(vec![
+            "{}", "sudo {}", "env A=1 {}", "bash -c '{}'", "sh -lc \"{}\"", "eval '{}'", "nohup {}",
+            "timeout 5 {}", "echo $({})", "( ( {} ) )", "{ {}; }", "if true; then {}; fi", "x=$({})",
+            "find . -exec {} \\;", "xargs {}", "time {}", "! {}", "f() { {}; }", "cat <({})",
+            "bash <<< '{}'", "echo '{}' | sh", "command {}", "exec {}", "nice -n 1 {}",
+        ]), rm in prop::sample::select(vec!["rm", "\\rm", "r''m", "\"r\"m", "/bin/rm", "$'\\x72m'"])) {
+            let src = wrapper.replace("{}", &format!("{rm} -rf /"));
+            let a = run(&src);
+            // Quote-free spellings must be found; quoted ones may collide with the wrapper's
+            // own quotes (then bash runs something else), and must then at least fail closed.
+            let found = a.programs().contains(&"rm");
+            if matches!(rm, "rm" | "\\rm" | "/bin/rm") {
+                prop_assert!(found, "{:?} -> {:?}", src, a.programs());
+            } else {
+                prop_assert!(found || !a.unknowns.is_empty(), "{:?} -> {:?}", src, a.programs());
+            }
+        }
+    }
+}
