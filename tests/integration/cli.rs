@@ -542,6 +542,48 @@ fn audit_log_records_each_decision_and_rule() {
     );
 }
 
+/// Parallel agents share one audit log: lines written by concurrent hook processes never mix.
+#[test]
+fn audit_lines_stay_whole_under_parallel_hooks() {
+    let sb = Sandbox::new();
+    let n = 16;
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            // Long lines (the audit subject keeps up to 2000 bytes) make a torn write likely if
+            // appends were not atomic; a torn line fails to parse in `audit_lines`.
+            let path = sb.project.join(format!("{i:02}-{}.rs", "x".repeat(1500)));
+            let ev = sb.pre_tool_use("Read", json!({ "file_path": path }));
+            let mut child = sb
+                .cmd(&["hook"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(ev.to_string().as_bytes())
+                .unwrap();
+            (path, child)
+        })
+        .collect();
+    let mut want = std::collections::BTreeSet::new();
+    for (path, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        want.insert(path.to_string_lossy().into_owned());
+    }
+    let lines = audit_lines(&sb);
+    assert_eq!(lines.len(), n, "one line per call");
+    let got: std::collections::BTreeSet<String> = lines
+        .iter()
+        .map(|l| l["subject"].as_str().unwrap().to_string())
+        .collect();
+    assert!(got == want, "the subjects logged are not the paths judged");
+}
+
 /// Registered without a subcommand (`"command": "blastwall"`), an event on stdin is still
 /// judged, not answered with usage text.
 #[test]

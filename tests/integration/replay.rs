@@ -188,8 +188,7 @@ fn fixtures_cover_every_tool_and_event() {
             .filter_map(|(_, v)| v.get("expect").and_then(Value::as_str))
             .collect();
         let want: &[&str] = match tool {
-            "Write" => &["none", "ask", "deny"],
-            "WebFetch" => &["none", "ask", "deny"],
+            "Write" | "WebFetch" | "Bash" => &["none", "ask", "deny"],
             _ => &["none", "deny"],
         };
         for d in want {
