@@ -48,9 +48,10 @@ mod validate;
 use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use rules::{Check, Pattern, RuleDef, RULES};
@@ -139,6 +140,8 @@ struct Rule {
     check: Check,
     prefix: &'static str,
     priority: u8,
+    /// The regex continues a keyword occurrence (see `Pattern::Anchored`).
+    anchored: bool,
 }
 
 /// Limits for compiled rule regexes: generous for the built-ins, a bound for policy rules.
@@ -166,6 +169,7 @@ impl Rule {
             check: d.check,
             prefix: d.prefix,
             priority: d.priority,
+            anchored: matches!(d.pattern, Pattern::Anchored(_)),
         }
     }
 
@@ -183,12 +187,34 @@ impl Rule {
 /// The secret detector: the rules, and the keyword prefilter that picks which ones run.
 pub struct Detector {
     rules: Vec<Rule>,
-    prefilter: Option<AhoCorasick>,
+    /// Every distinct keyword, lowercase; pattern index = position.
+    keywords: Vec<String>,
+    /// The keyword automaton in two builds, each made once on first need: a small NFA that is
+    /// quick to build (what a hook process with one tool output pays for), and a DFA that
+    /// costs more to build but scans several times faster, for big inputs.
+    prefilter_small: OnceLock<Option<AhoCorasick>>,
+    prefilter_big: OnceLock<Option<AhoCorasick>>,
+    /// Bytes scanned so far: once past [`BIG_INPUT`] the DFA is worth building.
+    scanned: AtomicUsize,
     /// Keyword pattern index → rules that keyword enables.
     keyword_rules: Vec<Vec<usize>>,
+    /// Keyword pattern index → anchored rules whose regex continues that keyword.
+    keyword_anchors: Vec<Vec<usize>>,
     /// Rules without keywords (custom only): always run.
     always: Vec<usize>,
 }
+
+/// What the prefilter found: which rules can match, and where anchored rules' keywords are.
+struct Prefiltered {
+    active: Vec<bool>,
+    /// (rule, keyword start, keyword end)
+    anchors: Vec<(usize, usize, usize)>,
+}
+
+/// Once a detector has scanned this much (one big input, or many small ones in a long-lived
+/// process such as `scrub`), it switches to the DFA prefilter: the extra build time (under a
+/// millisecond) is repaid by the faster scan. A hook call with one small output never pays it.
+const BIG_INPUT: usize = 256 * 1024;
 
 impl std::fmt::Debug for Detector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -267,6 +293,7 @@ impl Detector {
                 check: Check::Custom,
                 prefix: "",
                 priority: rules::SPECIFIC,
+                anchored: false,
             });
         }
         Ok(Detector::from_rules(rules))
@@ -294,21 +321,45 @@ impl Detector {
                 }
             }
         }
-        let prefilter = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .ok();
-        if prefilter.is_none() {
-            // Cannot happen with these inputs; if it did, every rule runs (slower, not blind).
-            always = (0..rules.len()).collect();
-        }
+        let keyword_anchors = keyword_rules
+            .iter()
+            .map(|rs| {
+                rs.iter()
+                    .copied()
+                    .filter(|&i| rules.get(i).is_some_and(|r| r.anchored))
+                    .collect()
+            })
+            .collect();
         Detector {
             rules,
-            prefilter,
+            keywords,
+            keyword_anchors,
+            prefilter_small: OnceLock::new(),
+            prefilter_big: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
             keyword_rules,
             always,
         }
+    }
+
+    /// The keyword automaton for a text of `len` bytes; `None` if it could not be built
+    /// (then `active_rules` runs every rule: slower, never blind).
+    fn prefilter(&self, len: usize) -> Option<&AhoCorasick> {
+        let before = self.scanned.fetch_add(len, Ordering::Relaxed);
+        let (cell, kind) = if before.saturating_add(len) >= BIG_INPUT {
+            (&self.prefilter_big, AhoCorasickKind::DFA)
+        } else {
+            (&self.prefilter_small, AhoCorasickKind::NoncontiguousNFA)
+        };
+        cell.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(kind))
+                .build(&self.keywords)
+                .ok()
+        })
+        .as_ref()
     }
 
     /// The rules of this detector, built-in first.
@@ -320,50 +371,88 @@ impl Detector {
         })
     }
 
-    /// Which rules can match: those with a keyword in `text`, plus keyword-less ones.
-    fn active_rules(&self, text: &[u8]) -> Vec<bool> {
+    /// Ids of the rules the prefilter would run on `text` (for measurements and debugging).
+    #[doc(hidden)]
+    pub fn rules_to_run(&self, text: &[u8]) -> Vec<Arc<str>> {
+        let active = self.prefilter_scan(text).active;
+        self.rules
+            .iter()
+            .zip(active)
+            .filter(|(_, a)| *a)
+            .map(|(r, _)| Arc::clone(&r.id))
+            .collect()
+    }
+
+    /// Which rules can match (those with a keyword in `text`, plus keyword-less ones), and
+    /// where the keywords of anchored rules occur.
+    fn prefilter_scan(&self, text: &[u8]) -> Prefiltered {
         let mut active = vec![false; self.rules.len()];
+        let mut anchors = Vec::new();
         for &i in &self.always {
             if let Some(a) = active.get_mut(i) {
                 *a = true;
             }
         }
-        if let Some(ac) = &self.prefilter {
-            let mut seen = vec![false; self.keyword_rules.len()];
-            let mut left = self.keyword_rules.len();
-            for m in ac.find_overlapping_iter(text) {
-                let p = m.pattern().as_usize();
-                match seen.get_mut(p) {
-                    Some(true) | None => continue,
-                    Some(s) => *s = true,
-                }
-                left -= 1;
-                for &i in self
-                    .keyword_rules
-                    .get(p)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                {
-                    if let Some(a) = active.get_mut(i) {
-                        *a = true;
-                    }
-                }
-                if left == 0 {
-                    break;
+        let Some(ac) = self.prefilter(text.len()) else {
+            // No automaton: run everything, and try anchored rules after every byte.
+            active.fill(true);
+            for (i, r) in self.rules.iter().enumerate() {
+                if r.anchored {
+                    anchors.extend((0..text.len()).map(|at| (i, at, at)));
                 }
             }
+            return Prefiltered { active, anchors };
+        };
+        let has_anchored = self.rules.iter().any(|r| r.anchored);
+        let mut seen = vec![false; self.keyword_rules.len()];
+        let mut inactive = active.iter().filter(|a| !**a).count();
+        for m in ac.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            let anchored = self.keyword_anchors.get(p).map(Vec::as_slice);
+            for &i in anchored.unwrap_or_default() {
+                anchors.push((i, m.start(), m.end()));
+            }
+            match seen.get_mut(p) {
+                Some(true) | None => continue,
+                Some(s) => *s = true,
+            }
+            let enabled = self.keyword_rules.get(p).map(Vec::as_slice);
+            for &i in enabled.unwrap_or_default() {
+                if let Some(a) = active.get_mut(i) {
+                    if !*a {
+                        *a = true;
+                        inactive -= 1;
+                    }
+                }
+            }
+            if inactive == 0 && !has_anchored {
+                break;
+            }
         }
-        active
+        Prefiltered { active, anchors }
     }
 
     fn candidates(&self, text: &[u8]) -> Vec<Candidate> {
-        let active = self.active_rules(text);
+        let Prefiltered { active, anchors } = self.prefilter_scan(text);
         let mut out = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !active.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let Some(re) = rule.regex() else { continue };
+            if rule.anchored {
+                let mut locs = re.capture_locations();
+                for &(_, start, end) in anchors.iter().filter(|a| a.0 == i) {
+                    let Some(hay) = text.get(end..) else { continue };
+                    if re.captures_read(&mut locs, hay).is_none() {
+                        continue;
+                    }
+                    let span = (1..locs.len()).find_map(|g| locs.get(g));
+                    let span = span.map_or(end..end, |(s, e)| end + s..end + e);
+                    Detector::consider(rule, i, text, start, span, &mut out);
+                }
+                continue;
+            }
             if re.captures_len() > 1 {
                 let mut locs = re.capture_locations();
                 let mut at = 0;

@@ -31,6 +31,9 @@ pub(crate) enum Check {
     AuthHeader,
     /// PEM / OpenSSH / PGP private key block.
     PrivateKey,
+    /// `Strict`, and the value mixes upper case, lower case and at least two digits (for short
+    /// formats whose prefix is common in code, like Vault's `s.`).
+    Mixed,
     /// A rule added by a policy file: regex and its own entropy gate only.
     Custom,
 }
@@ -47,6 +50,11 @@ pub(crate) enum Pattern {
         names: &'static str,
         value: &'static str,
     },
+    /// The rest of a match that begins with one of the rule's keywords: the detector runs
+    /// this (anchored) right after each keyword occurrence the prefilter found, instead of
+    /// scanning the text. Used for the generic rule, whose case-insensitive alternation of
+    /// credential words would otherwise cost most of a cold start to compile.
+    Anchored(&'static str),
 }
 
 /// Lower priority wins when two candidates overlap: a specific format beats a structural rule
@@ -76,6 +84,7 @@ pub(crate) struct RuleDef {
 pub(crate) fn regex_source(p: &Pattern) -> String {
     match p {
         Pattern::Raw(s) => (*s).to_string(),
+        Pattern::Anchored(s) => format!("^(?:{s})"),
         Pattern::Assign { names, value } => format!(
             r#"(?i)\b(?:{names})[\w.-]{{0,25}}\\?["'`]?[ \t]{{0,5}}(?:=|:=|::=|:::=|\?=|:|=>|\|\||,)[ \t]{{0,5}}(?:\\?["'`])?[ \t]{{0,3}}(?-i:({value}))(?:[\\"'`\s;,)<&}}]|$)"#
         ),
@@ -111,22 +120,65 @@ const fn with_priority(mut d: RuleDef, priority: u8) -> RuleDef {
     d
 }
 
-use Check::{AuthHeader, AwsKeyId, CurlUser, Format, Generic, PrivateKey, Strict, UrlPassword};
-use Pattern::{Assign, Raw};
+use Check::{
+    AuthHeader, AwsKeyId, CurlUser, Format, Generic, Mixed, PrivateKey, Strict, UrlPassword,
+};
+use Pattern::{Anchored, Assign, Raw};
 
 const UUID: &str = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
 
-/// The generic assignment: a name that ends in a credential word, an operator, a value. The
-/// name's start is checked by the validator (it looks back), so the regex can begin at the
-/// word and keep a literal prefix for the regex engine's fast scan.
+/// The generic assignment: a name that ends in a credential word (one of the rule's
+/// keywords), an operator, a value. The regex is the part after the word; the name's start is
+/// checked by the validator, which looks back from the word.
 const GENERIC_ASSIGNMENT: &str = concat!(
-    r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|secret_key_base|"#,
-    r#"(?:secret|access|private|client|master|encryption|signing|app|account|storage|consumer)[_-]?key|"#,
-    r#"credentials?|auth)"#,
     r#"(?:\\?["'`]?[ \t]{0,5}(?:=|:=|::=|\?=|:|=>)|\\?["']\s{0,3},)[ \t]{0,5}"#,
-    r#"(?:\\?"([^"\s\\]{6,200})\\?"|'([^'\s\\]{6,200})'|`([^`\s]{6,200})`"#,
-    r#"|([^\s"'`;,&<>(){}\[\]\\|]{8,200})(?:[\s"'`;,&<>)}\]\\|]|$))"#
+    r#"(?:\\?"([^"\s\\]{6,})\\?"|'([^'\s\\]{6,})'|`([^`\s]{6,})`"#,
+    r#"|([^\s"'`;,&<>(){}\[\]\\|]{8,})(?:[\s"'`;,&<>)}\]\\|]|$))"#
 );
+
+/// The credential words of the generic rule. A name must end in one of them: `DB_PASSWORD`,
+/// `apiKey`, `client-secret`, `GITHUB_TOKEN`, `secret_key_base`.
+const GENERIC_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "secret_key_base",
+    "secretkey",
+    "secret_key",
+    "secret-key",
+    "accesskey",
+    "access_key",
+    "access-key",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "clientkey",
+    "client_key",
+    "client-key",
+    "masterkey",
+    "master_key",
+    "encryptionkey",
+    "encryption_key",
+    "signingkey",
+    "signing_key",
+    "appkey",
+    "app_key",
+    "accountkey",
+    "account_key",
+    "storagekey",
+    "storage_key",
+    "consumerkey",
+    "consumer_key",
+    "credential",
+    "credentials",
+    "auth",
+];
 
 /// The table. Order does not matter for results (overlaps are resolved by priority, then
 /// position); it only groups families for the reader.
@@ -168,7 +220,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         &["session_token", "sessiontoken", "security_token"],
         Assign {
             names: r"aws_?session_?token|session_?token|aws_?security_?token",
-            value: r"[A-Za-z0-9/+=]{100,2000}",
+            value: r"[A-Za-z0-9/+=]{100,}",
         },
         3.5,
         Format,
@@ -180,7 +232,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "aws",
         &["absk", "bedrock-api-key-"],
         Raw(
-            r"(?:\b(ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{90,250}={0,2})|\b(bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/%=]{100,2000}))(?:[^A-Za-z0-9+/=]|$)",
+            r"(?:\b(ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{90,}={0,2})|\b(bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/%=]{100,}))(?:[^A-Za-z0-9+/=]|$)",
         ),
         3.0,
         Format,
@@ -243,7 +295,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "GitLab personal access token",
         "gitlab",
         &["glpat-"],
-        Raw(r"\bglpat-[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9]{9})?\b"),
+        Raw(r"\bglpat-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?\b"),
         3.0,
         Strict,
         "glpat-",
@@ -264,7 +316,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "gitlab",
         &["gr1348941", "glrt-"],
         Raw(
-            r"\b(?:GR1348941[A-Za-z0-9_-]{20}|glrt-(?:t\d_)?[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9]{9})?)\b",
+            r"\b(?:GR1348941[A-Za-z0-9_-]{20}|glrt-(?:t\d_)?[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?)\b",
         ),
         3.0,
         Strict,
@@ -320,7 +372,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Slack app configuration access / refresh token",
         "slack",
         &["xoxe.xox", "xoxe-"],
-        Raw(r"(?i)\b(?:xoxe\.xox[bp]-\d-[A-Z0-9]{150,180}|xoxe-\d-[A-Z0-9]{130,160})\b"),
+        Raw(r"(?i)\b(?:xoxe\.xox[bp]-\d-[A-Z0-9]{150,}|xoxe-\d-[A-Z0-9]{130,})\b"),
         3.0,
         Strict,
         "xoxe",
@@ -355,7 +407,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Stripe live secret / restricted key",
         "stripe",
         &["sk_live_", "rk_live_", "sk_prod_", "rk_prod_"],
-        Raw(r"\b[rs]k_(?:live|prod)_[A-Za-z0-9]{10,247}\b"),
+        Raw(r"\b[rs]k_(?:live|prod)_[A-Za-z0-9]{10,}\b"),
         3.0,
         Strict,
         "",
@@ -377,7 +429,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "openai",
         &["t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-"],
         Raw(
-            r"\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})\b",
+            r"\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})\b",
         ),
         3.0,
         Strict,
@@ -389,7 +441,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Anthropic API / admin / OAuth key",
         "anthropic",
         &["sk-ant-"],
-        Raw(r"\bsk-ant-(?:api|admin|oat|ort|sid)\d\d-[A-Za-z0-9_-]{60,160}"),
+        Raw(r"\bsk-ant-(?:api|admin|oat|ort|sid)\d\d-[A-Za-z0-9_-]{80,}AA(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "sk-ant-",
@@ -724,10 +776,20 @@ pub(crate) static RULES: &[RuleDef] = &[
         "HashiCorp Vault service / batch token",
         "vault",
         &["hvs.", "hvb."],
-        Raw(r"\bhv[sb]\.[A-Za-z0-9_-]{90,300}"),
+        Raw(r"\bhv[sb]\.[A-Za-z0-9_-]{90,}"),
         3.5,
         Strict,
         "hv",
+    ),
+    r(
+        "vault-token-legacy",
+        "HashiCorp Vault service token (legacy s. form)",
+        "vault",
+        &["vault", "token"],
+        Raw(r"(?:^|[^A-Za-z0-9_.])(s\.[A-Za-z0-9]{24})(?:[^A-Za-z0-9_.]|$)"),
+        3.5,
+        Mixed,
+        "s.",
     ),
     r(
         "terraform-cloud-token",
@@ -754,7 +816,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Grafana cloud / service account token",
         "grafana",
         &["glc_", "glsa_"],
-        Raw(r"\b(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})"),
+        Raw(r"\b(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})"),
         3.0,
         Strict,
         "gl",
@@ -790,11 +852,26 @@ pub(crate) static RULES: &[RuleDef] = &[
         "sgp_",
     ),
     r(
+        "sourcegraph-token-legacy",
+        "Sourcegraph access token (hex form)",
+        "sourcegraph",
+        &["sourcegraph"],
+        Assign {
+            names: "sourcegraph",
+            value: "[a-fA-F0-9]{40}",
+        },
+        3.0,
+        Format,
+        "",
+    ),
+    r(
         "square-token",
         "Square access token / OAuth secret",
         "square",
         &["sq0atp-", "sq0csp-", "eaaa"],
-        Raw(r"\b(?:sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_+=-]{60})\b"),
+        Raw(
+            r"\b(?:sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_+=-]{56,64})\b",
+        ),
         3.0,
         Strict,
         "sq0",
@@ -911,18 +988,8 @@ pub(crate) static RULES: &[RuleDef] = &[
             "generic-secret",
             "Credential-looking assignment (password, secret, token, API key)",
             "generic",
-            &[
-                "password",
-                "passwd",
-                "passphrase",
-                "pwd",
-                "secret",
-                "token",
-                "key",
-                "credential",
-                "auth",
-            ],
-            Raw(GENERIC_ASSIGNMENT),
+            GENERIC_WORDS,
+            Anchored(GENERIC_ASSIGNMENT),
             3.0,
             Generic,
             "",

@@ -651,3 +651,27 @@ proptest! {
         }
     }
 }
+
+/// Not a check: prints what each rule costs to compile (`cargo test --release --lib
+/// secrets::tests::compile_cost -- --ignored --nocapture`), to keep cold start in view.
+#[test]
+#[ignore = "measurement"]
+#[allow(clippy::print_stdout, clippy::disallowed_macros)]
+fn compile_cost() {
+    let mut v: Vec<(std::time::Duration, &str)> = rules::RULES
+        .iter()
+        .map(|d| {
+            let src = rules::regex_source(&d.pattern);
+            let t = std::time::Instant::now();
+            compile(&src).unwrap();
+            (t.elapsed(), d.id)
+        })
+        .collect();
+    v.sort();
+    for (t, id) in v.iter().rev().take(15) {
+        println!("{t:>12?} {id}");
+    }
+    let t = std::time::Instant::now();
+    let _ = Detector::new();
+    println!("Detector::new {:?}", t.elapsed());
+}

@@ -27,9 +27,10 @@ pub fn shannon_entropy(s: &[u8]) -> f64 {
         .sum()
 }
 
-/// A run of one repeated byte: `xxxx`, `****`, `000000`. Filler, not key material. Lowercase
-/// and uppercase x, `*`, `#`, `.` count from 4, anything else from 6 (a random 40-character
-/// base62 key holds a run of 6 with odds around one in 10^8).
+/// A run of one repeated byte: `xxxx`, `****`, `aaaaaa`. Filler, not key material. `x`, `X`,
+/// `*`, `#`, `.` count from 4, other letters and symbols from 6 (a random 40-character base62
+/// key holds a run of 6 with odds around one in 10^8). Digits do not count: numeric parts of
+/// tokens are ids (`xoxa-2-511111111-…`), and an all-zero filler fails the entropy gate.
 pub(crate) fn has_filler_run(s: &[u8]) -> bool {
     let mut prev = None;
     let mut run = 0usize;
@@ -40,10 +41,10 @@ pub(crate) fn has_filler_run(s: &[u8]) -> bool {
             prev = Some(b);
             run = 1;
         }
-        let limit = if matches!(b, b'x' | b'X' | b'*' | b'#' | b'.') {
-            4
-        } else {
-            6
+        let limit = match b {
+            b'x' | b'X' | b'*' | b'#' | b'.' => 4,
+            b'0'..=b'9' => usize::MAX,
+            _ => 6,
         };
         if run >= limit {
             return true;
@@ -52,15 +53,38 @@ pub(crate) fn has_filler_run(s: &[u8]) -> bool {
     false
 }
 
-/// A counting run like `abcdef`, `123456`, `ABCDEF` (six bytes each one above the last), the
-/// mark of a hand-typed example key.
+/// A run of six letters each one above the last (`abcdef`, `UVWXYZ`): the mark of a
+/// hand-typed example such as `AIzaSyabcdefghijklmnopqrstuvwxyz1234567`. Only short formats
+/// are checked: in a long token a run is as likely to be luck as typing, and a miss costs
+/// more than a redacted fake. Digit runs do not count (ids are often sequential).
 pub(crate) fn has_counting_run(s: &[u8]) -> bool {
+    if s.len() >= 50 {
+        return false;
+    }
     let mut run = 1usize;
     for w in s.windows(2) {
         if let [a, b] = w {
-            if a.is_ascii_alphanumeric() && b.wrapping_sub(*a) == 1 {
+            if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && b.wrapping_sub(*a) == 1 {
                 run += 1;
                 if run >= 6 {
+                    return true;
+                }
+                continue;
+            }
+        }
+        run = 1;
+    }
+    false
+}
+
+/// `len` digits each one above the last (`12345678`).
+fn has_digit_count_run(s: &[u8], len: usize) -> bool {
+    let mut run = 1usize;
+    for w in s.windows(2) {
+        if let [a, b] = w {
+            if a.is_ascii_digit() && b.is_ascii_digit() && b.wrapping_sub(*a) == 1 {
+                run += 1;
+                if run >= len {
                     return true;
                 }
                 continue;
@@ -114,6 +138,7 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         b"insert",
         b"xxxx",
         b"foobar",
+        b"fake",
         b"notasecret",
         b"not_a_secret",
         b"not-a-secret",
@@ -170,6 +195,15 @@ fn strip_quotes(v: &[u8]) -> &[u8] {
     v
 }
 
+/// `{value}` written literally (API docs that wrap ids in braces); `{{x}}` and `${x}` stay
+/// templates.
+fn strip_braces(v: &[u8]) -> &[u8] {
+    match v {
+        [b'{', inner @ .., b'}'] if !inner.contains(&b'{') && !inner.contains(&b'}') => inner,
+        _ => v,
+    }
+}
+
 /// What a candidate is checked against, beyond the regex.
 pub(crate) struct Candidate<'a> {
     /// The whole scanned text.
@@ -194,6 +228,13 @@ pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
         Check::Format => !has_filler_run(body),
         Check::PrivateKey => key_body_ok(s),
         Check::Strict => !has_filler_run(body) && !has_counting_run(body),
+        Check::Mixed => {
+            !has_filler_run(body)
+                && !has_counting_run(body)
+                && body.iter().any(u8::is_ascii_uppercase)
+                && body.iter().any(u8::is_ascii_lowercase)
+                && body.iter().filter(|b| b.is_ascii_digit()).count() >= 2
+        }
         Check::AwsKeyId => {
             !has_filler_run(body) && !has_counting_run(body) && !s.ends_with(b"EXAMPLE")
         }
@@ -281,7 +322,67 @@ fn looks_like_code_reference(v: &[u8]) -> bool {
     dotted || pathed
 }
 
+/// Share of a value's letters that sit in word-like pieces: split at `_`, `-`, `.`, digits and
+/// lower→upper case changes, a piece of three or more letters with a vowel counts as a word.
+/// `SslImportMasterKeyFn`, `_bindgen_ty_7`, `X509RequestInheritOptions` score high (type and
+/// variable names); generated tokens like `Xk92hf8Q2mz` score low.
+pub(crate) fn word_share(v: &[u8]) -> f64 {
+    let mut letters = 0usize;
+    let mut in_words = 0usize;
+    let mut piece_len = 0usize;
+    let mut piece_vowel = false;
+    let mut prev_lower = false;
+    let close = |len: usize, vowel: bool, in_words: &mut usize| {
+        if len >= 3 && vowel {
+            *in_words += len;
+        }
+    };
+    for &b in v {
+        if b.is_ascii_alphabetic() {
+            letters += 1;
+            if b.is_ascii_uppercase() && prev_lower {
+                close(piece_len, piece_vowel, &mut in_words);
+                piece_len = 0;
+                piece_vowel = false;
+            }
+            piece_len += 1;
+            piece_vowel |= matches!(
+                b.to_ascii_lowercase(),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+            );
+            prev_lower = b.is_ascii_lowercase();
+        } else {
+            close(piece_len, piece_vowel, &mut in_words);
+            piece_len = 0;
+            piece_vowel = false;
+            prev_lower = false;
+        }
+    }
+    close(piece_len, piece_vowel, &mut in_words);
+    if letters == 0 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let share = in_words as f64 / letters as f64;
+    share
+}
+
+/// An identifier made of words (`MI_UserCredentials_0`, `SpFormatCredentialsFn`): a name in
+/// code or a type, not a value.
+fn is_wordy_identifier(v: &[u8]) -> bool {
+    let ident = v
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    ident && word_share(v) >= 0.6
+}
+
 fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
+    // `name:value` with no blank is a coordinate or a pair (`io.jsonwebtoken:jjwt-0.11`,
+    // `user:pass`), not an assignment; YAML needs the blank, JSON quotes its values.
+    if c.secret.start > 0 && c.text.get(c.secret.start - 1) == Some(&b':') {
+        return false;
+    }
     let prefix = name_prefix(c.text, c.match_start);
     let last_part = prefix
         .rsplit(|b| matches!(b, b'_' | b'-' | b'.'))
@@ -297,10 +398,39 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     if is_placeholder(v) || has_filler_run(v) || has_counting_run(v) || is_dummy_word(v) {
         return false;
     }
-    if v.windows(3).any(|w| w == b"://") || v.first() == Some(&b'/') || v.starts_with(b"./") {
+    if has_digit_count_run(v, 8) {
+        return false; // `12345678…`: typed, not generated
+    }
+    if v.windows(3).any(|w| w == b"://")
+        || matches!(v.first(), Some(b'/' | b'~'))
+        || v.starts_with(b"./")
+    {
         return false;
     }
     if looks_like_code_reference(v) {
+        return false;
+    }
+    // A word-made identifier is a name or a type (`token: SpFormatCredentialsFn`), except a
+    // quoted or `=`-assigned password with a digit: `DB_PASSWORD=Summer2024` is a password.
+    let word = c.text.get(c.match_start..).unwrap_or_default();
+    let password_word = word
+        .get(..4)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"pass"))
+        || word
+            .get(..3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"pwd"));
+    let before = c.secret.start.checked_sub(1).and_then(|i| c.text.get(i));
+    let quoted = matches!(before, Some(b'"' | b'\'' | b'`'));
+    let op_before = c
+        .text
+        .get(..c.secret.start)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b'\\'));
+    let assigned = op_before == Some(&b'=');
+    let exempt = password_word && v.iter().any(u8::is_ascii_digit) && (quoted || assigned);
+    if !exempt && is_wordy_identifier(v) {
         return false;
     }
     let has_digit = v.iter().any(u8::is_ascii_digit);
@@ -381,8 +511,8 @@ fn curl_user_ok(s: &[u8]) -> bool {
     let Some(colon) = s.iter().position(|b| *b == b':') else {
         return false;
     };
-    let user = strip_quotes(s.get(..colon).unwrap_or_default());
-    let pass = strip_quotes(s.get(colon + 1..).unwrap_or_default());
+    let user = strip_braces(strip_quotes(s.get(..colon).unwrap_or_default()));
+    let pass = strip_braces(strip_quotes(s.get(colon + 1..).unwrap_or_default()));
     let secret = if pass.is_empty() { user } else { pass };
     if secret.len() < 6 || is_placeholder(secret) || is_dummy_word(secret) {
         return false;
@@ -396,6 +526,13 @@ fn curl_user_ok(s: &[u8]) -> bool {
 fn auth_header_ok(v: &[u8]) -> bool {
     if v.len() < 8 || is_placeholder(v) || has_filler_run(v) || is_dummy_word(v) {
         return false;
+    }
+    if is_wordy_identifier(v)
+        || looks_like_code_reference(v)
+        || v.iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    {
+        return false; // `Authorization: WINBIO_PRESENCE_0,` is a struct field
     }
     let lower_only = v
         .iter()
