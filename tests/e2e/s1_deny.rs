@@ -42,10 +42,10 @@ input_regex = 'evidence\.txt'
     assert_audited(&sb, "Bash", "deny", Some("keep-evidence"));
 }
 
-/// The embedded default protects credential stores from Bash too: `rm -rf ~/.ssh` is denied
-/// by `credential-stores` and the folder survives.
+/// The embedded default protects credential stores from Bash too: `rm -rf ~/.ssh` is denied,
+/// the reason names `credential-stores` (next to `write-scope`: HOME is outside the write
+/// roots as well), and the folder survives.
 #[test]
-#[ignore = "waits for Bash analysis (paths a command writes), landing later today"]
 fn s1_default_policy_denies_rm_of_credential_store() {
     let sb = Sandbox::new("s1-ssh");
     sb.register(&HookCommand::blastwall(&[]));
@@ -60,9 +60,15 @@ fn s1_default_policy_denies_rm_of_credential_store() {
         &r,
         &tool_use_id("s1ssh", 0, 0),
         &[
-            "blastwall: denied by rule `credential-stores`",
+            "blastwall: denied by rule `",
             "embedded:default.toml:",
+            "`credential-stores`",
         ],
     );
-    assert_audited(&sb, "Bash", "deny", Some("credential-stores"));
+    let entry = assert_audited(&sb, "Bash", "deny", None).remove(0);
+    assert!(
+        entry["reason"].to_string().contains("credential-stores"),
+        "{entry}"
+    );
+    assert_eq!(entry["subject"], "rm -rf ~/.ssh", "{entry}");
 }

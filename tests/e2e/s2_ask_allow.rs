@@ -52,7 +52,6 @@ paths = ["**/deploy.cfg"]
 
 /// `rm -rf` of a project folder is asked (Bash analysis); under `-p` it does not run.
 #[test]
-#[ignore = "waits for Bash analysis (rm -rf asks), landing later today"]
 fn s2_bash_rm_rf_is_asked_and_does_not_run() {
     let sb = Sandbox::new("s2-rmrf");
     sb.register(&HookCommand::blastwall(&[]));
