@@ -21,6 +21,8 @@ pub struct Touched {
     pub lexical: PathBuf,
     pub resolved: PathBuf,
     pub access: Access,
+    /// A recursive search root (Grep): it reads everything below it.
+    pub recursive: bool,
 }
 
 /// The result of judging one call.
@@ -127,7 +129,8 @@ impl<'a> Judge<'a> {
             // An edit reads the old text back into the conversation, so it is both.
             "Edit" | "MultiEdit" => required("file_path", Access::Any, &mut raw),
             "NotebookEdit" => required("notebook_path", Access::Any, &mut raw),
-            "Grep" | "LS" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
+            "Grep" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
+            "LS" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
             "Glob" => {
                 let base = get("path").unwrap_or(".");
                 raw.push((base.to_string(), Access::Read));
@@ -142,31 +145,36 @@ impl<'a> Judge<'a> {
             }
             "Bash" | "PowerShell" | "Monitor" | "WebFetch" | "WebSearch" => {}
             _ => {
-                // Any other tool (MCP included): every input field that names a path.
-                let access = if tool_writes(call.tool) {
-                    Access::Any
-                } else {
-                    Access::Read
-                };
-                for (k, v) in call.input {
-                    let k = k.as_str();
-                    let named =
-                        PATH_KEYS.contains(&k) || k.ends_with("_path") || k.ends_with("Path");
+                // Any other tool (MCP included): every input field that names a path, at any
+                // depth (bounded), and every `file://` URI.
+                let access = if tool_writes(call.tool) { Access::Any } else { Access::Read };
+                let mut stack: Vec<(Option<&str>, &Value, usize)> = call.input.iter().map(|(k, v)| (Some(k.as_str()), v, 0)).collect();
+                while let Some((key, v, depth)) = stack.pop() {
+                    let named = key.is_some_and(|k| PATH_KEYS.contains(&k) || k.ends_with("_path") || k.ends_with("Path") || k.ends_with("files") || k.ends_with("paths"));
                     match v {
-                        Value::String(s) if named || looks_like_path(s) => {
-                            raw.push((s.clone(), access))
+                        Value::String(s) => {
+                            if let Some(p) = s.strip_prefix("file://") {
+                                raw.push((p.to_string(), access));
+                            } else if named || looks_like_path(s) {
+                                raw.push((s.clone(), access));
+                            }
                         }
-                        Value::Array(items) if named => raw.extend(
-                            items
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(|s| (s.to_string(), access)),
-                        ),
+                        Value::Array(items) if depth < 16 => stack.extend(items.iter().map(|i| (if named { key } else { None }, i, depth + 1))),
+                        Value::Object(m) if depth < 16 => stack.extend(m.iter().map(|(k, v)| (Some(k.as_str()), v, depth + 1))),
+                        Value::Array(_) | Value::Object(_) => out.push(Finding::new(Decision::Ask, "input", None, format!("{} input is nested too deeply to check its paths", call.tool))),
                         _ => {}
                     }
                 }
             }
         }
+        // Claude Code opens `$HOME/x` literally, but a path written that way may be meant (and
+        // later used by a shell) expanded: judge both spellings when the expansion succeeds.
+        let expanded: Vec<(String, Access)> = raw
+            .iter()
+            .filter(|(p, _)| p.contains('$'))
+            .filter_map(|(p, a)| self.env.expand(p).ok().filter(|e| e != p).map(|e| (e, *a)))
+            .collect();
+        raw.extend(expanded);
         let mut touched = Vec::with_capacity(raw.len());
         for (p, access) in raw {
             match self.env.absolute(&p) {
@@ -177,6 +185,7 @@ impl<'a> Judge<'a> {
                         lexical,
                         resolved,
                         access,
+                        recursive: call.tool == "Grep",
                     });
                 }
                 Err(e) => out.push(Finding::new(
@@ -282,6 +291,26 @@ impl<'a> Judge<'a> {
         {
             if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command.is_some() {
                 continue; // combined conditions are checked in `check_rules`
+            }
+            // A recursive search rooted above a protected store reads it too.
+            let covers = |root: &std::path::Path| {
+                t.recursive
+                    && reads
+                    && rule.access != Access::Write
+                    && rule.literal_dirs().iter().any(|d| d.starts_with(root) && d.as_path() != root)
+            };
+            if covers(&t.lexical) || covers(&t.resolved) {
+                out.push(Finding::new(
+                    rule.decision,
+                    &rule.id,
+                    Some(rule.loc.clone()),
+                    format!(
+                        "a recursive search of {} reads what this rule protects: {}",
+                        self.env.display(&t.lexical),
+                        rule.reason
+                    ),
+                ));
+                continue;
             }
             let hit =
                 rule.matches_path(&t.lexical, t.access) || rule.matches_path(&t.resolved, t.access);

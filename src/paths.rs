@@ -123,9 +123,17 @@ impl PathEnv {
         Ok(out)
     }
 
-    /// A tool's path argument as an absolute, lexically normalised path.
+    /// A file tool's path argument as an absolute, lexically normalised path. Claude Code
+    /// expands a leading `~` in these but nothing else: `$PROJECT/x` is a file literally named
+    /// so, and must be judged as such (expanding it would judge a path that is never opened).
     pub fn absolute(&self, raw: &str) -> Result<PathBuf, ExpandError> {
-        let expanded = self.expand(raw)?;
+        let expanded = match raw.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                let home = self.home.as_ref().ok_or_else(|| ExpandError::NoHome(raw.to_string()))?;
+                format!("{}{rest}", home.display())
+            }
+            _ => raw.to_string(),
+        };
         Ok(absolutize(Path::new(&expanded), &self.cwd))
     }
 
@@ -232,16 +240,23 @@ mod tests {
     abs! {
         tilde: "~/.ssh/id_rsa" => "/home/u/.ssh/id_rsa";
         tilde_alone: "~" => "/home/u";
-        dollar_home: "$HOME/.aws" => "/home/u/.aws";
-        braced_home: "${HOME}/.aws/credentials" => "/home/u/.aws/credentials";
-        project_var: "${PROJECT}/.claude/settings.json" => "/work/p/.claude/settings.json";
-        tmpdir_var: "${TMPDIR}/x" => "/tmp/x";
+        dollar_is_literal_in_tool_paths: "$HOME/.aws" => "/work/p/src/$HOME/.aws";
+        remix_route: "app/routes/posts.$slug.tsx" => "/work/p/src/app/routes/posts.$slug.tsx";
         relative: "lib.rs" => "/work/p/src/lib.rs";
         dotdot: "../../../etc/passwd" => "/etc/passwd";
         dotdot_above_root: "/../../etc" => "/etc";
         double_slash: "/work//p/./src/../x" => "/work/p/x";
         trailing_slash: "/home/u/.ssh/" => "/home/u/.ssh";
         literal_dollar: "/tmp/a$/b" => "/tmp/a$/b";
+    }
+
+    #[test]
+    fn policy_patterns_expand_variables() {
+        let e = env();
+        assert_eq!(e.expand("$HOME/.aws").unwrap(), "/home/u/.aws");
+        assert_eq!(e.expand("${HOME}/.aws/credentials").unwrap(), "/home/u/.aws/credentials");
+        assert_eq!(e.expand("${PROJECT}/.claude/settings.json").unwrap(), "/work/p/.claude/settings.json");
+        assert_eq!(e.expand("${TMPDIR}/x").unwrap(), "/tmp/x");
     }
 
     #[test]

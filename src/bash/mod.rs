@@ -259,6 +259,9 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
     out
 }
 
+/// Programs that read whole trees when asked to (`grep -r ~`, `tar czf x ~`).
+const RECURSIVE_READERS: &[&str] = &["grep", "egrep", "fgrep", "rg", "ag", "cp", "tar", "zip", "rsync", "scp"];
+
 /// Programs whose write targets are deleted.
 const DELETERS: &[&str] = &["rm", "rmdir", "find", "shred", "unlink"];
 
@@ -520,11 +523,16 @@ fn check_paths(
             Err(_) => paths::absolutize(Path::new(&text), &cmd.cwd),
         };
         let resolved = paths::resolve(&lexical);
+        let recursive = u.access == Access::Read
+            && RECURSIVE_READERS.contains(&cmd.program.as_str())
+            && (has_flag(cmd, &["-r", "-R", "--recursive", "-a", "--archive"])
+                || matches!(cmd.program.as_str(), "rg" | "ag" | "tar" | "zip"));
         let t = Touched {
             raw: text,
             lexical,
             resolved,
             access: u.access,
+            recursive,
         };
         if u.access != Access::Read && DELETERS.contains(&cmd.program.as_str()) && !prefix_only {
             let roots = [

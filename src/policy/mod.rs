@@ -464,6 +464,24 @@ impl Rule {
             && self.tools.as_ref().is_none_or(|t| wildcard::any(t, tool))
     }
 
+    /// The literal absolute directories the rule's path patterns start with (`~/.ssh/**` →
+    /// `/home/u/.ssh`), for spotting a recursive search that would cover them.
+    pub fn literal_dirs(&self) -> Vec<PathBuf> {
+        let Some(globs) = &self.paths else { return Vec::new() };
+        globs
+            .patterns
+            .iter()
+            .filter(|p| p.starts_with('/'))
+            .map(|p| {
+                let cut = p.find(['*', '?', '[', '{']).unwrap_or(p.len());
+                let head = p.get(..cut).unwrap_or("");
+                let head = if cut < p.len() { head.rsplit_once('/').map(|(d, _)| d).unwrap_or("") } else { head };
+                PathBuf::from(head)
+            })
+            .filter(|d| d.as_os_str().len() > 1)
+            .collect()
+    }
+
     /// Whether the path condition holds for `path` accessed as `access`.
     pub fn matches_path(&self, path: &Path, access: Access) -> bool {
         let Some(globs) = &self.paths else {
