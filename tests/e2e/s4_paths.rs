@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::fake_model::{tool_use_id, Turn};
 use crate::harness::{HookCommand, RunOpts, Sandbox};
-use crate::{assert_audited, assert_blocked, assert_finished, assert_ran};
+use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash};
 
 const FAKE_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nE2EFAKEKEYMATERIALdoNotLeak0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -150,4 +150,44 @@ fn s4_project_policy_cannot_widen_write_scope() {
         "a project policy widened the write scope"
     );
     assert_blocked(&sb, &r, &tool_use_id("s4widen", 0, 0), &["blastwall: "]);
+}
+
+/// The same scope through Bash: reading the key with `cat` and writing outside the project with
+/// a redirection are denied, and nothing of the key reaches the model.
+#[test]
+fn s4_bash_cannot_reach_key_or_write_outside() {
+    let sb = Sandbox::new("s4-bash");
+    sb.register(&HookCommand::blastwall(&[]));
+    let key = sb.home.join(".ssh/id_rsa");
+    sb.write(&key, FAKE_KEY);
+    let outside = sb.dir.path().join("elsewhere/escape.txt");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    let m = "s4bash";
+    let r = sb.run(
+        m,
+        vec![
+            bash("cat ~/.ssh/id_rsa"),
+            bash(&format!("echo escaped > {}", outside.display())),
+        ],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 0, 0),
+        &["blastwall: denied by rule `"],
+    );
+    assert!(
+        !sb.model.all_request_text().contains("E2EFAKEKEYMATERIAL"),
+        "key material reached the model"
+    );
+    assert!(!outside.exists(), "a redirection outside the project ran");
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 1, 0),
+        &["blastwall: denied by rule `write-scope`"],
+    );
 }

@@ -81,6 +81,11 @@ fn s9_parallel_agents_in_two_worktrees() {
                 json!({"file_path": other.join("intruder.txt").to_string_lossy(), "content": "yours\n"}),
             ),
             bash("git status --short"),
+            // The same intrusion through the shell.
+            bash(&format!(
+                "echo yours > {}",
+                other.join("intruder-sh.txt").display()
+            )),
         ]
     };
     let opts = |cwd: &Path| RunOpts {
@@ -111,6 +116,16 @@ fn s9_parallel_agents_in_two_worktrees() {
         assert_ran(&sb, r, &tool_use_id(m, 0, 0), &[]);
         assert_blocked(&sb, r, &tool_use_id(m, 1, 0), &["blastwall: denied"]);
         assert_ran(&sb, r, &tool_use_id(m, 2, 0), &["notes.txt"]);
+        assert!(
+            !other.join("intruder-sh.txt").exists(),
+            "{m} wrote into the other worktree from Bash"
+        );
+        assert_blocked(
+            &sb,
+            r,
+            &tool_use_id(m, 3, 0),
+            &["blastwall: denied by rule `write-scope`"],
+        );
     }
 
     // One shared audit log, two complete streams. Every line parses (sb.audit() fails on a torn
@@ -127,7 +142,7 @@ fn s9_parallel_agents_in_two_worktrees() {
             .filter(|e| e["session_id"] == session)
             .collect();
         let count = |ev: &str| mine.iter().filter(|e| e["event"] == ev).count();
-        assert_eq!(count("PreToolUse"), 3, "{session}: {mine:?}");
+        assert_eq!(count("PreToolUse"), 4, "{session}: {mine:?}");
         let decisions: Vec<(String, String)> = mine
             .iter()
             .filter(|e| e["event"] == "PreToolUse")
@@ -138,14 +153,19 @@ fn s9_parallel_agents_in_two_worktrees() {
                 )
             })
             .collect();
-        let expect: Vec<(String, String)> =
-            [("Write", "allow"), ("Write", "deny"), ("Bash", "allow")]
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect();
+        let expect: Vec<(String, String)> = [
+            ("Write", "allow"),
+            ("Write", "deny"),
+            ("Bash", "allow"),
+            ("Bash", "deny"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
         assert_eq!(decisions, expect, "{session}");
-        let denied = mine.iter().find(|e| e["decision"] == "deny").unwrap();
-        assert_eq!(denied["rule"], "write-scope", "{denied}");
+        for denied in mine.iter().filter(|e| e["decision"] == "deny") {
+            assert_eq!(denied["rule"], "write-scope", "{denied}");
+        }
         for e in &mine {
             assert_eq!(
                 e["cwd"].as_str(),
