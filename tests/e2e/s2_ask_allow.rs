@@ -99,3 +99,72 @@ fn s2_allowed_command_runs_and_output_reaches_model() {
     );
     assert_audited(&sb, "Bash", "allow", None);
 }
+
+/// Quiet on everyday work: a typical run of reads, searches, edits and shell commands in the
+/// project, in the shapes the real client sends them, gets no blastwall objection at all.
+#[test]
+fn s2_everyday_work_is_not_interrupted() {
+    let sb = Sandbox::new("s2-everyday");
+    sb.register(&HookCommand::blastwall(&[]));
+    let readme = sb.project.join("README.md");
+    sb.write(&readme, "# demo\nhello world\n");
+    sb.write(
+        &sb.project.join("src/lib.rs"),
+        "pub fn answer() -> u32 { 41 }\n",
+    );
+    let p = |rel: &str| sb.project.join(rel).to_string_lossy().into_owned();
+    let steps = vec![
+        Turn::tool("Read", json!({"file_path": p("README.md")})),
+        Turn::tool("Glob", json!({"pattern": "**/*.rs"})),
+        Turn::tool(
+            "Grep",
+            json!({"pattern": "answer", "output_mode": "content"}),
+        ),
+        Turn::tool(
+            "Edit",
+            json!({"file_path": p("src/lib.rs"), "old_string": "41", "new_string": "42"}),
+        ),
+        Turn::tool(
+            "Write",
+            json!({"file_path": p("notes/todo.md"), "content": "- ship\n"}),
+        ),
+        Turn::tool(
+            "TodoWrite",
+            json!({"todos": [{"content": "ship", "status": "pending", "activeForm": "Shipping"}]}),
+        ),
+        bash("ls -la && cat README.md | wc -l"),
+        bash("mkdir -p build && touch build/out.o && find . -name '*.md' | sort"),
+        bash("grep -rn answer src/ && echo \"home is $HOME\""),
+        bash("git init -q && git add -A && git status --short"),
+    ];
+    let n = steps.len();
+    let r = sb.run("s2every", steps, &RunOpts::default());
+    assert_finished(&r);
+
+    for step in 0..n {
+        let (text, _) = sb
+            .model
+            .tool_result(&tool_use_id("s2every", step, 0))
+            .unwrap_or_else(|| panic!("step {step}: no result\n{}", r.describe()));
+        assert!(
+            !text.contains("blastwall"),
+            "step {step}: blastwall objected: {text}"
+        );
+    }
+    assert!(
+        r.permission_denials().is_empty(),
+        "{:?}",
+        r.permission_denials()
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.project.join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 { 42 }\n"
+    );
+    assert!(sb.project.join("build/out.o").exists() && sb.project.join(".git").exists());
+    let objections: Vec<_> = sb
+        .audit()
+        .into_iter()
+        .filter(|e| e["decision"] == "deny" || e["decision"] == "ask")
+        .collect();
+    assert!(objections.is_empty(), "{objections:?}");
+}
