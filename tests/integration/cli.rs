@@ -629,6 +629,190 @@ fn bad_hook_arguments_block() {
     }
 }
 
+/// The hook process's environment is input too. Without a usable HOME or project the
+/// policy cannot say what `~` or `${PROJECT}` is, and every call is denied rather than judged
+/// against a guess.
+#[test]
+fn unusable_environment_fails_closed() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
+    let cases: [(&str, &[&str], &[(&str, &str)], &str); 3] = [
+        ("HOME unset", &["HOME"], &[], "needs HOME"),
+        (
+            "HOME relative",
+            &[],
+            &[("HOME", "home")],
+            "must be an absolute path",
+        ),
+        (
+            "CLAUDE_PROJECT_DIR relative",
+            &[],
+            &[("CLAUDE_PROJECT_DIR", "project")],
+            "must be an absolute path",
+        ),
+    ];
+    for (what, remove, set, needle) in cases {
+        let mut cmd = sb.cmd(&["hook"]);
+        for k in remove {
+            cmd.env_remove(k);
+        }
+        for (k, v) in set {
+            cmd.env(k, v);
+        }
+        let out = run(cmd, ev.to_string().as_bytes());
+        assert_eq!(
+            (out.code, out.decision()),
+            (Some(0), "deny".into()),
+            "{what}: {out:?}"
+        );
+        assert!(out.reason().contains(needle), "{what}: {}", out.reason());
+    }
+}
+
+/// A user policy that cannot be used blocks every call: falling back to the default could be
+/// looser than what the user wrote.
+#[test]
+fn broken_user_policy_blocks_every_call() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
+    let big = format!("version = 1\n#{}\n", "x".repeat(5 << 20));
+    let cases: [(&str, Option<&str>, &str); 5] = [
+        (
+            "syntax error",
+            Some("version = 1\n[network\n"),
+            "policy.toml:2:",
+        ),
+        (
+            "unknown key",
+            Some("version = 1\n[paths]\nwrite_root = [\"/\"]\n"),
+            "policy.toml:3:",
+        ),
+        (
+            "no version",
+            Some("[paths]\nwrite_roots = [\"/\"]\n"),
+            "version",
+        ),
+        ("too large", Some(&big), "larger than"),
+        ("a directory", None, "cannot read policy"),
+    ];
+    for (what, text, needle) in cases {
+        let path = sb.user_policy();
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir_all(&path);
+        match text {
+            Some(t) => sb.write(&path, t),
+            None => std::fs::create_dir_all(&path).unwrap(),
+        }
+        let out = hook(&sb, &ev);
+        assert_eq!(
+            (out.code, out.decision()),
+            (Some(0), "deny".into()),
+            "{what}: {out:?}"
+        );
+        assert!(out.reason().contains(needle), "{what}: {}", out.reason());
+    }
+}
+
+/// A trusted profile selected by the event's `agent_type` narrows what that subagent may do,
+/// and leaves the main agent alone.
+#[test]
+fn user_profile_narrows_a_subagent_by_agent_type() {
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n[profiles.reviewer]\nwhen = { agent_type = [\"security-reviewer\"] }\nallow_tools = [\"Read\", \"Grep\", \"Glob\"]\nwrite_roots = []\n",
+    );
+    let write = sb.pre_tool_use(
+        "Write",
+        json!({"file_path": sb.project.join("src/a.rs"), "content": "x"}),
+    );
+    let mut sub = write.clone();
+    sub["agent_id"] = "a4d2c8f1e0b3a297".into();
+    sub["agent_type"] = "security-reviewer".into();
+    let out = hook(&sb, &sub);
+    assert_eq!(out.decision(), "deny", "{out:?}");
+    assert!(
+        out.reason().contains("profile `reviewer`"),
+        "{}",
+        out.reason()
+    );
+    let mut read = sub.clone();
+    read["tool_name"] = "Read".into();
+    read["tool_input"] = json!({"file_path": sb.project.join("src/a.rs")});
+    assert_eq!(hook(&sb, &read).decision(), "none");
+    // Another subagent type, and the main agent, still get `main`.
+    let mut other = write.clone();
+    other["agent_id"] = "b71e0c3d9a5f2e64".into();
+    other["agent_type"] = "general-purpose".into();
+    assert_eq!(hook(&sb, &other).decision(), "none");
+    assert_eq!(hook(&sb, &write).decision(), "none");
+}
+
+/// Profiles can be selected by the hook's environment (parallel agents launched with a
+/// marker variable): the variable reaches the judgement.
+#[test]
+fn user_profile_selected_by_environment() {
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n[profiles.ci]\nwhen = { env = { BLASTWALL_AGENT = \"ci-*\" } }\nallow_tools = [\"Read\"]\n",
+    );
+    let ev = sb.pre_tool_use("Bash", json!({"command": "ls", "description": "x"}));
+    assert_eq!(hook(&sb, &ev).decision(), "none");
+    let mut cmd = sb.cmd(&["hook"]);
+    cmd.env("BLASTWALL_AGENT", "ci-7");
+    let out = run(cmd, ev.to_string().as_bytes());
+    assert_eq!(out.decision(), "deny", "{out:?}");
+    assert!(out.reason().contains("profile `ci`"), "{}", out.reason());
+}
+
+/// Paths are judged where they lead: a link inside the project that points at a credential
+/// store, or at a directory outside the write roots, is judged by its target, also for a file
+/// that does not exist yet below it.
+#[cfg(unix)]
+#[test]
+fn symlinks_are_judged_by_their_target() {
+    use std::os::unix::fs::symlink;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.home.join(".ssh")).unwrap();
+    std::fs::write(sb.home.join(".ssh/id_ed25519"), "not a real key").unwrap();
+    let outside = sb.home.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    symlink(sb.home.join(".ssh"), sb.project.join("keys")).unwrap();
+    symlink(&outside, sb.project.join("out")).unwrap();
+    let cases = [
+        (
+            "read through a link to ~/.ssh",
+            sb.pre_tool_use(
+                "Read",
+                json!({"file_path": sb.project.join("keys/id_ed25519")}),
+            ),
+            "`credential-stores`",
+        ),
+        (
+            "new file below a link to outside",
+            sb.pre_tool_use(
+                "Write",
+                json!({"file_path": sb.project.join("out/new/dir/f.txt"), "content": "x"}),
+            ),
+            "`write-scope`",
+        ),
+        (
+            "Bash through the link",
+            sb.pre_tool_use(
+                "Bash",
+                json!({"command": "cat keys/id_ed25519", "description": "x"}),
+            ),
+            "`credential-stores`",
+        ),
+    ];
+    for (what, ev, rule) in cases {
+        let out = hook(&sb, &ev);
+        assert_eq!(out.decision(), "deny", "{what}: {out:?}");
+        assert!(out.reason().contains(rule), "{what}: {}", out.reason());
+    }
+}
+
 /// `lint` passes a good file (exit 0) and fails a bad one (exit 1) with `file:line:col`.
 #[test]
 fn lint_reports_errors_with_location() {

@@ -221,6 +221,32 @@ fn a_wrong_expectation_fails_the_replay() {
     );
 }
 
+/// A fixture replay cannot read is an error naming the file, not a silently smaller suite.
+#[test]
+fn an_unreadable_fixture_fails_the_replay() {
+    let sb = Sandbox::new();
+    let dir = sb.project.join("broken-fixtures");
+    sb.write(
+        &dir.join("ok.json"),
+        r#"{"expect": "none", "event": {"hook_event_name": "SessionStart", "cwd": "/"}}"#,
+    );
+    sb.write(
+        &dir.join("truncated.json"),
+        r#"{"expect": "deny", "event": {"hook_event_name": "#,
+    );
+    let out = replay(&sb, &dir);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("truncated.json"), "{}", out.stderr);
+
+    let out = replay(&sb, &sb.project.join("no-such-folder"));
+    assert_ne!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stderr.contains("no such file or folder"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Decisions believed wrong today, kept apart so the main suite stays green. Run with
 /// `cargo test --test integration -- --ignored` once a fix lands; move the fixed files into
 /// `fixtures/events/`.
