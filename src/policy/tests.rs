@@ -274,3 +274,29 @@ fn line_col_is_one_based() {
     assert_eq!(line_col("a\nbc", 3), (2, 2));
     assert_eq!(line_col("a\n", 99), (2, 1));
 }
+
+#[test]
+fn hooks_toml_example_is_a_valid_policy_without_warnings() {
+    let text = include_str!("../../hooks.toml.example");
+    let p = Policy::from_sources(
+        &[
+            Source::embedded(),
+            src(LayerKind::CommandLine, "hooks.toml.example", text),
+        ],
+        &test_env(),
+    )
+    .unwrap();
+    assert_eq!(lint::check(&p).unwrap(), Vec::<String>::new());
+    // Every profile and rule id the example documents made it through.
+    for id in [
+        "no-prod-db",
+        "no-secrets-dir",
+        "no-paste-sites",
+        "no-force-push",
+        "sql-writes",
+        "mass-delete",
+        "print-env",
+    ] {
+        assert!(p.rules.iter().any(|r| &*r.id == id), "{id}");
+    }
+}
