@@ -636,27 +636,45 @@ fn bad_hook_arguments_block() {
 fn unusable_environment_fails_closed() {
     let sb = Sandbox::new();
     let ev = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
-    let cases: [(&str, &[&str], &[(&str, &str)], &str); 3] = [
-        ("HOME unset", &["HOME"], &[], "needs HOME"),
-        (
-            "HOME relative",
-            &[],
-            &[("HOME", "home")],
-            "must be an absolute path",
-        ),
-        (
-            "CLAUDE_PROJECT_DIR relative",
-            &[],
-            &[("CLAUDE_PROJECT_DIR", "project")],
-            "must be an absolute path",
-        ),
+    /// One broken environment: variables removed, variables set, what the reason says.
+    struct Case {
+        what: &'static str,
+        remove: Option<&'static str>,
+        set: Option<(&'static str, &'static str)>,
+        needle: &'static str,
+    }
+    let cases = [
+        Case {
+            what: "HOME unset",
+            remove: Some("HOME"),
+            set: None,
+            needle: "needs HOME",
+        },
+        Case {
+            what: "HOME relative",
+            remove: None,
+            set: Some(("HOME", "home")),
+            needle: "must be an absolute path",
+        },
+        Case {
+            what: "CLAUDE_PROJECT_DIR relative",
+            remove: None,
+            set: Some(("CLAUDE_PROJECT_DIR", "project")),
+            needle: "must be an absolute path",
+        },
     ];
-    for (what, remove, set, needle) in cases {
+    for Case {
+        what,
+        remove,
+        set,
+        needle,
+    } in cases
+    {
         let mut cmd = sb.cmd(&["hook"]);
-        for k in remove {
+        if let Some(k) = remove {
             cmd.env_remove(k);
         }
-        for (k, v) in set {
+        if let Some((k, v)) = set {
             cmd.env(k, v);
         }
         let out = run(cmd, ev.to_string().as_bytes());
