@@ -437,6 +437,40 @@ impl Scanner<'_> {
     }
 }
 
+/// An upper bound on the nesting depth of `src` that no quoting trick can lower: every `(`,
+/// `{`, backtick and `if`/`while`/`until`/`for`/`case`/`select` word counts, wherever it is and
+/// whatever closes it. Used to size the parser's stack, as a second line of defence behind
+/// [`scan`] (which is precise but relies on reading quotes and here-documents like bash does).
+pub(crate) fn opener_bound(src: &str) -> usize {
+    let b = src.as_bytes();
+    let mut n = 0usize;
+    let mut word_start = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        let word_char = c.is_ascii_alphanumeric() || c == b'_';
+        if matches!(c, b'(' | b'{' | b'`') {
+            n += 1;
+        }
+        if !word_char {
+            let word = b.get(word_start..i).unwrap_or_default();
+            if matches!(
+                word,
+                b"if" | b"while" | b"until" | b"for" | b"case" | b"select"
+            ) {
+                n += 1;
+            }
+            word_start = i + 1;
+        }
+    }
+    let last = b.get(word_start..).unwrap_or_default();
+    if matches!(
+        last,
+        b"if" | b"while" | b"until" | b"for" | b"case" | b"select"
+    ) {
+        n += 1;
+    }
+    n
+}
+
 fn is_assignment(word: &[u8]) -> bool {
     let name_len = word
         .iter()
@@ -505,6 +539,13 @@ mod tests {
     scan_err!(funsub_in_dq, "echo \"${ rm -rf /; }\"", FunctionSubstitution);
     scan_err!(funsub_newline, "echo ${\nrm -rf /\n}", FunctionSubstitution);
     scan_ok!(funsub_in_single_quotes_is_data, "echo '${ rm -rf /; }'");
+
+    #[test]
+    fn opener_bound_ignores_quotes() {
+        assert_eq!(opener_bound("echo ')' \"(\" {a} `x` if_not iffy if"), 5);
+        assert_eq!(opener_bound("for x in a; do while b; do :; done; done"), 2);
+        assert_eq!(opener_bound(""), 0);
+    }
 
     #[test]
     fn deep_backticks_escaped() {

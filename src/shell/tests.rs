@@ -1153,3 +1153,32 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn quote_tricks_cannot_get_past_the_stack_bound() {
+    // `<<` inside arithmetic starts no here-document in bash, but a lexical scanner may think
+    // it does and stop counting; the quote-blind bound still sizes the stack (or refuses).
+    let src = format!(
+        "echo $((1<<2))\n{}rm -rf /{}",
+        "if true; then ".repeat(3_000),
+        "; fi".repeat(3_000)
+    );
+    let a = run(&src);
+    assert!(
+        !a.unknowns.is_empty() || a.programs().contains(&"rm"),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn too_many_openers_is_refused_quickly() {
+    let src = "(".repeat(200_000);
+    let t = std::time::Instant::now();
+    let a = run(&src);
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(50),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(kinds(&a), vec![UnknownKind::TooDeep]);
+}
