@@ -30,13 +30,12 @@ fn misspelt_registration_without_hook_subcommand_blocks() {
     }
 }
 
-/// Tool paths went through policy variable expansion (`$PROJECT`, `$HOME`, `${TMPDIR}`), but
+/// Fixed in 13caa9f. Tool paths went through policy variable expansion (`$PROJECT`, `$HOME`, `${TMPDIR}`), but
 /// Claude Code writes them literally. `PROJECT/$PROJECT/../../.bashrc` was judged as
 /// `PROJECT/<first part of PROJECT>/.bashrc` (inside the project, allowed) while the kernel
 /// opens `parent(PROJECT)/.bashrc`, outside it, once a directory literally named `$PROJECT`
 /// exists (which the agent may create). The judged path must be the path that is opened.
 #[test]
-#[ignore = "bug: `$VAR` in a tool path is expanded, so the judged path is not the opened one"]
 fn dollar_variable_in_tool_path_cannot_move_a_write_outside_the_project() {
     let sb = Sandbox::new();
     let path = format!("{}/$PROJECT/../../.bashrc", sb.project.display());
@@ -45,14 +44,44 @@ fn dollar_variable_in_tool_path_cannot_move_a_write_outside_the_project() {
     assert_eq!(out.decision(), "deny", "{out:?}");
 }
 
-/// The same expansion asked about ordinary files whose names hold a `$`, such as Remix and
+/// Fixed in 13caa9f. The same expansion asked about ordinary files whose names hold a `$`, such as Remix and
 /// TanStack route files (`app/routes/posts.$slug.tsx`): "unknown variable `slug`".
 #[test]
-#[ignore = "bug: a `$` in a project file name is read as an unknown variable and asked"]
 fn dollar_in_project_file_name_is_not_a_variable() {
     let sb = Sandbox::new();
     let path = sb.project.join("app/routes/posts.$slug.tsx");
     let ev = sb.pre_tool_use("Write", json!({"file_path": path, "content": "x"}));
     let out = hook(&sb, &ev);
     assert_eq!(out.decision(), "none", "{out:?}");
+}
+
+/// With `on_allow = "allow"` (auto-approve, for unattended agents) blastwall answered `allow`
+/// to AskUserQuestion and ExitPlanMode too. Those calls exist to reach the user: the question
+/// and the plan approval are the user's to answer, and Claude Code lists AskUserQuestion among
+/// the actions no mode auto-approves (an `allow` for them is only meaningful together with
+/// `updatedInput` carrying the answers). blastwall has no answers to give, so it must stay
+/// silent and let the client show them.
+#[test]
+#[ignore = "bug: on_allow = \"allow\" auto-approves AskUserQuestion and ExitPlanMode"]
+fn auto_approve_leaves_user_questions_and_plan_approval_to_the_user() {
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n[settings]\non_allow = \"allow\"\n",
+    );
+    let question = json!({"questions": [{"question": "Which DB?", "header": "DB", "options": [{"label": "Postgres", "description": "x"}, {"label": "SQLite", "description": "y"}], "multiSelect": false}]});
+    let cases = [
+        ("AskUserQuestion", question),
+        (
+            "ExitPlanMode",
+            json!({"plan": "1. delete the old tables", "planFilePath": sb.home.join(".claude/plans/p.md")}),
+        ),
+    ];
+    for (tool, input) in cases {
+        let out = hook(&sb, &sb.pre_tool_use(tool, input));
+        assert_eq!(out.decision(), "none", "{tool}: {out:?}");
+    }
+    // Control: ordinary calls are still auto-approved.
+    let read = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
+    assert_eq!(hook(&sb, &read).decision(), "allow");
 }
