@@ -675,3 +675,32 @@ fn compile_cost() {
     let _ = Detector::new();
     println!("Detector::new {:?}", t.elapsed());
 }
+
+#[test]
+fn generic_key_needs_a_qualifier_and_urls_a_scheme() {
+    assert_found(
+        "generic-secret",
+        "clientKey: \"Xk92hf8Q2mzLp4\"",
+        "Xk92hf8Q2mzLp4",
+    );
+    assert_found(
+        "generic-secret",
+        "LICENSE_KEY=Xk92hf8Q2mzLp4",
+        "Xk92hf8Q2mzLp4",
+    );
+    assert_clean("monkey = \"Xk92hf8Q2mzLp4\"");
+    assert_clean("key = \"Xk92hf8Q2mzLp4\"");
+    assert_clean("public_key = \"Xk92hf8Q2mzLp4\"");
+    assert_clean("see ://user:Kq9x7TzL2mPw@host");
+    assert_found(
+        "url-password",
+        "amqps://svc:Kq9x7TzL2mPw@mq.internal",
+        "Kq9x7TzL2mPw",
+    );
+    // Hex values have a lower entropy ceiling.
+    assert_found(
+        "generic-secret",
+        "-H \"Token: 3fea6af1349166ea\"",
+        "3fea6af1349166ea",
+    );
+}

@@ -239,6 +239,9 @@ pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
             !has_filler_run(body) && !has_counting_run(body) && !s.ends_with(b"EXAMPLE")
         }
         Check::Generic => generic_ok(c, s),
+        Check::Password => {
+            s.len() >= 6 && !is_placeholder(s) && !has_filler_run(s) && !is_dummy_word(s)
+        }
         Check::UrlPassword => url_password_ok(c, s),
         Check::CurlUser => curl_user_ok(s),
         Check::AuthHeader => auth_header_ok(s),
@@ -395,6 +398,19 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     if stop_name {
         return false;
     }
+    let word = c.text.get(c.match_start..).unwrap_or_default();
+    if word
+        .get(..3)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"key"))
+    {
+        let qualifier = lower_prefix
+            .strip_suffix(b"_")
+            .or_else(|| lower_prefix.strip_suffix(b"-"))
+            .unwrap_or(&lower_prefix);
+        if !KEY_QUALIFIERS.iter().any(|q| qualifier.ends_with(q)) {
+            return false;
+        }
+    }
     if is_placeholder(v) || has_filler_run(v) || has_counting_run(v) || is_dummy_word(v) {
         return false;
     }
@@ -412,7 +428,6 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     }
     // A word-made identifier is a name or a type (`token: SpFormatCredentialsFn`), except a
     // quoted or `=`-assigned password with a digit: `DB_PASSWORD=Summer2024` is a password.
-    let word = c.text.get(c.match_start..).unwrap_or_default();
     let password_word = word
         .get(..4)
         .is_some_and(|w| w.eq_ignore_ascii_case(b"pass"))
@@ -431,6 +446,12 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     let assigned = op_before == Some(&b'=');
     let exempt = password_word && v.iter().any(u8::is_ascii_digit) && (quoted || assigned);
     if !exempt && is_wordy_identifier(v) {
+        return false;
+    }
+    // Entropy gate: 3 bits per byte, 2.7 for hex (16 symbols; a random 16-digit hex value
+    // falls below 3 about one time in ten).
+    let hex = v.iter().all(u8::is_ascii_hexdigit);
+    if shannon_entropy(v) < if hex { 2.7 } else { 3.0 } {
         return false;
     }
     let has_digit = v.iter().any(u8::is_ascii_digit);
@@ -484,7 +505,45 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     true
 }
 
+/// Credential qualifiers that make `key` a credential name: `api_key`, `secretKey`, ….
+const KEY_QUALIFIERS: &[&[u8]] = &[
+    b"api",
+    b"secret",
+    b"access",
+    b"private",
+    b"client",
+    b"master",
+    b"encryption",
+    b"signing",
+    b"app",
+    b"account",
+    b"storage",
+    b"consumer",
+    b"license",
+    b"subscription",
+];
+
 fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
+    // A scheme must precede "://": a letter, then 1 to 20 of [A-Za-z0-9+.-].
+    let scheme = {
+        let mut i = c.match_start;
+        while i > 0
+            && c.text
+                .get(i - 1)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+            && c.match_start - i < 21
+        {
+            i -= 1;
+        }
+        c.text.get(i..c.match_start).unwrap_or_default()
+    };
+    if scheme.len() < 2 || scheme.len() > 21 || !scheme.first().is_some_and(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    if pass.len() > 128 || c.secret.start.saturating_sub(c.match_start) > 3 + 64 + 1 {
+        return false; // not a userinfo field: too long
+    }
     // The user is between "://" and the ':' before the password.
     let before = c
         .text
