@@ -542,6 +542,39 @@ fn audit_log_records_each_decision_and_rule() {
     );
 }
 
+/// An audit log that cannot be written is reported on stderr and changes no answer: a deny
+/// stays a deny, an allowed call is not turned into a failure.
+#[test]
+fn unwritable_audit_log_changes_no_answer() {
+    let sb = Sandbox::new();
+    // A file where the log's directory should be: creating the directory fails.
+    sb.write(&sb.home.join(".local/state"), "not a directory");
+    let deny = sb.pre_tool_use("Read", json!({"file_path": sb.home.join(".ssh/id_rsa")}));
+    let out = hook(&sb, &deny);
+    assert_eq!(
+        (out.code, out.decision()),
+        (Some(0), "deny".into()),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("cannot write audit log"),
+        "{}",
+        out.stderr
+    );
+    let allowed = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("a.rs")}));
+    let out = hook(&sb, &allowed);
+    assert_eq!(
+        (out.code, out.decision()),
+        (Some(0), "none".into()),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("cannot write audit log"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Parallel agents share one audit log: lines written by concurrent hook processes never mix.
 #[test]
 fn audit_lines_stay_whole_under_parallel_hooks() {
