@@ -14,6 +14,9 @@ use super::{Unknown, UnknownKind};
 enum Frame {
     /// `(`, `$(`, `<(`, `>(`: closed by `)`.
     Paren,
+    /// `((` or `$((`: arithmetic, closed by `))`, where `<<` is a shift, not a here-document.
+    /// If a single `)` closes it, it was two parentheses and one stays open.
+    Arith,
     /// `{` as a reserved word: closed by `}` as a reserved word.
     Group,
     /// `${`: closed by the first `}`.
@@ -93,6 +96,11 @@ impl Scanner<'_> {
         }
     }
 
+    /// Inside `((…))`/`$((…))` (possibly within plain parentheses there): `<<` is a shift.
+    fn in_arith(&self) -> bool {
+        self.stack.iter().rev().find(|f| **f != Frame::Paren) == Some(&Frame::Arith)
+    }
+
     fn word_start(&self) -> bool {
         self.i == 0
             || self
@@ -136,6 +144,10 @@ impl Scanner<'_> {
             b'`' => {
                 self.push(Frame::Backtick, max_nesting)?;
                 self.i += 1;
+            }
+            b'$' if self.at(1) == Some(b'(') && self.at(2) == Some(b'(') => {
+                self.push(Frame::Arith, max_nesting)?;
+                self.i += 3;
             }
             b'$' if self.at(1) == Some(b'(') => {
                 self.push(Frame::Paren, max_nesting)?;
@@ -331,6 +343,10 @@ impl Scanner<'_> {
                 }
                 self.cmd_start = false;
             }
+            b'$' if self.at(1) == Some(b'(') && self.at(2) == Some(b'(') => {
+                self.push(Frame::Arith, max_nesting)?;
+                self.i += 3;
+            }
             b'$' if self.at(1) == Some(b'(') => {
                 self.push(Frame::Paren, max_nesting)?;
                 self.i += 2;
@@ -341,13 +357,31 @@ impl Scanner<'_> {
                 self.push(Frame::Param, max_nesting)?;
                 self.i += 2;
             }
+            b'(' if self.cmd_start && self.at(1) == Some(b'(') => {
+                self.push(Frame::Arith, max_nesting)?;
+                self.i += 2;
+            }
             b'(' => {
                 self.push(Frame::Paren, max_nesting)?;
                 self.i += 1;
                 self.cmd_start = true;
             }
             b')' => {
-                self.pop_if(Frame::Paren);
+                match self.stack.last() {
+                    Some(Frame::Paren) => {
+                        self.stack.pop();
+                    }
+                    Some(Frame::Arith) if self.at(1) == Some(b')') => {
+                        self.stack.pop();
+                        self.i += 1;
+                    }
+                    Some(Frame::Arith) => {
+                        // `((cmd) )` / `$((cmd) )`: nested parentheses after all.
+                        self.stack.pop();
+                        self.stack.push(Frame::Paren);
+                    }
+                    _ => {}
+                }
                 self.i += 1;
                 self.cmd_start = true;
             }
@@ -355,7 +389,7 @@ impl Scanner<'_> {
                 self.stack.pop();
                 self.i += 1;
             }
-            b'<' if self.at(1) == Some(b'<') && self.at(2) != Some(b'<') => {
+            b'<' if self.at(1) == Some(b'<') && self.at(2) != Some(b'<') && !self.in_arith() => {
                 self.read_heredoc_delim();
                 self.cmd_start = false;
             }
@@ -538,6 +572,9 @@ mod tests {
     scan_err!(funsub_pipe, "echo ${| rm -rf /; }", FunctionSubstitution);
     scan_err!(funsub_in_dq, "echo \"${ rm -rf /; }\"", FunctionSubstitution);
     scan_err!(funsub_newline, "echo ${\nrm -rf /\n}", FunctionSubstitution);
+    scan_ok!(shift_is_not_a_heredoc, "echo $((1<<2)); (( x <<= 1 ))\necho \"it's\"");
+    scan_err!(shift_does_not_hide_nesting, &format!("echo $((1<<2))\n{}rm{}", "if true; then ".repeat(20), "; fi".repeat(20)), TooDeep);
+    scan_err!(arith_paren_form_counts, &format!("{}rm{}", "$((a) ".repeat(20), ")".repeat(20)), TooDeep);
     scan_ok!(funsub_in_single_quotes_is_data, "echo '${ rm -rf /; }'");
 
     #[test]
