@@ -211,6 +211,10 @@ struct Prefiltered {
     anchors: Vec<(usize, usize, usize)>,
 }
 
+/// How far after a keyword an anchored rule looks. Values after credential names are short;
+/// a longer one is still covered whole (see `candidates`).
+const ANCHOR_WINDOW: usize = 2048;
+
 /// Once a detector has scanned this much (one big input, or many small ones in a long-lived
 /// process such as `scrub`), it switches to the DFA prefilter: the extra build time (under a
 /// millisecond) is repaid by the faster scan. A hook call with one small output never pays it.
@@ -442,13 +446,35 @@ impl Detector {
             let Some(re) = rule.regex() else { continue };
             if rule.anchored {
                 let mut locs = re.capture_locations();
+                let mut covered = 0;
                 for &(_, start, end) in anchors.iter().filter(|a| a.0 == i) {
-                    let Some(hay) = text.get(end..) else { continue };
-                    if re.captures_read(&mut locs, hay).is_none() {
+                    // A keyword inside the previous match (`password=password=…`) adds nothing.
+                    if start < covered {
                         continue;
                     }
+                    // The window bounds each attempt, so text full of keywords stays linear.
+                    let window_end = end.saturating_add(ANCHOR_WINDOW).min(text.len());
+                    let Some(hay) = text.get(end..window_end) else {
+                        continue;
+                    };
+                    let Some(m) = re.captures_read(&mut locs, hay) else {
+                        continue;
+                    };
+                    covered = end + m.end();
                     let span = (1..locs.len()).find_map(|g| locs.get(g));
-                    let span = span.map_or(end..end, |(s, e)| end + s..end + e);
+                    let mut span = span.map_or(end..end, |(s, e)| end + s..end + e);
+                    if span.end == window_end {
+                        // Cut by the window: the value goes on; cover all of it.
+                        span.end += text
+                            .get(span.end..)
+                            .unwrap_or_default()
+                            .iter()
+                            .take_while(|b| {
+                                b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'`')
+                            })
+                            .count();
+                        covered = covered.max(span.end);
+                    }
                     Detector::consider(rule, i, text, start, span, &mut out);
                 }
                 continue;
@@ -526,7 +552,8 @@ impl Detector {
     }
 
     /// Keeps the best of overlapping candidates: lower priority value first, then the earlier,
-    /// then the longer. Returns the kept ones sorted by position.
+    /// then the longer. Returns the kept ones sorted by position. Linear after the sort: each
+    /// priority class is filtered against the kept list with one moving index, then merged.
     fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
         cands.sort_by(|a, b| {
             a.priority
@@ -534,18 +561,25 @@ impl Detector {
                 .then(a.range.start.cmp(&b.range.start))
                 .then(b.range.end.cmp(&a.range.end))
         });
-        let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
-        for c in cands {
-            // `kept` is sorted by start; only the neighbours around c's position can overlap.
-            let pos = kept.partition_point(|k| k.range.start < c.range.start);
-            let overlaps_prev = pos
-                .checked_sub(1)
-                .and_then(|p| kept.get(p))
-                .is_some_and(|k| k.range.end > c.range.start);
-            let overlaps_next = kept.get(pos).is_some_and(|k| k.range.start < c.range.end);
-            if !overlaps_prev && !overlaps_next {
-                kept.insert(pos, c);
+        let mut kept: Vec<Candidate> = Vec::new();
+        let mut rest = cands.into_iter().peekable();
+        while let Some(priority) = rest.peek().map(|c| c.priority) {
+            let mut accepted: Vec<Candidate> = Vec::new();
+            let mut k = 0;
+            while let Some(c) = rest.next_if(|c| c.priority == priority) {
+                if accepted.last().is_some_and(|a| c.range.start < a.range.end) {
+                    continue;
+                }
+                // `kept` is sorted and disjoint, so its ends are sorted too.
+                while kept.get(k).is_some_and(|x| x.range.end <= c.range.start) {
+                    k += 1;
+                }
+                if kept.get(k).is_some_and(|x| x.range.start < c.range.end) {
+                    continue;
+                }
+                accepted.push(c);
             }
+            kept = merge_by_start(kept, accepted);
         }
         kept
     }
@@ -724,6 +758,24 @@ impl Detector {
             .unwrap_or_default();
         format!("{prefix}…[{} bytes]", secret.len())
     }
+}
+
+/// Merges two lists sorted by start into one.
+fn merge_by_start(a: Vec<Candidate>, b: Vec<Candidate>) -> Vec<Candidate> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.range.start <= y.range.start,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out
 }
 
 /// `text` with each finding's range replaced by its marker.

@@ -704,3 +704,42 @@ fn generic_key_needs_a_qualifier_and_urls_a_scheme() {
         "3fea6af1349166ea",
     );
 }
+
+#[test]
+fn keyword_floods_stay_fast_and_long_values_are_covered() {
+    // Quadratic behaviour would take minutes here.
+    let flood = "token=".repeat(100_000) + "(";
+    let t = std::time::Instant::now();
+    let _ = builtin().find(&flood);
+    let flood2 = "password:a".repeat(60_000) + "{";
+    let _ = builtin().find(&flood2);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t.elapsed()
+    );
+    // A value longer than the anchor window is redacted whole.
+    let long: String = (0..5000).map(|i| ["Xk9", "q2Z", "m7P"][i % 3]).collect();
+    let text = format!("SESSION_SECRET={long} next");
+    let (out, f) = builtin().redact(&text);
+    assert_eq!(f.len(), 1);
+    assert_eq!(out, "SESSION_SECRET=[REDACTED:generic-secret] next");
+}
+
+#[test]
+fn many_findings_of_mixed_priority_resolve_quickly() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "AKIA29326ML64LG2{:04} password=Xk92hf8Q{i:05}z\n",
+            i % 10_000
+        ));
+    }
+    let t = std::time::Instant::now();
+    let f = builtin().find(&text);
+    assert!(f.len() >= 30_000, "{}", f.len());
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    for w in f.windows(2) {
+        assert!(w[0].range.end <= w[1].range.start);
+    }
+}
