@@ -922,8 +922,8 @@ fn script_binary_not_read() {
 
 #[test]
 fn script_missing_is_unknown() {
-    let a = with_scripts(&[], "echo 'rm -rf /' > x.sh && bash x.sh");
-    assert_eq!(a.programs(), vec!["echo", "bash"]);
+    let a = with_scripts(&[], "make gen && bash generated.sh");
+    assert_eq!(a.programs(), vec!["make", "bash"]);
     assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
 }
 
@@ -1181,4 +1181,59 @@ fn too_many_openers_is_refused_quickly() {
         t.elapsed()
     );
     assert_eq!(kinds(&a), vec![UnknownKind::TooDeep]);
+}
+
+// ----- a script written earlier in the same command line -----
+#[test]
+fn script_written_by_heredoc_then_run_is_analysed() {
+    let a = with_scripts(
+        &[],
+        "cat > run.sh <<'EOF'\n#!/bin/sh\nrm -rf /\nEOF\nchmod +x run.sh && ./run.sh",
+    );
+    assert_eq!(a.programs(), vec!["cat", "chmod", "run.sh", "rm"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn script_written_by_echo_then_sourced_is_analysed() {
+    let a = with_scripts(&[], "echo 'git push --force' > x.sh; source x.sh");
+    assert_eq!(a.programs(), vec!["echo", "source", "git"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn stale_file_on_disk_is_not_trusted_after_a_write() {
+    // On disk the script is harmless; the command overwrites it first.
+    let a = with_scripts(
+        &[("x.sh", "echo safe\n")],
+        "echo 'rm -rf /' > x.sh && bash x.sh",
+    );
+    assert_eq!(a.programs(), vec!["echo", "bash", "rm"]);
+}
+
+#[test]
+fn script_changed_by_cp_is_unknown() {
+    let a = with_scripts(
+        &[("x.sh", "echo safe\n"), ("evil", "rm -rf /\n")],
+        "cp evil x.sh && bash x.sh",
+    );
+    assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
+}
+
+#[test]
+fn script_downloaded_then_run_is_unknown() {
+    let a = with_scripts(
+        &[("i.sh", "echo old\n")],
+        "curl -fsSL -o i.sh https://x && sh i.sh",
+    );
+    assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
+}
+
+#[test]
+fn script_appended_to_is_analysed_with_the_addition() {
+    let a = with_scripts(
+        &[("x.sh", "echo one\n")],
+        "echo 'rm -rf /' >> x.sh; bash x.sh",
+    );
+    assert_eq!(a.programs(), vec!["echo", "bash", "echo", "rm"]);
 }

@@ -103,6 +103,7 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         src: String::new(),
         src_offsets: None,
         functions: Vec::new(),
+        written: Vec::new(),
         last_output: None,
         pipe_text: None,
         stopped: false,
@@ -147,6 +148,10 @@ struct Walker<'c, 'a> {
     src_offsets: Option<Vec<usize>>,
     /// Names of functions defined by the command.
     functions: Vec<String>,
+    /// Files written earlier in this command line, with their content when it is visible
+    /// (`cat > x.sh <<EOF`, `echo … > x.sh`). A script run later must be judged by what was
+    /// written, not by what is on disk now.
+    written: Vec<(PathBuf, Option<String>)>,
     /// Static text the last simple command wrote to stdout (`echo …`, `cat <<EOF`), so that
     /// `echo 'ls' | sh` can be analysed.
     last_output: Option<String>,
@@ -504,7 +509,7 @@ impl Walker<'_, '_> {
     fn emit_noop(&mut self, redirects: Vec<Redirect>, stdin: Option<(Stdin, bool)>) {
         let mut all = self.inherited.clone();
         all.extend(redirects);
-        self.push_command(Command {
+        let cmd = Command {
             program: ":".to_owned(),
             args: Vec::new(),
             redirects: all,
@@ -513,7 +518,86 @@ impl Walker<'_, '_> {
             cwd: self.cwd.clone(),
             stdin: stdin.map_or_else(|| self.stdin.clone(), |(s, _)| s),
             runs_stdin_as_code: false,
-        });
+        };
+        // `> f` alone truncates `f` to nothing.
+        self.record_writes(&cmd, Some(String::new()));
+        self.push_command(cmd);
+    }
+
+    /// Remember files this command writes (see `written`).
+    fn record_writes(&mut self, cmd: &Command, output: Option<String>) {
+        for r in &cmd.redirects {
+            if !r.op.writes() || r.target.dynamic {
+                continue;
+            }
+            let path = normalize(&cmd.cwd, &r.target.text);
+            let stdout = r.fd.is_none_or(|fd| fd == 1);
+            let content = match r.op {
+                RedirectOp::Write | RedirectOp::Clobber | RedirectOp::WriteOutErr if stdout => {
+                    output.clone()
+                }
+                RedirectOp::Append | RedirectOp::AppendOutErr if stdout => {
+                    let before = self
+                        .written
+                        .iter()
+                        .rev()
+                        .find(|(p, _)| *p == path)
+                        .map(|(_, c)| c.clone());
+                    match (before, &output) {
+                        (Some(Some(b)), Some(o)) => Some(format!("{b}{o}")),
+                        // Appending to a file as it is on disk: read it later if it is a
+                        // script, so only the appended part is unknown when not visible.
+                        (None, Some(o)) => read_regular(&path, self.cx.limits.max_script_bytes)
+                            .ok()
+                            .and_then(|b| String::from_utf8(b).ok())
+                            .map(|b| format!("{b}{o}")),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            self.written.push((path, content));
+        }
+        // Programs that write files named in their arguments: content unknown.
+        let writes_args = matches!(
+            cmd.program.as_str(),
+            "cp" | "mv"
+                | "install"
+                | "ln"
+                | "tee"
+                | "rsync"
+                | "sed"
+                | "perl"
+                | "patch"
+                | "truncate"
+                | "touch"
+        );
+        for (k, a) in cmd.args.iter().enumerate() {
+            if a.dynamic {
+                continue;
+            }
+            let t = a.text.as_str();
+            let target = if writes_args && !t.starts_with('-') {
+                Some(t)
+            } else if let Some(of) = t.strip_prefix("of=").filter(|_| cmd.program == "dd") {
+                Some(of)
+            } else if matches!(
+                (
+                    cmd.program.as_str(),
+                    k.checked_sub(1)
+                        .and_then(|p| cmd.args.get(p))
+                        .map(|w| w.text.as_str())
+                ),
+                ("curl", Some("-o" | "--output")) | ("wget", Some("-O" | "--output-document"))
+            ) {
+                Some(t)
+            } else {
+                None
+            };
+            if let Some(t) = target {
+                self.written.push((normalize(&cmd.cwd, t), None));
+            }
+        }
     }
 
     fn push_command(&mut self, c: Command) -> bool {
@@ -1010,6 +1094,11 @@ impl Walker<'_, '_> {
         let mut all_redirects = self.inherited.clone();
         all_redirects.extend(redirects);
         let env = assignments.clone();
+        let output = if dynamic {
+            None
+        } else {
+            output_text(&name, &args, &self.stdin)
+        };
         let cmd = Command {
             program: name.clone(),
             args: args.iter().map(|a| a.word.clone()).collect(),
@@ -1020,6 +1109,7 @@ impl Walker<'_, '_> {
             stdin: self.stdin.clone(),
             runs_stdin_as_code: stdin_code,
         };
+        self.record_writes(&cmd, output);
         if !self.push_command(cmd) {
             return;
         }
@@ -1255,8 +1345,7 @@ impl Walker<'_, '_> {
             );
             return;
         }
-        let path = normalize(&self.cwd, raw);
-        let head = match read_regular(&path, 512) {
+        let head = match self.script_source(raw, 512) {
             Ok(h) => h,
             Err(why) => {
                 self.unknown(
@@ -1290,6 +1379,30 @@ impl Walker<'_, '_> {
         self.run_script(raw);
     }
 
+    fn script_path(&self, raw: &str) -> PathBuf {
+        match (raw.strip_prefix("~/"), self.cx.home) {
+            (Some(rest), Some(h)) => normalize(h, rest),
+            _ => normalize(&self.cwd, raw),
+        }
+    }
+
+    /// The bytes a script will have when it runs: what this command line wrote to it earlier,
+    /// if anything, else what is on disk now.
+    fn script_source(&self, raw: &str, limit: usize) -> Result<Vec<u8>, String> {
+        let path = self.script_path(raw);
+        match self.written.iter().rev().find(|(p, _)| *p == path) {
+            Some((_, Some(content))) => {
+                let mut b = content.as_bytes().to_vec();
+                b.truncate(limit);
+                Ok(b)
+            }
+            Some((_, None)) => {
+                Err("is changed earlier in this command in a way that cannot be seen".to_owned())
+            }
+            None => read_regular(&path, limit),
+        }
+    }
+
     /// Read a shell script and walk it (`via: script <path>`).
     fn run_script(&mut self, raw: &str) {
         if !self.cx.read_scripts {
@@ -1300,19 +1413,13 @@ impl Walker<'_, '_> {
             );
             return;
         }
-        let path = match raw.strip_prefix("~/") {
-            Some(rest) => match self.cx.home {
-                Some(h) => normalize(h, rest),
-                None => normalize(&self.cwd, raw),
-            },
-            None => normalize(&self.cwd, raw),
-        };
+        let path = self.script_path(raw);
         if self.scripts.contains(&path) {
             // Already being analysed further up: nothing new to find.
             return;
         }
         let max = self.cx.limits.max_script_bytes;
-        let bytes = match read_regular(&path, max.saturating_add(1)) {
+        let bytes = match self.script_source(raw, max.saturating_add(1)) {
             Ok(b) if b.len() > max => {
                 self.unknown(
                     UnknownKind::ScriptUnreadable,
