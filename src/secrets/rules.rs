@@ -19,7 +19,8 @@ pub(crate) enum Check {
     Format,
     /// A fixed format: filler characters plus counting sequences like `abcdef` / `123456`.
     Strict,
-    /// `AKIA…`: also the documented `…EXAMPLE` ids.
+    /// AWS key ids and secret keys: also AWS's documented examples (`…EXAMPLE`,
+    /// `…EXAMPLEKEY`).
     AwsKeyId,
     /// A value after a credential-looking name: placeholders, code, words, low entropy.
     Generic,
@@ -188,7 +189,7 @@ pub(crate) static RULES: &[RuleDef] = &[
             value: r"[A-Za-z0-9/+]{40}",
         },
         3.5,
-        Format,
+        AwsKeyId,
         "",
     ),
     r(

@@ -49,13 +49,13 @@ const POSITIVES: &[(&str, &str, &str)] = &[
     ("aws-access-key-id", "AWS_ACCESS_KEY_ID=ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
     (
         "aws-secret-access-key",
-        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKX",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKX",
+        "aws_secret_access_key = wJa1rXUtnFEMI/K7MDENG/bPxRfiCYz9Q3vKLmXw",
+        "wJa1rXUtnFEMI/K7MDENG/bPxRfiCYz9Q3vKLmXw",
     ),
     (
         "aws-secret-access-key",
-        r#""SecretAccessKey": "9drTJvcXLB89EXAMPLELB8923FB892xMFI3kd0wq","#,
-        "9drTJvcXLB89EXAMPLELB8923FB892xMFI3kd0wq",
+        r#""SecretAccessKey": "9drTJvcXLB89Qw7KELB8923FB892xMFI3kd0wqZr","#,
+        "9drTJvcXLB89Qw7KELB8923FB892xMFI3kd0wqZr",
     ),
     // github
     (
@@ -187,6 +187,7 @@ const NEGATIVES: &[&str] = &[
     // documented examples and fillers
     "AKIAIOSFODNN7EXAMPLE",
     "aws_access_key: AKIAIOSFODNN7EXAMPLE",
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "key = AKIAXXXXXXXXXXXXXXXX",
     "TODAYINASIAASACKOFRICEFELLOVER",
     "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",

@@ -236,7 +236,10 @@ pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
                 && body.iter().filter(|b| b.is_ascii_digit()).count() >= 2
         }
         Check::AwsKeyId => {
-            !has_filler_run(body) && !has_counting_run(body) && !s.ends_with(b"EXAMPLE")
+            !has_filler_run(body)
+                && !has_counting_run(body)
+                && !s.ends_with(b"EXAMPLE")
+                && !s.ends_with(b"EXAMPLEKEY")
         }
         Check::Generic => generic_ok(c, s),
         Check::Password => {
