@@ -36,7 +36,14 @@ pub struct Judgement {
 pub struct Judge<'a> {
     pub policy: &'a Policy,
     pub env: &'a PathEnv,
+    /// Set when external content in this session looked like a prompt injection: outbound
+    /// actions are then asked (rule `taint`).
+    pub tainted: Option<String>,
 }
+
+/// Files larger than this are scanned for secrets only in their first part at PreToolUse;
+/// PostToolUse redaction still sees everything the tool returns.
+const SECRET_SCAN_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A tool call as the gate sees it.
 pub struct Call<'a> {
@@ -105,7 +112,7 @@ fn glob_root(pattern: &str) -> Option<String> {
 
 impl<'a> Judge<'a> {
     pub fn new(policy: &'a Policy, env: &'a PathEnv) -> Judge<'a> {
-        Judge { policy, env }
+        Judge { policy, env, tainted: None }
     }
 
     /// Every path a call names, with how it is accessed. Errors are findings (fail closed).
@@ -447,6 +454,72 @@ impl<'a> Judge<'a> {
         }
     }
 
+    /// A file the agent is about to read: deny when it holds a live credential, naming the kind
+    /// and the line, never the value.
+    pub fn check_file_secrets(&self, path: &std::path::Path, out: &mut Verdict) {
+        use std::io::Read;
+        let Ok(meta) = std::fs::metadata(path) else { return };
+        if !meta.is_file() {
+            return;
+        }
+        let mut buf = Vec::new();
+        let Ok(file) = std::fs::File::open(path) else { return };
+        if file.take(SECRET_SCAN_BYTES).read_to_end(&mut buf).is_err() {
+            return;
+        }
+        let found = self.policy.secrets.detector().find_bytes(&buf);
+        if let Some(first) = found.first() {
+            let more = if found.len() > 1 { format!(" and {} more", found.len() - 1) } else { String::new() };
+            out.push(Finding::new(
+                Decision::Deny,
+                "secret-in-file",
+                None,
+                format!(
+                    "{} holds a {} on line {}{more}; reading it would put the credential into the conversation. Ask the user to move it into an environment variable or a secret manager",
+                    self.env.display(path),
+                    first.rule_name,
+                    first.line
+                ),
+            ));
+        }
+    }
+
+    /// A tool input carrying a credential literal (a key in a curl header, a token written into
+    /// a file, passed to an MCP tool).
+    fn check_input_secrets(&self, call: &Call<'_>, out: &mut Verdict) {
+        let detector = self.policy.secrets.detector();
+        let mut hit: Option<(String, usize)> = None;
+        any_string(call.input, &mut |s| {
+            if let Some(f) = detector.find(s).first() {
+                hit = Some((f.rule_name.to_string(), f.line));
+                true
+            } else {
+                false
+            }
+        });
+        if let Some((kind, line)) = hit {
+            let setting = &self.policy.secrets.tool_input;
+            out.push(Finding::new(
+                setting.value,
+                "secret-in-input",
+                Some(setting.loc.clone()).filter(|l| l.line > 0),
+                format!("the {} input carries a {kind} (line {line}); a credential in a tool call ends up in the transcript. Put it in an environment variable and reference the variable by name", call.tool),
+            ));
+        }
+    }
+
+    /// After a prompt injection, anything that reaches the network needs approval.
+    pub fn check_taint(&self, what: &str, out: &mut Verdict) {
+        if let Some(source) = &self.tainted {
+            out.push(Finding::new(
+                Decision::Ask,
+                "taint",
+                None,
+                format!("{what} reaches the network, and earlier external content in this session looked like a prompt injection ({source})"),
+            ));
+        }
+    }
+
     /// Judge one call under every selected profile; the strictest answer wins.
     pub fn judge(&self, call: &Call<'_>, env_lookup: &dyn Fn(&str) -> Option<String>) -> Judgement {
         let facts = Facts {
@@ -460,6 +533,15 @@ impl<'a> Judge<'a> {
         let touched = self.touched_paths(call, &mut verdict);
         let hosts = self.hosts(call, &mut verdict);
         let bash = self.bash_analysis(call, &mut verdict);
+        self.check_input_secrets(call, &mut verdict);
+        if matches!(call.tool, "Read" | "NotebookRead") {
+            for t in touched.iter().filter(|t| t.access == Access::Read) {
+                self.check_file_secrets(&t.resolved, &mut verdict);
+            }
+        }
+        if call.tool == "WebFetch" || call.tool.starts_with("mcp__") {
+            self.check_taint(call.tool, &mut verdict);
+        }
         for profile in &profiles {
             if !self.check_tool(profile, call.tool, &mut verdict) {
                 continue;

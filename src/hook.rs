@@ -253,11 +253,54 @@ pub fn handle(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     crate::fault::inject();
     match ev.kind() {
         EventKind::PreToolUse => pre_tool_use(ev, opts),
-        EventKind::PostToolUse
-        | EventKind::PostToolUseFailure
-        | EventKind::UserPromptSubmit
-        | EventKind::Other => Ok(Answer::none()),
+        EventKind::PostToolUse | EventKind::PostToolUseFailure | EventKind::UserPromptSubmit => {
+            after_tool_or_prompt(ev, opts)
+        }
+        EventKind::Other => Ok(Answer::none()),
     }
+}
+
+/// PostToolUse, PostToolUseFailure and UserPromptSubmit: secrets out, external content marked.
+fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
+    let cwd = ev.cwd.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
+        HookError::Input(InputError::Missing { event: ev.hook_event_name.clone(), field: "cwd" })
+    })?;
+    let env = path_env(cwd, opts)?;
+    let policy = load_policy(&env, opts)?;
+    let detector = policy.secrets.detector();
+    let (out, decision) = if ev.kind() == EventKind::UserPromptSubmit {
+        let out = if policy.secrets.scan_prompts { crate::post::user_prompt(ev, detector) } else { None };
+        let d = if out.is_some() { "deny" } else { "none" };
+        (out, d)
+    } else {
+        let out = crate::post::post_tool_use(ev, detector, env.home.as_deref());
+        let redacted = out.as_ref().is_some_and(|o| o.pointer("/hookSpecificOutput/updatedToolOutput").is_some());
+        (out, if redacted { "redact" } else { "none" })
+    };
+    let Some(out) = out else { return Ok(Answer::none()) };
+    if opts.audit {
+        if let Some(path) = &policy.audit_log {
+            let reason = crate::run::answer_reason(&Answer { stdout: Some(out.clone()), stderr: None, exit: Exit::Ok, decision });
+            let context = out.pointer("/hookSpecificOutput/additionalContext").and_then(Value::as_str);
+            let rec = audit::Record {
+                event: &ev.hook_event_name,
+                session_id: ev.session_id.as_deref(),
+                agent_id: ev.agent_id.as_deref(),
+                agent_type: ev.agent_type.as_deref(),
+                profiles: &[],
+                tool: ev.tool_name.as_deref(),
+                decision,
+                rule: Some(if decision == "none" { "external-content" } else { "secrets" }),
+                reason: Some(if reason.is_empty() { context.unwrap_or("") } else { &reason }),
+                cwd: Some(cwd),
+                subject: None,
+            };
+            if let Err(e) = audit::append(path, &rec) {
+                return Ok(Answer { stdout: Some(out), stderr: Some(format!("blastwall: cannot write audit log {}: {e}", path.display())), exit: Exit::Ok, decision });
+            }
+        }
+    }
+    Ok(Answer { stdout: Some(out), stderr: None, exit: Exit::Ok, decision })
 }
 
 /// Judge a PreToolUse event; returns the judgement too, for `explain`.
@@ -269,7 +312,8 @@ pub fn judge_pre(
     let env = path_env(cwd, opts)?;
     let policy = load_policy(&env, opts)?;
     let judgement = {
-        let judge = Judge::new(&policy, &env);
+        let mut judge = Judge::new(&policy, &env);
+        judge.tainted = crate::post::is_tainted(env.home.as_deref(), ev.session_id.as_deref());
         let call = Call {
             tool,
             input,

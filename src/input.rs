@@ -30,6 +30,9 @@ pub struct HookEvent {
     pub permission_mode: Option<String>,
     #[serde(default)]
     pub prompt: Option<String>,
+    /// PostToolUseFailure: the error text (usually a string).
+    #[serde(default)]
+    pub error: Option<Value>,
 }
 
 /// The events blastwall acts on; the rest are answered with no decision.

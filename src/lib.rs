@@ -16,10 +16,12 @@ pub mod exit;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
 pub mod hook;
+pub mod inject;
 pub mod input;
 pub mod output;
 pub mod paths;
 pub mod policy;
+pub mod post;
 pub mod redact;
 pub mod run;
 pub mod secrets;

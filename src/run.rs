@@ -23,6 +23,7 @@ USAGE:
   blastwall explain [--policy FILE] [--isolated] [--project DIR] [FILE]
                                                         show every finding behind one event's decision
   blastwall lint    [--project] FILE...                 check policy files (exit 1 on errors)
+  blastwall scrub                                       copy stdin to stdout with secrets redacted
   blastwall help | --version
 
 Policy layers, highest first: --policy FILE · /etc/blastwall/policy.toml ·
@@ -123,6 +124,7 @@ pub fn main(args: &[String]) -> Exit {
             let _ = output::emit_text(&format!("blastwall {}\n", env!("CARGO_PKG_VERSION")));
             Exit::Ok
         }
+        "scrub" => scrub(),
         "replay" | "explain" | "lint" => match parsed {
             Ok(a) => match cmd {
                 "replay" => replay(&a),
@@ -430,5 +432,22 @@ fn lint(a: &Args) -> Exit {
         Exit::CheckFailed
     } else {
         Exit::Ok
+    }
+}
+
+/// `blastwall scrub`: a filter for pipes and CI logs. The count goes to stderr.
+fn scrub() -> Exit {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    match crate::secrets::scrub(crate::secrets::builtin(), stdin.lock(), stdout.lock()) {
+        Ok(0) => Exit::Ok,
+        Ok(n) => {
+            stderr(&format!("blastwall scrub: redacted {n} secret(s)\n"));
+            Exit::Ok
+        }
+        Err(e) => {
+            stderr(&format!("blastwall scrub: {e}\n"));
+            Exit::CheckFailed
+        }
     }
 }

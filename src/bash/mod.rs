@@ -262,6 +262,31 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
 /// Programs that read whole trees when asked to (`grep -r ~`, `tar czf x ~`).
 const RECURSIVE_READERS: &[&str] = &["grep", "egrep", "fgrep", "rg", "ag", "cp", "tar", "zip", "rsync", "scp"];
 
+/// Programs that print the files they read into the conversation.
+const PRINTERS: &[&str] = &[
+    "cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "base64", "xxd", "od", "hexdump", "strings",
+    "grep", "egrep", "fgrep", "rg", "ag", "awk", "sed", "cut", "sort", "uniq", "jq", "yq", "diff", "column", "paste",
+];
+
+/// Programs that reach the network (asked after a prompt injection tainted the session).
+const OUTBOUND: &[&str] = &[
+    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "rsync",
+    "ftp", "telnet", "mail", "mailx", "sendmail", "gh",
+];
+
+/// Whether a command reaches the network (for the taint check).
+fn outbound(cmd: &Command) -> bool {
+    if OUTBOUND.contains(&cmd.program.as_str()) {
+        return true;
+    }
+    let first = positionals(cmd).first().map(|w| w.text.as_str());
+    match cmd.program.as_str() {
+        "git" => matches!(first, Some("push" | "fetch" | "pull" | "clone" | "ls-remote" | "send-email" | "remote")),
+        "npm" | "pnpm" | "yarn" | "cargo" | "docker" | "podman" | "twine" | "gem" => matches!(first, Some("publish" | "push" | "login" | "upload")),
+        _ => false,
+    }
+}
+
 /// Programs whose write targets are deleted.
 const DELETERS: &[&str] = &["rm", "rmdir", "find", "shred", "unlink"];
 
@@ -414,6 +439,9 @@ pub fn judge(
             }
         }
         check_rules(j, profile, cmd, out);
+        if outbound(cmd) {
+            j.check_taint(&format!("`{}`", cmd.program), out);
+        }
         check_paths(j, profile, cmd, &temp_vars, out);
         if FETCHERS.contains(&cmd.program.as_str()) || cmd.program == "git" {
             for h in url_hosts(cmd) {
@@ -550,6 +578,9 @@ fn check_paths(
             }
         }
         j.check_path(profile, &t, out, "Bash");
+        if u.access == Access::Read && !u.word.dynamic && PRINTERS.contains(&cmd.program.as_str()) {
+            j.check_file_secrets(&t.resolved, out);
+        }
     }
 }
 

@@ -510,6 +510,16 @@ pub struct SecretsSettings {
     pub scan_prompts: bool,
     pub tool_input: Val<Decision>,
     pub extra_rules: Vec<Val<toml::Value>>,
+    /// The built-in detector plus `extra_rules`, built at load (so a bad rule is an error at
+    /// its line) and only when there are extra rules.
+    pub custom_detector: Option<crate::secrets::Detector>,
+}
+
+impl SecretsSettings {
+    /// The detector this policy uses.
+    pub fn detector(&self) -> &crate::secrets::Detector {
+        self.custom_detector.as_ref().unwrap_or_else(|| crate::secrets::builtin())
+    }
 }
 
 /// The merged, validated and compiled policy.
@@ -1033,12 +1043,27 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
         },
     };
     let mut extra_rules = Vec::new();
+    let mut custom = Vec::new();
     for (si, span, v) in acc.secret_rules {
-        extra_rules.push(Val {
-            value: v,
-            loc: src_of(sources, si)?.loc(span),
-        });
+        let src = src_of(sources, si)?;
+        let rule: crate::secrets::CustomRule = v
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| src.error(Some(span.clone()), format!("bad secret rule: {}", e.message())))?;
+        custom.push(rule);
+        extra_rules.push(Val { value: v, loc: src.loc(span) });
     }
+    let custom_detector = if custom.is_empty() {
+        None
+    } else {
+        let loc = extra_rules.first().map(|v| v.loc.clone());
+        Some(crate::secrets::Detector::with_extra_rules(custom).map_err(|e| PolicyError::Invalid {
+            file: loc.as_ref().map(|l| l.file.to_string()).unwrap_or_default(),
+            line: loc.as_ref().map(|l| l.line).unwrap_or(0),
+            col: 1,
+            message: e.to_string(),
+        })?)
+    };
     let audit_log = match &acc.audit_log {
         Some((si, v)) if !v.get_ref().is_empty() => {
             Some(PathBuf::from(env.expand(v.get_ref()).map_err(|e| {
@@ -1084,6 +1109,7 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
                 .unwrap_or(true),
             tool_input,
             extra_rules,
+            custom_detector,
         },
         profiles,
         project_profiles,
