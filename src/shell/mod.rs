@@ -18,8 +18,12 @@
 //! pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis
 //! ```
 //!
-//! * It never panics and never recurses without a bound. Parsing runs on a dedicated thread with
-//!   a large stack, behind a pre-parse nesting scan and `catch_unwind`.
+//! * It never panics and never recurses without a bound. Every parse goes through
+//!   `parse_program`: size limit, a lexical pre-parse nesting scan (`limits::scan`), a size ×
+//!   nesting work bound, and `catch_unwind`. The analysis runs on its own thread whose stack is
+//!   sized from a quote-blind upper bound on nesting (`limits::opener_bound`), so even a scan
+//!   fooled by quoting cannot make the parser overflow the stack (which would abort the hook
+//!   and let the call run).
 //! * [`Analysis::commands`] lists every command found, in source order, *including* commands
 //!   inside `$(…)`, backticks, process substitutions, function bodies (walked where they are
 //!   defined, because they run when called), heredocs fed to shells, re-parsed strings and
@@ -46,6 +50,18 @@
 //!   their commands are reported, no `Redirect` is.
 //! * `cd`/`pushd`/`popd` are followed as if they succeed; subshells, pipeline parts and
 //!   substitutions restore the directory afterwards. `env -C dir` moves the wrapped command.
+//! * Scripts: `bash x.sh`, `sh -s < x.sh`, `./x.sh` (shell shebang or none), `source`/`.` are
+//!   read from disk (regular files only, never blocking on a FIFO) and walked with
+//!   `via: ["script <path>"]`. If the same command line wrote the file first
+//!   (`cat > x.sh <<EOF … EOF; bash x.sh`, `echo … > x.sh`), the written content is analysed
+//!   instead of the stale file on disk; if it changed the file in a way that cannot be seen
+//!   (`cp`, `mv`, `tee`, `curl -o`, `sed -i`, …), the script is `ScriptUnreadable`.
+//!   Programs run by path under system directories (`/usr/bin/…`) and non-shell scripts
+//!   (`./x.py`) are judged by name and not read.
+//! * Code deferred in data is reported where it would run: `x='a[$(cmd)]'` (arithmetic
+//!   evaluation of `$x` runs `cmd`), `printf -v 'a[$(cmd)]'`, `GIT_SSH_COMMAND='cmd' git …`,
+//!   `PAGER=…`, `BASH_ENV=script`; those commands carry `via: ["value of x"]`,
+//!   `["printf subscript"]`, `["env GIT_SSH_COMMAND"]`.
 //! * `via` labels: the wrapper name (`sudo`, `env`, `xargs`, `timeout`), `find -exec`,
 //!   `bash -c`, `eval`, `trap`, `alias`, `git -c alias.x`, `bash <<` (heredoc/here-string fed
 //!   to a shell), `echo | sh` style (`<upstream> | sh`), `script <path>` (a script read from

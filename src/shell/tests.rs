@@ -1093,6 +1093,8 @@ mod deferred {
     cmds!(printf_v_subscript, "printf -v 'a[$(rm -rf /)]' x", ["printf", "rm"]);
     cmds!(read_subscript, "read 'a[`rm x`]' < f", ["read", "rm"]);
     cmds!(plain_subscript_is_data, "unset 'a[1]'", ["unset"]);
+    cmds!(dbl_bracket_v_subscript, "[[ -v 'a[$(rm x)]' ]]", ["rm"]);
+    cmds!(dbl_bracket_arith_operand, "[[ 'a[$(rm x)]' -eq 1 ]]", ["rm"]);
     unk!(xargs_shell_scripts_from_stdin, "ls *.sh | xargs sh", DynamicCommandWord, ["ls", "xargs", "sh"]);
     unk!(find_exec_shell_on_found_files, "find . -name '*.sh' -exec bash {} \\;", DynamicCommandWord, ["find", "bash"]);
     cmds!(xargs_sh_c_is_static, "ls | xargs -I{} sh -c 'echo {}'", ["ls", "xargs", "sh", "echo"]);

@@ -343,12 +343,16 @@ impl Walker<'_, '_> {
             ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
                 self.walk_test(a)
             }
+            // `[[ -v 'a[$(cmd)]' ]]` and arithmetic operands (`-eq`…) evaluate subscripts.
             ast::ExtendedTestExpr::UnaryTest(_, w) => {
-                self.expand(&w.value);
+                let a = self.expand(&w.value);
+                self.subscript_code("[[", &a.word.text);
             }
-            ast::ExtendedTestExpr::BinaryTest(_, a, b) => {
-                self.expand(&a.value);
-                self.expand(&b.value);
+            ast::ExtendedTestExpr::BinaryTest(_, l, r) => {
+                for w in [l, r] {
+                    let a = self.expand(&w.value);
+                    self.subscript_code("[[", &a.word.text);
+                }
             }
         }
     }
@@ -455,6 +459,19 @@ impl Walker<'_, '_> {
             let saved = self.cwd.clone();
             self.run_code(&inner);
             self.cwd = saved;
+        }
+    }
+
+    /// An array subscript in a variable name or arithmetic operand is evaluated, running any
+    /// substitution in it even when the word itself was quoted: walk those.
+    fn subscript_code(&mut self, context: &str, text: &str) {
+        if let Some((_, subscript)) = text.split_once('[') {
+            if subscript.contains("$(") || subscript.contains('`') {
+                let code = format!("\"{}\"", subscript.replace('"', "\\\""));
+                self.via.push(format!("{context} subscript"));
+                self.expand(&code);
+                self.via.pop();
+            }
         }
     }
 
@@ -1127,14 +1144,7 @@ impl Walker<'_, '_> {
             // `printf -v 'a[$(cmd)]'`, `read 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`: bash evaluates
             // an array subscript in a variable-name argument, running its substitutions.
             for a in args.iter().filter(|a| !a.word.dynamic) {
-                if let Some((_, subscript)) = a.text().split_once('[') {
-                    if subscript.contains("$(") || subscript.contains('`') {
-                        let code = format!("\"{}\"", subscript.replace('"', "\\\""));
-                        self.via.push(format!("{name} subscript"));
-                        self.expand(&code);
-                        self.via.pop();
-                    }
-                }
+                self.subscript_code(&name, a.text());
             }
         }
         if matches!(
