@@ -37,6 +37,8 @@ pub(crate) enum Check {
     Mixed,
     /// A password field: not a placeholder, not filler, not a dummy word, 6 bytes or more.
     Password,
+    /// A `data:` block of a Kubernetes Secret: every value in it (see `kube.rs`).
+    KubeData,
     /// A rule added by a policy file: regex and its own entropy gate only.
     Custom,
 }
@@ -124,7 +126,7 @@ const fn with_priority(mut d: RuleDef, priority: u8) -> RuleDef {
 }
 
 use Check::{
-    AuthHeader, AwsKeyId, CurlUser, Format, Generic, Mixed, Password, PrivateKey, Strict,
+    AuthHeader, AwsKeyId, CurlUser, Format, Generic, KubeData, Mixed, Password, PrivateKey, Strict,
     UrlPassword,
 };
 use Pattern::{Anchored, Assign, Raw};
@@ -1093,6 +1095,28 @@ pub(crate) static RULES: &[RuleDef] = &[
         0.0,
         Password,
         "",
+    ),
+    with_priority(
+        r(
+            "kubernetes-secret-data",
+            "Value in a Kubernetes Secret's data / stringData",
+            "kubernetes",
+            &[
+                "kind: secret",
+                "kind: 'secret'",
+                "kind: \"secret\"",
+                "\"kind\": \"secret\"",
+                "\"kind\":\"secret\"",
+                "kind:secret",
+            ],
+            // A `data:` key that opens a block (YAML newline or JSON brace); the values are
+            // split out by `kube::values`, and only inside a `kind: Secret` document.
+            Raw(r#"(?:^|[\s{,])["']?(?:data|stringData)["']?[ \t]*:[ \t]*(\r?\n|\{)"#),
+            0.0,
+            KubeData,
+            "",
+        ),
+        STRUCTURAL,
     ),
     r(
         "age-secret-key",

@@ -744,3 +744,26 @@ fn many_findings_of_mixed_priority_resolve_quickly() {
         assert!(w[0].range.end <= w[1].range.start);
     }
 }
+
+#[test]
+fn kubernetes_secret_values() {
+    let yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n  host: ZGIuaW50ZXJuYWw=\n  extra: 'YWRtaW46cGFzc3dvcmQ='\n  .dockercfg: |\n    eyJhdXRocyI6eyJodHRwczovL2V4YW1wbGUvdjEvIjp7ImF1dGgiOiJvcGVuc2VzYW1lIn19fQo=\n  tiny: YmFyCg==\n  templ: {{ .Values.x }}\n";
+    let f = builtin().find(yaml);
+    let got: Vec<&str> = f.iter().map(|f| &yaml[f.range.clone()]).collect();
+    assert_eq!(
+        got,
+        vec![
+            "ZGIuaW50ZXJuYWw=",
+            "YWRtaW46cGFzc3dvcmQ=",
+            "eyJhdXRocyI6eyJodHRwczovL2V4YW1wbGUvdjEvIjp7ImF1dGgiOiJvcGVuc2VzYW1lIn19fQo="
+        ]
+    );
+    assert!(f.iter().all(|f| &*f.rule_id == "kubernetes-secret-data"));
+    let json = r#"{"apiVersion": "v1", "kind": "Secret", "data": {"api": "c2VjcmV0LXZhbHVlLTE=", "b": "dG9rZW4tdmFsdWUtMg=="}}"#;
+    assert_eq!(builtin().find(json).len(), 2);
+    // Not a Secret: a ConfigMap's data, an ExternalSecret's data.
+    assert_clean(
+        "kind: ConfigMap\ndata:\n  host: ZGIuaW50ZXJuYWw=\n---\nkind: Secret\ndata:\n  x: ''\n",
+    );
+    assert_clean("kind: ExternalSecret\nspec:\n  data:\n    - secretKey: api-key\n      remoteRef:\n        key: my-secret\n");
+}
