@@ -18,6 +18,7 @@ pub mod fault;
 pub mod hook;
 pub mod inject;
 pub mod input;
+pub mod install;
 pub mod output;
 pub mod paths;
 pub mod policy;

@@ -24,6 +24,9 @@ USAGE:
                                                         show every finding behind one event's decision
   blastwall lint    [--project] FILE...                 check policy files (exit 1 on errors)
   blastwall scrub                                       copy stdin to stdout with secrets redacted
+  blastwall install [--user | --project DIR] [--policy FILE] [--dry-run]
+                                                        register the hook in .claude/settings.json
+                                                        (default: ./.claude/settings.json)
   blastwall help | --version
 
 Policy layers, highest first: --policy FILE · /etc/blastwall/policy.toml ·
@@ -125,6 +128,7 @@ pub fn main(args: &[String]) -> Exit {
             Exit::Ok
         }
         "scrub" => scrub(),
+        "install" => install(rest),
         "replay" | "explain" | "lint" => match parsed {
             Ok(a) => match cmd {
                 "replay" => replay(&a),
@@ -447,6 +451,61 @@ fn scrub() -> Exit {
         }
         Err(e) => {
             stderr(&format!("blastwall scrub: {e}\n"));
+            Exit::CheckFailed
+        }
+    }
+}
+
+/// `blastwall install`: write the registration into a settings file.
+fn install(args: &[String]) -> Exit {
+    let (mut user, mut project, mut policy, mut dry_run) = (false, None::<PathBuf>, None::<PathBuf>, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--user" => user = true,
+            "--dry-run" => dry_run = true,
+            "--project" => project = it.next().map(PathBuf::from),
+            "--policy" => policy = it.next().map(PathBuf::from),
+            other => {
+                stderr(&format!("blastwall install: unknown argument `{other}`\n"));
+                return Exit::Usage;
+            }
+        }
+    }
+    let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
+        Ok(p) => p,
+        Err(e) => {
+            stderr(&format!("blastwall install: cannot tell where this binary is: {e}\n"));
+            return Exit::CheckFailed;
+        }
+    };
+    let policy = match policy.map(std::fs::canonicalize).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            stderr(&format!("blastwall install: --policy: {e}\n"));
+            return Exit::CheckFailed;
+        }
+    };
+    let file = if user {
+        match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            Some(h) => PathBuf::from(h).join(".claude/settings.json"),
+            None => {
+                stderr("blastwall install: --user needs HOME\n");
+                return Exit::CheckFailed;
+            }
+        }
+    } else {
+        project.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from(".")).join(".claude/settings.json")
+    };
+    match crate::install::install(&file, &exe, policy.as_deref(), dry_run) {
+        Ok(v) => {
+            let verb = if dry_run { "would write" } else { "registered blastwall in" };
+            let body = serde_json::to_string_pretty(&v).unwrap_or_default();
+            let _ = output::emit_text(&format!("{verb} {}:\n{body}\n", file.display()));
+            Exit::Ok
+        }
+        Err(e) => {
+            stderr(&format!("blastwall install: {e}\n"));
             Exit::CheckFailed
         }
     }
