@@ -172,6 +172,12 @@ const POSITIVES: &[(&str, &str, &str)] = &[
     // curl / header
     ("curl-user-password", "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://localhost:9200", "elastic:P@ssw0rd$1"),
     ("authorization-header", "curl -H \"Authorization: Bearer cfcabd11c7ed9a41b1a3e063c32d5114\"", "cfcabd11c7ed9a41b1a3e063c32d5114"),
+    // kubernetes
+    (
+        "kubernetes-secret-data",
+        "kind: Secret\ndata:\n  api: c2VjcmV0LXZhbHVlLTE=\n",
+        "c2VjcmV0LXZhbHVlLTE=",
+    ),
     // generic
     ("generic-secret", "DB_PASSWORD=Xk92-hf8Q2mz", "Xk92-hf8Q2mz"),
     ("generic-secret", "  password: \"Tr0ub4dor&3\"", "Tr0ub4dor&3"),
@@ -309,6 +315,7 @@ fn every_family_has_a_positive_test() {
         "curl-auth",
         "auth-header",
         "generic",
+        "kubernetes",
     ] {
         assert!(
             families_tested.contains(family),
