@@ -137,9 +137,12 @@ const UUID: &str = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-
 /// keywords), an operator, a value. The regex is the part after the word; the name's start is
 /// checked by the validator, which looks back from the word.
 const GENERIC_ASSIGNMENT: &str = concat!(
-    r#"(?:\\?["'`]?[ \t]{0,5}(?:=|:=|::=|\?=|:|=>)|\\?["']\s{0,3},)[ \t]{0,5}"#,
+    // An operator, then a quoted or a bare value …
+    r#"(?:\\?["'`]?[ \t]{0,5}(?:=|:=|::=|\?=|:|=>)[ \t]{0,5}"#,
     r#"(?:\\?"([^"\s\\]{6,})\\?"|'([^'\s\\]{6,})'|`([^`\s]{6,})`"#,
-    r#"|([^\s"'`;,&<>(){}\[\]\\|]{8,})(?:[\s"'`;,&<>)}\]\\|]|$))"#
+    r#"|([^\s"'`;,&<>(){}\[\]\\|]{8,})(?:[\s"'`;,&<>)}\]\\|]|$))"#,
+    // … or a quoted pair, `getenv("API_TOKEN", "value")`: the value must be quoted too.
+    r#"|\\?["']\s{0,3},[ \t]{0,5}(?:\\?"([^"\s\\]{6,})\\?"|'([^'\s\\]{6,})'))"#
 );
 
 /// The credential words of the generic rule. A name must end in one of them: `DB_PASSWORD`,
@@ -1137,7 +1140,7 @@ pub(crate) static RULES: &[RuleDef] = &[
             &["://"],
             // After "://": user, ':', password, '@', a host character. The scheme before the
             // keyword and the field lengths are checked by the validator.
-            Anchored(r#"[^\s:/?#@'"`<>\[\]{}]*:([^\s/?#@'"`<>]+)@[A-Za-z0-9\[_-]"#),
+            Anchored(r#"[^\s:/?#@'"`<>\[\]{}]*:([^\s:/?#@'"`<>]+)@[A-Za-z0-9\[_-]"#),
             0.0,
             UrlPassword,
             "",

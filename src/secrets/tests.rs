@@ -774,3 +774,23 @@ fn kubernetes_secret_values() {
     );
     assert_clean("kind: ExternalSecret\nspec:\n  data:\n    - secretKey: api-key\n      remoteRef:\n        key: my-secret\n");
 }
+
+#[test]
+fn documentation_shapes_are_not_secrets() {
+    assert_clean("const options = new URL('https://abc:xyz@example.com');");
+    assert_clean("const u = new URL('https://svc:Kq9x7TzL2mPw@api.example.com/v1');");
+    assert_clean("  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src");
+    assert_clean(
+        "# METHOD can be \"trust\", \"reject\", \"md5\", \"password\", \"scram-sha-256\",",
+    );
+    assert_clean("\"kadmin/dbutil\", \"kadmin/passwd\", \"kadmin/server\", \"lib/kadm5\", and");
+    assert_clean("    let s:netrw_passwd= g:netrw_passwd");
+    assert_clean("\"-auth=anonymous:$FROM_EMAIL\",");
+    assert_clean("jwt.encode({\"some\": \"payload\"}, \"secret\", algorithm=\"HS256\")");
+    // The pair form still works for real values.
+    assert_found(
+        "generic-secret",
+        "os.getenv(\"API_TOKEN\", \"dafa7817-e246-48f3-91a7-e87653d587b8\")",
+        "dafa7817-e246-48f3-91a7-e87653d587b8",
+    );
+}

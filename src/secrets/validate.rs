@@ -178,6 +178,10 @@ fn is_dummy_word(v: &[u8]) -> bool {
         b"true",
         b"false",
         b"anonymous",
+        b"xyz",
+        b"xyzzy",
+        b"abc",
+        b"hunter2",
         b"x-oauth-basic",
         b"x-access-token",
     ];
@@ -376,11 +380,22 @@ pub(crate) fn word_share(v: &[u8]) -> f64 {
 /// An identifier made of words (`MI_UserCredentials_0`, `SpFormatCredentialsFn`): a name in
 /// code or a type, not a value.
 fn is_wordy_identifier(v: &[u8]) -> bool {
+    // Also `scram-sha-256`, `kadmin/server`, vim's `s:netrw_passwd`: names, not values.
     let ident = v
         .first()
         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-        && v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'/'));
     ident && word_share(v) >= 0.6
+}
+
+/// `$NAME`, `$name`, `${…}`, `$(…)` anywhere in the value: a shell or Perl variable.
+fn has_variable(v: &[u8]) -> bool {
+    v.windows(2).any(|w| {
+        w.first() == Some(&b'$')
+            && w.get(1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'{' | b'('))
+    })
 }
 
 fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
@@ -417,6 +432,22 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     if is_placeholder(v) || has_filler_run(v) || has_counting_run(v) || is_dummy_word(v) {
         return false;
     }
+    if has_variable(v) {
+        return false;
+    }
+    // The quoted-pair form (`"API_TOKEN", "value"`) also matches lists of words
+    // (`"md5", "password", "scram-sha-256"`): there the value must mix letters and digits.
+    let before_quote = c
+        .text
+        .get(..c.secret.start.saturating_sub(1))
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\\'));
+    let pair = before_quote == Some(&b',');
+    if pair && !(v.iter().any(u8::is_ascii_digit) && v.iter().any(u8::is_ascii_alphabetic)) {
+        return false;
+    }
     if has_digit_count_run(v, 8) {
         return false; // `12345678…`: typed, not generated
     }
@@ -447,7 +478,7 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
         .rev()
         .find(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b'\\'));
     let assigned = op_before == Some(&b'=');
-    let exempt = password_word && v.iter().any(u8::is_ascii_digit) && (quoted || assigned);
+    let exempt = password_word && !pair && v.iter().any(u8::is_ascii_digit) && (quoted || assigned);
     if !exempt && is_wordy_identifier(v) {
         return false;
     }
@@ -546,6 +577,24 @@ fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
     }
     if pass.len() > 128 || c.secret.start.saturating_sub(c.match_start) > 3 + 64 + 1 {
         return false; // not a userinfo field: too long
+    }
+    // Documentation hosts (RFC 2606 / 6761): `https://abc:xyz@example.com/`.
+    let host = c
+        .text
+        .get(c.secret.end + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        .map(u8::to_ascii_lowercase)
+        .collect::<Vec<u8>>();
+    let doc_host = [b"example.com".as_slice(), b"example.org", b"example.net"]
+        .iter()
+        .any(|h| host == *h || host.ends_with(&[b".".as_slice(), h].concat()))
+        || [b".example".as_slice(), b".test", b".invalid"]
+            .iter()
+            .any(|s| host.ends_with(s));
+    if doc_host {
+        return false;
     }
     // The user is between "://" and the ':' before the password.
     let before = c
