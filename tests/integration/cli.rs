@@ -1091,6 +1091,134 @@ fn explain_prints_the_rule_behind_the_decision() {
     assert!(!sb.home.join(".local/state/blastwall/audit.jsonl").exists());
 }
 
+/// The registration `blastwall install --user` writes: every event blastwall handles, exec
+/// form with the binary's absolute path, a timeout, and `onFailure: "block"`, so a crash or a
+/// hang blocks the call instead of letting it run.
+fn assert_registration(settings: &Value, args: &[&str]) {
+    let exe = std::fs::canonicalize(BIN).unwrap();
+    for event in [
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "UserPromptSubmit",
+    ] {
+        let groups = settings["hooks"][event].as_array().unwrap();
+        let ours: Vec<&Value> = groups
+            .iter()
+            .flat_map(|g| g["hooks"].as_array().unwrap())
+            .filter(|h| h["command"].as_str() == exe.to_str())
+            .collect();
+        assert_eq!(
+            ours.len(),
+            1,
+            "{event}: exactly one blastwall handler: {settings:#}"
+        );
+        let h = ours[0];
+        assert_eq!(h["type"], "command");
+        assert_eq!(h["args"], json!(args), "{event}");
+        assert_eq!(h["onFailure"], "block", "{event}");
+        let timeout = h["timeout"].as_u64().unwrap();
+        assert!((4..=60).contains(&timeout), "{event}: timeout {timeout}");
+    }
+}
+
+#[test]
+fn install_registers_the_hook_and_keeps_other_settings() {
+    let sb = Sandbox::new();
+    let file = sb.home.join(".claude/settings.json");
+    let other = json!({"type": "command", "command": "/usr/local/bin/other-hook"});
+    sb.write(
+        &file,
+        &json!({"model": "opus", "permissions": {"allow": ["Bash(ls:*)"]}, "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [other]}]}}).to_string(),
+    );
+    let out = run(sb.cmd(&["install", "--user"]), b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let first = std::fs::read_to_string(&file).unwrap();
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_registration(&v, &["hook"]);
+    assert_eq!(v["model"], "opus");
+    assert_eq!(v["permissions"]["allow"], json!(["Bash(ls:*)"]));
+    let pre = v["hooks"]["PreToolUse"].to_string();
+    assert!(pre.contains("/usr/local/bin/other-hook"), "{pre}");
+
+    // Running it again changes nothing.
+    let out = run(sb.cmd(&["install", "--user"]), b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+
+    // The registered command is a working hook.
+    let h = &v["hooks"]["PreToolUse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["hooks"].as_array().unwrap().clone())
+        .find(|h| h["args"] == json!(["hook"]))
+        .unwrap();
+    let mut cmd = std::process::Command::new(h["command"].as_str().unwrap());
+    cmd.args(["hook"])
+        .env_clear()
+        .env("HOME", &sb.home)
+        .env("CLAUDE_PROJECT_DIR", &sb.project)
+        .current_dir(&sb.project);
+    let ev = sb.pre_tool_use("Read", json!({"file_path": sb.home.join(".ssh/id_rsa")}));
+    assert_eq!(run(cmd, ev.to_string().as_bytes()).decision(), "deny");
+}
+
+#[test]
+fn install_into_a_project_with_a_policy_and_dry_run() {
+    let sb = Sandbox::new();
+    let policy = sb.home.join("team.toml");
+    sb.write(&policy, "version = 1\n");
+    let file = sb.project.join(".claude/settings.json");
+    let project = sb.project.to_str().unwrap();
+    let out = run(
+        sb.cmd(&[
+            "install",
+            "--project",
+            project,
+            "--policy",
+            policy.to_str().unwrap(),
+            "--dry-run",
+        ]),
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!file.exists(), "--dry-run wrote the file");
+    assert!(out.stdout.contains("would write"), "{}", out.stdout);
+
+    let out = run(
+        sb.cmd(&[
+            "install",
+            "--project",
+            project,
+            "--policy",
+            policy.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_registration(&v, &["hook", "--policy", policy.to_str().unwrap()]);
+}
+
+/// A settings file that is not JSON is left exactly as it was: install must not destroy the
+/// user's settings (or the hooks already in them).
+#[test]
+fn install_leaves_a_broken_settings_file_alone() {
+    let sb = Sandbox::new();
+    let file = sb.home.join(".claude/settings.json");
+    let text = "{ \"hooks\": { // a comment Claude Code does not accept\n";
+    sb.write(&file, text);
+    let out = run(sb.cmd(&["install", "--user"]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+
+    let out = run(sb.cmd(&["install", "--usr"]), b"");
+    assert_ne!(out.code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("unknown argument"), "{}", out.stderr);
+}
+
 #[test]
 fn version_prints_the_package_version() {
     for flag in ["--version", "-V", "version"] {
