@@ -389,12 +389,28 @@ fn is_wordy_identifier(v: &[u8]) -> bool {
     ident && word_share(v) >= 0.6
 }
 
-/// `$NAME`, `$name`, `${…}`, `$(…)` anywhere in the value: a shell or Perl variable.
+/// `$NAME`, `$name`, `${…}`, `$(…)` anywhere in the value: a shell, Perl or PHP variable.
+/// A `$` before mixed-case letters (`…xC$utE`) is taken as part of a random password.
 fn has_variable(v: &[u8]) -> bool {
-    v.windows(2).any(|w| {
-        w.first() == Some(&b'$')
-            && w.get(1)
-                .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'{' | b'('))
+    v.iter().enumerate().any(|(i, &b)| {
+        if b != b'$' {
+            return false;
+        }
+        let rest = v.get(i + 1..).unwrap_or_default();
+        if matches!(rest.first(), Some(b'{' | b'(')) {
+            return true;
+        }
+        let name: Vec<u8> = rest
+            .iter()
+            .copied()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            .collect();
+        let starts_alpha = name
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+        let one_case =
+            !name.iter().any(u8::is_ascii_lowercase) || !name.iter().any(u8::is_ascii_uppercase);
+        starts_alpha && name.len() >= 3 && one_case
     })
 }
 
