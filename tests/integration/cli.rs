@@ -579,7 +579,7 @@ fn unwritable_audit_log_changes_no_answer() {
 #[test]
 fn audit_lines_stay_whole_under_parallel_hooks() {
     let sb = Sandbox::new();
-    let n = 16;
+    let n = 8;
     let children: Vec<_> = (0..n)
         .map(|i| {
             // Long lines (the audit subject keeps up to 2000 bytes) make a torn write likely if
