@@ -20,6 +20,7 @@
 )]
 
 mod cli;
+mod properties;
 mod regression;
 mod replay;
 
