@@ -794,3 +794,14 @@ fn documentation_shapes_are_not_secrets() {
         "dafa7817-e246-48f3-91a7-e87653d587b8",
     );
 }
+
+/// A case proptest once shrank to (while the generic rule was being rewritten): kept as a
+/// plain test instead of a regression file.
+#[test]
+fn proptest_regression_slack_after_wide_chars() {
+    let text = " = a\u{1F7F0}b\u{10B58}\u{1cf30}0 xoxb-000000000000-000000000000-aaabEDF1EAaBcBdAGH2eI0JC ";
+    let (out, f) = builtin().redact(text);
+    assert_eq!(f.len(), 1);
+    assert!(!out.contains("xoxb-"));
+    assert!(builtin().find(&out).is_empty());
+}
