@@ -69,11 +69,44 @@ pub(crate) fn python3() -> PathBuf {
     .clone()
 }
 
-/// A unique folder under cargo's `target/tmp` (CARGO_TARGET_TMPDIR), removed on drop.
+/// Where sandboxes live: `$BLASTWALL_E2E_TMPDIR`, else `/var/tmp/bw-e2e`.
 ///
-/// Not under /tmp on purpose: blastwall's embedded default lets agents write to /tmp and
-/// $TMPDIR, so a sandbox living there could not show that a write outside the project is denied.
-/// The client gets its own `tmp/` inside the sandbox as TMPDIR.
+/// Not under /tmp: blastwall's embedded default lets agents write to /tmp and $TMPDIR, so a
+/// sandbox living there could not show that a write outside the project is denied. (The client
+/// gets its own `tmp/` inside the sandbox as TMPDIR.) Not inside a git repository either (so not
+/// cargo's target/tmp): the client finds an enclosing repository by itself, ignoring
+/// GIT_CEILING_DIRECTORIES, and puts that repository's `git status` and recent commits into the
+/// model's context. Both are checked, loudly, because scenarios would pass or fail for the
+/// wrong reason.
+pub(crate) fn sandbox_root() -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = match std::env::var_os("BLASTWALL_E2E_TMPDIR") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => PathBuf::from("/var/tmp/bw-e2e"),
+        };
+        std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("create sandbox root {}: {e}", root.display()));
+        let root = root.canonicalize().expect("canonicalize sandbox root");
+        let tmp = Path::new("/tmp").canonicalize().unwrap_or_else(|_| PathBuf::from("/tmp"));
+        assert!(
+            !root.starts_with(&tmp),
+            "sandbox root {} is under /tmp, which blastwall lets agents write to; set BLASTWALL_E2E_TMPDIR elsewhere",
+            root.display()
+        );
+        if let Some(repo) = root.ancestors().find(|a| a.join(".git").exists()) {
+            panic!(
+                "sandbox root {} is inside the git repository {}; the client would show that repository to the model. \
+                 Set BLASTWALL_E2E_TMPDIR elsewhere",
+                root.display(),
+                repo.display()
+            );
+        }
+        root
+    })
+    .clone()
+}
+
+/// A unique folder under [`sandbox_root`], removed on drop.
 pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
@@ -84,7 +117,7 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        let dir = sandbox_root().join(format!(
             "e2e-{label}-{}-{}-{nanos}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
@@ -410,8 +443,7 @@ exit 0
         cmd.env("SHELL", "/bin/bash");
         cmd.env("TMPDIR", self.dir.path().join("tmp"));
         cmd.env("LANG", "C.UTF-8");
-        // The sandbox lives inside this repository's target/; git must not see blastwall's own
-        // repository as the project's.
+        // Belt and braces to sandbox_root's check: git run by tools stops at the sandbox.
         cmd.env("GIT_CEILING_DIRECTORIES", self.dir.path());
         cmd.env("ANTHROPIC_BASE_URL", self.model.base_url());
         cmd.env("ANTHROPIC_API_KEY", "sk-ant-e2e-fake-key");

@@ -125,6 +125,55 @@ pub(crate) fn assert_audited(
     hits
 }
 
+/// The context note (`additionalContext`) a hook gave on `event` after a `tool` call, as the
+/// model received it in the request answering `step` of the script `marker`: the text after
+/// `<event>:<tool> hook additional context: ` in the string that carries it. `None` when that
+/// request has no such note.
+pub(crate) fn context_note(
+    sb: &Sandbox,
+    marker: &str,
+    step: usize,
+    event: &str,
+    tool: &str,
+) -> Option<String> {
+    fn find(v: &Value, prefix: &str) -> Option<String> {
+        match v {
+            Value::String(s) => s.find(prefix).map(|i| s[i + prefix.len()..].to_string()),
+            Value::Array(a) => a.iter().find_map(|x| find(x, prefix)),
+            Value::Object(o) => o.values().find_map(|x| find(x, prefix)),
+            _ => None,
+        }
+    }
+    let req = sb.model.request_at_step(marker, step)?;
+    find(
+        &req.body,
+        &format!("{event}:{tool} hook additional context: "),
+    )
+}
+
+/// The client refused the prompt itself because a UserPromptSubmit hook blocked it: no request
+/// reached the model, and the client's `result` holds every `needle`. (The client still exits 0
+/// with `is_error: false`; only `result` says what happened.) Returns the result text.
+pub(crate) fn assert_prompt_refused(sb: &Sandbox, r: &RunResult, needles: &[&str]) -> String {
+    let result = r.result["result"].as_str().unwrap_or_default().to_string();
+    assert!(
+        result.starts_with("UserPromptSubmit operation blocked by hook"),
+        "{}",
+        r.describe()
+    );
+    for n in needles {
+        assert!(
+            result.contains(n),
+            "the client said {result:?}, which lacks {n:?}"
+        );
+    }
+    assert!(
+        sb.model.requests().is_empty(),
+        "the model was asked although the prompt was refused"
+    );
+    result
+}
+
 /// Client run finished normally (exit 0, a result object).
 pub(crate) fn assert_finished(r: &RunResult) {
     assert_eq!(r.status, Some(0), "claude failed\n{}", r.describe());

@@ -147,7 +147,7 @@ fn s2_everyday_work_is_not_interrupted() {
             .tool_result(&tool_use_id("s2every", step, 0))
             .unwrap_or_else(|| panic!("step {step}: no result\n{}", r.describe()));
         assert!(
-            !text.contains("blastwall"),
+            !text.contains("blastwall: "),
             "step {step}: blastwall objected: {text}"
         );
     }

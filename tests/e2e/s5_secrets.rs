@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::fake_model::{tool_use_id, Turn};
 use crate::harness::{HookCommand, RunOpts, Sandbox};
-use crate::{assert_finished, assert_ran, bash};
+use crate::{assert_finished, assert_ran, bash, context_note};
 
 /// A GitHub classic token with a valid CRC32 checksum, so a detector that checks it still fires.
 /// It never came from GitHub and grants nothing.
@@ -46,19 +46,11 @@ fn s5_printed_token_is_redacted_everywhere() {
             "{tool}: part of the token leaked: {text}"
         );
         // The note telling the model output was redacted arrives with the result.
-        let next = sb
-            .model
-            .request_at_step(m, step + 1)
-            .expect("next request")
-            .body
-            .to_string();
-        let marker = format!("PostToolUse:{tool} hook additional context: ");
-        let note_at = next
-            .find(&marker)
+        let note = context_note(&sb, m, step + 1, "PostToolUse", tool)
             .unwrap_or_else(|| panic!("{tool}: no context note in the next request"));
         assert!(
-            next[note_at..].contains("blastwall"),
-            "{tool}: the context note is not blastwall's"
+            note.contains("blastwall"),
+            "{tool}: the context note is not blastwall's: {note}"
         );
     }
     assert!(

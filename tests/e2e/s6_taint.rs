@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::fake_model::{tool_use_id, Turn};
 use crate::harness::{HookCommand, RunOpts, Sandbox};
-use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash};
+use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash, context_note};
 
 #[test]
 #[ignore = "waits for taint tracking (untrusted MCP output marks the session) and Bash network analysis"]
@@ -49,7 +49,7 @@ ask_tools = []
         .tool_result(&tool_use_id(m, 0, 0))
         .expect("first curl result");
     assert!(
-        !first.0.contains("blastwall"),
+        !first.0.contains("blastwall: "),
         "the first curl was stopped by blastwall: {first:?}"
     );
     // The MCP tool ran and its text reached the model, flagged as untrusted.
@@ -60,19 +60,11 @@ ask_tools = []
         "MCP tool never ran"
     );
     assert_ran(&sb, &r, &tool_use_id(m, 1, 0), &["release notes"]);
-    let next = sb
-        .model
-        .request_at_step(m, 2)
-        .expect("request after the MCP call")
-        .body
-        .to_string();
-    let marker = "PostToolUse:mcp__web__fetch hook additional context: ";
-    let at = next
-        .find(marker)
+    let note = context_note(&sb, m, 2, "PostToolUse", "mcp__web__fetch")
         .unwrap_or_else(|| panic!("no context note after the MCP call"));
     assert!(
-        next[at..].to_lowercase().contains("untrusted"),
-        "the note does not say untrusted"
+        note.to_lowercase().contains("untrusted"),
+        "the note does not say untrusted: {note}"
     );
     // After: the same curl needs approval, which nobody can give under -p.
     assert_blocked(
