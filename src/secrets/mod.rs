@@ -760,18 +760,21 @@ impl Detector {
         map: &mut serde_json::Map<String, serde_json::Value>,
         found: &mut Vec<Finding>,
     ) {
-        let mut renames = Vec::new();
+        let mut renamed = false;
         for k in map.keys() {
-            let (red, f) = self.redact(k);
-            if let Cow::Owned(new) = red {
-                renames.push((k.clone(), new));
-                found.extend(f);
-            }
+            let f = self.find(k);
+            renamed |= !f.is_empty();
+            found.extend(f);
         }
-        for (old, new) in renames {
-            if let Some(v) = map.remove(&old) {
-                map.insert(new, v);
-            }
+        if !renamed {
+            return;
+        }
+        // Rebuild rather than remove + insert: with serde_json's `preserve_order`, removal
+        // would reorder the other entries.
+        let old = std::mem::take(map);
+        for (k, v) in old {
+            let (red, _) = self.redact(&k);
+            map.insert(red.into_owned(), v);
         }
     }
 
