@@ -358,11 +358,21 @@ impl Detector {
     /// (then `active_rules` runs every rule: slower, never blind).
     fn prefilter(&self, len: usize) -> Option<&AhoCorasick> {
         let before = self.scanned.fetch_add(len, Ordering::Relaxed);
-        let (cell, kind) = if before.saturating_add(len) >= BIG_INPUT {
-            (&self.prefilter_big, AhoCorasickKind::DFA)
-        } else {
-            (&self.prefilter_small, AhoCorasickKind::NoncontiguousNFA)
-        };
+        if before.saturating_add(len) >= BIG_INPUT {
+            // If the DFA cannot be built (a size limit, with many policy keywords), the
+            // NFA does the same job more slowly.
+            if let Some(ac) = self.automaton(&self.prefilter_big, AhoCorasickKind::DFA) {
+                return Some(ac);
+            }
+        }
+        self.automaton(&self.prefilter_small, AhoCorasickKind::NoncontiguousNFA)
+    }
+
+    fn automaton<'a>(
+        &'a self,
+        cell: &'a OnceLock<Option<AhoCorasick>>,
+        kind: AhoCorasickKind,
+    ) -> Option<&'a AhoCorasick> {
         cell.get_or_init(|| {
             // Keywords are lowercase and the scan runs on a lowercased copy of the text:
             // a case-sensitive automaton builds in about half the time of an ASCII
@@ -408,21 +418,29 @@ impl Detector {
                 *a = true;
             }
         }
-        let Some(ac) = self.prefilter(text.len()) else {
-            // No automaton: run everything, and try anchored rules after every byte.
-            active.fill(true);
-            for (i, r) in self.rules.iter().enumerate() {
-                if r.anchored {
-                    anchors.extend((0..text.len()).map(|at| (i, at, at)));
-                }
-            }
-            return Prefiltered { active, anchors };
-        };
         let has_anchored = self.rules.iter().any(|r| r.anchored);
         let lowered: Cow<'_, [u8]> = if text.iter().any(u8::is_ascii_uppercase) {
             Cow::Owned(text.to_ascii_lowercase())
         } else {
             Cow::Borrowed(text)
+        };
+        let Some(ac) = self.prefilter(text.len()) else {
+            // No automaton (never seen; it would take a build error): run every rule, and
+            // find the anchored rules' keywords by plain search. Slow, never blind.
+            active.fill(true);
+            for (i, r) in self.rules.iter().enumerate() {
+                if !r.anchored {
+                    continue;
+                }
+                for k in r.keywords.iter().filter(|k| !k.is_empty()) {
+                    let hits = lowered.windows(k.len()).enumerate();
+                    for (at, _) in hits.filter(|(_, w)| *w == k.as_bytes()) {
+                        anchors.push((i, at, at + k.len()));
+                    }
+                }
+            }
+            anchors.sort_unstable();
+            return Prefiltered { active, anchors };
         };
         let mut seen = vec![false; self.keyword_rules.len()];
         let mut inactive = active.iter().filter(|a| !**a).count();
