@@ -12,78 +12,108 @@ use crate::{assert_blocked, assert_finished, bash};
 /// probe::client_onfailure_block_*).
 const ON_FAILURE_BLOCK: &str = "blocking because onFailure is \"block\"";
 
+/// `blastwall install` (project scope, the default, and `--user`), then the real client with
+/// those settings unchanged: every registration fails closed, a credential read is denied, a
+/// failing command's PostToolUseFailure answer is accepted by the client, the prompt hook lets
+/// an ordinary prompt through, and the audit log is written.
 #[test]
-#[ignore = "waits for `blastwall install`"]
 fn s8_settings_written_by_install_work_as_they_are() {
-    let sb = Sandbox::new("s8-install");
-    // Run the installer the way a user would: in the project, with (the temp) HOME.
-    let out = Command::new(blastwall_bin())
-        .arg("install")
-        .current_dir(&sb.project)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &sb.home)
-        .output()
-        .expect("run blastwall install");
-    assert!(
-        out.status.success(),
-        "blastwall install failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Wherever it registered (user or project settings), the registration must fail closed.
-    let candidates = [
-        sb.home.join(".claude/settings.json"),
-        sb.project.join(".claude/settings.json"),
-    ];
-    let written: Vec<Value> = candidates
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|t| serde_json::from_str(&t).expect("settings.json written by install is JSON"))
-        .collect();
-    assert!(
-        !written.is_empty(),
-        "blastwall install wrote neither {candidates:?}"
-    );
-    let pre = written
-        .iter()
-        .find_map(|s| s["hooks"]["PreToolUse"].as_array().cloned())
-        .expect("a PreToolUse registration");
-    let hooks: Vec<&Value> = pre
-        .iter()
-        .flat_map(|m| m["hooks"].as_array().into_iter().flatten())
-        .collect();
-    assert!(!hooks.is_empty(), "{pre:?}");
-    for h in &hooks {
-        assert_eq!(h["onFailure"], "block", "{h}");
+    for scope in ["project", "user"] {
+        let sb = Sandbox::new(&format!("s8-install-{scope}"));
+        // Run the installer the way a user would: in the project, with (the temp) HOME.
+        let mut cmd = Command::new(blastwall_bin());
+        cmd.arg("install");
+        if scope == "user" {
+            cmd.arg("--user");
+        }
+        let out = cmd
+            .current_dir(&sb.project)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &sb.home)
+            .output()
+            .expect("run blastwall install");
         assert!(
-            h["timeout"].as_u64().is_some_and(|t| t > 0 && t <= 60),
-            "{h}"
+            out.status.success(),
+            "blastwall install failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let file = match scope {
+            "user" => sb.home.join(".claude/settings.json"),
+            _ => sb.project.join(".claude/settings.json"),
+        };
+        let settings: Value = serde_json::from_str(
+            &std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{scope}: install wrote no {}: {e}", file.display())),
+        )
+        .expect("settings.json written by install is JSON");
+        for event in ["PreToolUse", "PostToolUse", "UserPromptSubmit"] {
+            let entries = settings["hooks"][event]
+                .as_array()
+                .unwrap_or_else(|| panic!("{scope}: no {event} registration: {settings}"));
+            let hooks: Vec<&Value> = entries
+                .iter()
+                .flat_map(|m| m["hooks"].as_array().into_iter().flatten())
+                .collect();
+            assert!(!hooks.is_empty(), "{scope} {event}: {settings}");
+            for h in hooks {
+                assert_eq!(h["onFailure"], "block", "{scope} {event}: {h}");
+                assert!(
+                    h["timeout"].as_u64().is_some_and(|t| t > 0 && t <= 60),
+                    "{scope} {event}: {h}"
+                );
+                let exe = std::path::PathBuf::from(h["command"].as_str().unwrap_or_default());
+                assert!(exe.is_absolute() && exe.is_file(), "{scope} {event}: {h}");
+            }
+        }
+
+        let key = sb.home.join(".ssh/id_rsa");
+        sb.write(&key, "-----BEGIN OPENSSH PRIVATE KEY-----\nE2EINSTALLKEY\n");
+        let m = format!("s8inst{scope}");
+        let r = sb.run(
+            &m,
+            vec![
+                Turn::tool("Read", json!({"file_path": key.to_string_lossy()})),
+                bash("echo failing-command; exit 3"),
+                bash("echo still-working"),
+            ],
+            &RunOpts::default(),
+        );
+        assert_finished(&r);
+        assert_blocked(
+            &sb,
+            &r,
+            &tool_use_id(&m, 0, 0),
+            &["blastwall: denied by rule `"],
+        );
+        assert!(
+            !sb.model.all_request_text().contains("E2EINSTALLKEY"),
+            "{scope}: key reached the model"
+        );
+        let (failed, is_error) = sb
+            .model
+            .tool_result(&tool_use_id(&m, 1, 0))
+            .expect("result of the failing command");
+        assert!(
+            is_error && failed.contains("failing-command"),
+            "{scope}: {failed}"
+        );
+        crate::assert_ran(&sb, &r, &tool_use_id(&m, 2, 0), &["still-working"]);
+        // Every answer blastwall gave was one the client accepted.
+        let all = sb.model.all_request_text();
+        assert!(
+            !all.contains("Hook returned incorrect event name"),
+            "{scope}: the client rejected an answer"
+        );
+        assert!(
+            !all.contains(ON_FAILURE_BLOCK),
+            "{scope}: a blastwall hook failed during the run"
+        );
+        assert!(
+            !sb.audit().is_empty(),
+            "{scope}: the installed hook wrote no audit log"
         );
     }
-
-    // Unchanged settings, real client: the embedded default denies reading a credential store.
-    let key = sb.home.join(".ssh/id_rsa");
-    sb.write(&key, "-----BEGIN OPENSSH PRIVATE KEY-----\nE2EINSTALLKEY\n");
-    let r = sb.run(
-        "s8inst",
-        vec![Turn::tool(
-            "Read",
-            json!({"file_path": key.to_string_lossy()}),
-        )],
-        &RunOpts::default(),
-    );
-    assert_finished(&r);
-    assert_blocked(
-        &sb,
-        &r,
-        &tool_use_id("s8inst", 0, 0),
-        &["blastwall: denied by rule `"],
-    );
-    assert!(!sb.model.all_request_text().contains("E2EINSTALLKEY"));
-    assert!(
-        !sb.audit().is_empty(),
-        "the installed hook wrote no audit log"
-    );
 }
 
 /// Registered by hand (as `install` will), the blastwall binary is gone (uninstalled, moved,
