@@ -208,3 +208,29 @@ fn install_keeps_the_settings_file_mode() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "mode is now {mode:o}");
 }
+
+/// With a policy that does not load (a typo in the user's file), a PostToolUse answer was the
+/// generic failure: no redaction at all, so a credential in the tool output reached the model,
+/// and a message telling the user "the call was blocked … Nothing ran" about a call that had
+/// already run. The built-in detector needs no policy; failing closed here means still
+/// withholding what it finds.
+#[test]
+#[ignore = "bug: a broken policy lets secrets in tool output through unredacted"]
+fn broken_policy_still_withholds_secrets_from_tool_output() {
+    let sb = Sandbox::new();
+    sb.write(&sb.user_policy(), "version = 1\n[network\n");
+    let mut ev = sb.pre_tool_use(
+        "Bash",
+        json!({"command": "cat config.py", "description": "x"}),
+    );
+    ev["hook_event_name"] = "PostToolUse".into();
+    ev["tool_response"] = json!({"stdout": "TOKEN = 'ghp_jaqQcBpFTu5ET60SyWOoVOTPLPtO9nihNGAO'\n", "stderr": "", "interrupted": false, "isImage": false});
+    let out = hook(&sb, &ev);
+    let v = out.answer().expect("an answer");
+    let replaced = v["hookSpecificOutput"]["updatedToolOutput"]["stdout"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no updatedToolOutput: {v}"));
+    assert!(!replaced.contains("ghp_jaqQ"), "{replaced}");
+    let user = v["systemMessage"].as_str().unwrap_or_default();
+    assert!(!user.contains("Nothing ran"), "{user}");
+}
