@@ -249,6 +249,7 @@ impl<'a> Judge<'a> {
     pub fn check_path(&self, profile: &Profile, t: &Touched, out: &mut Verdict, tool: &str) {
         let reads = matches!(t.access, Access::Read | Access::Any);
         let writes = matches!(t.access, Access::Write | Access::Any);
+        let start = out.findings.len();
         if !profile.project {
             if reads {
                 out.extend(self.scope_finding(
@@ -290,6 +291,7 @@ impl<'a> Judge<'a> {
                 ));
             }
         }
+        let scope_end = out.findings.len();
         for rule in self
             .policy
             .rules
@@ -329,6 +331,11 @@ impl<'a> Judge<'a> {
                     format!("{}: {}", self.env.display(&t.lexical), rule.reason),
                 ));
             }
+        }
+        // A named rule says more than "outside the roots": list rule findings first so the
+        // reason names the most specific rule of the same weight.
+        if let Some(tail) = out.findings.get_mut(start..) {
+            tail.rotate_left(scope_end - start);
         }
     }
 
