@@ -234,3 +234,29 @@ fn broken_policy_still_withholds_secrets_from_tool_output() {
     let user = v["systemMessage"].as_str().unwrap_or_default();
     assert!(!user.contains("Nothing ran"), "{user}");
 }
+
+/// `blastwall explain FILE` judged the event with the current directory as the project,
+/// ignoring `CLAUDE_PROJECT_DIR` (and the event's `cwd`, which the hook falls back to). Run
+/// from another directory it explained a decision the hook never made: a Write inside the
+/// project came out "outside the write roots", and run from `/` every write was allowed. The
+/// explanation must be of the answer `blastwall hook` gives in the same environment.
+#[test]
+#[ignore = "bug: explain uses the current directory as the project, not CLAUDE_PROJECT_DIR"]
+fn explain_judges_with_the_hooks_project() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use(
+        "Write",
+        json!({"file_path": sb.project.join("src/a.rs"), "content": "x"}),
+    );
+    let file = sb.home.join("event.json");
+    sb.write(&file, &ev.to_string());
+    assert_eq!(hook(&sb, &ev).decision(), "none");
+    let mut cmd = sb.cmd(&["explain", file.to_str().unwrap()]);
+    cmd.current_dir(&sb.home);
+    let out = run(cmd, b"");
+    assert!(
+        out.stdout.contains("decision: allow"),
+        "explain disagrees with the hook:\n{}",
+        out.stdout
+    );
+}
