@@ -260,3 +260,28 @@ fn explain_judges_with_the_hooks_project() {
         out.stdout
     );
 }
+
+/// When HOME is a symlink (`/home` → `/var/home` on Fedora Atomic desktops, NFS automounts,
+/// a home moved to a data disk), the credential-store rules were compiled from HOME's spelling
+/// only: a path in the real spelling matched neither its lexical nor its resolved form, and
+/// `Read <real home>/.aws/credentials` was allowed. Roots are compiled in both spellings;
+/// path rules must be too.
+#[cfg(unix)]
+#[test]
+#[ignore = "bug: credential stores are open through the real path of a symlinked HOME"]
+fn credential_store_through_the_real_path_of_a_symlinked_home() {
+    let sb = Sandbox::new();
+    let link = sb.project.parent().unwrap().join("home-link");
+    std::os::unix::fs::symlink(&sb.home, &link).unwrap();
+    sb.write(&sb.home.join(".aws/credentials"), "[default]\n");
+    for path in [
+        link.join(".aws/credentials"),
+        sb.home.join(".aws/credentials"),
+    ] {
+        let ev = sb.pre_tool_use("Read", json!({ "file_path": path }));
+        let mut cmd = sb.cmd(&["hook"]);
+        cmd.env("HOME", &link);
+        let out = run(cmd, ev.to_string().as_bytes());
+        assert_eq!(out.decision(), "deny", "{}: {out:?}", path.display());
+    }
+}
