@@ -1239,3 +1239,9 @@ fn script_appended_to_is_analysed_with_the_addition() {
     );
     assert_eq!(a.programs(), vec!["echo", "bash", "echo", "rm"]);
 }
+
+#[test]
+fn thousands_of_substitutions_stop_at_the_parse_budget() {
+    let a = run(&"echo $(a) ".repeat(5_000));
+    assert!(a.has_unknown(UnknownKind::TooLarge), "{:?}", a.unknowns);
+}

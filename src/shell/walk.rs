@@ -67,6 +67,9 @@ const SUBSCRIPT_BUILTINS: &[&str] = &[
     "eval",
 ];
 
+/// Most separate parses in one analysis (see `Walker::parses_left`).
+const MAX_PARSES: usize = 2_000;
+
 /// Longest wrapper chain followed (`sudo env nice … cmd`).
 const MAX_WRAPPERS: usize = 32;
 
@@ -91,6 +94,7 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         commands: Vec::new(),
         unknowns: Vec::new(),
         budget: cx.limits.parse_budget(),
+        parses_left: MAX_PARSES,
         reparse_depth: 0,
         via: Vec::new(),
         cwd: normalize(cx.cwd, "."),
@@ -129,6 +133,9 @@ struct Walker<'c, 'a> {
     unknowns: Vec<Unknown>,
     /// Bytes the parser may still read.
     budget: usize,
+    /// Separate parses (substitutions, re-parsed strings) still allowed: each costs a parser
+    /// start-up, so thousands of tiny `$(…)` would otherwise take far longer than one big parse.
+    parses_left: usize,
     reparse_depth: usize,
     via: Vec<String>,
     cwd: PathBuf,
@@ -195,6 +202,15 @@ impl Walker<'_, '_> {
             return;
         }
         self.budget -= code.len();
+        if self.parses_left == 0 {
+            self.unknown(
+                UnknownKind::TooLarge,
+                format!("more than {MAX_PARSES} substitutions and re-parsed strings"),
+                None,
+            );
+            return;
+        }
+        self.parses_left -= 1;
         match parse_program(code, &self.cx.limits) {
             Ok(program) => {
                 let saved = std::mem::replace(&mut self.src, code.to_owned());
