@@ -360,6 +360,9 @@ fn internal_failure(detail: &str) -> Analysis {
     }
 }
 
+/// Most `$(` plus backticks in one string handed to the parser.
+const MAX_SUBSTITUTIONS: usize = 10_000;
+
 /// Stack the parser and walker may need per level of nesting (measured: under 23 KiB per
 /// nested `if` or `{` in a debug build, a few KiB in release).
 const STACK_PER_LEVEL: usize = 32 * 1024;
@@ -429,6 +432,19 @@ pub(crate) fn parse_program(
                 src.len(),
                 limits.max_bytes
             ),
+            program: None,
+        });
+    }
+    // Every `$(` and backtick is tokenized on its own (and later parsed again): thousands of
+    // them cost far more than their bytes. Quote-blind count, so generous.
+    let substitutions = src
+        .matches("$(")
+        .count()
+        .saturating_add(src.matches('`').count());
+    if substitutions > MAX_SUBSTITUTIONS {
+        return Err(Unknown {
+            kind: UnknownKind::TooLarge,
+            detail: format!("{substitutions} command substitutions (limit {MAX_SUBSTITUTIONS})"),
             program: None,
         });
     }
