@@ -652,6 +652,12 @@ mod adversarial {
     cmds!(adv_xargs_replace, "ls | xargs -I{} rm -rf {}", ["ls", "xargs", "rm"]);
     cmds!(adv_coproc_named, "coproc X { rm x; }", ["rm"]);
     cmds!(adv_wrapper_in_subst, "echo $(sudo rm x)", ["sudo", "rm", "echo"]);
+    cmds!(adv_line_continuation_in_word, "r\\\nm -rf /", ["rm"]);
+    cmds!(adv_gettext_quotes, "$\"rm\" -rf /", ["rm"]);
+    cmds!(adv_quoted_path, "'/bin/rm' -rf /", ["rm"]);
+    cmds!(adv_escaped_wrapper, "\\sudo \\rm x", ["sudo", "rm"]);
+    cmds!(adv_double_dash_wrappers, "sudo -- command -- rm x", ["sudo", "command", "rm"]);
+    unk!(adv_local_binary_named_rm, "./rm -rf /", ScriptUnreadable, ["rm"]);
 }
 
 // ----- cd is followed -----
