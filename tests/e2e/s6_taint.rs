@@ -8,7 +8,6 @@ use crate::harness::{HookCommand, RunOpts, Sandbox};
 use crate::{assert_audited, assert_blocked, assert_finished, assert_ran, bash, context_note};
 
 #[test]
-#[ignore = "waits for taint tracking (untrusted MCP output marks the session) and Bash network analysis"]
 fn s6_untrusted_mcp_output_taints_later_curl() {
     let sb = Sandbox::new("s6");
     sb.register(&HookCommand::blastwall(&[]));
