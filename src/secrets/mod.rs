@@ -51,6 +51,7 @@ mod tests;
 mod validate;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -215,6 +216,12 @@ struct Prefiltered {
     /// (rule, keyword start, keyword end)
     anchors: Vec<(usize, usize, usize)>,
 }
+
+/// Longest value whose repeats are searched for.
+const MAX_REPEATED_LEN: usize = 512;
+
+/// Above this many distinct secret values in one text, repeats are not searched for.
+const MAX_REPEATED_VALUES: usize = 1024;
 
 /// How much of a Kubernetes `data:` block is read.
 const KUBE_BLOCK: usize = 256 * 1024;
@@ -683,7 +690,54 @@ impl Detector {
     /// Secrets in raw bytes (any encoding; the rules are ASCII). Ranges are byte ranges.
     pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
         let cands = Detector::resolve(self.candidates(text));
+        let cands = Detector::repeat_occurrences(text, cands);
         self.findings(text, cands)
+    }
+
+    /// Once a value is known to be a secret (often from its context: `password=…`), every
+    /// other occurrence of it in the text is one too (`echo …` a few lines later), whatever
+    /// surrounds it. Values shorter than 8 bytes are not repeated (too likely to be
+    /// ordinary words elsewhere), nor values over [`MAX_REPEATED_LEN`].
+    fn repeat_occurrences(text: &[u8], kept: Vec<Candidate>) -> Vec<Candidate> {
+        let mut seen: HashSet<&[u8]> = HashSet::new();
+        let mut values: Vec<(&[u8], usize, u8)> = Vec::new();
+        for c in &kept {
+            if let Some(v) = text.get(c.range.clone()) {
+                // Long values (keys, JWTs) have formats of their own and would make the
+                // automaton costly; repeats of those are found by their rules already.
+                if (8..=MAX_REPEATED_LEN).contains(&v.len()) && seen.insert(v) {
+                    values.push((v, c.rule, c.priority));
+                }
+            }
+        }
+        // A text with thousands of distinct secrets is a dump; each is found in place, and
+        // chasing repeats would cost more than it finds.
+        if values.is_empty() || values.len() > MAX_REPEATED_VALUES {
+            return kept;
+        }
+        let Ok(ac) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(values.iter().map(|(v, _, _)| v))
+        else {
+            return kept;
+        };
+        let before = kept.len();
+        let mut all = kept;
+        for m in ac.find_iter(text) {
+            if let Some((_, rule, priority)) = values.get(m.pattern().as_usize()) {
+                all.push(Candidate {
+                    range: m.range(),
+                    rule: *rule,
+                    priority: *priority,
+                });
+            }
+        }
+        // Every finding re-finds itself: only resolve when something new turned up.
+        if all.len() == before * 2 {
+            all.truncate(before);
+            return all;
+        }
+        Detector::resolve(all)
     }
 
     /// Secrets in `text`: non-overlapping, sorted by position, ranges on char boundaries.
@@ -701,6 +755,7 @@ impl Detector {
             }
         }
         let cands = Detector::resolve(cands);
+        let cands = Detector::repeat_occurrences(bytes, cands);
         self.findings(bytes, cands)
     }
 

@@ -805,3 +805,26 @@ fn proptest_regression_slack_after_wide_chars() {
     assert!(!out.contains("xoxb-"));
     assert!(builtin().find(&out).is_empty());
 }
+
+#[test]
+fn a_secret_is_redacted_wherever_it_repeats() {
+    let text = "DB_PASSWORD=Xk92-hf8Q2mz\n$ echo Xk92-hf8Q2mz | psql\n";
+    let (out, f) = builtin().redact(text);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(!out.contains("Xk92-hf8Q2mz"));
+    assert_eq!(f[1].line, 2);
+    // Short values are not chased through the text.
+    let f = builtin().find("curl -u api:Qw9z!x a Qw9z!x");
+    assert!(f.len() <= 1);
+}
+
+#[test]
+fn curl_user_stays_on_its_line() {
+    assert_clean("curl -u\nAuthorization: Bearer $TOKEN");
+    assert_clean("curl -u Authorization: https://x");
+    assert_found(
+        "curl-user-password",
+        "curl -uapi:Qw9zL2xT7p https://x",
+        "api:Qw9zL2xT7p",
+    );
+}

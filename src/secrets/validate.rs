@@ -644,6 +644,9 @@ fn curl_user_ok(s: &[u8]) -> bool {
     if secret.len() < 6 || is_placeholder(secret) || is_dummy_word(secret) {
         return false;
     }
+    if pass.is_empty() && is_wordy_identifier(user) {
+        return false; // `-u Authorization:` is not a key passed as the user
+    }
     if is_placeholder(user) && !user.is_empty() {
         return false;
     }
