@@ -448,6 +448,9 @@ pub(crate) fn classify(program: &str, args: &[Arg]) -> Vec<Action> {
             out.extend(classify_command_flag(program, args))
         }
         "ssh" => out.extend(classify_ssh(args)),
+        "tar" | "gtar" | "bsdtar" | "rsync" | "tmux" | "screen" | "at" | "batch" => {
+            out.extend(classify_tool_commands(program, args));
+        }
         "uv" | "poetry" | "pipenv" | "pdm" | "hatch" | "rye" | "pixi" | "bundle" | "conda"
         | "mamba" | "micromamba" | "direnv" | "mise" | "asdf" | "nix" | "npm" | "pnpm" | "yarn" => {
             out.extend(classify_run_subcommand(program, args))
@@ -925,6 +928,159 @@ fn classify_git(args: &[Arg]) -> Vec<Action> {
                 });
             }
         }
+        out.extend(git_subcommand(
+            sub.text(),
+            args.get(i + 1..).unwrap_or_default(),
+            i + 1,
+        ));
+    }
+    out
+}
+
+/// git subcommands that run a command: `bisect run CMD…`, `rebase -x CMD`/`--exec CMD`,
+/// `submodule foreach CMD…`, `filter-branch --*-filter CMD`, `difftool -x CMD`.
+fn git_subcommand(sub: &str, rest: &[Arg], offset: usize) -> Vec<Action> {
+    let mut out = Vec::new();
+    match sub {
+        "bisect" if rest.first().map(Arg::text) == Some("run") && rest.len() > 1 => {
+            out.push(exec("git bisect run", offset + 1, offset + rest.len()));
+        }
+        "submodule" => {
+            if let Some(at) = rest.iter().position(|a| a.text() == "foreach") {
+                let cmd: Vec<Arg> = rest
+                    .iter()
+                    .skip(at + 1)
+                    .filter(|a| !a.text().starts_with("--"))
+                    .cloned()
+                    .collect();
+                if !cmd.is_empty() {
+                    let (code, dynamic) = join(&cmd);
+                    out.push(Action::Shell {
+                        label: "git submodule foreach".to_owned(),
+                        code,
+                        dynamic,
+                    });
+                }
+            }
+        }
+        "rebase" | "filter-branch" | "difftool" | "mergetool" => {
+            for (k, a) in rest.iter().enumerate() {
+                let t = a.text();
+                let takes_code = matches!(t, "-x" | "--exec" | "--extcmd" | "--tool-cmd")
+                    || (sub == "filter-branch" && t.starts_with("--") && t.ends_with("-filter"));
+                if takes_code {
+                    if let Some(code) = rest.get(k + 1) {
+                        out.push(Action::Shell {
+                            label: format!("git {sub} {t}"),
+                            code: code.text().to_owned(),
+                            dynamic: !code.is_static(),
+                        });
+                    }
+                } else if let Some(v) = t
+                    .strip_prefix("--exec=")
+                    .or_else(|| t.strip_prefix("--extcmd="))
+                {
+                    out.push(Action::Shell {
+                        label: format!("git {sub}"),
+                        code: v.to_owned(),
+                        dynamic: !a.is_static(),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `tar`, `rsync`, `tmux`, `screen`, `at`: options or operands that are commands.
+fn classify_tool_commands(program: &str, args: &[Arg]) -> Vec<Action> {
+    let mut out = Vec::new();
+    for (k, a) in args.iter().enumerate() {
+        let t = a.text();
+        let next = args.get(k + 1);
+        let code: Option<(String, bool)> = match program {
+            "tar" | "gtar" | "bsdtar" => t
+                .strip_prefix("--to-command=")
+                .or_else(|| t.strip_prefix("--use-compress-program="))
+                .or_else(|| t.strip_prefix("--checkpoint-action=exec="))
+                .or_else(|| t.strip_prefix("--info-script="))
+                .or_else(|| t.strip_prefix("--new-volume-script="))
+                .map(|v| (v.to_owned(), !a.is_static()))
+                .or_else(|| match (t, next) {
+                    (
+                        "-I" | "--to-command" | "--use-compress-program" | "-F" | "--info-script",
+                        Some(n),
+                    ) => Some((n.text().to_owned(), !n.is_static())),
+                    _ => None,
+                }),
+            "rsync" => t
+                .strip_prefix("--rsh=")
+                .or_else(|| t.strip_prefix("--rsync-path="))
+                .map(|v| (v.to_owned(), !a.is_static()))
+                .or_else(|| match (t, next) {
+                    ("-e" | "--rsh" | "--rsync-path", Some(n)) => {
+                        Some((n.text().to_owned(), !n.is_static()))
+                    }
+                    _ => None,
+                }),
+            _ => None,
+        };
+        if let Some((code, dynamic)) = code {
+            let flag = t.split('=').next().unwrap_or(t);
+            out.push(Action::Shell {
+                label: format!("{program} {flag}"),
+                code,
+                dynamic,
+            });
+        }
+    }
+    match program {
+        // `tmux new-session [opts] 'cmd'`, `tmux split-window 'cmd'`, `screen -dm cmd…`.
+        "tmux" => {
+            let runs = args.iter().position(|a| {
+                matches!(
+                    a.text(),
+                    "new-session"
+                        | "new"
+                        | "new-window"
+                        | "neww"
+                        | "split-window"
+                        | "splitw"
+                        | "respawn-pane"
+                        | "run-shell"
+                        | "run"
+                )
+            });
+            if let Some(at) = runs {
+                let i = skip_options(args, at + 1, "cnstxyFeEfl", &[]);
+                if let Some(cmd) = args.get(i..).filter(|c| !c.is_empty()) {
+                    let (code, dynamic) = join(cmd);
+                    out.push(Action::Shell {
+                        label: "tmux".to_owned(),
+                        code,
+                        dynamic,
+                    });
+                }
+            }
+        }
+        "screen" => {
+            let i = skip_options(args, 0, "SpcTtLhe", &[]);
+            if i < args.len() {
+                out.push(exec("screen", i, args.len()));
+            }
+        }
+        // `at`/`batch` read the commands to schedule from stdin.
+        "at" | "batch"
+            if !args
+                .iter()
+                .any(|a| matches!(a.text(), "-l" | "-r" | "-d" | "-c")) =>
+        {
+            out.push(Action::ShellStdin {
+                shell: program.to_owned(),
+            });
+        }
+        _ => {}
     }
     out
 }
@@ -985,6 +1141,12 @@ fn classify_shell(shell: &str, args: &[Arg]) -> Vec<Action> {
         }],
         Some(_) => vec![Action::Script { arg: i }],
         None if has_c => Vec::new(),
+        None if args
+            .iter()
+            .any(|a| matches!(a.text(), "--version" | "--help")) =>
+        {
+            Vec::new()
+        }
         None => vec![Action::ShellStdin {
             shell: shell.to_owned(),
         }],
@@ -1055,6 +1217,12 @@ fn classify_interpreter(program: &str, args: &[Arg]) -> Vec<Action> {
             continue;
         }
         // The first operand is a script file (or, for deno, a subcommand): not inline code.
+        return Vec::new();
+    }
+    if args
+        .iter()
+        .any(|a| matches!(a.text(), "--version" | "-V" | "--help" | "-h"))
+    {
         return Vec::new();
     }
     if args

@@ -1251,3 +1251,22 @@ fn thousands_of_substitutions_stop_at_the_parse_budget() {
     let a = run(&"echo $(a) ".repeat(5_000));
     assert!(a.has_unknown(UnknownKind::TooLarge), "{:?}", a.unknowns);
 }
+
+#[rustfmt::skip]
+mod more_wrappers {
+    use super::*;
+    cmds!(git_bisect_run, "git bisect run rm -rf /", ["git", "rm"]);
+    cmds!(git_rebase_exec, "git rebase -i --exec 'rm -rf /' HEAD~3", ["git", "rm"]);
+    cmds!(git_rebase_x, "git -C repo rebase -x 'make test' main", ["git", "make"]);
+    cmds!(git_submodule_foreach, "git submodule foreach --recursive 'git clean -fdx'", ["git", "git"]);
+    cmds!(git_filter_branch, "git filter-branch --tree-filter 'rm -f secrets' HEAD", ["git", "rm"]);
+    cmds!(tar_to_command, "tar xf a.tar --to-command='sh -c \"rm x\"'", ["tar", "sh", "rm"]);
+    cmds!(tar_checkpoint_exec, "tar cf a.tar --checkpoint=1 --checkpoint-action=exec='rm -rf /' .", ["tar", "rm"]);
+    cmds!(tar_use_compress_program, "tar -I 'rm x' -xf a.tar", ["tar", "rm"]);
+    cmds!(rsync_rsh, "rsync -e 'sh -c \"rm x\"' a b", ["rsync", "sh", "rm"]);
+    cmds!(tmux_new_session, "tmux new-session -d -s s 'rm -rf /'", ["tmux", "rm"]);
+    cmds!(screen_dm, "screen -dmS s rm -rf /", ["screen", "rm"]);
+    unk!(at_reads_stdin, "curl x | at now", OpaqueStdinCode, ["curl", "at"]);
+    cmds!(at_heredoc, "at now <<EOF\nrm -rf /\nEOF", ["at", "rm"]);
+    cmds!(version_flags_do_not_read_stdin, "echo x | python3 --version; echo y | bash --version", ["echo", "python3", "echo", "bash"]);
+}
