@@ -1270,3 +1270,19 @@ mod more_wrappers {
     cmds!(at_heredoc, "at now <<EOF\nrm -rf /\nEOF", ["at", "rm"]);
     cmds!(version_flags_do_not_read_stdin, "echo x | python3 --version; echo y | bash --version", ["echo", "python3", "echo", "bash"]);
 }
+
+#[test]
+fn cat_script_into_shell_is_read() {
+    let a = with_scripts(
+        &[("setup.sh", "npm ci\nrm -rf node_modules/.cache\n")],
+        "cat setup.sh | bash",
+    );
+    assert_eq!(a.programs(), vec!["cat", "bash", "npm", "rm"]);
+    assert!(a.is_complete(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn cat_missing_script_into_shell_is_unknown() {
+    let a = with_scripts(&[], "cat nope.sh | sh");
+    assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
+}

@@ -161,9 +161,9 @@ struct Walker<'c, 'a> {
     written: Vec<(PathBuf, Option<String>)>,
     /// Static text the last simple command wrote to stdout (`echo …`, `cat <<EOF`), so that
     /// `echo 'ls' | sh` can be analysed.
-    last_output: Option<String>,
-    /// Static text arriving on the current pipe (the upstream stage's `last_output`).
-    pipe_text: Option<String>,
+    last_output: Option<Output>,
+    /// What arrives on the current pipe, when known (the upstream stage's `last_output`).
+    pipe_text: Option<Output>,
     /// `max_commands` reached.
     stopped: bool,
 }
@@ -301,7 +301,7 @@ impl Walker<'_, '_> {
         let saved_dyn = self.stdin_dynamic;
         let saved_pipe = self.pipe_text.take();
         let saved_cwd = self.cwd.clone();
-        let mut upstream: Option<(Vec<String>, Option<String>)> = None;
+        let mut upstream: Option<(Vec<String>, Option<Output>)> = None;
         for cmd in seq {
             if let Some((from, text)) = upstream.take() {
                 self.stdin = Stdin::Pipe { from };
@@ -553,12 +553,16 @@ impl Walker<'_, '_> {
             runs_stdin_as_code: false,
         };
         // `> f` alone truncates `f` to nothing.
-        self.record_writes(&cmd, Some(String::new()));
+        self.record_writes(&cmd, Some(Output::Text(String::new())));
         self.push_command(cmd);
     }
 
     /// Remember files this command writes (see `written`).
-    fn record_writes(&mut self, cmd: &Command, output: Option<String>) {
+    fn record_writes(&mut self, cmd: &Command, output: Option<Output>) {
+        let output = match output {
+            Some(Output::Text(t)) => Some(t),
+            Some(Output::File(_)) | None => None,
+        };
         for r in &cmd.redirects {
             if !r.op.writes() || r.target.dynamic {
                 continue;
@@ -1130,7 +1134,7 @@ impl Walker<'_, '_> {
         let output = if dynamic {
             None
         } else {
-            output_text(&name, &args, &self.stdin)
+            output_of(&name, &args, &self.stdin)
         };
         let cmd = Command {
             program: name.clone(),
@@ -1182,7 +1186,7 @@ impl Walker<'_, '_> {
                 .collect();
             self.env_code(&exported);
         }
-        self.last_output = output_text(&name, &args, &self.stdin);
+        self.last_output = output_of(&name, &args, &self.stdin);
     }
 
     fn act(
@@ -1336,7 +1340,11 @@ impl Walker<'_, '_> {
                 self.reparse(format!("{shell} <<"), &text);
             }
             Stdin::Pipe { from } => match self.pipe_text.clone() {
-                Some(text) => self.reparse(format!("{} | {shell}", from.join(" ")), &text),
+                Some(Output::Text(text)) => {
+                    self.reparse(format!("{} | {shell}", from.join(" ")), &text)
+                }
+                // `cat x.sh | bash`: the script file, read like `bash x.sh`.
+                Some(Output::File(path)) => self.run_script(&path),
                 None => self.unknown(
                     UnknownKind::OpaqueStdinCode,
                     format!("`{shell}` runs code piped from `{}`", from.join(", ")),
@@ -1526,7 +1534,16 @@ impl Walker<'_, '_> {
 }
 
 /// Static stdout of simple producers, so `echo 'ls' | sh` and `cat <<EOF | sh` can be read.
-fn output_text(program: &str, args: &[Arg], stdin: &Stdin) -> Option<String> {
+/// What a simple producer writes to stdout, when that is known statically.
+#[derive(Clone, Debug)]
+enum Output {
+    /// `echo …`, `cat <<EOF`.
+    Text(String),
+    /// `cat FILE`: the file's content (read only if a shell consumes it).
+    File(String),
+}
+
+fn output_of(program: &str, args: &[Arg], stdin: &Stdin) -> Option<Output> {
     if args.iter().any(|a| a.word.dynamic) {
         return None;
     }
@@ -1537,11 +1554,15 @@ fn output_text(program: &str, args: &[Arg], stdin: &Stdin) -> Option<String> {
                 .map(Arg::text)
                 .skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en"))
                 .collect();
-            Some(words.join(" "))
+            Some(Output::Text(words.join(" ")))
         }
-        "cat" if args.is_empty() => match stdin {
-            Stdin::HereDoc(t) | Stdin::HereString(t) => Some(t.clone()),
-            Stdin::Inherited | Stdin::Pipe { .. } | Stdin::File(_) => None,
+        "cat" => match (args, stdin) {
+            ([], Stdin::HereDoc(t) | Stdin::HereString(t)) => Some(Output::Text(t.clone())),
+            ([], Stdin::File(w)) if !w.dynamic => Some(Output::File(w.text.clone())),
+            ([file], _) if file.text() != "-" && !file.text().starts_with('-') => {
+                Some(Output::File(file.text().to_owned()))
+            }
+            _ => None,
         },
         _ => None,
     }
