@@ -217,7 +217,24 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
             }
             write_all(&mut out, &roots);
         }
-        "curl" | "wget" => {
+        "curl" | "wget" | "http" | "xh" => {
+            // `-d @file`, `-F f=@file`, `--data-binary @file`, `-T file`: files sent out.
+            for (i, a) in cmd.args.iter().enumerate() {
+                let t = a.text.as_str();
+                let prev = i
+                    .checked_sub(1)
+                    .and_then(|p| cmd.args.get(p))
+                    .map(|w| w.text.as_str());
+                if t.starts_with('@')
+                    || t.contains("=@")
+                    || matches!(prev, Some("-T" | "--upload-file"))
+                {
+                    out.push(PathUse {
+                        word: a,
+                        access: Access::Read,
+                    });
+                }
+            }
             if let Some(w) = flag_value(cmd, &["-o", "--output", "-O", "--output-document"]) {
                 if !(cmd.program == "curl" && w.text.starts_with('-')) {
                     out.push(PathUse {
@@ -260,18 +277,21 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
 }
 
 /// Programs that read whole trees when asked to (`grep -r ~`, `tar czf x ~`).
-const RECURSIVE_READERS: &[&str] = &["grep", "egrep", "fgrep", "rg", "ag", "cp", "tar", "zip", "rsync", "scp"];
+const RECURSIVE_READERS: &[&str] = &[
+    "grep", "egrep", "fgrep", "rg", "ag", "cp", "tar", "zip", "rsync", "scp",
+];
 
 /// Programs that print the files they read into the conversation.
 const PRINTERS: &[&str] = &[
-    "cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "base64", "xxd", "od", "hexdump", "strings",
-    "grep", "egrep", "fgrep", "rg", "ag", "awk", "sed", "cut", "sort", "uniq", "jq", "yq", "diff", "column", "paste",
+    "cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "base64", "xxd", "od",
+    "hexdump", "strings", "grep", "egrep", "fgrep", "rg", "ag", "awk", "sed", "cut", "sort",
+    "uniq", "jq", "yq", "diff", "column", "paste",
 ];
 
 /// Programs that reach the network (asked after a prompt injection tainted the session).
 const OUTBOUND: &[&str] = &[
-    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "rsync",
-    "ftp", "telnet", "mail", "mailx", "sendmail", "gh",
+    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat",
+    "ssh", "scp", "sftp", "rsync", "ftp", "telnet", "mail", "mailx", "sendmail", "gh",
 ];
 
 /// Whether a command reaches the network (for the taint check).
@@ -281,8 +301,13 @@ fn outbound(cmd: &Command) -> bool {
     }
     let first = positionals(cmd).first().map(|w| w.text.as_str());
     match cmd.program.as_str() {
-        "git" => matches!(first, Some("push" | "fetch" | "pull" | "clone" | "ls-remote" | "send-email" | "remote")),
-        "npm" | "pnpm" | "yarn" | "cargo" | "docker" | "podman" | "twine" | "gem" => matches!(first, Some("publish" | "push" | "login" | "upload")),
+        "git" => matches!(
+            first,
+            Some("push" | "fetch" | "pull" | "clone" | "ls-remote" | "send-email" | "remote")
+        ),
+        "npm" | "pnpm" | "yarn" | "cargo" | "docker" | "podman" | "twine" | "gem" => {
+            matches!(first, Some("publish" | "push" | "login" | "upload"))
+        }
         _ => false,
     }
 }
@@ -312,11 +337,13 @@ fn url_hosts(cmd: &Command) -> Vec<String> {
         .filter(|a| !a.dynamic || a.text.starts_with("http"))
         .filter_map(|a| {
             let t = a.text.trim_start_matches(['\'', '"']);
+            // `--index-url=https://…` and `git+https://…` forms.
             let t = t
                 .split_once('=')
-                .filter(|(k, _)| k.starts_with("--url"))
+                .filter(|(k, _)| k.starts_with('-'))
                 .map(|(_, v)| v)
                 .unwrap_or(t);
+            let t = t.strip_prefix("git+").unwrap_or(t);
             crate::engine::url_host(t).ok()
         })
         .collect()
@@ -443,7 +470,7 @@ pub fn judge(
             j.check_taint(&format!("`{}`", cmd.program), out);
         }
         check_paths(j, profile, cmd, &temp_vars, out);
-        if FETCHERS.contains(&cmd.program.as_str()) || cmd.program == "git" {
+        if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
             for h in url_hosts(cmd) {
                 j.check_host(profile, &h, out, "Bash");
             }
@@ -517,11 +544,35 @@ fn check_paths(
         } else {
             raw
         };
+        // curl's `@file` and `name=@file` forms name the file after the `@`.
+        let raw = match raw.split_once('@') {
+            Some((head, file))
+                if (head.is_empty() || head.ends_with('='))
+                    && !file.is_empty()
+                    && !raw.contains("://") =>
+            {
+                file.trim_start_matches('<').to_string()
+            }
+            _ => raw,
+        };
         if HARMLESS_DEVICES.contains(&raw.as_str())
             || raw.starts_with("/dev/fd/")
             || raw.starts_with("/proc/self/fd/")
         {
             continue;
+        }
+        // bash's /dev/tcp and /dev/udp redirections open network connections.
+        if let Some(rest) = raw
+            .strip_prefix("/dev/tcp/")
+            .or_else(|| raw.strip_prefix("/dev/udp/"))
+        {
+            let host = rest.split('/').next().unwrap_or("");
+            j.check_host(profile, host, out, "Bash");
+            j.check_taint(&format!("a /dev/tcp connection to {host}"), out);
+            continue;
+        }
+        if u.word.dynamic && u.access == Access::Read {
+            check_dynamic_read(j, profile, cmd, &raw, out);
         }
         let (text, prefix_only) = if u.word.dynamic {
             match static_prefix(&raw) {
@@ -582,6 +633,147 @@ fn check_paths(
             j.check_file_secrets(&t.resolved, out);
         }
     }
+}
+
+/// A read whose path is only known at run time: judge what it could expand to. Dynamic parts
+/// become `*` and the result is matched against the path rules (`/proc/$$/environ` is
+/// `/proc/*/environ`); a glob component right below a literal prefix is matched against the
+/// protected directories there (`~/.a?s/credentials` can be `~/.aws/credentials`); and a path
+/// made by a command substitution for a program that prints files is asked.
+fn check_dynamic_read(
+    j: &Judge<'_>,
+    profile: &Profile,
+    cmd: &Command,
+    raw: &str,
+    out: &mut Verdict,
+) {
+    let home = j
+        .env
+        .home
+        .as_ref()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let expanded = if let Some(rest) = raw.strip_prefix('~') {
+        format!("{home}{rest}")
+    } else {
+        raw.to_string()
+    };
+    let starred = star_dynamic(&expanded);
+    let abs = paths::absolutize(Path::new(&starred), &cmd.cwd);
+    let mut protected = Vec::new();
+    for rule in
+        j.policy.rules.iter().filter(|r| {
+            r.paths.is_some() && r.command.is_none() && r.applies_to(&profile.name, "Bash")
+        })
+    {
+        if rule.access == Access::Write {
+            continue;
+        }
+        let could = rule.matches_path(&abs, Access::Read) || {
+            let prefix =
+                static_prefix(&expanded).map(|p| paths::absolutize(Path::new(p), &cmd.cwd));
+            let next_glob = prefix.as_ref().and_then(|p| {
+                let rest = abs.strip_prefix(p).ok()?;
+                rest.components()
+                    .next()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            });
+            match (prefix, next_glob) {
+                (Some(p), Some(g)) => rule.literal_dirs().iter().any(|d| {
+                    d.strip_prefix(&p)
+                        .ok()
+                        .and_then(|r| r.components().next())
+                        .is_some_and(|c| {
+                            wildcard::matches(
+                                &g.replace('[', "?"),
+                                &c.as_os_str().to_string_lossy(),
+                            )
+                        })
+                }),
+                _ => false,
+            }
+        };
+        if could {
+            protected.push(rule);
+        }
+    }
+    for rule in protected {
+        out.push(Finding::new(
+            rule.decision,
+            &rule.id,
+            Some(rule.loc.clone()),
+            format!(
+                "`{}` may read a protected path (`{}` can expand into it): {}",
+                cmd.program,
+                truncate(raw, 120),
+                rule.reason
+            ),
+        ));
+    }
+    if PRINTERS.contains(&cmd.program.as_str()) && (raw.contains("$(") || raw.contains('`')) {
+        out.push(Finding::new(
+            Decision::Ask,
+            "bash-dynamic-path",
+            None,
+            format!(
+                "`{}` reads `{}`, a path only known when the command runs",
+                cmd.program,
+                truncate(raw, 120)
+            ),
+        ));
+    }
+}
+
+/// Replace each dynamic part of a word (`$x`, `${x}`, `$$`, `$(…)`, `` `…` ``) by `*`.
+fn star_dynamic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => {
+                out.push('*');
+                match chars.peek() {
+                    Some('(') | Some('{') => {
+                        let (open, close) = if chars.peek() == Some(&'(') {
+                            ('(', ')')
+                        } else {
+                            ('{', '}')
+                        };
+                        let mut depth = 0usize;
+                        for d in chars.by_ref() {
+                            if d == open {
+                                depth += 1;
+                            } else if d == close {
+                                depth = depth.saturating_sub(1);
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Some(_) => {
+                        while chars.peek().is_some_and(|d| {
+                            d.is_ascii_alphanumeric()
+                                || matches!(d, '_' | '$' | '#' | '?' | '!' | '@' | '*')
+                        }) {
+                            chars.next();
+                        }
+                    }
+                    None => {}
+                }
+            }
+            '`' => {
+                out.push('*');
+                for d in chars.by_ref() {
+                    if d == '`' {
+                        break;
+                    }
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `:(){ :|:& };:` and its renamings: a function whose body pipes itself into itself in the
