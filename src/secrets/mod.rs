@@ -217,6 +217,9 @@ struct Prefiltered {
     anchors: Vec<(usize, usize, usize)>,
 }
 
+/// A value found more often than this in one text is not repeated at all.
+const MAX_REPEATS: usize = 32;
+
 /// Longest value whose repeats are searched for.
 const MAX_REPEATED_LEN: usize = 512;
 
@@ -705,7 +708,10 @@ impl Detector {
             if let Some(v) = text.get(c.range.clone()) {
                 // Long values (keys, JWTs) have formats of their own and would make the
                 // automaton costly; repeats of those are found by their rules already.
-                if (8..=MAX_REPEATED_LEN).contains(&v.len()) && seen.insert(v) {
+                if (8..=MAX_REPEATED_LEN).contains(&v.len())
+                    && shannon_entropy(v) >= 3.0
+                    && seen.insert(v)
+                {
                     values.push((v, c.rule, c.priority));
                 }
             }
@@ -723,20 +729,34 @@ impl Detector {
         };
         let before = kept.len();
         let mut all = kept;
+        let mut count = vec![0usize; values.len()];
+        let mut repeats = Vec::new();
         for m in ac.find_iter(text) {
-            if let Some((_, rule, priority)) = values.get(m.pattern().as_usize()) {
+            let i = m.pattern().as_usize();
+            if let Some(n) = count.get_mut(i) {
+                *n += 1;
+            }
+            repeats.push((i, m.range()));
+        }
+        for (i, range) in repeats {
+            // A value that recurs dozens of times is a common token, not a leaked secret:
+            // repeating it would multiply one doubtful finding.
+            if count.get(i).is_some_and(|n| *n > MAX_REPEATS) {
+                continue;
+            }
+            if let Some((_, rule, priority)) = values.get(i) {
                 all.push(Candidate {
-                    range: m.range(),
+                    range,
                     rule: *rule,
                     priority: *priority,
                 });
             }
         }
-        // Every finding re-finds itself: only resolve when something new turned up.
-        if all.len() == before * 2 {
-            all.truncate(before);
+        if all.len() == before {
             return all;
         }
+        // Each value also re-finds itself; resolving drops those duplicates (the sort is
+        // stable, so the original candidate is the one kept).
         Detector::resolve(all)
     }
 

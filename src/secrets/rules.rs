@@ -721,6 +721,37 @@ pub(crate) static RULES: &[RuleDef] = &[
         "",
     ),
     r(
+        "putty-private-key",
+        "PuTTY private key (Private-Lines)",
+        "private-key",
+        &["putty-user-key-file"],
+        // The header, up to a dozen header lines, then the base64 lines counted by
+        // `Private-Lines:` (the key itself); the public lines and comment stay visible.
+        Raw(concat!(
+            r"PuTTY-User-Key-File-\d:[^\n]*\n(?:[^\n]*\n){0,12}?",
+            r"Private-Lines:[ \t]*\d+[ \t]*\r?\n((?:[A-Za-z0-9+/=]+\r?\n?)+)"
+        )),
+        0.0,
+        PrivateKey,
+        "",
+    ),
+    r(
+        "netrc-password",
+        "Password in a .netrc / _netrc entry",
+        "netrc",
+        &["machine"],
+        // A `machine` entry at a line start; `login`, `port`, `password` follow on the same
+        // line or on indented continuation lines, as netrc files are written.
+        Raw(concat!(
+            r"(?m)^[ \t]*machine[ \t]+\S+",
+            r"(?:(?:[ \t]+|[ \t]*\r?\n[ \t]+)(?:login|port|account)[ \t]+\S+){0,3}",
+            r"(?:[ \t]+|[ \t]*\r?\n[ \t]+)password[ \t]+(\S+)"
+        )),
+        3.0,
+        Password,
+        "",
+    ),
+    r(
         "jwt",
         "JSON Web Token",
         "jwt",

@@ -828,3 +828,18 @@ fn curl_user_stays_on_its_line() {
         "api:Qw9zL2xT7p",
     );
 }
+
+#[test]
+fn putty_and_netrc() {
+    let ppk = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: eddsa-key-20261127\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIBq4Xw3c0n1n0fTqL8b5Jk9y6Vb5mXzR1H2vQpLq8w3Z\nPrivate-Lines: 1\nAAAAIGq9Rk2wXv7Lm4Pz8Tn3Qc6Yh1Js5Bd0Fe7Ug9Ka2Mx4\nPrivate-MAC: 5f1c2e9a7b3d4c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4\n";
+    let f = builtin().find(ppk);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(&*f[0].rule_id, "putty-private-key");
+    assert!(ppk[f[0].range.clone()].starts_with("AAAAIGq9Rk2w"));
+    assert_found(
+        "netrc-password",
+        "machine api.heroku.com\n  login me@example.org\n  password 7c1e9a2b-4d6f-8e0a-b1c2-d3e4f5a6b7c8\n",
+        "7c1e9a2b-4d6f-8e0a-b1c2-d3e4f5a6b7c8",
+    );
+    assert_clean("machine github.com login octocat password ${GITHUB_TOKEN}");
+}
