@@ -34,7 +34,8 @@
 //! run only right after their keywords' occurrences (`password`, `://`, …), never over the
 //! whole text. Candidates then pass an entropy gate and per-rule checks; overlapping
 //! candidates are resolved by priority (specific format > structural rule such as URL,
-//! header or Kubernetes Secret > generic assignment), then position.
+//! header or Kubernetes Secret > generic assignment), then position. A value found by its
+//! context (`password=…`) is then also a finding wherever else it occurs in the same text.
 //!
 //! # What is not a secret
 //!
