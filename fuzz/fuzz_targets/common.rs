@@ -1,0 +1,59 @@
+//! What the targets share: the test machine (HOME /home/u, project /work/p, the layout the
+//! fixtures use), the embedded policy compiled once, and "judge this call".
+#![allow(dead_code, reason = "each target uses a different part")]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use blastwall::decision::Decision;
+use blastwall::engine::{Call, Judge};
+use blastwall::paths::PathEnv;
+use blastwall::policy::{LayerKind, Policy, Source};
+use serde_json::{json, Value};
+
+pub fn env() -> PathEnv {
+    PathEnv {
+        home: Some(PathBuf::from("/home/u")),
+        project: PathBuf::from("/work/p"),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: PathBuf::from("/work/p"),
+        exe: Some(PathBuf::from("/usr/local/bin/blastwall")),
+    }
+}
+
+/// The embedded default, compiled once per process (it is the same for every input).
+pub fn embedded() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| Policy::embedded(&env()).expect("the embedded default compiles"))
+}
+
+pub fn source(kind: LayerKind, name: &str, text: &str) -> Source {
+    Source {
+        kind,
+        name: Arc::from(name),
+        text: text.to_string(),
+    }
+}
+
+/// The decision for one call under `policy`.
+pub fn decide(policy: &Policy, tool: &str, input: Value) -> Decision {
+    let env = env();
+    let judge = Judge::new(policy, &env);
+    let map = input.as_object().cloned().unwrap_or_default();
+    let call = Call {
+        tool,
+        input: &map,
+        agent_type: None,
+        agent_id: None,
+    };
+    judge.judge(&call, &|_| None).verdict.decision()
+}
+
+pub fn decide_bash(policy: &Policy, command: &str) -> Decision {
+    decide(policy, "Bash", json!({ "command": command }))
+}
+
+/// `text` as one single-quoted bash word.
+pub fn single_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
