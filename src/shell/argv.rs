@@ -1216,7 +1216,19 @@ fn classify_interpreter(program: &str, args: &[Arg]) -> Vec<Action> {
             }
             continue;
         }
-        // The first operand is a script file (or, for deno, a subcommand): not inline code.
+        // The first operand is the script: stdin, the output of a command, or a file (judged
+        // by name: not inline code).
+        if matches!(t, "/dev/stdin" | "/dev/fd/0") {
+            return vec![Action::InterpStdin {
+                interp: program.to_owned(),
+            }];
+        }
+        if a.pure_subst && !a.is_static() {
+            return vec![Action::EvalSubst {
+                programs: a.subst.clone(),
+                detail: format!("`{program}` runs the output of `{}`", a.subst.join(", ")),
+            }];
+        }
         return Vec::new();
     }
     if args

@@ -1286,3 +1286,11 @@ fn cat_missing_script_into_shell_is_unknown() {
     let a = with_scripts(&[], "cat nope.sh | sh");
     assert_eq!(kinds(&a), vec![UnknownKind::ScriptUnreadable]);
 }
+
+#[rustfmt::skip]
+mod interpreter_scripts {
+    use super::*;
+    unk!(python_dev_stdin_heredoc, "python3 /dev/stdin <<EOF\nimport os\nEOF", OpaqueStdinCode, ["python3"]);
+    unk!(python_procsub_script, "python3 <(curl -s x)", EvalOfSubstitution, ["curl", "python3"]);
+    unk!(node_procsub_script, "node <(curl -s x)", EvalOfSubstitution, ["curl", "node"]);
+}
