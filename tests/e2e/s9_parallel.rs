@@ -179,3 +179,55 @@ fn s9_parallel_agents_in_two_worktrees() {
         results[1].result["session_id"]
     );
 }
+
+/// Parallel tool calls in one model turn (the client runs their hooks at the same time): each
+/// gets its own answer, the denied one does not run, the others do.
+#[test]
+fn s9_parallel_calls_in_one_turn_are_judged_separately() {
+    let sb = Sandbox::new("s9-turn");
+    sb.register(&HookCommand::blastwall(&[]));
+    let outside = sb.dir.path().join("elsewhere/escape.txt");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    let inside = sb.project.join("inside.txt");
+    let m = "s9turn";
+    let r = sb.run(
+        m,
+        vec![Turn::Tools(vec![
+            (
+                "Bash".into(),
+                json!({"command": "echo first-call", "description": "one"}),
+            ),
+            (
+                "Write".into(),
+                json!({"file_path": outside.to_string_lossy(), "content": "x\n"}),
+            ),
+            (
+                "Write".into(),
+                json!({"file_path": inside.to_string_lossy(), "content": "y\n"}),
+            ),
+            (
+                "Bash".into(),
+                json!({"command": "echo fourth-call", "description": "four"}),
+            ),
+        ])],
+        &RunOpts::default(),
+    );
+    assert_finished(&r);
+
+    assert_ran(&sb, &r, &tool_use_id(m, 0, 0), &["first-call"]);
+    assert_blocked(
+        &sb,
+        &r,
+        &tool_use_id(m, 0, 1),
+        &["blastwall: denied by rule `write-scope`"],
+    );
+    assert_ran(&sb, &r, &tool_use_id(m, 0, 2), &[]);
+    assert_ran(&sb, &r, &tool_use_id(m, 0, 3), &["fourth-call"]);
+    assert!(!outside.exists() && inside.exists());
+    assert_eq!(
+        sb.audit_pre("Bash").len() + sb.audit_pre("Write").len(),
+        4,
+        "{}",
+        sb.audit_text()
+    );
+}
