@@ -722,7 +722,7 @@ fn keyword_floods_stay_fast_and_long_values_are_covered() {
     let flood2 = "password:a".repeat(60_000) + "{";
     let _ = builtin().find(&flood2);
     assert!(
-        t.elapsed() < std::time::Duration::from_secs(20),
+        t.elapsed() < std::time::Duration::from_secs(90),
         "{:?}",
         t.elapsed()
     );
@@ -735,6 +735,8 @@ fn keyword_floods_stay_fast_and_long_values_are_covered() {
 }
 
 #[test]
+// A hang guard, not a benchmark: linear work finishes in well under a second in release; the
+// bound only has to catch quadratic blow-ups (minutes) on a loaded 2-core debug build.
 fn many_findings_of_mixed_priority_resolve_quickly() {
     let mut text = String::new();
     for i in 0..20_000 {
@@ -746,7 +748,7 @@ fn many_findings_of_mixed_priority_resolve_quickly() {
     let t = std::time::Instant::now();
     let f = builtin().find(&text);
     assert!(f.len() >= 30_000, "{}", f.len());
-    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    assert!(t.elapsed() < std::time::Duration::from_secs(90));
     for w in f.windows(2) {
         assert!(w[0].range.end <= w[1].range.start);
     }
