@@ -779,17 +779,32 @@ fn star_dynamic(text: &str) -> String {
 /// `:(){ :|:& };:` and its renamings: a function whose body pipes itself into itself in the
 /// background.
 fn fork_bomb(command: &str) -> bool {
-    let compact: String = command.chars().filter(|c| !c.is_whitespace()).collect();
+    // Characters a function name may hold (bash accepts nearly anything but metacharacters).
+    fn name_char(c: char) -> bool {
+        !c.is_whitespace() && !";&|(){}<>\"'`$".contains(c)
+    }
+    // Drop whitespace, except between two name characters: `f ( ) { f | f & }` reads
+    // `f(){f|f&}`, while a keyword or word before the name stays apart from it
+    // (`then :(){`, `x\n:(){`), so the name is not read as `then:`.
+    let mut compact = String::with_capacity(command.len());
+    for word in command.split_whitespace() {
+        if let (Some(prev), Some(next)) = (compact.chars().last(), word.chars().next()) {
+            if name_char(prev) && name_char(next) {
+                compact.push(' ');
+            }
+        }
+        compact.push_str(word);
+    }
     let mut rest = compact.as_str();
     while let Some(pos) = rest.find("(){") {
-        let name_start = rest
-            .get(..pos)
-            .and_then(|h| {
-                h.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '-'))
-            })
-            .map(|i| i + 1)
+        let head = rest.get(..pos).unwrap_or("");
+        let name_start = head
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !name_char(*c))
+            .map(|(i, c)| i + c.len_utf8())
             .unwrap_or(0);
-        let name = rest.get(name_start..pos).unwrap_or("");
+        let name = head.get(name_start..).unwrap_or("");
         let body = rest.get(pos + 3..).unwrap_or("");
         if !name.is_empty() && body.contains(&format!("{name}|{name}&")) {
             return true;

@@ -438,7 +438,11 @@ fn spell(env: &PathEnv, target: &Path, how: usize, at: usize, bash: bool) -> Str
         4 if bash => match target.strip_prefix(home) {
             Ok(rest) => format!(
                 "{}/{}",
-                if at.is_multiple_of(2) { "$HOME" } else { "${HOME}" },
+                if at.is_multiple_of(2) {
+                    "$HOME"
+                } else {
+                    "${HOME}"
+                },
                 rest.display()
             ),
             Err(_) => text,
@@ -700,4 +704,64 @@ fn stack_and_time_hook_input_bombs_are_denied_quickly() {
         // The hook compiles the policy on every call; that is part of the budget too.
         assert!(took <= budget() * 2, "{name}: {took:?}");
     }
+}
+
+/// Every asked or denied command of the Bash fixtures, under each wrapper that takes any
+/// command text: never weaker. (The proptests above combine wrappers on a curated list; this
+/// covers the whole fixture corpus one wrapper deep.)
+#[test]
+fn fixture_commands_wrapped_never_weaken() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut failures = Vec::new();
+    for name in ["adversarial.tsv", "everyday.tsv"] {
+        let text = std::fs::read_to_string(format!("{root}/fixtures/bash/{name}")).unwrap();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((_, cmd)) = line.split_once('\t') else {
+                continue;
+            };
+            let cmd = cmd.replace("\\n", "\n");
+            let before = bash(&cmd);
+            if before == Decision::Allow {
+                continue;
+            }
+            for (w, takes, _) in WRAPPERS {
+                if matches!(takes, Takes::Simple) {
+                    continue;
+                }
+                let wrapped = apply(w, &cmd);
+                let after = bash(&wrapped);
+                if after < before {
+                    failures.push(format!("{cmd:?} is {before} but {wrapped:?} is {after}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} weaker:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// ----- regressions: one test per weaker decision these checks found -----
+
+/// Found by `fixture_commands_wrapped_never_weaken`: the fork-bomb check removed all
+/// whitespace first, so `then :(){ :|:& };:` read as a function named `then:` and the bomb
+/// inside `if true; then …; fi` (or after a newline or any word) was allowed.
+#[test]
+fn regression_fork_bomb_after_a_keyword_or_newline_is_denied() {
+    for command in [
+        ":(){ :|:& };:",
+        "if true; then :(){ :|:& };:\nfi",
+        "if true; then\n:(){ :|:& };:\nfi",
+        "while true; do :(){ :|:& };: ; done",
+        "echo hi\n:(){ :|:& };:",
+        "else :(){ :|:& };:",
+        "bomb ( ) { bomb | bomb & } ; bomb",
+        "a.b(){ a.b|a.b& };a.b",
+    ] {
+        assert_eq!(bash(command), Decision::Deny, "{command:?}");
+    }
+    assert_ne!(bash("f() { echo hi; }; f | cat"), Decision::Deny);
 }
