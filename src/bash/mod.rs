@@ -795,6 +795,20 @@ fn fork_bomb(command: &str) -> bool {
         }
         compact.push_str(word);
     }
+    // `function f { …; }` and `function f() { …; }` define `f` as `f() { …; }` does.
+    let mut rest = compact.as_str();
+    while let Some(pos) = rest.find("function ") {
+        let after = rest.get(pos + "function ".len()..).unwrap_or("");
+        let end = after.find(|c: char| !name_char(c)).unwrap_or(after.len());
+        let name = after.get(..end).unwrap_or("");
+        let tail = after.get(end..).unwrap_or("");
+        if let Some(body) = tail.strip_prefix("(){").or_else(|| tail.strip_prefix('{')) {
+            if !name.is_empty() && body.contains(&format!("{name}|{name}&")) {
+                return true;
+            }
+        }
+        rest = after;
+    }
     let mut rest = compact.as_str();
     while let Some(pos) = rest.find("(){") {
         let head = rest.get(..pos).unwrap_or("");

@@ -748,7 +748,8 @@ fn fixture_commands_wrapped_never_weaken() {
 
 /// Found by `fixture_commands_wrapped_never_weaken`: the fork-bomb check removed all
 /// whitespace first, so `then :(){ :|:& };:` read as a function named `then:` and the bomb
-/// inside `if true; then …; fi` (or after a newline or any word) was allowed.
+/// inside `if true; then …; fi` (or after a newline or any word) was allowed; the
+/// `function f { f|f& }` spelling was only asked (program allowlist), never denied.
 #[test]
 fn regression_fork_bomb_after_a_keyword_or_newline_is_denied() {
     for command in [
@@ -760,8 +761,11 @@ fn regression_fork_bomb_after_a_keyword_or_newline_is_denied() {
         "else :(){ :|:& };:",
         "bomb ( ) { bomb | bomb & } ; bomb",
         "a.b(){ a.b|a.b& };a.b",
+        "function f { f|f& }; f",
+        "function f() { f | f & }; f",
     ] {
         assert_eq!(bash(command), Decision::Deny, "{command:?}");
     }
     assert_ne!(bash("f() { echo hi; }; f | cat"), Decision::Deny);
+    assert_ne!(bash("function f { echo hi; }; f | cat"), Decision::Deny);
 }
