@@ -22,6 +22,8 @@ pub struct Record<'a> {
     pub cwd: Option<&'a str>,
     /// A short, redacted summary of the input (the command, the path, the URL).
     pub subject: Option<String>,
+    /// The client's id for the tool call, to match the PreToolUse and PostToolUse lines.
+    pub tool_use_id: Option<&'a str>,
 }
 
 /// RFC 3339 UTC timestamp with milliseconds, without a date crate.
@@ -64,6 +66,7 @@ impl Record<'_> {
             "reason": r(self.reason),
             "cwd": self.cwd,
             "subject": r(self.subject.as_deref()),
+            "tool_use_id": self.tool_use_id,
             "pid": std::process::id(),
         })
     }
@@ -118,6 +121,7 @@ mod tests {
             reason: Some("r"),
             cwd: Some("/p"),
             subject: Some("/p/x".into()),
+            tool_use_id: Some("toolu_1"),
         };
         append(&path, &rec).unwrap();
         append(&path, &rec).unwrap();

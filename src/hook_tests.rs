@@ -201,3 +201,17 @@ fn deny_answer_has_the_protocol_shape() {
     );
     assert_eq!(a.exit, Exit::Ok);
 }
+
+#[test]
+fn failure_on_post_tool_use_failure_names_its_own_event() {
+    // Regression (found by the e2e suite): the client rejects "PostToolUse" as the event name of
+    // a PostToolUseFailure answer, and with onFailure=block that became a blocking error.
+    fn failing(_: &HookEvent, _: &Options) -> Result<Answer, HookError> {
+        Err(HookError::Internal("boom".into()))
+    }
+    for (name, want) in [("PostToolUseFailure", "PostToolUseFailure"), ("PostToolUse", "PostToolUse")] {
+        let ev = input::parse(format!(r#"{{"hook_event_name":"{name}","cwd":"/tmp","tool_name":"Bash","tool_input":{{}}}}"#).as_bytes()).unwrap();
+        let a = run_event(ev, &opts(), failing);
+        assert_eq!(a.stdout.unwrap()["hookSpecificOutput"]["hookEventName"], want);
+    }
+}
