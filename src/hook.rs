@@ -29,6 +29,9 @@ use crate::policy::{Discovery, OnAllow, Policy, PolicyError};
 /// the call run, and generous enough that a heavily loaded machine (load 13 on 2 cores was
 /// seen in tests) does not turn ordinary calls into denies.
 pub const DEADLINE: Duration = Duration::from_millis(5000);
+/// Tools whose whole point is the user's answer: never auto-approved.
+const USER_TOOLS: &[&str] = &["AskUserQuestion", "ExitPlanMode", "EnterPlanMode"];
+
 /// The worker thread's stack: deep input is bounded by explicit limits, this is the margin.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
@@ -266,22 +269,47 @@ pub fn handle(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     }
 }
 
+/// After a tool ran with a policy that does not load: the built-in detector still redacts, and
+/// the user is told the policy is broken (the next PreToolUse is denied until it is fixed).
+fn after_tool_with_broken_policy(ev: &HookEvent, env: &PathEnv, opts: &Options, error: &PolicyError) -> Answer {
+    let state_home = if opts.audit { env.home.as_deref() } else { None };
+    let mut out = crate::post::post_tool_use(ev, crate::secrets::builtin(), state_home).unwrap_or_else(|| json!({}));
+    let warning = format!("blastwall: {error}; tool output was still checked with the built-in secret rules, and tool calls are denied until the policy is fixed");
+    let message = match out.get("systemMessage").and_then(Value::as_str) {
+        Some(m) => format!("{m}; {warning}"),
+        None => warning,
+    };
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("systemMessage".into(), Value::String(crate::redact::text(&message).into_owned()));
+    }
+    let redacted = out.pointer("/hookSpecificOutput/updatedToolOutput").is_some();
+    Answer { stdout: Some(out), stderr: None, exit: Exit::Ok, decision: if redacted { "redact" } else { "none" } }
+}
+
 /// PostToolUse, PostToolUseFailure and UserPromptSubmit: secrets out, external content marked.
 fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     let cwd = ev.cwd.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
         HookError::Input(InputError::Missing { event: ev.hook_event_name.clone(), field: "cwd" })
     })?;
     let env = path_env(cwd, opts)?;
-    let policy = load_policy(&env, opts)?;
+    // A broken policy must not let secrets through: after a tool ran, redact with the built-in
+    // detector and warn; a prompt is blocked (the error path does that).
+    let policy = match load_policy(&env, opts) {
+        Ok(p) => p,
+        Err(e) if ev.kind() != EventKind::UserPromptSubmit => return Ok(after_tool_with_broken_policy(ev, &env, opts, &e)),
+        Err(e) => return Err(e.into()),
+    };
     let detector = policy.secrets.detector();
     let (out, decision) = if ev.kind() == EventKind::UserPromptSubmit {
         let out = if policy.secrets.scan_prompts { crate::post::user_prompt(ev, detector) } else { None };
         let d = if out.is_some() { "deny" } else { "none" };
         (out, d)
     } else {
-        let out = crate::post::post_tool_use(ev, detector, env.home.as_deref());
+        let state_home = if opts.audit { env.home.as_deref() } else { None };
+        let out = crate::post::post_tool_use(ev, detector, state_home);
         let redacted = out.as_ref().is_some_and(|o| o.pointer("/hookSpecificOutput/updatedToolOutput").is_some());
-        (out, if redacted { "redact" } else { "none" })
+        let exposed = ev.kind() == EventKind::PostToolUseFailure && out.as_ref().is_some_and(|o| o.get("systemMessage").is_some());
+        (out, if redacted { "redact" } else if exposed { "exposed" } else { "none" })
     };
     let Some(out) = out else { return Ok(Answer::none()) };
     if opts.audit {
@@ -320,7 +348,10 @@ pub fn judge_pre(
     let policy = load_policy(&env, opts)?;
     let judgement = {
         let mut judge = Judge::new(&policy, &env);
-        judge.tainted = crate::post::is_tainted(env.home.as_deref(), ev.session_id.as_deref());
+        // Session state belongs to live sessions: replay and explain neither read nor write it.
+        if opts.audit {
+            judge.tainted = crate::post::is_tainted(env.home.as_deref(), ev.session_id.as_deref());
+        }
         let call = Call {
             tool,
             input,
@@ -339,6 +370,8 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     let deciding_rule = judgement.verdict.deciding().map(|f| f.rule.to_string());
     let answer = match (decision, policy.on_allow) {
         (Decision::Allow, OnAllow::None) => Answer::none(),
+        // Questions for the user and plan approval are the user's, even under auto-approve.
+        (Decision::Allow, OnAllow::Allow) if USER_TOOLS.contains(&ev.tool_name.as_deref().unwrap_or("")) => Answer::none(),
         (Decision::Allow, OnAllow::Allow) => Answer {
             stdout: Some(output::pre_tool_use(
                 Decision::Allow,

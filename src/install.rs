@@ -116,14 +116,23 @@ pub fn install(
     };
     let updated = register(current, exe, policy, file)?;
     if !dry_run {
+        // Dotfile managers link settings.json from a repository: write the link's target, so
+        // the link stays a link.
+        let file = &std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let io = |e: std::io::Error| InstallError::Io(file.to_path_buf(), e.to_string());
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
+        let mode = std::fs::metadata(file).ok().map(|m| m.permissions());
         let tmp = file.with_extension("json.blastwall-tmp");
         let mut text = serde_json::to_string_pretty(&updated)
             .map_err(|e| InstallError::Io(file.to_path_buf(), e.to_string()))?;
         text.push('\n');
         std::fs::write(&tmp, text).map_err(io)?;
+        // Keep the file's mode (a 0600 settings file stays private).
+        if let Some(mode) = mode {
+            std::fs::set_permissions(&tmp, mode).map_err(io)?;
+        }
         std::fs::rename(&tmp, file).map_err(io)?;
     }
     Ok(updated)

@@ -37,7 +37,9 @@ pub fn state_dir(home: Option<&Path>) -> Option<PathBuf> {
         .map(|d| d.join("blastwall"))
 }
 
+/// `home` is `None` for replay and explain, which must neither read nor write session state.
 fn taint_file(home: Option<&Path>, session: &str) -> Option<PathBuf> {
+    home?;
     let safe: String = session
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
@@ -104,7 +106,16 @@ pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -
     if let Some(original) = original {
         let mut redacted = original.clone();
         let findings = detector.redact_json(&mut redacted);
-        if !findings.is_empty() {
+        if !findings.is_empty() && event_name == "PostToolUseFailure" {
+            // The client sends a failed tool's error text to the model as it is and ignores any
+            // replacement (verified with 2.1.328): say so instead of claiming it was withheld.
+            let n = findings.len();
+            notes.push(format!(
+                "blastwall: this failed {tool} call's error text contains {n} credential value(s) ({}). blastwall cannot remove them from a failed tool's output. Do not repeat, store or use them; tell the user a credential was exposed so they can rotate it.",
+                kinds(&findings)
+            ));
+            system.push(format!("blastwall: a failed {tool} call exposed {n} secret(s) to the model ({}); consider rotating them", kinds(&findings)));
+        } else if !findings.is_empty() {
             let n = findings.len();
             notes.push(format!(
                 "blastwall withheld {n} credential value(s) from this {tool} output: {}. They are replaced by [REDACTED:…] markers; do not try to recover, guess or re-read them. If the task needs a credential, ask the user to provide it through an environment variable or a secret manager and refer to the variable by name.",

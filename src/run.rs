@@ -140,6 +140,12 @@ pub fn main(args: &[String]) -> Exit {
                 Exit::Usage
             }
         },
+        // With an event on stdin this is a hook registration gone wrong (`blastwall hok`,
+        // `blastwall --policy F`): exit 64 would let the call run, so block it, visibly.
+        other if !std::io::stdin().is_terminal() => deliver(&Answer::failure(
+            None,
+            &format!("its hook registration is invalid (unknown command `{other}`; the registration must run `blastwall hook`)"),
+        )),
         other => {
             stderr(&format!("blastwall: unknown command `{other}`\n\n{USAGE}"));
             Exit::Usage
@@ -257,12 +263,7 @@ fn replay(a: &Args) -> Exit {
         stderr("blastwall replay: give at least one fixture file or folder\n");
         return Exit::Usage;
     }
-    let project = a
-        .opts
-        .project
-        .clone()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("/"));
+    let project = default_project(&a.opts);
     let cases = match load_cases(&a.positional, &project) {
         Ok(c) => c,
         Err(e) => {
@@ -329,12 +330,7 @@ fn explain(a: &Args) -> Exit {
             .map_err(|e| e.to_string())
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
     };
-    let project = a
-        .opts
-        .project
-        .clone()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("/"));
+    let project = default_project(&a.opts);
     let value: Value = match text
         .and_then(|t| serde_json::from_str(&substitute(&t, &project)).map_err(|e| e.to_string()))
     {
@@ -345,8 +341,8 @@ fn explain(a: &Args) -> Exit {
         }
     };
     let event_value = value.get("event").cloned().unwrap_or(value);
-    let mut opts = a.opts.clone();
-    opts.project = Some(project);
+    // Judge as the hook would: `--project` if given, else CLAUDE_PROJECT_DIR or the event's cwd.
+    let opts = a.opts.clone();
     let mut out = String::new();
     match serde_json::from_value::<HookEvent>(event_value.clone()) {
         Ok(ev) if ev.kind() == input::EventKind::PreToolUse => match hook::judge_pre(&ev, &opts) {
@@ -509,4 +505,14 @@ fn install(args: &[String]) -> Exit {
             Exit::CheckFailed
         }
     }
+}
+
+/// The project for replay and explain: `--project DIR`, else `CLAUDE_PROJECT_DIR` (as the hook
+/// sees it), else the current directory.
+fn default_project(opts: &Options) -> PathBuf {
+    opts.project
+        .clone()
+        .or_else(|| std::env::var_os("CLAUDE_PROJECT_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("/"))
 }

@@ -6,6 +6,8 @@
 //! main --force`), and global options before the subcommand are skipped (`git -C dir -c k=v
 //! push`). Data never matches a subcommand: `git commit -m "push --force"` has subcommand
 //! `commit`.
+use std::sync::OnceLock;
+
 use regex::Regex;
 use serde::Deserialize;
 
@@ -58,23 +60,85 @@ pub struct CommandPattern {
     programs: Vec<String>,
     subcommands: Vec<Vec<String>>,
     flags: Vec<String>,
-    args: Vec<Regex>,
-    text: Option<Regex>,
+    args: Vec<LazyRegex>,
+    text: Option<LazyRegex>,
     via: Vec<String>,
     stdin: Vec<String>,
     no_positionals: bool,
 }
 
-fn regex(re: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(re)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| format!("bad regex `{re}`: {e}"))
+fn regex(re: &str, check: bool) -> Result<LazyRegex, String> {
+    if check {
+        LazyRegex::new(re).map_err(|e| format!("bad regex `{re}`: {e}"))
+    } else {
+        Ok(LazyRegex::unchecked(re))
+    }
+}
+
+/// A policy regex: its syntax is checked when the policy loads (so a bad one is an error that
+/// names its file and line), and it is compiled the first time a call reaches it. Compiling
+/// is most of what loading a policy costs (the embedded default's regexes were a third of a
+/// hook call's instructions), and most calls never reach most regexes.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// The same syntax rules as `regex::Regex::new`; `Err` is the parser's message.
+    pub fn new(re: &str) -> Result<LazyRegex, String> {
+        regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(re)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source: re.to_string(),
+            compiled: OnceLock::new(),
+        })
+    }
+
+    /// The compiled regex; `None` when it cannot be built (over the 1 MiB size limit).
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether `text` matches. A regex that cannot be compiled matches everything: the rule
+    /// it belongs to then applies, which fails closed.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.get().is_none_or(|re| re.is_match(text))
+    }
+
+    /// Without the syntax check, for text already checked when the binary was built (the
+    /// embedded default; a test loads it with every check on). If it did not compile after
+    /// all, it would match everything: fail closed.
+    pub fn unchecked(re: &str) -> LazyRegex {
+        LazyRegex {
+            source: re.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
 }
 
 impl CommandPattern {
     /// Compile one `command` value (a table or an array of tables).
     pub fn compile_value(v: &toml::Value) -> Result<Vec<CommandPattern>, String> {
+        Self::compile_value_with(v, true)
+    }
+
+    /// `check: false` skips the regex syntax check, for text checked at build time.
+    pub fn compile_value_with(v: &toml::Value, check: bool) -> Result<Vec<CommandPattern>, String> {
         let raws: Vec<RawCommandPattern> = match v {
             toml::Value::Array(items) => items
                 .iter()
@@ -92,10 +156,16 @@ impl CommandPattern {
         if raws.is_empty() {
             return Err("`command` needs at least one pattern".into());
         }
-        raws.into_iter().map(CommandPattern::compile).collect()
+        raws.into_iter()
+            .map(|r| CommandPattern::compile_with(r, check))
+            .collect()
     }
 
     pub fn compile(raw: RawCommandPattern) -> Result<CommandPattern, String> {
+        Self::compile_with(raw, true)
+    }
+
+    fn compile_with(raw: RawCommandPattern, check: bool) -> Result<CommandPattern, String> {
         let programs = raw.program.into_vec();
         if programs.is_empty() || programs.iter().any(|p| p.is_empty()) {
             return Err("`program` must name at least one program".into());
@@ -114,9 +184,9 @@ impl CommandPattern {
                 .args
                 .unwrap_or_default()
                 .iter()
-                .map(|r| regex(r))
+                .map(|r| regex(r, check))
                 .collect::<Result<_, _>>()?,
-            text: raw.text.as_deref().map(regex).transpose()?,
+            text: raw.text.as_deref().map(|r| regex(r, check)).transpose()?,
             via: raw.via.unwrap_or_default(),
             stdin: raw.stdin.unwrap_or_default(),
             no_positionals: raw.no_positionals.unwrap_or(false),

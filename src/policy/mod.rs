@@ -13,12 +13,11 @@
 pub mod lint;
 pub mod raw;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::Regex;
 use thiserror::Error;
 use toml::Spanned;
 
@@ -104,6 +103,22 @@ impl Source {
             col,
             message: message.into(),
         }
+    }
+}
+
+/// The newline offsets of one policy text: a rule's line is then a binary search, not a scan
+/// from the top (10,000 rules in one file made that scan quadratic: seconds per call).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+
+    /// 1-based line of a byte offset, as `line_col` counts it.
+    fn line(&self, offset: usize) -> u32 {
+        let before = self.0.partition_point(|&i| i < offset);
+        u32::try_from(before.saturating_add(1)).unwrap_or(u32::MAX)
     }
 }
 
@@ -247,11 +262,51 @@ impl PathGlobs {
     /// `None` when the set cannot be built (validated at load, so only on an internal error):
     /// callers treat that as a match, which fails closed.
     pub fn is_match(&self, path: &Path) -> bool {
+        // Building a glob set compiles regexes; most paths share no literal text with most
+        // patterns, so a set no pattern could match is never built (a quarter of a hook
+        // call's instructions went to building sets whose answer was no).
+        if let Some(text) = path.to_str() {
+            if !self.patterns.iter().any(|p| could_match(p, text)) {
+                return false;
+            }
+        }
         match self.set.get_or_init(|| Self::build(&self.patterns).ok()) {
             Some(set) => set.is_match(path),
             None => true,
         }
     }
+}
+
+/// Whether a layer's regexes and globs must be syntax-checked at load. The embedded default is
+/// checked when the binary is built (`embedded_default_passes_every_check`), and checking it
+/// again on every call was a quarter of a call's work. Its path patterns take in `HOME`, the
+/// project and the temp dir, so a glob metacharacter in one of those brings the check back.
+fn needs_check(src: &Source, env: &PathEnv) -> bool {
+    let meta = |p: &Path| {
+        p.to_string_lossy()
+            .contains(['*', '?', '[', ']', '{', '}', '\\'])
+    };
+    src.kind != LayerKind::Embedded
+        || src.text != EMBEDDED_DEFAULT
+        || env.home.as_deref().is_some_and(meta)
+        || [&env.project, &env.tmpdir, &env.cwd]
+            .into_iter()
+            .any(|p| meta(p))
+        || env.exe.as_deref().is_some_and(meta)
+}
+
+/// A necessary condition for `pattern` (a glob as [`glob`] builds it) to match `path`: every
+/// run of literal characters in the pattern, cut at wildcards and at `/`, occurs in the path.
+/// Cutting at `/` keeps it sound for `**`, which may match no directory at all. Patterns with
+/// classes, alternatives or escapes (`[`, `{`, `\`) are not analysed: they may match.
+fn could_match(pattern: &str, path: &str) -> bool {
+    if pattern.contains(['[', '{', '\\']) {
+        return true;
+    }
+    pattern
+        .split(['*', '?', '/'])
+        .filter(|lit| !lit.is_empty())
+        .all(|lit| path.contains(lit))
 }
 
 fn glob(pattern: &str) -> Result<Glob, globset::Error> {
@@ -268,6 +323,7 @@ fn path_globs(
     span: Option<std::ops::Range<usize>>,
     pats: &[String],
     env: &PathEnv,
+    check: bool,
 ) -> Result<Vec<String>, PolicyError> {
     let mut out = Vec::with_capacity(pats.len() * 2);
     for p in pats {
@@ -284,13 +340,45 @@ fn path_globs(
         } else {
             format!("**/{expanded}")
         };
-        glob(&base).map_err(|e| src.error(span.clone(), format!("bad path pattern `{p}`: {e}")))?;
-        if !base.ends_with("/**") {
-            out.push(format!("{base}/**"));
+        if check {
+            glob(&base)
+                .map_err(|e| src.error(span.clone(), format!("bad path pattern `{p}`: {e}")))?;
         }
-        out.push(base);
+        // A symlinked HOME (or project, or temp dir) is reached by its real path too: the
+        // pattern must cover that spelling as well.
+        let mut variants = vec![base.clone()];
+        for dir in [env.home.as_deref(), Some(env.project.as_path()), Some(env.tmpdir.as_path())].into_iter().flatten() {
+            let d = dir.to_string_lossy();
+            if let Some(rest) = base.strip_prefix(d.as_ref()).filter(|r| r.is_empty() || r.starts_with('/')) {
+                if let Some(real) = real_path(dir) {
+                    variants.push(format!("{}{rest}", real.to_string_lossy()));
+                }
+            }
+        }
+        for v in variants {
+            if !v.ends_with("/**") {
+                out.push(format!("{v}/**"));
+            }
+            out.push(v);
+        }
     }
     Ok(out)
+}
+
+/// The real path of one of the environment's directories when it differs (a symlinked HOME),
+/// memoised: patterns ask for the same two or three directories many times.
+fn real_path(dir: &Path) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = match cache.lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry(dir.to_path_buf())
+        .or_insert_with(|| std::fs::canonicalize(dir).ok().filter(|r| r != dir))
+        .clone()
 }
 
 /// Directories a profile may read or write below.
@@ -449,7 +537,8 @@ pub struct Rule {
     pub except: Option<PathGlobs>,
     pub access: Access,
     pub hosts: Option<Vec<String>>,
-    pub input_regex: Option<Regex>,
+    /// Syntax-checked at load, compiled on first use.
+    pub input_regex: Option<crate::bash::pattern::LazyRegex>,
     pub command: Option<toml::Value>,
     /// `command`, compiled: any pattern matching is a match.
     pub command_patterns: Option<Vec<crate::bash::pattern::CommandPattern>>,
@@ -589,8 +678,12 @@ struct Acc {
     secret_input: Option<(usize, Spanned<RuleDecision>)>,
     secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
     profiles: BTreeMap<String, ProfileAcc>,
-    /// Rules by id; later trusted layers replace earlier ones of the same id.
-    rules: Vec<(usize, RawRule)>,
+    /// Rules in order; later trusted layers replace earlier ones of the same id (the old slot
+    /// is emptied, the new rule goes last).
+    rules: Vec<Option<(usize, RawRule)>>,
+    /// Where each trusted rule id sits in `rules`: finding the one to replace is a lookup, not
+    /// a scan of every rule so far.
+    rule_slots: HashMap<String, usize>,
     project_read_roots: Option<(usize, Spanned<Vec<String>>)>,
     project_write_roots: Option<(usize, Spanned<Vec<String>>)>,
     project_hosts: Option<(usize, Spanned<Vec<String>>)>,
@@ -664,9 +757,15 @@ impl Acc {
             self.profiles.entry(name).or_default().overlay(si, src, p);
         }
         for r in raw.rules {
-            self.rules
-                .retain(|(_, old)| old.id.get_ref() != r.id.get_ref());
-            self.rules.push((si, r));
+            if let Some(old) = self
+                .rule_slots
+                .insert(r.id.get_ref().clone(), self.rules.len())
+            {
+                if let Some(slot) = self.rules.get_mut(old) {
+                    *slot = None;
+                }
+            }
+            self.rules.push(Some((si, r)));
         }
     }
 
@@ -747,7 +846,7 @@ impl Acc {
                 ));
             }
             // A project rule never replaces a trusted rule of the same id: both apply.
-            self.rules.push((si, r));
+            self.rules.push(Some((si, r)));
         }
         Ok(())
     }
@@ -884,9 +983,11 @@ fn compile_rule(
     si: usize,
     r: &RawRule,
     sources: &[Source],
+    lines: Option<&Lines>,
     env: &PathEnv,
 ) -> Result<Rule, PolicyError> {
     let src = src_of(sources, si)?;
+    let check = needs_check(src, env);
     let span = Some(r.id.span());
     let id = r.id.get_ref().trim();
     if id.is_empty()
@@ -902,11 +1003,23 @@ fn compile_rule(
         ));
     }
     let paths = match &r.paths {
-        Some(p) => Some(PathGlobs::new(path_globs(src, span.clone(), p, env)?)),
+        Some(p) => Some(PathGlobs::new(path_globs(
+            src,
+            span.clone(),
+            p,
+            env,
+            check,
+        )?)),
         None => None,
     };
     let except = match &r.except {
-        Some(p) => Some(PathGlobs::new(path_globs(src, span.clone(), p, env)?)),
+        Some(p) => Some(PathGlobs::new(path_globs(
+            src,
+            span.clone(),
+            p,
+            env,
+            check,
+        )?)),
         None => None,
     };
     if except.is_some() && paths.is_none() {
@@ -916,12 +1029,12 @@ fn compile_rule(
         return Err(src.error(span, "`access` needs `paths`"));
     }
     let input_regex = match &r.input_regex {
-        Some(re) => Some(
-            regex::RegexBuilder::new(re)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?,
-        ),
+        Some(re) => Some(if check {
+            crate::bash::pattern::LazyRegex::new(re)
+                .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?
+        } else {
+            crate::bash::pattern::LazyRegex::unchecked(re)
+        }),
         None => None,
     };
     if r.tools.is_none()
@@ -933,7 +1046,10 @@ fn compile_rule(
         return Err(src.error(span, "a rule needs at least one of `tools`, `paths`, `hosts`, `input_regex`, `command` (a rule that matches every call is almost certainly a mistake)"));
     }
     let command_patterns = match &r.command {
-        Some(v) => Some(crate::bash::pattern::CommandPattern::compile_value(v).map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?),
+        Some(v) => Some(
+            crate::bash::pattern::CommandPattern::compile_value_with(v, check)
+                .map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?,
+        ),
         None => None,
     };
     if r.reason.trim().is_empty() {
@@ -943,7 +1059,13 @@ fn compile_rule(
         id: Arc::from(id),
         decision: rule_decision(*r.decision.get_ref()),
         reason: r.reason.clone(),
-        loc: src.loc(r.id.span()),
+        loc: match lines {
+            Some(l) => Loc {
+                file: src.name.clone(),
+                line: l.line(r.id.span().start),
+            },
+            None => src.loc(r.id.span()),
+        },
         profiles: r.profiles.clone(),
         tools: r.tools.clone(),
         paths,
@@ -1009,12 +1131,13 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
         prof.project = true;
         project_profiles.push(prof);
     }
+    let lines: Vec<Lines> = sources.iter().map(|s| Lines::new(&s.text)).collect();
     let mut rules = Vec::with_capacity(acc.rules.len());
-    for (si, r) in &acc.rules {
+    for (si, r) in acc.rules.iter().flatten() {
         if r.enabled == Some(false) {
             continue;
         }
-        rules.push(compile_rule(*si, r, sources, env)?);
+        rules.push(compile_rule(*si, r, sources, lines.get(*si), env)?);
     }
     let unlisted = match &acc.unlisted {
         Some((si, v)) => Val {
@@ -1046,23 +1169,33 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
     let mut custom = Vec::new();
     for (si, span, v) in acc.secret_rules {
         let src = src_of(sources, si)?;
-        let rule: crate::secrets::CustomRule = v
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| src.error(Some(span.clone()), format!("bad secret rule: {}", e.message())))?;
+        let rule: crate::secrets::CustomRule =
+            v.clone().try_into().map_err(|e: toml::de::Error| {
+                src.error(
+                    Some(span.clone()),
+                    format!("bad secret rule: {}", e.message()),
+                )
+            })?;
         custom.push(rule);
-        extra_rules.push(Val { value: v, loc: src.loc(span) });
+        extra_rules.push(Val {
+            value: v,
+            loc: src.loc(span),
+        });
     }
     let custom_detector = if custom.is_empty() {
         None
     } else {
         let loc = extra_rules.first().map(|v| v.loc.clone());
-        Some(crate::secrets::Detector::with_extra_rules(custom).map_err(|e| PolicyError::Invalid {
-            file: loc.as_ref().map(|l| l.file.to_string()).unwrap_or_default(),
-            line: loc.as_ref().map(|l| l.line).unwrap_or(0),
-            col: 1,
-            message: e.to_string(),
-        })?)
+        Some(
+            crate::secrets::Detector::with_extra_rules(custom).map_err(|e| {
+                PolicyError::Invalid {
+                    file: loc.as_ref().map(|l| l.file.to_string()).unwrap_or_default(),
+                    line: loc.as_ref().map(|l| l.line).unwrap_or(0),
+                    col: 1,
+                    message: e.to_string(),
+                }
+            })?,
+        )
     };
     let audit_log = match &acc.audit_log {
         Some((si, v)) if !v.get_ref().is_empty() => {

@@ -300,3 +300,96 @@ fn hooks_toml_example_is_a_valid_policy_without_warnings() {
         assert!(p.rules.iter().any(|r| &*r.id == id), "{id}");
     }
 }
+
+/// The literal prefilter in `PathGlobs::is_match` may only skip sets that cannot match: for
+/// every pattern of the embedded default and paths around each of them, a glob match implies
+/// `could_match`.
+#[test]
+fn glob_prefilter_never_hides_a_match() {
+    let p = Policy::embedded(&test_env()).unwrap();
+    let mut patterns: Vec<String> = Vec::new();
+    for r in &p.rules {
+        for g in [&r.paths, &r.except].into_iter().flatten() {
+            patterns.extend(g.patterns.iter().cloned());
+        }
+    }
+    patterns.extend([
+        "/a/**/b".into(),
+        "**/x*y?z/**".into(),
+        "/**".into(),
+        "**".into(),
+    ]);
+    let mut paths: Vec<String> = vec![
+        "/a/b".into(),
+        "/a/c/d/b".into(),
+        "/q/x1y2z".into(),
+        "/q/xyz/w".into(),
+        "/".into(),
+        "/home/u/.ssh".into(),
+        "/work/p/.env".into(),
+        "/work/p/a/.env.local".into(),
+        "/work/p/.git/hooks/pre-commit".into(),
+        "/work/p/src/main.rs".into(),
+    ];
+    // Every pattern with its wildcards filled in a few ways, so most patterns match something.
+    for pat in &patterns {
+        for fill in ["", "x", "dir/sub"] {
+            let s = pat
+                .replace("**", fill)
+                .replace(['*', '?'], if fill.is_empty() { "" } else { "k" });
+            paths.push(if s.starts_with('/') {
+                s
+            } else {
+                format!("/{s}")
+            });
+        }
+    }
+    let mut matched = 0;
+    for pat in &patterns {
+        let g = glob(pat).unwrap().compile_matcher();
+        for path in &paths {
+            if g.is_match(path) {
+                matched += 1;
+                assert!(
+                    could_match(pat, path),
+                    "prefilter hides `{path}` from `{pat}`"
+                );
+            }
+        }
+    }
+    assert!(
+        matched > patterns.len(),
+        "the test paths match too little ({matched})"
+    );
+    let rules = PathGlobs::new(vec!["/home/u/.ssh/**".into(), "**/*.pem".into()]);
+    assert!(!rules.is_match(Path::new("/work/p/src/main.rs")));
+    assert!(
+        rules.set.get().is_none(),
+        "no set is built for a path no pattern could match"
+    );
+    assert!(rules.is_match(Path::new("/home/u/.ssh/id_rsa")));
+    assert!(rules.is_match(Path::new("/work/p/k.pem")));
+    assert!(!rules.is_match(Path::new("/work/p/k.pem.txt")));
+}
+
+/// The embedded default skips the regex and glob syntax checks at run time (they were a
+/// quarter of a hook call); this is where they run: the same text as a user layer gets every
+/// check.
+#[test]
+fn embedded_default_passes_every_check() {
+    let env = test_env();
+    assert!(!needs_check(&Source::embedded(), &env));
+    assert!(needs_check(
+        &src(LayerKind::User, "u.toml", EMBEDDED_DEFAULT),
+        &env
+    ));
+    let odd_home = PathEnv {
+        home: Some(PathBuf::from("/home/a[b")),
+        ..test_env()
+    };
+    assert!(
+        needs_check(&Source::embedded(), &odd_home),
+        "a glob character in HOME brings the check back"
+    );
+    load(&[(LayerKind::User, EMBEDDED_DEFAULT)]).unwrap();
+}
