@@ -435,6 +435,16 @@ pub(crate) fn parse_program(
             program: None,
         });
     }
+    // A NUL cannot reach bash intact: exec refuses it, and bash reading a script drops it
+    // (`cat .env<NUL>` runs `cat .env`). Judging the word with the NUL in it would judge a
+    // file that is never opened, so the text is not analysable.
+    if src.contains('\0') {
+        return Err(Unknown {
+            kind: UnknownKind::ParseError,
+            detail: "a NUL byte in shell code (bash drops or refuses it)".to_owned(),
+            program: None,
+        });
+    }
     // Every `$(` and backtick is tokenized on its own (and later parsed again): thousands of
     // them cost far more than their bytes. Quote-blind count, so generous.
     let substitutions = src

@@ -769,3 +769,19 @@ fn regression_fork_bomb_after_a_keyword_or_newline_is_denied() {
     assert_ne!(bash("f() { echo hi; }; f | cat"), Decision::Deny);
     assert_ne!(bash("function f { echo hi; }; f | cat"), Decision::Deny);
 }
+
+/// Found by the `bash` fuzz target: a NUL byte in a command (`cat .env<NUL>`) made the word a
+/// different path from the one bash opens (bash drops the NUL when it reads a script, exec
+/// refuses it), so the secret file was allowed and `rm -rf ~<NUL>` only asked.
+#[test]
+fn regression_nul_byte_in_a_command_is_not_judged_as_a_path() {
+    for command in [
+        "cat .env\0",
+        "cat .env\0x",
+        "rm -rf ~\0",
+        "bash -c 'cat .env\0'",
+    ] {
+        assert!(bash(command) >= Decision::Ask, "{command:?}");
+    }
+    assert_eq!(bash("cat .env"), Decision::Deny);
+}
