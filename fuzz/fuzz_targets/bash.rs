@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
+    common::tolerate_caught_parser_panics();
     let command = String::from_utf8_lossy(rest);
     let env = common::env();
     let cx = Context {
@@ -26,6 +27,13 @@ fuzz_target!(|data: &[u8]| {
         limits: Limits::default(),
     };
     let analysis = shell::analyze(&command, &cx);
+    for u in &analysis.unknowns {
+        // The walker's own panics are bugs even though they are caught.
+        assert!(
+            !u.detail.contains("analyser panicked"),
+            "{u:?} on {command:?}"
+        );
+    }
     for c in &analysis.commands {
         assert!(!c.program.is_empty(), "empty program in {command:?}");
     }
@@ -42,6 +50,12 @@ fuzz_target!(|data: &[u8]| {
     );
     // Bash runs these exactly as it runs the command itself (newlines keep a trailing comment
     // or here-document inside the wrapper).
+    // `bash -c -x` and `eval -x` read a leading `-` or `+` as an option, not as the command.
+    let selector = if command.starts_with(['-', '+']) {
+        2 + selector % 4
+    } else {
+        selector
+    };
     let wrapped = match selector % 6 {
         0 => format!("bash -c {}", common::single_quote(&command)),
         1 => format!("eval {}", common::single_quote(&command)),

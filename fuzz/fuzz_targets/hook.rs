@@ -13,6 +13,9 @@ use blastwall::exit::Exit;
 use blastwall::hook::{self, Options};
 use blastwall::input::{self, EventKind, MAX_INPUT_BYTES};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use serde_json::Value;
 
 fn options() -> &'static Options {
@@ -20,6 +23,10 @@ fn options() -> &'static Options {
     O.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("blastwall-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        // PostToolUse events write session state (taint) under the state dir: keep it in the
+        // scratch directory, not in the real home.
+        std::env::set_var("HOME", &dir);
+        std::env::set_var("XDG_STATE_HOME", dir.join("state"));
         let file: PathBuf = dir.join("policy.toml");
         std::fs::write(&file, "version = 1\n[settings]\non_allow = \"allow\"\n").unwrap();
         Options {
@@ -31,6 +38,7 @@ fn options() -> &'static Options {
 }
 
 fuzz_target!(|data: &[u8]| {
+    common::tolerate_caught_parser_panics();
     let answer = hook::run(&mut &data[..], options());
     assert!(
         matches!(answer.exit, Exit::Ok | Exit::Block),
@@ -47,6 +55,20 @@ fuzz_target!(|data: &[u8]| {
     } else {
         None
     };
+    // The client ignores an answer whose event name is not the event's own.
+    if let (Some(ev), Some(name)) = (
+        &event,
+        answer
+            .stdout
+            .as_ref()
+            .and_then(|o| o.pointer("/hookSpecificOutput/hookEventName")),
+    ) {
+        assert_eq!(
+            name,
+            ev.hook_event_name.as_str(),
+            "answer for another event"
+        );
+    }
     match event.as_ref().map(|e| e.kind()) {
         None => {
             assert_eq!(answer.exit, Exit::Block, "unreadable input must exit 2");

@@ -785,3 +785,18 @@ fn regression_nul_byte_in_a_command_is_not_judged_as_a_path() {
     }
     assert_eq!(bash("cat .env"), Decision::Deny);
 }
+
+/// Found by the `bash` fuzz target: brush-parser 0.4.0 panics (`unwrap` of a `ParseIntError`)
+/// on an fd number that does not fit, as in `rm 44444444444444444444<x`. `parse_program`
+/// catches it and the command is asked; this keeps that true (a build with `panic = "abort"`
+/// would let the call run).
+#[test]
+fn regression_fd_number_overflow_in_the_parser_is_asked() {
+    for command in [
+        "\\rm 444444444444444444444<444444444444444444x",
+        "rm -rf / 99999999999999999999>x",
+        "bash -c 'rm 99999999999999999999>x'",
+    ] {
+        assert!(bash(command) >= Decision::Ask, "{command:?}");
+    }
+}
