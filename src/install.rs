@@ -27,7 +27,7 @@ pub enum InstallError {
     BadJson(PathBuf, String),
     #[error("{0}: {1}")]
     Io(PathBuf, String),
-    #[error("{0}: `hooks` must be an object")]
+    #[error("{0}: the settings (and their `hooks` and each event's list) must be JSON objects and arrays as Claude Code writes them; fix the file, then run install again")]
     BadShape(PathBuf),
 }
 
@@ -61,8 +61,11 @@ pub fn register(
     policy: Option<&Path>,
     file: &Path,
 ) -> Result<Value, InstallError> {
-    if !settings.is_object() {
+    if settings.is_null() {
         settings = json!({});
+    }
+    if !settings.is_object() {
+        return Err(InstallError::BadShape(file.to_path_buf()));
     }
     let root = settings
         .as_object_mut()
@@ -74,7 +77,7 @@ pub fn register(
     for (event, matcher) in EVENTS {
         let groups = hooks.entry(event.to_string()).or_insert_with(|| json!([]));
         if !groups.is_array() {
-            *groups = json!([]);
+            return Err(InstallError::BadShape(file.to_path_buf()));
         }
         if let Some(list) = groups.as_array_mut() {
             // Drop earlier blastwall handlers, and groups left empty by that.

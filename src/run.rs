@@ -109,6 +109,11 @@ pub fn main(args: &[String]) -> Exit {
     match cmd {
         "hook" => {
             let answer = match parsed {
+                // `hook /path/policy.toml` (the flag forgotten) must not silently drop the file.
+                Ok(a) if !a.positional.is_empty() => Answer::failure(
+                    None,
+                    &format!("its hook registration is invalid (unexpected argument `{}`; use `hook --policy FILE`)", a.positional.join(" ")),
+                ),
                 Ok(a) => {
                     let mut opts = a.opts;
                     opts.audit = true;
