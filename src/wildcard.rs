@@ -6,17 +6,29 @@
 
 /// `*` matches any run of characters (also empty), `?` exactly one; everything else literally.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    // Called for every program of a command against every rule's names: no allocation for
+    // the usual literal names and ASCII text (on ASCII, a byte is a character).
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return matches_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    matches_units(&p, &t, '*', '?')
+}
+
+fn matches_units<T: Copy + PartialEq>(p: &[T], t: &[T], any_run: T, any_one: T) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
         match p.get(pi) {
-            Some('*') => {
+            Some(&c) if c == any_run => {
                 star = Some((pi, ti));
                 pi += 1;
             }
-            Some(&c) if c == '?' || Some(&c) == t.get(ti) => {
+            Some(&c) if c == any_one || Some(&c) == t.get(ti) => {
                 pi += 1;
                 ti += 1;
             }
@@ -31,7 +43,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
         }
     }
     p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+        .is_some_and(|rest| rest.iter().all(|c| *c == any_run))
 }
 
 /// `true` when any pattern matches.
@@ -51,6 +63,9 @@ mod tests {
 
     wild! {
         exact: "Bash", "Bash" => true;
+        question_non_ascii: "a?c", "aéc" => true;
+        question_one_char_not_byte: "a??c", "aéc" => false;
+        star_non_ascii: "*é*", "xéy" => true;
         exact_not_prefix: "Bash", "BashOutput" => false;
         case_sensitive: "bash", "Bash" => false;
         mcp_server: "mcp__github__*", "mcp__github__create_issue" => true;

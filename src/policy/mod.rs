@@ -240,6 +240,8 @@ pub struct Val<T> {
 #[derive(Debug)]
 pub struct PathGlobs {
     pub patterns: Vec<String>,
+    /// Per pattern, its literal runs, last first (see [`literals`]); built on first use.
+    literals: OnceLock<Vec<Option<Vec<String>>>>,
     set: OnceLock<Option<GlobSet>>,
 }
 
@@ -247,6 +249,7 @@ impl PathGlobs {
     fn new(patterns: Vec<String>) -> PathGlobs {
         PathGlobs {
             patterns,
+            literals: OnceLock::new(),
             set: OnceLock::new(),
         }
     }
@@ -266,7 +269,14 @@ impl PathGlobs {
         // patterns, so a set no pattern could match is never built (a quarter of a hook
         // call's instructions went to building sets whose answer was no).
         if let Some(text) = path.to_str() {
-            if !self.patterns.iter().any(|p| could_match(p, text)) {
+            let literals = self
+                .literals
+                .get_or_init(|| self.patterns.iter().map(|p| literals(p)).collect());
+            let possible = |lits: &Option<Vec<String>>| {
+                lits.as_ref()
+                    .is_none_or(|l| l.iter().all(|lit| text.contains(lit.as_str())))
+            };
+            if !literals.iter().any(possible) {
                 return false;
             }
         }
@@ -299,14 +309,25 @@ fn needs_check(src: &Source, env: &PathEnv) -> bool {
 /// run of literal characters in the pattern, cut at wildcards and at `/`, occurs in the path.
 /// Cutting at `/` keeps it sound for `**`, which may match no directory at all. Patterns with
 /// classes, alternatives or escapes (`[`, `{`, `\`) are not analysed: they may match.
+#[cfg(test)]
 fn could_match(pattern: &str, path: &str) -> bool {
+    literals(pattern).is_none_or(|l| l.iter().all(|lit| path.contains(lit.as_str())))
+}
+
+/// The literal runs of a pattern for [`could_match`], last first (the file name end of a
+/// pattern is the part least likely to occur in an unrelated path, so a miss is found with one
+/// search); `None` for patterns that are not analysed.
+fn literals(pattern: &str) -> Option<Vec<String>> {
     if pattern.contains(['[', '{', '\\']) {
-        return true;
+        return None;
     }
-    pattern
-        .split(['*', '?', '/'])
-        .filter(|lit| !lit.is_empty())
-        .all(|lit| path.contains(lit))
+    Some(
+        pattern
+            .rsplit(['*', '?', '/'])
+            .filter(|lit| !lit.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 fn glob(pattern: &str) -> Result<Glob, globset::Error> {
