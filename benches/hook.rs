@@ -1,0 +1,183 @@
+//! Criterion micro-benchmarks of the pieces one hook call is made of: Bash analysis, loading
+//! the policy, judging a call, and path resolution. The end-to-end figures (process start
+//! included, as ratios to a floor binary) come from `examples/bench_e2e.rs`; see BENCHMARKS.md.
+//!
+//! `cargo bench --bench hook`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // bench code
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use blastwall::engine::{Call, Judge};
+use blastwall::paths::{self, PathEnv};
+use blastwall::policy::{LayerKind, Policy, Source};
+use blastwall::shell::{self, Context, Limits};
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::{json, Map, Value};
+
+const SHORT: &str = "git status";
+const COMPOUND: &str = "cd src && cargo build --release 2>&1 | tail -n 40 && \
+    for f in $(git ls-files '*.rs'); do grep -n 'TODO' \"$f\" || true; done && \
+    if [ -f Cargo.lock ]; then sha256sum Cargo.lock > /tmp/lock.sum; else echo 'no lock'; fi && \
+    find . -name '*.rs' -not -path './target/*' | xargs wc -l | sort -n | tail -5 && \
+    git status --short && git diff --stat HEAD~1 | head -20 && \
+    python3 scripts/check.py --strict src/ && echo \"checked $(date +%s)\"";
+
+fn env() -> PathEnv {
+    PathEnv {
+        home: Some(PathBuf::from("/home/dev")),
+        project: PathBuf::from("/home/dev/project"),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: PathBuf::from("/home/dev/project"),
+        exe: Some(PathBuf::from("/usr/local/bin/blastwall")),
+    }
+}
+
+fn generated(n: usize) -> String {
+    let mut s = String::from("version = 1\n\n");
+    for i in 0..n {
+        let _ = writeln!(
+            s,
+            "[[rules]]\nid = \"gen-{i}\"\ndecision = \"ask\"\nreason = \"generated rule {i}\"\ncommand = {{ program = \"gen-prog-{i}\", flags = [\"--force\"] }}\n"
+        );
+    }
+    s
+}
+
+fn with(text: &str) -> Vec<Source> {
+    vec![
+        Source::embedded(),
+        Source {
+            kind: LayerKind::CommandLine,
+            name: "bench.toml".into(),
+            text: text.to_string(),
+        },
+    ]
+}
+
+fn input(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn bash_analysis(c: &mut Criterion) {
+    let cx = Context {
+        cwd: Path::new("/home/dev/project"),
+        home: Some(Path::new("/home/dev")),
+        read_scripts: false,
+        limits: Limits::default(),
+    };
+    let mut g = c.benchmark_group("bash analysis");
+    g.bench_function("short", |b| {
+        b.iter(|| shell::analyze(black_box(SHORT), &cx))
+    });
+    g.bench_function("compound", |b| {
+        b.iter(|| shell::analyze(black_box(COMPOUND), &cx))
+    });
+    g.finish();
+}
+
+fn policy_load(c: &mut Criterion) {
+    let env = env();
+    let mut g = c.benchmark_group("policy load");
+    g.bench_function("embedded default", |b| {
+        b.iter(|| Policy::from_sources(&[Source::embedded()], &env).unwrap())
+    });
+    for n in [1_000, 10_000] {
+        let sources = with(&generated(n));
+        g.bench_function(format!("+{n} rules"), |b| {
+            b.iter(|| Policy::from_sources(&sources, &env).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn policy_eval(c: &mut Criterion) {
+    let env = env();
+    let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+    let calls = [
+        ("Bash short", "Bash", input(json!({"command": SHORT}))),
+        ("Bash compound", "Bash", input(json!({"command": COMPOUND}))),
+        (
+            "Read",
+            "Read",
+            input(json!({"file_path": "/home/dev/project/src/main.rs"})),
+        ),
+        (
+            "Write",
+            "Write",
+            input(json!({"file_path": "/home/dev/project/src/lib.rs", "content": "x"})),
+        ),
+        (
+            "MCP",
+            "mcp__github__search_repositories",
+            input(json!({"query": "blastwall"})),
+        ),
+    ];
+    let mut g = c.benchmark_group("judge (policy loaded)");
+    for (name, tool, input) in &calls {
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                let judge = Judge::new(&policy, &env);
+                let call = Call {
+                    tool,
+                    input,
+                    agent_type: None,
+                    agent_id: None,
+                };
+                judge.judge(&call, &|_| None)
+            })
+        });
+    }
+    g.finish();
+    // Load and judge together: what one hook process does after reading stdin.
+    let mut g = c.benchmark_group("load + judge");
+    for (name, tool, input) in &calls {
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+                let judge = Judge::new(&policy, &env);
+                let call = Call {
+                    tool,
+                    input,
+                    agent_type: None,
+                    agent_id: None,
+                };
+                judge.judge(&call, &|_| None).verdict.decision()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn path_resolution(c: &mut Criterion) {
+    let env = env();
+    let mut g = c.benchmark_group("paths");
+    g.bench_function("expand ~", |b| {
+        b.iter(|| env.expand(black_box("~/.config/gh/hosts.yml")).unwrap())
+    });
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            paths::normalize(black_box(Path::new(
+                "/home/dev/project/./src/../src/main.rs",
+            )))
+        })
+    });
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/main.rs");
+    g.bench_function("resolve (real file)", |b| {
+        b.iter(|| paths::resolve(black_box(&here)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bash_analysis,
+    policy_load,
+    policy_eval,
+    path_resolution
+);
+criterion_main!(benches);
