@@ -76,6 +76,16 @@ fuzz_target!(|data: &[u8]| {
         }
         Some(EventKind::PreToolUse) => {
             assert_eq!(answer.exit, Exit::Ok);
+            // Questions for the user and plan approval stay the user's even under
+            // auto-approve: an allowed call of these tools gets no answer (src/hook.rs).
+            let user_tool = matches!(
+                event.as_ref().and_then(|e| e.tool_name.as_deref()),
+                Some("AskUserQuestion" | "ExitPlanMode" | "EnterPlanMode")
+            );
+            if user_tool && answer.stdout.is_none() {
+                assert_eq!(answer.decision, "none");
+                return;
+            }
             let out = answer
                 .stdout
                 .as_ref()
