@@ -1549,12 +1549,59 @@ fn output_of(program: &str, args: &[Arg], stdin: &Stdin) -> Option<Output> {
     }
     match program {
         "echo" => {
-            let words: Vec<&str> = args
+            let flags: Vec<&str> = args
                 .iter()
                 .map(Arg::text)
-                .skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en"))
+                .take_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en"))
                 .collect();
-            Some(Output::Text(words.join(" ")))
+            let words: Vec<&str> = args.iter().map(Arg::text).skip(flags.len()).collect();
+            let text = words.join(" ");
+            // `echo -e 'ls\nrm -rf ~'` writes two lines: decode, or give up on what is not
+            // decoded exactly (then a shell reading it is opaque, never misread).
+            if flags.iter().any(|f| f.contains('e')) && text.contains('\\') {
+                return decode_escapes(&text).map(Output::Text);
+            }
+            Some(Output::Text(text))
+        }
+        // `printf 'rm -rf /\n' | sh`, `printf '%s\n' 'rm -rf /' | sh`: a format of text,
+        // simple escapes and `%s` only; anything else is not known statically.
+        "printf" => {
+            let mut words = args.iter().map(Arg::text);
+            let mut format = words.next()?;
+            if format == "--" {
+                format = words.next()?;
+            }
+            if format.starts_with('-') {
+                return None;
+            }
+            let values: Vec<&str> = words.collect();
+            let pieces: Vec<String> = format
+                .split("%s")
+                .map(|lit| {
+                    if lit.contains('%') {
+                        None
+                    } else {
+                        decode_escapes(lit)
+                    }
+                })
+                .collect::<Option<Vec<String>>>()?;
+            let slots = pieces.len().saturating_sub(1);
+            let mut out = String::new();
+            let mut next = 0;
+            // The format is reused until every value is consumed (at least once).
+            loop {
+                for (i, piece) in pieces.iter().enumerate() {
+                    out.push_str(piece);
+                    if i < slots {
+                        out.push_str(values.get(next).copied().unwrap_or(""));
+                        next += 1;
+                    }
+                }
+                if slots == 0 || next >= values.len() {
+                    break;
+                }
+            }
+            Some(Output::Text(out))
         }
         "cat" => match (args, stdin) {
             ([], Stdin::HereDoc(t) | Stdin::HereString(t)) => Some(Output::Text(t.clone())),
@@ -1566,6 +1613,34 @@ fn output_of(program: &str, args: &[Arg], stdin: &Stdin) -> Option<Output> {
         },
         _ => None,
     }
+}
+
+/// The backslash escapes `printf` formats and `echo -e` share, decoded; `None` for the ones
+/// that are not decoded here (`\x41`, `\0101`, `\c`, `\u…`).
+fn decode_escapes(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'v' => '\u{b}',
+            'e' | 'E' => '\u{1b}',
+            '\\' => '\\',
+            '"' => '"',
+            '\'' => '\'',
+            _ => return None,
+        });
+    }
+    Some(out)
 }
 
 fn mask(masked: &mut String, text: &str) {

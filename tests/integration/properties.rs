@@ -800,3 +800,41 @@ fn regression_fd_number_overflow_in_the_parser_is_asked() {
         assert!(bash(command) >= Decision::Ask, "{command:?}");
     }
 }
+
+/// Found by the traced bash differential: text piped into a shell by `printf` (or `echo -e`)
+/// was not read, so `printf 'rm -rf /\n' | sh` was only asked while `echo 'rm -rf /' | sh` is
+/// denied; worse, `echo -e 'ls\nrm -rf ~' | sh` was read as one command `lsnrm`, which a
+/// policy allowing every program would have let run.
+#[test]
+fn regression_printf_and_echo_e_into_a_shell_are_read() {
+    for command in [
+        "printf 'rm -rf /\\n' | sh",
+        "printf '%s\\n' 'rm -rf /' | sh",
+        "printf -- 'ls\\nrm -rf ~\\n' | bash",
+        "echo -e 'ls\\nrm -rf ~' | sh",
+        "printf 'rm -rf ~\\n' > x.sh; bash x.sh",
+    ] {
+        assert_eq!(bash(command), Decision::Deny, "{command:?}");
+    }
+    let env = test_env();
+    let everything = Policy::from_sources(
+        &[
+            Source::embedded(),
+            layer(
+                LayerKind::User,
+                "user.toml",
+                "version = 1\n[profiles.main]\nallow_programs = [\"*\"]\n",
+            ),
+        ],
+        &env,
+    )
+    .unwrap();
+    let d = decide(
+        &everything,
+        "Bash",
+        &json!({"command": "echo -e 'ls\\nrm -rf ~' | sh"}),
+    );
+    assert_eq!(d, Decision::Deny);
+    // Escapes that are not decoded leave the piped text unknown: asked, not misread.
+    assert!(bash("printf '\\x72m -rf ~' | sh") >= Decision::Ask);
+}
