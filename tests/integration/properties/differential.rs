@@ -153,7 +153,9 @@ fn differential_tree_sitter_finds_no_command_blastwall_misses() {
             }
             continue;
         }
-        if ts_error {
+        // tree-sitter-bash ends a word at a line continuation (`r\<newline>m` gives `r`);
+        // bash removes the pair and runs `rm`, as blastwall reads it.
+        if ts_error || src.contains("\\\n") {
             // tree-sitter-bash misreads some valid bash (extglob `!(…)`, two here-documents on
             // one command, `${ …; }`): its commands are then not a reference.
             t.tree_sitter_error.push(src);
@@ -307,6 +309,10 @@ const TRACED: &[&str] = &[
     "zz_a \"$(zz_b \"$(zz_c)\")\"",
     "echo 'zz_a' | bash",
     "printf 'zz_a\\n' | sh",
+    "printf 'zz_a\\nzz_b\\n' | sh",
+    "printf '%s\\n' zz_a zz_b | bash",
+    "printf -- '%s; %s\\n' zz_a zz_b | sh",
+    "echo -e 'zz_a\\nzz_b' | sh",
     "command zz_a",
     "exec zz_a",
     "env zz_a",
