@@ -222,6 +222,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// An analysis that could not read everything is never allowed (the one kind a judge may
+    /// look through, the output of a well-known generator evaluated, excepted).
+    #[test]
+    fn incomplete_analysis_is_never_allowed(src in "[a-z $(){}'\"`;|&<>\n\\#=*?!~./-]{0,80}") {
+        let cx = blastwall::shell::Context {
+            cwd: Path::new("/work/p"),
+            home: Some(Path::new("/home/u")),
+            read_scripts: true,
+            limits: blastwall::shell::Limits::default(),
+        };
+        let a = blastwall::shell::analyze(&src, &cx);
+        let opaque = a
+            .unknowns
+            .iter()
+            .any(|u| u.kind != blastwall::shell::UnknownKind::EvalOfSubstitution);
+        if opaque {
+            prop_assert!(bash(&src) >= Decision::Ask, "{:?}: {:?}", src, a.unknowns);
+        }
+    }
+}
+
 /// Calls that probe every layer of the gate: file tools on protected and plain paths, web,
 /// MCP, and Bash commands from every default rule family.
 fn probes() -> Vec<(&'static str, Value)> {
