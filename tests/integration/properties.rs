@@ -862,3 +862,29 @@ fn regression_printf_and_echo_e_into_a_shell_are_read() {
     // Escapes that are not decoded leave the piped text unknown: asked, not misread.
     assert!(bash("printf '\\x72m -rf ~' | sh") >= Decision::Ask);
 }
+
+/// Found by the `bash` fuzz target: brush's time doubles with each parenthesis left open
+/// (`(` × 31 then `sudo rm -rf(/` ran for minutes; the hook would have denied at its deadline,
+/// slowly). The pre-parse scan now refuses text that ends inside many parentheses.
+#[test]
+fn regression_unclosed_parentheses_are_refused_before_parsing() {
+    for command in [
+        format!("{}\x05/sudo rm -rf(/", "(".repeat(31)),
+        format!("{}x", "(".repeat(40)),
+        format!("{}x)", "((".repeat(20)),
+        format!("echo $({}", "(".repeat(30)),
+    ] {
+        let start = Instant::now();
+        assert!(bash(&command) >= Decision::Ask, "{command:?}");
+        assert!(
+            start.elapsed() <= budget(),
+            "{command:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    // Closed ones are still read (`((` without a space would be arithmetic, as in bash).
+    assert_eq!(
+        bash(&format!("{}rm -rf /{}", "( ".repeat(30), " )".repeat(30))),
+        Decision::Deny
+    );
+}
