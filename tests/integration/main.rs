@@ -47,11 +47,34 @@ impl Default for Sandbox {
     }
 }
 
+/// Where test sandboxes live: `$BLASTWALL_TEST_TMPDIR`, else `/var/tmp/bw-integration`.
+///
+/// Not under /tmp, and so not under cargo's target dir either when the checkout itself is under
+/// /tmp (CI clones anywhere): the embedded default lets agents write to /tmp, so a HOME or
+/// project there would make "write outside the project" come out allowed.
+pub fn scratch_root() -> PathBuf {
+    let root = match std::env::var_os("BLASTWALL_TEST_TMPDIR") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("/var/tmp/bw-integration"),
+    };
+    std::fs::create_dir_all(&root).unwrap();
+    let root = root.canonicalize().unwrap();
+    let tmp = Path::new("/tmp")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("/tmp"));
+    assert!(
+        !root.starts_with(&tmp),
+        "test scratch root {} is under /tmp; set BLASTWALL_TEST_TMPDIR elsewhere",
+        root.display()
+    );
+    root
+}
+
 impl Sandbox {
     pub fn new() -> Sandbox {
         let root = tempfile::Builder::new()
             .prefix("bw-it-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .tempdir_in(scratch_root())
             .unwrap();
         // Canonical, so reasons and audit lines name the same path the test builds.
         let base = root.path().canonicalize().unwrap();

@@ -399,7 +399,7 @@ struct Tree {
 fn tree() -> Tree {
     let dir = tempfile::Builder::new()
         .prefix("bw-paths-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .tempdir_in(crate::scratch_root())
         .unwrap();
     let base = dir.path().canonicalize().unwrap();
     let home = base.join("home");
