@@ -255,7 +255,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn read_heredoc_delim(&mut self) {
+    fn read_heredoc_delim(&mut self) -> Result<(), Unknown> {
         // At `<<`; `<<<` is a here-string and handled as ordinary text.
         self.i += 2;
         let strip_tabs = self.at(0) == Some(b'-');
@@ -294,11 +294,23 @@ impl Scanner<'_> {
                 }
             }
         }
+        // `<<` followed by `(`, `;`, a newline or nothing is a syntax error in bash; brush's
+        // tokenizer instead loops on `$( ( << ( $( ( ) )` (and on `<< ""` there), allocating
+        // gigabytes a second (found by the `bash` fuzz target), which could get the hook
+        // killed. An empty delimiter, even quoted, is refused: nobody writes one.
+        if delim.is_empty() {
+            return Err(Unknown {
+                kind: UnknownKind::ParseError,
+                detail: "a here-document operator `<<` without a delimiter word".to_owned(),
+                program: None,
+            });
+        }
         self.pending.push(PendingHereDoc {
             delim,
             strip_tabs,
             quoted,
         });
+        Ok(())
     }
 
     fn step_normal(&mut self, c: u8, max_nesting: usize) -> Result<(), Unknown> {
@@ -405,8 +417,14 @@ impl Scanner<'_> {
                 self.stack.pop();
                 self.i += 1;
             }
-            b'<' if self.at(1) == Some(b'<') && self.at(2) != Some(b'<') && !self.in_arith() => {
-                self.read_heredoc_delim();
+            // `<<<` is a here-string: skip the whole operator, so its word is not read as the
+            // delimiter of a here-document.
+            b'<' if self.at(1) == Some(b'<') && self.at(2) == Some(b'<') => {
+                self.i += 3;
+                self.cmd_start = false;
+            }
+            b'<' if self.at(1) == Some(b'<') && !self.in_arith() => {
+                self.read_heredoc_delim()?;
                 self.cmd_start = false;
             }
             b'\n' => {

@@ -888,3 +888,29 @@ fn regression_unclosed_parentheses_are_refused_before_parsing() {
         Decision::Deny
     );
 }
+
+/// Found by the `bash` fuzz target: brush's tokenizer loops on a here-document operator with
+/// no (or an empty) delimiter inside nested substitutions, `$( ( << ( $( ( ) )`, allocating
+/// about 600 MB a second; the hook could have been killed for memory before its deadline, and
+/// a killed hook lets the call run. The pre-parse scan refuses such text.
+#[test]
+fn regression_here_document_without_a_delimiter_is_refused_before_parsing() {
+    for command in [
+        "$( ( << ( $( ( ) )",
+        "x=$( ( x=<< ( x=$( ( ) )",
+        "$( ( << \"\" ( $( ( ) )",
+        "$( ( <<- '' ( $( ( ) )",
+        "cat <<\nrm -rf /",
+    ] {
+        let start = Instant::now();
+        assert!(bash(command) >= Decision::Ask, "{command:?}");
+        assert!(
+            start.elapsed() <= budget(),
+            "{command:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    // Here-strings are not here-documents.
+    assert_eq!(bash("cat <<< ''; rm -rf /"), Decision::Deny);
+    assert_eq!(bash("cat <<< hi"), bash("cat"));
+}
