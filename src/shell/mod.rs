@@ -506,6 +506,11 @@ pub(crate) fn parse_program(
 pub(crate) fn parse_word(
     word: &str,
 ) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+    // Words are parsed on their own too (static values that hold `$(`, subscripts), and
+    // brush's word parser doubles its time with each `$(` left open: `x='$($($(…'` with 18 of
+    // them ran for minutes (found by the `bash` fuzz target). The same pre-parse scan as for
+    // programs bounds that and the nesting.
+    limits::scan(word, Limits::default().max_nesting)?;
     let opts = brush_parser::ParserOptions::default();
     match catch_unwind(|| brush_parser::word::parse(word, &opts)) {
         Ok(Ok(pieces)) => Ok(pieces),

@@ -914,3 +914,26 @@ fn regression_here_document_without_a_delimiter_is_refused_before_parsing() {
     assert_eq!(bash("cat <<< ''; rm -rf /"), Decision::Deny);
     assert_eq!(bash("cat <<< hi"), bash("cat"));
 }
+
+/// Found by the `bash` fuzz target: static values holding `$(` are parsed again as words, and
+/// brush's word parser doubles its time with each `$(` left open (`x='$($($(…'`, 18 of them:
+/// minutes). Words now go through the same pre-parse scan as programs.
+#[test]
+fn regression_open_substitutions_in_a_value_are_refused_before_parsing() {
+    for command in [
+        format!("x='{}'; rm -rf /", "$(".repeat(18)),
+        format!("x='{}'", "$(".repeat(1_000)),
+        "xa='[$(() r-dc((((((((((((((((((((((((((((a(gr:s".to_string(),
+        format!("printf -v 'a[{}]' x", "$(".repeat(20)),
+    ] {
+        let start = Instant::now();
+        assert!(bash(&command) >= Decision::Ask, "{command:?}");
+        assert!(
+            start.elapsed() <= budget(),
+            "{command:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    // Closed ones are still read: the deferred `rm` is found.
+    assert_eq!(bash("x='a[$(rm -rf /)]'; echo $((x))"), Decision::Deny);
+}

@@ -362,8 +362,10 @@ fn differential_bash_runs_only_commands_blastwall_lists() {
         }
     }
     let mut failures = Vec::new();
-    for src in TRACED {
-        let _ = std::fs::remove_file(&trace);
+    for (i, src) in TRACED.iter().enumerate() {
+        // One trace file per text: a process substitution (`>(zz_c)`) may still be writing
+        // after bash exits, and must not land in the next text's trace.
+        let trace = trace.with_extension(i.to_string());
         let status = Process::new(bash)
             .args(["-c", src])
             .current_dir(scratch.path())
