@@ -112,7 +112,11 @@ fn glob_root(pattern: &str) -> Option<String> {
 
 impl<'a> Judge<'a> {
     pub fn new(policy: &'a Policy, env: &'a PathEnv) -> Judge<'a> {
-        Judge { policy, env, tainted: None }
+        Judge {
+            policy,
+            env,
+            tainted: None,
+        }
     }
 
     /// Every path a call names, with how it is accessed. Errors are findings (fail closed).
@@ -154,10 +158,24 @@ impl<'a> Judge<'a> {
             _ => {
                 // Any other tool (MCP included): every input field that names a path, at any
                 // depth (bounded), and every `file://` URI.
-                let access = if tool_writes(call.tool) { Access::Any } else { Access::Read };
-                let mut stack: Vec<(Option<&str>, &Value, usize)> = call.input.iter().map(|(k, v)| (Some(k.as_str()), v, 0)).collect();
+                let access = if tool_writes(call.tool) {
+                    Access::Any
+                } else {
+                    Access::Read
+                };
+                let mut stack: Vec<(Option<&str>, &Value, usize)> = call
+                    .input
+                    .iter()
+                    .map(|(k, v)| (Some(k.as_str()), v, 0))
+                    .collect();
                 while let Some((key, v, depth)) = stack.pop() {
-                    let named = key.is_some_and(|k| PATH_KEYS.contains(&k) || k.ends_with("_path") || k.ends_with("Path") || k.ends_with("files") || k.ends_with("paths"));
+                    let named = key.is_some_and(|k| {
+                        PATH_KEYS.contains(&k)
+                            || k.ends_with("_path")
+                            || k.ends_with("Path")
+                            || k.ends_with("files")
+                            || k.ends_with("paths")
+                    });
                     match v {
                         Value::String(s) => {
                             if let Some(p) = s.strip_prefix("file://") {
@@ -166,9 +184,23 @@ impl<'a> Judge<'a> {
                                 raw.push((s.clone(), access));
                             }
                         }
-                        Value::Array(items) if depth < 16 => stack.extend(items.iter().map(|i| (if named { key } else { None }, i, depth + 1))),
-                        Value::Object(m) if depth < 16 => stack.extend(m.iter().map(|(k, v)| (Some(k.as_str()), v, depth + 1))),
-                        Value::Array(_) | Value::Object(_) => out.push(Finding::new(Decision::Ask, "input", None, format!("{} input is nested too deeply to check its paths", call.tool))),
+                        Value::Array(items) if depth < 16 => stack.extend(
+                            items
+                                .iter()
+                                .map(|i| (if named { key } else { None }, i, depth + 1)),
+                        ),
+                        Value::Object(m) if depth < 16 => {
+                            stack.extend(m.iter().map(|(k, v)| (Some(k.as_str()), v, depth + 1)))
+                        }
+                        Value::Array(_) | Value::Object(_) => out.push(Finding::new(
+                            Decision::Ask,
+                            "input",
+                            None,
+                            format!(
+                                "{} input is nested too deeply to check its paths",
+                                call.tool
+                            ),
+                        )),
                         _ => {}
                     }
                 }
@@ -306,7 +338,10 @@ impl<'a> Judge<'a> {
                 t.recursive
                     && reads
                     && rule.access != Access::Write
-                    && rule.literal_dirs().iter().any(|d| d.starts_with(root) && d.as_path() != root)
+                    && rule
+                        .literal_dirs()
+                        .iter()
+                        .any(|d| d.starts_with(root) && d.as_path() != root)
             };
             if covers(&t.lexical) || covers(&t.resolved) {
                 out.push(Finding::new(
@@ -465,18 +500,26 @@ impl<'a> Judge<'a> {
     /// and the line, never the value.
     pub fn check_file_secrets(&self, path: &std::path::Path, out: &mut Verdict) {
         use std::io::Read;
-        let Ok(meta) = std::fs::metadata(path) else { return };
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
         if !meta.is_file() {
             return;
         }
         let mut buf = Vec::new();
-        let Ok(file) = std::fs::File::open(path) else { return };
+        let Ok(file) = std::fs::File::open(path) else {
+            return;
+        };
         if file.take(SECRET_SCAN_BYTES).read_to_end(&mut buf).is_err() {
             return;
         }
         let found = self.policy.secrets.detector().find_bytes(&buf);
         if let Some(first) = found.first() {
-            let more = if found.len() > 1 { format!(" and {} more", found.len() - 1) } else { String::new() };
+            let more = if found.len() > 1 {
+                format!(" and {} more", found.len() - 1)
+            } else {
+                String::new()
+            };
             out.push(Finding::new(
                 Decision::Deny,
                 "secret-in-file",

@@ -271,51 +271,107 @@ pub fn handle(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
 
 /// After a tool ran with a policy that does not load: the built-in detector still redacts, and
 /// the user is told the policy is broken (the next PreToolUse is denied until it is fixed).
-fn after_tool_with_broken_policy(ev: &HookEvent, env: &PathEnv, opts: &Options, error: &PolicyError) -> Answer {
-    let state_home = if opts.audit { env.home.as_deref() } else { None };
-    let mut out = crate::post::post_tool_use(ev, crate::secrets::builtin(), state_home).unwrap_or_else(|| json!({}));
+fn after_tool_with_broken_policy(
+    ev: &HookEvent,
+    env: &PathEnv,
+    opts: &Options,
+    error: &PolicyError,
+) -> Answer {
+    let state_home = if opts.audit {
+        env.home.as_deref()
+    } else {
+        None
+    };
+    let mut out = crate::post::post_tool_use(ev, crate::secrets::builtin(), state_home)
+        .unwrap_or_else(|| json!({}));
     let warning = format!("blastwall: {error}; tool output was still checked with the built-in secret rules, and tool calls are denied until the policy is fixed");
     let message = match out.get("systemMessage").and_then(Value::as_str) {
         Some(m) => format!("{m}; {warning}"),
         None => warning,
     };
     if let Some(obj) = out.as_object_mut() {
-        obj.insert("systemMessage".into(), Value::String(crate::redact::text(&message).into_owned()));
+        obj.insert(
+            "systemMessage".into(),
+            Value::String(crate::redact::text(&message).into_owned()),
+        );
     }
-    let redacted = out.pointer("/hookSpecificOutput/updatedToolOutput").is_some();
-    Answer { stdout: Some(out), stderr: None, exit: Exit::Ok, decision: if redacted { "redact" } else { "none" } }
+    let redacted = out
+        .pointer("/hookSpecificOutput/updatedToolOutput")
+        .is_some();
+    Answer {
+        stdout: Some(out),
+        stderr: None,
+        exit: Exit::Ok,
+        decision: if redacted { "redact" } else { "none" },
+    }
 }
 
 /// PostToolUse, PostToolUseFailure and UserPromptSubmit: secrets out, external content marked.
 fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     let cwd = ev.cwd.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
-        HookError::Input(InputError::Missing { event: ev.hook_event_name.clone(), field: "cwd" })
+        HookError::Input(InputError::Missing {
+            event: ev.hook_event_name.clone(),
+            field: "cwd",
+        })
     })?;
     let env = path_env(cwd, opts)?;
     // A broken policy must not let secrets through: after a tool ran, redact with the built-in
     // detector and warn; a prompt is blocked (the error path does that).
     let policy = match load_policy(&env, opts) {
         Ok(p) => p,
-        Err(e) if ev.kind() != EventKind::UserPromptSubmit => return Ok(after_tool_with_broken_policy(ev, &env, opts, &e)),
+        Err(e) if ev.kind() != EventKind::UserPromptSubmit => {
+            return Ok(after_tool_with_broken_policy(ev, &env, opts, &e))
+        }
         Err(e) => return Err(e.into()),
     };
     let detector = policy.secrets.detector();
     let (out, decision) = if ev.kind() == EventKind::UserPromptSubmit {
-        let out = if policy.secrets.scan_prompts { crate::post::user_prompt(ev, detector) } else { None };
+        let out = if policy.secrets.scan_prompts {
+            crate::post::user_prompt(ev, detector)
+        } else {
+            None
+        };
         let d = if out.is_some() { "deny" } else { "none" };
         (out, d)
     } else {
-        let state_home = if opts.audit { env.home.as_deref() } else { None };
+        let state_home = if opts.audit {
+            env.home.as_deref()
+        } else {
+            None
+        };
         let out = crate::post::post_tool_use(ev, detector, state_home);
-        let redacted = out.as_ref().is_some_and(|o| o.pointer("/hookSpecificOutput/updatedToolOutput").is_some());
-        let exposed = ev.kind() == EventKind::PostToolUseFailure && out.as_ref().is_some_and(|o| o.get("systemMessage").is_some());
-        (out, if redacted { "redact" } else if exposed { "exposed" } else { "none" })
+        let redacted = out
+            .as_ref()
+            .is_some_and(|o| o.pointer("/hookSpecificOutput/updatedToolOutput").is_some());
+        let exposed = ev.kind() == EventKind::PostToolUseFailure
+            && out
+                .as_ref()
+                .is_some_and(|o| o.get("systemMessage").is_some());
+        (
+            out,
+            if redacted {
+                "redact"
+            } else if exposed {
+                "exposed"
+            } else {
+                "none"
+            },
+        )
     };
-    let Some(out) = out else { return Ok(Answer::none()) };
+    let Some(out) = out else {
+        return Ok(Answer::none());
+    };
     if opts.audit {
         if let Some(path) = &policy.audit_log {
-            let reason = crate::run::answer_reason(&Answer { stdout: Some(out.clone()), stderr: None, exit: Exit::Ok, decision });
-            let context = out.pointer("/hookSpecificOutput/additionalContext").and_then(Value::as_str);
+            let reason = crate::run::answer_reason(&Answer {
+                stdout: Some(out.clone()),
+                stderr: None,
+                exit: Exit::Ok,
+                decision,
+            });
+            let context = out
+                .pointer("/hookSpecificOutput/additionalContext")
+                .and_then(Value::as_str);
             let rec = audit::Record {
                 event: &ev.hook_event_name,
                 session_id: ev.session_id.as_deref(),
@@ -324,18 +380,39 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
                 profiles: &[],
                 tool: ev.tool_name.as_deref(),
                 decision,
-                rule: Some(if decision == "none" { "external-content" } else { "secrets" }),
-                reason: Some(if reason.is_empty() { context.unwrap_or("") } else { &reason }),
+                rule: Some(if decision == "none" {
+                    "external-content"
+                } else {
+                    "secrets"
+                }),
+                reason: Some(if reason.is_empty() {
+                    context.unwrap_or("")
+                } else {
+                    &reason
+                }),
                 cwd: Some(cwd),
                 subject: None,
                 tool_use_id: ev.tool_use_id.as_deref(),
             };
             if let Err(e) = audit::append(path, &rec) {
-                return Ok(Answer { stdout: Some(out), stderr: Some(format!("blastwall: cannot write audit log {}: {e}", path.display())), exit: Exit::Ok, decision });
+                return Ok(Answer {
+                    stdout: Some(out),
+                    stderr: Some(format!(
+                        "blastwall: cannot write audit log {}: {e}",
+                        path.display()
+                    )),
+                    exit: Exit::Ok,
+                    decision,
+                });
             }
         }
     }
-    Ok(Answer { stdout: Some(out), stderr: None, exit: Exit::Ok, decision })
+    Ok(Answer {
+        stdout: Some(out),
+        stderr: None,
+        exit: Exit::Ok,
+        decision,
+    })
 }
 
 /// Judge a PreToolUse event; returns the judgement too, for `explain`.
@@ -371,7 +448,11 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     let answer = match (decision, policy.on_allow) {
         (Decision::Allow, OnAllow::None) => Answer::none(),
         // Questions for the user and plan approval are the user's, even under auto-approve.
-        (Decision::Allow, OnAllow::Allow) if USER_TOOLS.contains(&ev.tool_name.as_deref().unwrap_or("")) => Answer::none(),
+        (Decision::Allow, OnAllow::Allow)
+            if USER_TOOLS.contains(&ev.tool_name.as_deref().unwrap_or("")) =>
+        {
+            Answer::none()
+        }
         (Decision::Allow, OnAllow::Allow) => Answer {
             stdout: Some(output::pre_tool_use(
                 Decision::Allow,

@@ -209,9 +209,15 @@ fn failure_on_post_tool_use_failure_names_its_own_event() {
     fn failing(_: &HookEvent, _: &Options) -> Result<Answer, HookError> {
         Err(HookError::Internal("boom".into()))
     }
-    for (name, want) in [("PostToolUseFailure", "PostToolUseFailure"), ("PostToolUse", "PostToolUse")] {
+    for (name, want) in [
+        ("PostToolUseFailure", "PostToolUseFailure"),
+        ("PostToolUse", "PostToolUse"),
+    ] {
         let ev = input::parse(format!(r#"{{"hook_event_name":"{name}","cwd":"/tmp","tool_name":"Bash","tool_input":{{}}}}"#).as_bytes()).unwrap();
         let a = run_event(ev, &opts(), failing);
-        assert_eq!(a.stdout.unwrap()["hookSpecificOutput"]["hookEventName"], want);
+        assert_eq!(
+            a.stdout.unwrap()["hookSpecificOutput"]["hookEventName"],
+            want
+        );
     }
 }

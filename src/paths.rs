@@ -129,7 +129,10 @@ impl PathEnv {
     pub fn absolute(&self, raw: &str) -> Result<PathBuf, ExpandError> {
         let expanded = match raw.strip_prefix('~') {
             Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-                let home = self.home.as_ref().ok_or_else(|| ExpandError::NoHome(raw.to_string()))?;
+                let home = self
+                    .home
+                    .as_ref()
+                    .ok_or_else(|| ExpandError::NoHome(raw.to_string()))?;
                 format!("{}{rest}", home.display())
             }
             _ => raw.to_string(),
@@ -254,8 +257,14 @@ mod tests {
     fn policy_patterns_expand_variables() {
         let e = env();
         assert_eq!(e.expand("$HOME/.aws").unwrap(), "/home/u/.aws");
-        assert_eq!(e.expand("${HOME}/.aws/credentials").unwrap(), "/home/u/.aws/credentials");
-        assert_eq!(e.expand("${PROJECT}/.claude/settings.json").unwrap(), "/work/p/.claude/settings.json");
+        assert_eq!(
+            e.expand("${HOME}/.aws/credentials").unwrap(),
+            "/home/u/.aws/credentials"
+        );
+        assert_eq!(
+            e.expand("${PROJECT}/.claude/settings.json").unwrap(),
+            "/work/p/.claude/settings.json"
+        );
         assert_eq!(e.expand("${TMPDIR}/x").unwrap(), "/tmp/x");
     }
 

@@ -459,7 +459,8 @@ fn scrub() -> Exit {
 
 /// `blastwall install`: write the registration into a settings file.
 fn install(args: &[String]) -> Exit {
-    let (mut user, mut project, mut policy, mut dry_run) = (false, None::<PathBuf>, None::<PathBuf>, false);
+    let (mut user, mut project, mut policy, mut dry_run) =
+        (false, None::<PathBuf>, None::<PathBuf>, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -476,7 +477,9 @@ fn install(args: &[String]) -> Exit {
     let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
         Ok(p) => p,
         Err(e) => {
-            stderr(&format!("blastwall install: cannot tell where this binary is: {e}\n"));
+            stderr(&format!(
+                "blastwall install: cannot tell where this binary is: {e}\n"
+            ));
             return Exit::CheckFailed;
         }
     };
@@ -496,11 +499,18 @@ fn install(args: &[String]) -> Exit {
             }
         }
     } else {
-        project.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from(".")).join(".claude/settings.json")
+        project
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".claude/settings.json")
     };
     match crate::install::install(&file, &exe, policy.as_deref(), dry_run) {
         Ok(v) => {
-            let verb = if dry_run { "would write" } else { "registered blastwall in" };
+            let verb = if dry_run {
+                "would write"
+            } else {
+                "registered blastwall in"
+            };
             let body = serde_json::to_string_pretty(&v).unwrap_or_default();
             let _ = output::emit_text(&format!("{verb} {}:\n{body}\n", file.display()));
             Exit::Ok
@@ -517,7 +527,11 @@ fn install(args: &[String]) -> Exit {
 fn default_project(opts: &Options) -> PathBuf {
     opts.project
         .clone()
-        .or_else(|| std::env::var_os("CLAUDE_PROJECT_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("CLAUDE_PROJECT_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("/"))
 }

@@ -368,9 +368,19 @@ fn path_globs(
         // A symlinked HOME (or project, or temp dir) is reached by its real path too: the
         // pattern must cover that spelling as well.
         let mut variants = vec![base.clone()];
-        for dir in [env.home.as_deref(), Some(env.project.as_path()), Some(env.tmpdir.as_path())].into_iter().flatten() {
+        for dir in [
+            env.home.as_deref(),
+            Some(env.project.as_path()),
+            Some(env.tmpdir.as_path()),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let d = dir.to_string_lossy();
-            if let Some(rest) = base.strip_prefix(d.as_ref()).filter(|r| r.is_empty() || r.starts_with('/')) {
+            if let Some(rest) = base
+                .strip_prefix(d.as_ref())
+                .filter(|r| r.is_empty() || r.starts_with('/'))
+            {
                 if let Some(real) = real_path(dir) {
                     variants.push(format!("{}{rest}", real.to_string_lossy()));
                 }
@@ -577,7 +587,9 @@ impl Rule {
     /// The literal absolute directories the rule's path patterns start with (`~/.ssh/**` →
     /// `/home/u/.ssh`), for spotting a recursive search that would cover them.
     pub fn literal_dirs(&self) -> Vec<PathBuf> {
-        let Some(globs) = &self.paths else { return Vec::new() };
+        let Some(globs) = &self.paths else {
+            return Vec::new();
+        };
         globs
             .patterns
             .iter()
@@ -585,7 +597,11 @@ impl Rule {
             .map(|p| {
                 let cut = p.find(['*', '?', '[', '{']).unwrap_or(p.len());
                 let head = p.get(..cut).unwrap_or("");
-                let head = if cut < p.len() { head.rsplit_once('/').map(|(d, _)| d).unwrap_or("") } else { head };
+                let head = if cut < p.len() {
+                    head.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+                } else {
+                    head
+                };
                 PathBuf::from(head)
             })
             .filter(|d| d.as_os_str().len() > 1)
@@ -628,7 +644,9 @@ pub struct SecretsSettings {
 impl SecretsSettings {
     /// The detector this policy uses.
     pub fn detector(&self) -> &crate::secrets::Detector {
-        self.custom_detector.as_ref().unwrap_or_else(|| crate::secrets::builtin())
+        self.custom_detector
+            .as_ref()
+            .unwrap_or_else(|| crate::secrets::builtin())
     }
 }
 
