@@ -48,10 +48,17 @@ pub(crate) fn scan(src: &str, max_nesting: usize) -> Result<usize, Unknown> {
         here: Vec::new(),
         cmd_start: true,
         deepest: 0,
+        separators: 0,
     };
     s.run(max_nesting)?;
     Ok(s.deepest)
 }
+
+/// Most command separators (`;`, `&`, `|`, `&&`, `||`, newlines outside quotes and
+/// here-document bodies) accepted before parsing. Parsing and judging cost about 10 µs per
+/// command, so thousands of commands would miss the 50 ms answer; no agent writes that many
+/// in one call outside a here-document or a quoted script, which are not counted.
+pub(crate) const MAX_SEPARATORS: usize = 2_000;
 
 struct Scanner<'a> {
     b: &'a [u8],
@@ -64,6 +71,8 @@ struct Scanner<'a> {
     cmd_start: bool,
     /// Deepest stack seen.
     deepest: usize,
+    /// Command separators seen outside quotes and here-document bodies.
+    separators: usize,
 }
 
 fn is_meta(c: u8) -> bool {
@@ -428,11 +437,16 @@ impl Scanner<'_> {
                 self.cmd_start = false;
             }
             b'\n' => {
+                self.count_separator()?;
                 self.i += 1;
                 self.cmd_start = true;
                 self.start_pending_bodies();
             }
             b';' | b'&' | b'|' => {
+                // `&&`, `||`, `;;` are one separator.
+                if self.at(1) != Some(c) {
+                    self.count_separator()?;
+                }
                 self.i += 1;
                 self.cmd_start = true;
             }
@@ -446,6 +460,18 @@ impl Scanner<'_> {
             },
             c if is_meta(c) => self.i += 1,
             _ => self.step_word(max_nesting)?,
+        }
+        Ok(())
+    }
+
+    fn count_separator(&mut self) -> Result<(), Unknown> {
+        self.separators += 1;
+        if self.separators > MAX_SEPARATORS {
+            return Err(Unknown {
+                kind: UnknownKind::TooManyCommands,
+                detail: format!("more than {MAX_SEPARATORS} commands in one call; split the work or write a script and review it"),
+                program: None,
+            });
         }
         Ok(())
     }
@@ -568,6 +594,31 @@ mod tests {
 
     fn depth(src: &str) -> Result<(), UnknownKind> {
         scan(src, 8).map(|_| ()).map_err(|u| u.kind)
+    }
+
+    #[test]
+    fn command_floods_are_refused_before_parsing() {
+        let many = |sep: &str| format!("{}true", format!("true{sep}").repeat(MAX_SEPARATORS + 1));
+        for sep in [" && ", " || ", "; ", " | ", "\n", " & "] {
+            assert_eq!(
+                depth(&many(sep)),
+                Err(UnknownKind::TooManyCommands),
+                "{sep:?}"
+            );
+        }
+        let fine = format!("{}true", "true && ".repeat(MAX_SEPARATORS - 1));
+        assert_eq!(depth(&fine), Ok(()));
+    }
+
+    #[test]
+    fn separators_in_quotes_and_here_documents_are_not_commands() {
+        // Agents write files with big here-documents and run quoted scripts: not floods.
+        let body = "line; with | separators && more\n".repeat(5 * MAX_SEPARATORS);
+        assert_eq!(depth(&format!("cat > f.txt <<'EOF'\n{body}EOF\n")), Ok(()));
+        assert_eq!(depth(&format!("cat > f.txt <<EOF\n{body}EOF\n")), Ok(()));
+        let quoted = "a; b | c && d\n".repeat(MAX_SEPARATORS);
+        assert_eq!(depth(&format!("python3 -c '{quoted}'")), Ok(()));
+        assert_eq!(depth(&format!("python3 -c \"{quoted}\"")), Ok(()));
     }
 
     macro_rules! scan_ok {

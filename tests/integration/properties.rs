@@ -667,7 +667,6 @@ fn stack_and_time_command_floods_are_asked_or_denied() {
 /// pre-parse scan (see HARDENING.md). Run with
 /// `cargo test --release --test integration -- --ignored stack_and_time_command_floods_within`.
 #[test]
-#[ignore = "open: command floods take 200-350 ms in release (HARDENING.md)"]
 fn stack_and_time_command_floods_within_50_ms() {
     for (name, command) in command_floods() {
         let start = Instant::now();
