@@ -756,6 +756,17 @@ fn parse(src: &Source) -> Result<RawPolicy, PolicyError> {
 }
 
 impl Acc {
+    /// Detector rules from any layer only ever add detection, so every layer's are kept.
+    fn add_secret_rules(&mut self, si: usize, rules: Spanned<Vec<toml::Value>>) {
+        let span = rules.span();
+        self.secret_rules.extend(
+            rules
+                .into_inner()
+                .into_iter()
+                .map(|r| (si, span.clone(), r)),
+        );
+    }
+
     fn overlay_trusted(&mut self, si: usize, src: &Source, raw: RawPolicy) {
         if raw.inherit.as_ref().is_some_and(|i| !*i.get_ref()) {
             *self = Acc::default();
@@ -783,13 +794,7 @@ impl Acc {
             set!(scan_prompts, s.scan_prompts);
             set!(secret_input, s.tool_input);
             if let Some(rules) = s.rules {
-                let span = rules.span();
-                self.secret_rules.extend(
-                    rules
-                        .into_inner()
-                        .into_iter()
-                        .map(|r| (si, span.clone(), r)),
-                );
+                self.add_secret_rules(si, rules);
             }
         }
         for (name, p) in raw.profiles {
@@ -862,13 +867,7 @@ impl Acc {
                 }
             }
             if let Some(rules) = s.rules {
-                let span = rules.span();
-                self.secret_rules.extend(
-                    rules
-                        .into_inner()
-                        .into_iter()
-                        .map(|r| (si, span.clone(), r)),
-                );
+                self.add_secret_rules(si, rules);
             }
         }
         for (name, p) in raw.profiles {
