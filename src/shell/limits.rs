@@ -170,25 +170,33 @@ impl Scanner<'_> {
                 self.push(Frame::Backtick, max_nesting)?;
                 self.i += 1;
             }
-            b'$' if self.at(1) == Some(b'(') && self.at(2) == Some(b'(') => {
-                self.push(Frame::Arith, max_nesting)?;
-                self.i += 3;
-            }
-            b'$' if self.at(1) == Some(b'(') => {
-                self.push(Frame::Paren, max_nesting)?;
-                self.i += 2;
-                self.cmd_start = true;
-            }
-            b'$' if self.at(1) == Some(b'{') => {
-                self.check_funsub()?;
-                self.push(Frame::Param, max_nesting)?;
-                self.i += 2;
-            }
+            b'$' if matches!(self.at(1), Some(b'(' | b'{')) => self.open_expansion(max_nesting)?,
             b'\n' if !dq => {
                 self.i += 1;
                 self.end_of_body_line();
             }
             _ => self.i += 1,
+        }
+        Ok(())
+    }
+
+    /// At `$(`, `$((` or `${`: the same nesting in plain text, `"…"` and here-document bodies.
+    fn open_expansion(&mut self, max_nesting: usize) -> Result<(), Unknown> {
+        match (self.at(1), self.at(2)) {
+            (Some(b'('), Some(b'(')) => {
+                self.push(Frame::Arith, max_nesting)?;
+                self.i += 3;
+            }
+            (Some(b'('), _) => {
+                self.push(Frame::Paren, max_nesting)?;
+                self.i += 2;
+                self.cmd_start = true;
+            }
+            _ => {
+                self.check_funsub()?;
+                self.push(Frame::Param, max_nesting)?;
+                self.i += 2;
+            }
         }
         Ok(())
     }
@@ -380,20 +388,7 @@ impl Scanner<'_> {
                 }
                 self.cmd_start = false;
             }
-            b'$' if self.at(1) == Some(b'(') && self.at(2) == Some(b'(') => {
-                self.push(Frame::Arith, max_nesting)?;
-                self.i += 3;
-            }
-            b'$' if self.at(1) == Some(b'(') => {
-                self.push(Frame::Paren, max_nesting)?;
-                self.i += 2;
-                self.cmd_start = true;
-            }
-            b'$' if self.at(1) == Some(b'{') => {
-                self.check_funsub()?;
-                self.push(Frame::Param, max_nesting)?;
-                self.i += 2;
-            }
+            b'$' if matches!(self.at(1), Some(b'(' | b'{')) => self.open_expansion(max_nesting)?,
             b'(' if self.cmd_start && self.at(1) == Some(b'(') => {
                 self.push(Frame::Arith, max_nesting)?;
                 self.i += 2;
