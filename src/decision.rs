@@ -7,7 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The three answers, ordered from weakest to strictest so `max` picks the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Decision {
     Allow,
     Ask,
@@ -39,7 +41,7 @@ impl fmt::Display for Decision {
 }
 
 /// Where a rule was written: a policy file (or the embedded default) and a 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Loc {
     pub file: Arc<str>,
     pub line: u32,

@@ -330,7 +330,8 @@ impl<'a> Judge<'a> {
             .iter()
             .filter(|r| r.paths.is_some() && r.applies_to(&profile.name, tool))
         {
-            if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command.is_some() {
+            if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command_patterns.is_some()
+            {
                 continue; // combined conditions are checked in `check_rules`
             }
             // A recursive search rooted above a protected store reads it too.
@@ -403,7 +404,7 @@ impl<'a> Judge<'a> {
             if let Some(hosts) = &rule.hosts {
                 if rule.paths.is_none()
                     && rule.input_regex.is_none()
-                    && rule.command.is_none()
+                    && rule.command_patterns.is_none()
                     && wildcard::any(hosts, &host)
                 {
                     out.push(Finding::new(
@@ -464,12 +465,12 @@ impl<'a> Judge<'a> {
             let single_path = rule.paths.is_some()
                 && rule.hosts.is_none()
                 && rule.input_regex.is_none()
-                && rule.command.is_none();
+                && rule.command_patterns.is_none();
             let single_host = rule.hosts.is_some()
                 && rule.paths.is_none()
                 && rule.input_regex.is_none()
-                && rule.command.is_none();
-            if single_path || single_host || rule.command.is_some() {
+                && rule.command_patterns.is_none();
+            if single_path || single_host || rule.command_patterns.is_some() {
                 continue; // handled per path / per host / by the Bash judge
             }
             let path_ok = rule.paths.is_none()

@@ -55,6 +55,9 @@ pub struct Options {
     pub project: Option<PathBuf>,
     /// Write the audit log (off for replay and explain).
     pub audit: bool,
+    /// Start from the compiled-policy cache (`policy::cache`) and keep it current: the real
+    /// hook only; replay, explain and lint always compile every layer afresh.
+    pub compiled_cache: bool,
 }
 
 /// What the process prints and how it exits.
@@ -220,8 +223,20 @@ pub fn load_policy(env: &PathEnv, opts: &Options) -> Result<Policy, PolicyError>
     } else {
         Discovery::standard(env, opts.policy_file.clone())
     };
+    let cache = if opts.compiled_cache {
+        crate::policy::cache::Cache::new(env, &discovery)
+    } else {
+        None
+    };
+    if let Some(policy) = cache.as_ref().and_then(|c| c.load(env, &discovery)) {
+        return Ok(policy);
+    }
     let sources = discovery.read(env)?;
-    Policy::from_sources(&sources, env)
+    let policy = Policy::from_sources(&sources, env)?;
+    if let Some(cache) = &cache {
+        cache.store(env, &discovery, &policy);
+    }
+    Ok(policy)
 }
 
 fn path_env(cwd: &str, opts: &Options) -> Result<PathEnv, HookError> {

@@ -117,6 +117,7 @@ pub fn main(args: &[String]) -> Exit {
                 Ok(a) => {
                     let mut opts = a.opts;
                     opts.audit = true;
+                    opts.compiled_cache = true;
                     hook::run(&mut std::io::stdin().lock(), &opts)
                 }
                 // A broken registration must block, not fail open.

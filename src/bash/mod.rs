@@ -663,7 +663,7 @@ fn check_dynamic_read(
     let mut protected = Vec::new();
     for rule in
         j.policy.rules.iter().filter(|r| {
-            r.paths.is_some() && r.command.is_none() && r.applies_to(&profile.name, "Bash")
+            r.paths.is_some() && r.command_patterns.is_none() && r.applies_to(&profile.name, "Bash")
         })
     {
         if rule.access == Access::Write {

@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::shell::{Command, Stdin};
 use crate::wildcard;
@@ -54,8 +54,8 @@ pub struct RawCommandPattern {
     pub no_positionals: Option<bool>,
 }
 
-/// A compiled pattern.
-#[derive(Debug)]
+/// A compiled pattern. Serialisable for the compiled-policy cache (`policy::cache`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CommandPattern {
     programs: Vec<String>,
     subcommands: Vec<Vec<String>>,
@@ -223,6 +223,25 @@ impl LazyRegex {
 
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+}
+
+/// In the compiled-policy cache a regex is its text and whether the needle shortcut may be
+/// taken (only for text known to compile); the compiled form is rebuilt on first use.
+impl Serialize for LazyRegex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.source, self.needle.is_some()).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for LazyRegex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LazyRegex, D::Error> {
+        let (source, needle) = <(String, bool)>::deserialize(d)?;
+        Ok(LazyRegex {
+            source,
+            compiled: OnceLock::new(),
+            needle: needle.then(OnceLock::new),
+        })
     }
 }
 

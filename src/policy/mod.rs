@@ -10,6 +10,7 @@
 //! (`.claude/blastwall.toml`) lives in the repository the agent works on, so it is merged last
 //! and may only tighten: its rules are added, its roots, hosts and tool lists intersect with the
 //! trusted ones, and it cannot switch anything off.
+pub mod cache;
 pub mod lint;
 pub mod raw;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use toml::Spanned;
 
@@ -39,7 +41,7 @@ pub const MAIN_PROFILE: &str = "main";
 /// Policy files larger than this are refused rather than parsed.
 pub const MAX_POLICY_BYTES: u64 = 4 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LayerKind {
     Embedded,
     Project,
@@ -228,7 +230,7 @@ impl Discovery {
 }
 
 /// A value and the place it was set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Val<T> {
     pub value: T,
     pub loc: Loc,
@@ -284,6 +286,19 @@ impl PathGlobs {
             Some(set) => set.is_match(path),
             None => true,
         }
+    }
+}
+
+/// In the compiled-policy cache a glob set is its patterns; matchers are built on first use.
+impl Serialize for PathGlobs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.patterns.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PathGlobs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PathGlobs, D::Error> {
+        Vec::<String>::deserialize(d).map(PathGlobs::new)
     }
 }
 
@@ -413,10 +428,13 @@ fn real_path(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Directories a profile may read or write below.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "RootsRepr", from = "RootsRepr")]
 pub struct Roots {
     /// As written, for messages.
     pub written: Vec<String>,
+    /// Expanded and lexically normalised.
+    lexical: Vec<PathBuf>,
     /// Each root in its lexical and its symlink-resolved spelling.
     pub dirs: Vec<PathBuf>,
     pub loc: Loc,
@@ -428,7 +446,7 @@ impl Roots {
         v: &Spanned<Vec<String>>,
         env: &PathEnv,
     ) -> Result<Roots, PolicyError> {
-        let mut dirs = Vec::new();
+        let mut lexical = Vec::new();
         for r in v.get_ref() {
             let expanded = env
                 .expand(r)
@@ -440,16 +458,12 @@ impl Roots {
                     format!("root `{r}` must be an absolute path (or start with ~ or a variable)"),
                 ));
             }
-            let lexical = paths::normalize(&p);
-            let resolved = paths::resolve(&lexical);
-            if resolved != lexical {
-                dirs.push(resolved);
-            }
-            dirs.push(lexical);
+            lexical.push(paths::normalize(&p));
         }
         Ok(Roots {
             written: v.get_ref().clone(),
-            dirs,
+            dirs: Roots::with_real(lexical.iter().cloned()),
+            lexical,
             loc: src.loc(v.span()),
         })
     }
@@ -457,15 +471,104 @@ impl Roots {
     pub fn contains(&self, path: &Path) -> bool {
         self.dirs.iter().any(|d| paths::is_within(path, d))
     }
+
+    /// Each root in its lexical spelling and, when a symlink makes it differ, its real one.
+    fn with_real(lexical: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        for lexical in lexical {
+            let resolved = paths::resolve(&lexical);
+            if resolved != lexical {
+                dirs.push(resolved);
+            }
+            dirs.push(lexical);
+        }
+        dirs
+    }
+}
+
+/// Roots in the compiled-policy cache: only the lexical spellings. Symlinks are resolved again
+/// when the cache is read, so a root whose link was re-pointed is judged by its new target.
+#[derive(Serialize, Deserialize)]
+struct RootsRepr {
+    written: Vec<String>,
+    lexical: Vec<PathBuf>,
+    loc: Loc,
+}
+
+impl From<Roots> for RootsRepr {
+    fn from(r: Roots) -> RootsRepr {
+        RootsRepr {
+            written: r.written,
+            lexical: r.lexical,
+            loc: r.loc,
+        }
+    }
+}
+
+impl From<RootsRepr> for Roots {
+    fn from(r: RootsRepr) -> Roots {
+        Roots {
+            written: r.written,
+            dirs: Roots::with_real(r.lexical.iter().cloned()),
+            lexical: r.lexical,
+            loc: r.loc,
+        }
+    }
 }
 
 /// Conditions selecting a profile.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(try_from = "WhenRepr", into = "WhenRepr")]
 pub struct When {
     pub agent_type: Option<Vec<String>>,
     pub subagent: Option<bool>,
     pub cwd: Option<GlobSet>,
+    /// `cwd`'s patterns, expanded, for the compiled-policy cache.
+    cwd_globs: Option<Vec<String>>,
     pub env: Vec<(String, String)>,
+}
+
+/// `When` in the compiled-policy cache: the cwd glob set is rebuilt from its patterns.
+#[derive(Serialize, Deserialize)]
+struct WhenRepr {
+    agent_type: Option<Vec<String>>,
+    subagent: Option<bool>,
+    cwd: Option<Vec<String>>,
+    env: Vec<(String, String)>,
+}
+
+impl From<When> for WhenRepr {
+    fn from(w: When) -> WhenRepr {
+        WhenRepr {
+            agent_type: w.agent_type,
+            subagent: w.subagent,
+            cwd: w.cwd_globs,
+            env: w.env,
+        }
+    }
+}
+
+impl TryFrom<WhenRepr> for When {
+    type Error = globset::Error;
+    fn try_from(w: WhenRepr) -> Result<When, globset::Error> {
+        let cwd = match &w.cwd {
+            None => None,
+            Some(pats) => {
+                let mut b = GlobSetBuilder::new();
+                for p in pats {
+                    b.add(glob(p)?);
+                }
+                Some(b.build()?)
+            }
+        };
+        Ok(When {
+            agent_type: w.agent_type,
+            subagent: w.subagent,
+            cwd,
+            cwd_globs: w.cwd,
+            env: w.env,
+        })
+    }
 }
 
 /// What a profile selection looks at.
@@ -483,10 +586,11 @@ impl When {
         raw: &RawWhen,
         env: &PathEnv,
     ) -> Result<When, PolicyError> {
-        let cwd = match &raw.cwd {
-            None => None,
+        let (cwd, cwd_globs) = match &raw.cwd {
+            None => (None, None),
             Some(pats) => {
                 let mut b = GlobSetBuilder::new();
+                let mut expanded = Vec::with_capacity(pats.len());
                 for p in pats {
                     let e = env
                         .expand(p)
@@ -494,17 +598,19 @@ impl When {
                     b.add(glob(&e).map_err(|e| {
                         src.error(Some(span.clone()), format!("bad cwd glob `{p}`: {e}"))
                     })?);
+                    expanded.push(e);
                 }
-                Some(
-                    b.build()
-                        .map_err(|e| src.error(Some(span.clone()), e.to_string()))?,
-                )
+                let set = b
+                    .build()
+                    .map_err(|e| src.error(Some(span.clone()), e.to_string()))?;
+                (Some(set), Some(expanded))
             }
         };
         Ok(When {
             agent_type: raw.agent_type.clone(),
             subagent: raw.subagent,
             cwd,
+            cwd_globs,
             env: raw.env.clone().unwrap_or_default().into_iter().collect(),
         })
     }
@@ -540,7 +646,7 @@ impl When {
 }
 
 /// A compiled profile.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Profile {
     pub name: String,
     pub loc: Loc,
@@ -556,7 +662,7 @@ pub struct Profile {
 }
 
 /// A compiled rule.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Rule {
     pub id: Arc<str>,
     pub decision: Decision,
@@ -570,7 +676,6 @@ pub struct Rule {
     pub hosts: Option<Vec<String>>,
     /// Syntax-checked at load, compiled on first use.
     pub input_regex: Option<crate::bash::pattern::LazyRegex>,
-    pub command: Option<toml::Value>,
     /// `command`, compiled: any pattern matching is a match.
     pub command_patterns: Option<Vec<crate::bash::pattern::CommandPattern>>,
     pub project: bool,
@@ -622,7 +727,7 @@ impl Rule {
 }
 
 /// The network allowlist (hosts are lower-case globs).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Network {
     pub allow_hosts: Option<Val<Vec<String>>>,
     pub unlisted: Val<Decision>,
@@ -635,10 +740,88 @@ pub struct Network {
 pub struct SecretsSettings {
     pub scan_prompts: bool,
     pub tool_input: Val<Decision>,
-    pub extra_rules: Vec<Val<toml::Value>>,
+    pub extra_rules: Vec<Val<crate::secrets::CustomRule>>,
     /// The built-in detector plus `extra_rules`, built at load (so a bad rule is an error at
     /// its line) and only when there are extra rules.
     pub custom_detector: Option<crate::secrets::Detector>,
+}
+
+/// A `[[secrets.rules]]` entry in the compiled-policy cache.
+#[derive(Serialize, Deserialize)]
+struct SecretRuleRepr {
+    id: String,
+    name: String,
+    regex: String,
+    keywords: Vec<String>,
+    min_entropy: Option<f64>,
+}
+
+/// Secret settings in the compiled-policy cache: the custom detector is built again from its
+/// rules when the cache is read (it is only there when a policy adds rules).
+#[derive(Serialize, Deserialize)]
+struct SecretsRepr {
+    scan_prompts: bool,
+    tool_input: Val<Decision>,
+    extra_rules: Vec<Val<SecretRuleRepr>>,
+}
+
+impl Serialize for SecretsSettings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SecretsRepr {
+            scan_prompts: self.scan_prompts,
+            tool_input: self.tool_input.clone(),
+            extra_rules: self
+                .extra_rules
+                .iter()
+                .map(|v| Val {
+                    value: SecretRuleRepr {
+                        id: v.value.id.clone(),
+                        name: v.value.name.clone(),
+                        regex: v.value.regex.clone(),
+                        keywords: v.value.keywords.clone(),
+                        min_entropy: v.value.min_entropy,
+                    },
+                    loc: v.loc.clone(),
+                })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretsSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SecretsSettings, D::Error> {
+        let repr = SecretsRepr::deserialize(d)?;
+        let extra_rules: Vec<Val<crate::secrets::CustomRule>> = repr
+            .extra_rules
+            .into_iter()
+            .map(|v| Val {
+                value: crate::secrets::CustomRule {
+                    id: v.value.id,
+                    name: v.value.name,
+                    regex: v.value.regex,
+                    keywords: v.value.keywords,
+                    min_entropy: v.value.min_entropy,
+                },
+                loc: v.loc,
+            })
+            .collect();
+        let custom_detector = if extra_rules.is_empty() {
+            None
+        } else {
+            let rules = extra_rules.iter().map(|v| v.value.clone()).collect();
+            Some(
+                crate::secrets::Detector::with_extra_rules(rules)
+                    .map_err(serde::de::Error::custom)?,
+            )
+        };
+        Ok(SecretsSettings {
+            scan_prompts: repr.scan_prompts,
+            tool_input: repr.tool_input,
+            extra_rules,
+            custom_detector,
+        })
+    }
 }
 
 impl SecretsSettings {
@@ -651,7 +834,7 @@ impl SecretsSettings {
 }
 
 /// The merged, validated and compiled policy.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Policy {
     pub on_allow: OnAllow,
     pub audit_log: Option<PathBuf>,
@@ -1114,7 +1297,6 @@ fn compile_rule(
             .as_ref()
             .map(|h| h.iter().map(|x| x.to_ascii_lowercase()).collect()),
         input_regex,
-        command: r.command.clone(),
         command_patterns,
         project: !src.kind.trusted(),
     })
@@ -1214,9 +1396,9 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
                     format!("bad secret rule: {}", e.message()),
                 )
             })?;
-        custom.push(rule);
+        custom.push(rule.clone());
         extra_rules.push(Val {
-            value: v,
+            value: rule,
             loc: src.loc(span),
         });
     }

@@ -32,7 +32,7 @@ pub struct RawSettings {
 }
 
 /// What to answer when nothing in the policy objects to a call.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OnAllow {
     /// Print nothing: Claude Code's own permission rules and prompts decide (the default).
@@ -93,14 +93,14 @@ pub struct RawWhen {
     pub env: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleDecision {
     Deny,
     Ask,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
     Read,

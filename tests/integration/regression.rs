@@ -276,3 +276,41 @@ fn credential_store_through_the_real_path_of_a_symlinked_home() {
         assert_eq!(out.decision(), "deny", "{}: {out:?}", path.display());
     }
 }
+
+/// The compiled-policy cache must never outlive the policy it was compiled from: a cached good
+/// policy followed by an edit answers by the edit, and by a broken file with its error (deny),
+/// never by the cached copy.
+#[test]
+fn compiled_policy_cache_never_outlives_an_edit() {
+    let sb = Sandbox::new();
+    let deny_notes = "version = 1\n[[rules]]\nid = \"no-notes\"\ndecision = \"deny\"\nreason = \"notes are private\"\npaths = [\"**/notes.txt\"]\n";
+    sb.write(&sb.user_policy(), deny_notes);
+    let read = sb.pre_tool_use("Read", json!({"file_path": sb.project.join("notes.txt")}));
+    // Entries are only written for inputs older than the settle time (coarse timestamps).
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let cold = hook(&sb, &read);
+    assert_eq!(cold.decision(), "deny", "{cold:?}");
+    let dir = sb.home.join(".local/state/blastwall/cache");
+    let entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no cache at {}: {e}", dir.display()))
+        .collect();
+    assert_eq!(entries.len(), 1, "one entry for one project");
+    let warm = hook(&sb, &read);
+    assert_eq!(
+        (warm.decision(), warm.reason()),
+        (cold.decision(), cold.reason())
+    );
+
+    // Edited: the next call already answers by the new text.
+    sb.write(&sb.user_policy(), &deny_notes.replace("deny", "ask"));
+    assert_eq!(hook(&sb, &read).decision(), "ask");
+    // Broken: denied with the file and line, not answered from the cache.
+    sb.write(&sb.user_policy(), "version = 1\n[[rules]]\nid = 3\n");
+    let broken = hook(&sb, &read);
+    assert_eq!(broken.decision(), "deny");
+    assert!(
+        broken.reason().contains("policy.toml:3"),
+        "{}",
+        broken.reason()
+    );
+}

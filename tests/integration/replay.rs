@@ -263,3 +263,51 @@ fn pending_fixtures_hold() {
     let out = replay(&sb, &fixtures("events-pending"));
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
 }
+
+/// The real hook starts from the compiled-policy cache: a policy read back from it must judge
+/// every recorded PreToolUse exactly like the freshly compiled one (decision and reason).
+#[test]
+fn a_cached_policy_judges_every_fixture_like_a_fresh_one() {
+    use blastwall::engine::{Call, Judge};
+    use blastwall::policy::{cache, Policy, Source};
+    let sb = Sandbox::new();
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: std::env::temp_dir(),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from("/usr/local/bin/blastwall")),
+    };
+    let fresh = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+    let cached = cache::round_trip(&fresh).expect("round trip");
+    let mut judged = 0;
+    for (name, v) in load("events") {
+        let text = v["event"]
+            .to_string()
+            .replace("{{HOME}}", &sb.home.to_string_lossy())
+            .replace("{{PROJECT}}", &sb.project.to_string_lossy())
+            .replace("{{TMP}}", &std::env::temp_dir().to_string_lossy());
+        let Ok(ev) = blastwall::input::parse(text.as_bytes()) else {
+            continue;
+        };
+        let Ok((tool, input, _)) = ev.tool_call() else {
+            continue;
+        };
+        if ev.hook_event_name != "PreToolUse" {
+            continue;
+        }
+        let call = Call {
+            tool,
+            input,
+            agent_type: ev.agent_type.as_deref(),
+            agent_id: ev.agent_id.as_deref(),
+        };
+        let answer = |p: &Policy| {
+            let v = Judge::new(p, &env).judge(&call, &|_| None).verdict;
+            (v.decision(), v.reason())
+        };
+        assert_eq!(answer(&fresh), answer(&cached), "{name}");
+        judged += 1;
+    }
+    assert!(judged > 150, "only {judged} PreToolUse fixtures judged");
+}

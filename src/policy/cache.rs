@@ -1,0 +1,351 @@
+//! The compiled-policy cache: a hook process starts from the policy as it was last compiled
+//! instead of parsing and validating every layer again.
+//!
+//! Parsing TOML with spans and checking every regex and glob is most of what a hook call
+//! costs, and it grows with the policy (10,000 rules took 0.13 s per call). The result only
+//! changes when an input changes, so the real hook (`blastwall hook`, never `replay`,
+//! `explain` or `lint`, which always compile afresh) keeps the compiled [`Policy`] in
+//! `~/.local/state/blastwall/cache/`, one file per project and set of layer paths.
+//!
+//! What belongs here: the key (everything a compiled policy depends on), reading and writing
+//! entries. What does not: the policy's meaning (the types serialise themselves).
+//!
+//! # The key
+//!
+//! An entry is used only when its stored key equals the key computed now, byte for byte:
+//! the cache format, the crate version and a hash of the embedded default; the running binary
+//! (device, inode, size, mtime); every layer path with its file's identity (device, inode,
+//! size, mode, mtime and ctime in nanoseconds) or its absence; `HOME`, the project, the temp
+//! dir and the symlink-resolved forms of the three (patterns cover both spellings); the
+//! binary's path (`${BLASTWALL}`); `XDG_STATE_HOME` (the default audit log); and the event's
+//! `cwd` when a layer mentions `CWD`/`PWD`. A file cannot be changed without changing its
+//! ctime, which user space cannot set, so an edited policy always misses.
+//!
+//! # Failing closed
+//!
+//! Any problem with the cache (missing, unreadable, truncated, written by another build,
+//! writable by others, a key that differs) means the layers are parsed as usual; a cache
+//! never turns an error into a policy. Only a policy that compiled is stored, so a broken
+//! policy is still reported on every call. An entry is not written while a layer file is
+//! younger than [`SETTLE`]: timestamps are coarse, and a file rewritten twice within one tick
+//! with the same size would otherwise keep a stale entry alive.
+//!
+//! The cache decides what is allowed, so it is protected like the policy files: the embedded
+//! default's `guard-files` rule denies the agent writes anywhere below
+//! `~/.local/state/blastwall` (and the entries are created `0600` in a `0700` directory; an
+//! entry that others may write is ignored).
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use super::{real_path, Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
+use crate::paths::PathEnv;
+
+/// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
+/// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
+const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
+/// A layer file modified more recently than this is not cached yet (see the module doc).
+pub const SETTLE: Duration = Duration::from_secs(2);
+
+/// FNV-1a, 64 bits: stable across builds and platforms, cheap, and only ever used to name a
+/// file and to fingerprint the embedded default (keys themselves are compared in full).
+const fn fnv1a(mut bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    while let [first, rest @ ..] = bytes {
+        h ^= *first as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        bytes = rest;
+    }
+    h
+}
+
+/// The embedded default's hash, computed when the binary is built.
+const DEFAULT_HASH: u64 = fnv1a(EMBEDDED_DEFAULT.as_bytes());
+
+/// What identifies one version of a file without reading it.
+#[derive(Serialize, PartialEq, Eq, Debug)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mode: u32,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileId {
+    fn of(m: &std::fs::Metadata) -> FileId {
+        FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mode: m.mode(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        }
+    }
+
+    /// Whether the file last changed at least `settle` before `now` (not in the future: a
+    /// clock that moved back).
+    fn is_settled(&self, now: SystemTime, settle: Duration) -> bool {
+        let Ok(now) = now.duration_since(SystemTime::UNIX_EPOCH) else {
+            return false;
+        };
+        let limit = now.saturating_sub(settle);
+        let at = |(s, ns): (i64, i64)| {
+            u64::try_from(s)
+                .ok()
+                .zip(u32::try_from(ns).ok())
+                .map(|(s, ns)| Duration::new(s, ns))
+        };
+        [self.mtime, self.ctime]
+            .into_iter()
+            .all(|t| at(t).is_some_and(|t| t <= limit))
+    }
+}
+
+/// Everything a compiled policy depends on (see the module doc).
+#[derive(Serialize)]
+struct Key<'a> {
+    format: u32,
+    version: &'static str,
+    default_hash: u64,
+    exe: Option<(&'a Path, FileId)>,
+    layers: Vec<(&'static str, &'a Path, Option<FileId>)>,
+    home: Option<&'a Path>,
+    project: &'a Path,
+    tmpdir: &'a Path,
+    real: [Option<PathBuf>; 3],
+    state_home: Option<std::ffi::OsString>,
+    /// Only when a layer can refer to it; most policies do not, and the cwd moves.
+    cwd: Option<&'a Path>,
+}
+
+/// One cache slot, ready to be read or written.
+pub struct Cache {
+    path: PathBuf,
+    key: Vec<u8>,
+    /// Every input is old enough to be cached.
+    settled: bool,
+    layer_files: Vec<PathBuf>,
+    cwd: PathBuf,
+}
+
+/// The cache directory: below `HOME`, in the state directory the default protects (not
+/// `XDG_STATE_HOME`, which the default's rules do not know).
+fn dir(env: &PathEnv) -> Option<PathBuf> {
+    env.home
+        .as_ref()
+        .map(|h| h.join(".local/state/blastwall/cache"))
+}
+
+impl Cache {
+    /// The slot for these layers, or `None` when a cache cannot be used at all (no `HOME`, a
+    /// layer path that cannot be examined: the normal load then reports the error).
+    pub fn new(env: &PathEnv, discovery: &Discovery) -> Option<Cache> {
+        Cache::with_cwd_key(env, discovery, false, SETTLE)
+    }
+
+    fn with_cwd_key(
+        env: &PathEnv,
+        discovery: &Discovery,
+        with_cwd: bool,
+        settle: Duration,
+    ) -> Option<Cache> {
+        let dir = dir(env)?;
+        let now = SystemTime::now();
+        let mut settled = true;
+        let mut layers = Vec::new();
+        let mut layer_files = Vec::new();
+        for (kind, path) in [
+            (LayerKind::Project, &discovery.project),
+            (LayerKind::User, &discovery.user),
+            (LayerKind::Managed, &discovery.managed),
+            (LayerKind::CommandLine, &discovery.command_line),
+        ] {
+            let Some(path) = path else { continue };
+            let id = match std::fs::metadata(path) {
+                Ok(m) => Some(FileId::of(&m)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(_) => return None,
+            };
+            if let Some(id) = &id {
+                settled &= id.is_settled(now, settle);
+                layer_files.push(path.clone());
+            }
+            layers.push((kind.as_str(), path.as_path(), id));
+        }
+        let exe = match &env.exe {
+            Some(p) => {
+                let id = FileId::of(&std::fs::metadata(p).ok()?);
+                settled &= id.is_settled(now, settle);
+                Some((p.as_path(), id))
+            }
+            None => None,
+        };
+        let key = Key {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION"),
+            default_hash: DEFAULT_HASH,
+            exe,
+            layers,
+            home: env.home.as_deref(),
+            project: &env.project,
+            tmpdir: &env.tmpdir,
+            real: [
+                env.home.as_deref().and_then(real_path),
+                real_path(&env.project),
+                real_path(&env.tmpdir),
+            ],
+            state_home: std::env::var_os("XDG_STATE_HOME"),
+            cwd: with_cwd.then_some(env.cwd.as_path()),
+        };
+        let key = postcard::to_allocvec(&key).ok()?;
+        // The slot: one per project and set of layer paths, so a changed policy replaces its
+        // old entry instead of adding files.
+        let slot = postcard::to_allocvec(&(
+            env.home.as_deref(),
+            &env.project,
+            &discovery.project,
+            &discovery.user,
+            &discovery.managed,
+            &discovery.command_line,
+        ))
+        .ok()?;
+        Some(Cache {
+            path: dir.join(format!("{:016x}.bin", fnv1a(&slot))),
+            key,
+            settled,
+            layer_files,
+            cwd: env.cwd.clone(),
+        })
+    }
+
+    /// The cached policy, when the slot holds one for exactly this key.
+    pub fn load(&self, env: &PathEnv, discovery: &Discovery) -> Option<Policy> {
+        let bytes = read_entry(&self.path)?;
+        let (uses_cwd, stored, payload) = split_entry(&bytes)?;
+        if uses_cwd {
+            // The entry was keyed with the cwd too: compare that key instead.
+            let with_cwd = Cache::with_cwd_key(env, discovery, true, SETTLE)?;
+            return (stored == with_cwd.key).then(|| decode(payload))?;
+        }
+        (stored == self.key).then(|| decode(payload))?
+    }
+
+    /// Store a freshly compiled policy. Best effort: a cache that cannot be written only
+    /// costs time.
+    pub fn store(&self, env: &PathEnv, discovery: &Discovery, policy: &Policy) {
+        if !self.settled {
+            return;
+        }
+        let uses_cwd = self.layer_files.iter().any(|p| mentions_cwd(p));
+        let key = if uses_cwd {
+            match Cache::with_cwd_key(env, discovery, true, Duration::ZERO) {
+                Some(c) if c.cwd == self.cwd => c.key,
+                _ => return,
+            }
+        } else {
+            self.key.clone()
+        };
+        let Ok(payload) = postcard::to_allocvec(policy) else {
+            return;
+        };
+        let _ = write_entry(&self.path, uses_cwd, &key, &payload);
+    }
+}
+
+/// Whether a policy file can refer to the working directory (`${CWD}`, `$PWD`).
+fn mentions_cwd(path: &Path) -> bool {
+    std::fs::read_to_string(path).map_or(true, |t| t.contains("CWD") || t.contains("PWD"))
+}
+
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    let mut file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    // Written by blastwall as 0600; an entry others could have written is not trusted.
+    if !meta.is_file() || meta.permissions().mode() & 0o022 != 0 || meta.len() > MAX_ENTRY_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Layout: magic, a flag byte (keyed with the cwd), the key's length and bytes, the
+/// payload's length and bytes. A truncated entry fails the length check; the payload must
+/// then decode completely (no checksum: hashing a large entry would cost what the cache
+/// saves, and entries are only ever replaced whole, by rename).
+fn split_entry(bytes: &[u8]) -> Option<(bool, &[u8], &[u8])> {
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (&flag, rest) = rest.split_first()?;
+    let (stored, rest) = length_prefixed(rest)?;
+    let (payload, rest) = length_prefixed(rest)?;
+    rest.is_empty().then_some((flag == 1, stored, payload))
+}
+
+fn length_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = bytes.split_at_checked(8)?;
+    let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
+    rest.split_at_checked(len)
+}
+
+/// The policy as a cache hit would give it back: serialised and decoded. For tests that
+/// check a cached policy judges exactly like a freshly compiled one.
+pub fn round_trip(policy: &Policy) -> Option<Policy> {
+    decode(&postcard::to_allocvec(policy).ok()?)
+}
+
+/// A payload that decodes to a policy with nothing left over.
+fn decode(payload: &[u8]) -> Option<Policy> {
+    match postcard::take_from_bytes::<Policy>(payload) {
+        Ok((policy, [])) => Some(policy),
+        _ => None,
+    }
+}
+
+fn write_entry(path: &Path, uses_cwd: bool, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no cache directory"))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let mut body = Vec::with_capacity(MAGIC.len() + 17 + key.len() + payload.len());
+    body.extend_from_slice(MAGIC);
+    body.push(u8::from(uses_cwd));
+    for part in [key, payload] {
+        body.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        body.extend_from_slice(part);
+    }
+    // Written next to the entry and renamed over it: a reader sees the old entry or the new
+    // one, never half of one. The temporary name is unique per process.
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(".tmp-{}-{nanos}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(&body)?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;
