@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::decision::{Decision, Finding, Verdict};
 use crate::paths::{self, PathEnv};
+use crate::policy::rules::Kind;
 use crate::policy::{Access, Facts, Policy, Profile, Roots};
 use crate::wildcard;
 
@@ -327,7 +328,7 @@ impl<'a> Judge<'a> {
         for rule in self
             .policy
             .rules
-            .iter()
+            .reachable(&[Kind::Path], tool)
             .filter(|r| r.paths.is_some() && r.applies_to(&profile.name, tool))
         {
             if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command_patterns.is_some()
@@ -398,7 +399,7 @@ impl<'a> Judge<'a> {
         for rule in self
             .policy
             .rules
-            .iter()
+            .reachable(&[Kind::Host], tool)
             .filter(|r| r.applies_to(&profile.name, tool))
         {
             if let Some(hosts) = &rule.hosts {
@@ -459,7 +460,7 @@ impl<'a> Judge<'a> {
         for rule in self
             .policy
             .rules
-            .iter()
+            .reachable(&[Kind::Other], call.tool)
             .filter(|r| r.applies_to(&profile.name, call.tool))
         {
             let single_path = rule.paths.is_some()
@@ -607,6 +608,15 @@ impl<'a> Judge<'a> {
             if let Some((command, analysis)) = &bash {
                 crate::bash::judge(self, profile, command, analysis, &mut verdict);
             }
+        }
+        // A rule of a cached policy that could not be decoded was skipped: never allow then.
+        if self.policy.rules.is_damaged() {
+            verdict.push(Finding::new(
+                Decision::Deny,
+                "compiled-policy-cache",
+                None,
+                "a rule in blastwall's compiled-policy cache could not be read; delete ~/.local/state/blastwall/cache and retry",
+            ));
         }
         Judgement {
             verdict,

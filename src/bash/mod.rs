@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::decision::{Decision, Finding, Verdict};
 use crate::engine::{truncate, Judge, Touched};
 use crate::paths;
+use crate::policy::rules::Kind;
 use crate::policy::{Access, Profile};
 use crate::shell::{Analysis, Command, RedirectOp, Stdin, UnknownKind, Word};
 use crate::wildcard;
@@ -483,7 +484,7 @@ fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdic
     for rule in j
         .policy
         .rules
-        .iter()
+        .reachable(&[Kind::Command], &cmd.program)
         .filter(|r| r.applies_to(&profile.name, "Bash"))
     {
         let Some(patterns) = &rule.command_patterns else {
@@ -661,8 +662,11 @@ fn check_dynamic_read(
     let starred = star_dynamic(&expanded);
     let abs = paths::absolutize(Path::new(&starred), &cmd.cwd);
     let mut protected = Vec::new();
-    for rule in
-        j.policy.rules.iter().filter(|r| {
+    for rule in j
+        .policy
+        .rules
+        .reachable(&[Kind::Path, Kind::Other], "Bash")
+        .filter(|r| {
             r.paths.is_some() && r.command_patterns.is_none() && r.applies_to(&profile.name, "Bash")
         })
     {

@@ -307,6 +307,11 @@ impl CommandPattern {
         })
     }
 
+    /// The program-name patterns (for the policy's rule index).
+    pub fn programs(&self) -> &[String] {
+        &self.programs
+    }
+
     pub fn matches_program(&self, program: &str) -> bool {
         wildcard::any(&self.programs, program)
     }

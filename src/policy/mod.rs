@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod lint;
 pub mod raw;
+pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -847,7 +848,7 @@ pub struct Policy {
     /// Trusted profiles; `main` is first.
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,
-    pub rules: Vec<Rule>,
+    pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
 }
@@ -1466,7 +1467,7 @@ fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, Policy
         },
         profiles,
         project_profiles,
-        rules,
+        rules: rules::RuleSet::new(rules),
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
     })
 }
