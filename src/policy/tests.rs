@@ -361,6 +361,23 @@ fn glob_prefilter_never_hides_a_match() {
         matched > patterns.len(),
         "the test paths match too little ({matched})"
     );
+    // The compact table the glob sets keep (and the cache stores) answers like `could_match`,
+    // per pattern and for sets of patterns.
+    for path in &paths {
+        for pat in &patterns {
+            let table = Literals::of(std::slice::from_ref(pat));
+            assert_eq!(
+                table.any_possible(path),
+                could_match(pat, path),
+                "{pat} {path}"
+            );
+        }
+        for group in patterns.chunks(7) {
+            let table = Literals::of(group);
+            let want = group.iter().any(|p| could_match(p, path));
+            assert_eq!(table.any_possible(path), want, "{group:?} {path}");
+        }
+    }
     let rules = PathGlobs::new(vec!["/home/u/.ssh/**".into(), "**/*.pem".into()]);
     assert!(!rules.is_match(Path::new("/work/p/src/main.rs")));
     assert!(
