@@ -295,6 +295,11 @@ struct Literals {
     /// Each pattern's range in `runs`; `None` for a pattern that is not analysed (it may
     /// match anything).
     patterns: Vec<Option<(u32, u32)>>,
+    /// Each pattern's anchored start (the literal text of an absolute pattern before its
+    /// first wildcard) as a range in `text`, empty when there is none: a path must start
+    /// with it, which rejects most paths with one comparison (a 2 KB command checks dozens of
+    /// paths against every path rule).
+    anchors: Vec<(u32, u32)>,
 }
 
 impl Literals {
@@ -302,6 +307,16 @@ impl Literals {
         let mut out = Literals::default();
         let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         for p in patterns {
+            // Cut back to the last `/` (and without it): `dir/**` may match `dir` itself.
+            let anchor = if p.starts_with('/') && literals(p).is_some() {
+                let head = p.split(['*', '?']).next().unwrap_or("");
+                head.rsplit_once('/').map_or("", |(dir, _)| dir)
+            } else {
+                ""
+            };
+            let start = index(out.text.len());
+            out.text.push_str(anchor);
+            out.anchors.push((start, index(out.text.len())));
             let Some(lits) = literals(p) else {
                 out.patterns.push(None);
                 continue;
@@ -324,10 +339,13 @@ impl Literals {
             let (a, b) = (usize::try_from(a).ok()?, usize::try_from(b).ok()?);
             self.text.get(a..b)
         };
-        self.patterns.iter().any(|p| {
+        self.patterns.iter().zip(&self.anchors).any(|(p, anchor)| {
             let Some((first, end)) = p else {
                 return true;
             };
+            if run(anchor).is_some_and(|a| !path.starts_with(a)) {
+                return false;
+            }
             let range = usize::try_from(*first)
                 .ok()
                 .zip(usize::try_from(*end).ok())
@@ -351,7 +369,7 @@ impl Serialize for PathGlobs {
 impl<'de> Deserialize<'de> for PathGlobs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PathGlobs, D::Error> {
         let (patterns, literals) = <(Vec<String>, Literals)>::deserialize(d)?;
-        if literals.patterns.len() != patterns.len() {
+        if literals.patterns.len() != patterns.len() || literals.anchors.len() != patterns.len() {
             return Err(serde::de::Error::custom(
                 "literal table does not fit its patterns",
             ));

@@ -354,6 +354,10 @@ fn glob_prefilter_never_hides_a_match() {
                     could_match(pat, path),
                     "prefilter hides `{path}` from `{pat}`"
                 );
+                assert!(
+                    Literals::of(std::slice::from_ref(pat)).any_possible(path),
+                    "literal table hides `{path}` from `{pat}`"
+                );
             }
         }
     }
@@ -361,23 +365,36 @@ fn glob_prefilter_never_hides_a_match() {
         matched > patterns.len(),
         "the test paths match too little ({matched})"
     );
-    // The compact table the glob sets keep (and the cache stores) answers like `could_match`,
-    // per pattern and for sets of patterns.
+    // The compact table the glob sets keep (and the cache stores) is at least as strict as
+    // `could_match` (it also anchors absolute patterns), and for sets of patterns never hides
+    // a match of any of them.
+    let matchers: Vec<_> = patterns
+        .iter()
+        .map(|p| glob(p).unwrap().compile_matcher())
+        .collect();
+    let singles: Vec<Literals> = patterns
+        .iter()
+        .map(|p| Literals::of(std::slice::from_ref(p)))
+        .collect();
+    let groups: Vec<Literals> = patterns.chunks(7).map(Literals::of).collect();
     for path in &paths {
-        for pat in &patterns {
-            let table = Literals::of(std::slice::from_ref(pat));
-            assert_eq!(
-                table.any_possible(path),
-                could_match(pat, path),
-                "{pat} {path}"
-            );
+        for (pat, table) in patterns.iter().zip(&singles) {
+            if table.any_possible(path) {
+                assert!(could_match(pat, path), "{pat} {path}");
+            }
         }
-        for group in patterns.chunks(7) {
-            let table = Literals::of(group);
-            let want = group.iter().any(|p| could_match(p, path));
-            assert_eq!(table.any_possible(path), want, "{group:?} {path}");
+        for ((group, table), m) in patterns.chunks(7).zip(&groups).zip(matchers.chunks(7)) {
+            if m.iter().any(|m| m.is_match(path)) {
+                assert!(table.any_possible(path), "{group:?} hides {path}");
+            }
         }
     }
+    let anchored = Literals::of(&["/home/u/.ssh/**".to_string()]);
+    assert!(
+        !anchored.any_possible("/work/p/home/u/.ssh/x"),
+        "anchored at the start"
+    );
+    assert!(anchored.any_possible("/home/u/.ssh"));
     let rules = PathGlobs::new(vec!["/home/u/.ssh/**".into(), "**/*.pem".into()]);
     assert!(!rules.is_match(Path::new("/work/p/src/main.rs")));
     assert!(
