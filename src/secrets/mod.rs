@@ -25,9 +25,16 @@
 //!
 //! # How it stays fast
 //!
-//! Every rule names lowercase keywords; one Aho-Corasick automaton over all of them, run on
-//! an ASCII-lowercased copy of the text, says which rules can match, and only those run (a
-//! quick-to-build NFA first, a DFA once the detector has scanned 256 KiB). Rule regexes are
+//! Every rule names lowercase keywords; a search for all of them (ASCII case-insensitive)
+//! says which rules can match, and only those run. The search needs no automaton
+//! (`keywords.rs`): 8 KiB tables of the byte pairs keywords begin and continue with are
+//! filled when the detector first scans, and the text is walked once, a pair in two,
+//! comparing keywords only where the tables allow one; a hook process with a 300-byte tool input pays a few thousand
+//! instructions, not the million that building an Aho-Corasick automaton cost. The search is
+//! exact, and tested to report the same occurrences as the automaton did and to hide no
+//! finding of running every rule over the text. (A policy whose keywords crowd one first byte
+//! gets the automaton: an NFA, then a DFA once the detector has scanned 256 KiB, over the
+//! text lowercased 64 KiB at a time.) Rule regexes are
 //! byte regexes with Unicode off (ASCII `\w`, `\s`, `(?i)`), compiled the first time a
 //! keyword appears (`OnceLock` per rule), so a hook call whose output mentions no keyword
 //! compiles nothing. Two rules are *anchored*: the generic assignment and the URL password
@@ -45,6 +52,7 @@
 //! hashes and base64 image data are left alone: no rule matches bare hex, UUIDs or base64
 //! blobs; those only count after a credential name (`api_token = "<uuid>"`).
 
+mod keywords;
 mod kube;
 mod rules;
 #[cfg(test)]
@@ -61,6 +69,7 @@ use std::sync::{Arc, OnceLock};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
+use keywords::PairIndex;
 use rules::{Check, Pattern, RuleDef, RULES};
 
 pub use validate::shannon_entropy;
@@ -134,11 +143,13 @@ enum Source {
     Custom,
 }
 
+/// Built-in rules borrow their texts from the table (no allocation per rule in a process that
+/// builds the detector); [`Finding`]s and [`RuleInfo`]s get their own `Arc`s.
 struct Rule {
-    id: Arc<str>,
-    name: Arc<str>,
-    family: Arc<str>,
-    keywords: Vec<String>,
+    id: Cow<'static, str>,
+    name: Cow<'static, str>,
+    family: Cow<'static, str>,
+    keywords: Vec<Cow<'static, str>>,
     source: Source,
     /// `None` inside means the pattern did not compile; the unit tests prove no built-in
     /// pattern is in that state, and a broken rule must not take the others down with it.
@@ -166,10 +177,10 @@ fn compile(src: &str) -> Result<Regex, regex::Error> {
 impl Rule {
     fn from_def(d: &RuleDef) -> Rule {
         Rule {
-            id: Arc::from(d.id),
-            name: Arc::from(d.name),
-            family: Arc::from(d.family),
-            keywords: d.keywords.iter().map(|k| (*k).to_string()).collect(),
+            id: Cow::Borrowed(d.id),
+            name: Cow::Borrowed(d.name),
+            family: Cow::Borrowed(d.family),
+            keywords: d.keywords.iter().map(|k| Cow::Borrowed(*k)).collect(),
             source: Source::Builtin(d.pattern),
             regex: OnceLock::new(),
             min_entropy: d.min_entropy,
@@ -195,10 +206,15 @@ impl Rule {
 pub struct Detector {
     rules: Vec<Rule>,
     /// Every distinct keyword, lowercase; pattern index = position.
-    keywords: Vec<String>,
+    keywords: Vec<Cow<'static, str>>,
+    /// How keywords are searched for (always `Auto` outside tests and measurements).
+    search: KeywordSearch,
+    /// The pair table (see `keywords.rs`), built on the first scan: no automaton to build.
+    /// `None` inside when the keywords do not suit it; the automaton is used then.
+    pairs: OnceLock<Option<PairIndex>>,
     /// The keyword automaton in two builds, each made once on first need: a small NFA that is
-    /// quick to build (what a hook process with one tool output pays for), and a DFA that
-    /// costs more to build but scans several times faster, for big inputs.
+    /// quick to build, and a DFA that costs more to build but scans several times faster, for
+    /// big inputs. Used only when the pair table is not (or when asked to).
     prefilter_small: OnceLock<Option<AhoCorasick>>,
     prefilter_big: OnceLock<Option<AhoCorasick>>,
     /// Bytes scanned so far: once past [`BIG_INPUT`] the DFA is worth building.
@@ -214,8 +230,24 @@ pub struct Detector {
 /// What the prefilter found: which rules can match, and where anchored rules' keywords are.
 struct Prefiltered {
     active: Vec<bool>,
-    /// (rule, keyword start, keyword end)
+    /// (rule, keyword start, keyword end), ordered by end, then start (the order in which an
+    /// Aho-Corasick automaton reports overlapping matches).
     anchors: Vec<(usize, usize, usize)>,
+}
+
+/// How a detector looks for its keywords. Results are the same whichever is used (the tests
+/// prove it); only the cost differs. Public for tests and measurements only.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeywordSearch {
+    /// The pair table when the keywords suit it, else the automaton.
+    Auto,
+    /// The Aho-Corasick automaton (NFA, then a DFA past [`BIG_INPUT`]), as before the pair
+    /// table existed.
+    Automaton,
+    /// No prefilter: every rule runs over the whole text, and anchored rules' keywords are
+    /// found by plain search. The reference the others are tested against.
+    Everything,
 }
 
 /// A value found more often than this in one text is not repeated at all.
@@ -233,6 +265,9 @@ const KUBE_BLOCK: usize = 256 * 1024;
 /// How far after a keyword an anchored rule looks. Values after credential names are short;
 /// a longer one is still covered whole (see `candidates`).
 const ANCHOR_WINDOW: usize = 2048;
+
+/// How much lowercased text the automaton scans at a time.
+const AUTOMATON_CHUNK: usize = 64 * 1024;
 
 /// Once a detector has scanned this much (one big input, or many small ones in a long-lived
 /// process such as `scrub`), it switches to the DFA prefilter: the extra build time (under a
@@ -306,10 +341,14 @@ impl Detector {
                 return Err(SecretRuleError::EmptyMatch(c.id));
             }
             rules.push(Rule {
-                id: Arc::from(c.id.as_str()),
-                name: Arc::from(c.name.as_str()),
-                family: Arc::from("custom"),
-                keywords: c.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+                id: Cow::Owned(c.id),
+                name: Cow::Owned(c.name),
+                family: Cow::Borrowed("custom"),
+                keywords: c
+                    .keywords
+                    .iter()
+                    .map(|k| Cow::Owned(k.to_ascii_lowercase()))
+                    .collect(),
                 source: Source::Custom,
                 regex: OnceLock::from(Some(regex)),
                 min_entropy,
@@ -323,27 +362,30 @@ impl Detector {
     }
 
     fn from_rules(rules: Vec<Rule>) -> Detector {
-        let mut keywords: Vec<String> = Vec::new();
+        let mut keywords: Vec<Cow<'static, str>> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut index: std::collections::BTreeMap<&str, usize> = Default::default();
         for (i, r) in rules.iter().enumerate() {
             if r.keywords.is_empty() {
                 always.push(i);
             }
             for k in &r.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(p) => {
+                match index.get(k.as_ref()) {
+                    Some(&p) => {
                         if let Some(v) = keyword_rules.get_mut(p) {
                             v.push(i);
                         }
                     }
                     None => {
+                        index.insert(k.as_ref(), keywords.len());
                         keywords.push(k.clone());
                         keyword_rules.push(vec![i]);
                     }
                 }
             }
         }
+        drop(index);
         let keyword_anchors = keyword_rules
             .iter()
             .map(|rs| {
@@ -357,6 +399,8 @@ impl Detector {
             rules,
             keywords,
             keyword_anchors,
+            search: KeywordSearch::Auto,
+            pairs: OnceLock::new(),
             prefilter_small: OnceLock::new(),
             prefilter_big: OnceLock::new(),
             scanned: AtomicUsize::new(0),
@@ -365,8 +409,15 @@ impl Detector {
         }
     }
 
+    /// The same detector, looking for keywords with `search` (tests and measurements).
+    #[doc(hidden)]
+    pub fn with_keyword_search(mut self, search: KeywordSearch) -> Detector {
+        self.search = search;
+        self
+    }
+
     /// The keyword automaton for a text of `len` bytes; `None` if it could not be built
-    /// (then `active_rules` runs every rule: slower, never blind).
+    /// (then `prefilter_scan` runs every rule: slower, never blind).
     fn prefilter(&self, len: usize) -> Option<&AhoCorasick> {
         let before = self.scanned.fetch_add(len, Ordering::Relaxed);
         if before.saturating_add(len) >= BIG_INPUT {
@@ -385,14 +436,13 @@ impl Detector {
         kind: AhoCorasickKind,
     ) -> Option<&'a AhoCorasick> {
         cell.get_or_init(|| {
-            // Keywords are lowercase and the scan runs on a lowercased copy of the text:
-            // a case-sensitive automaton builds in about half the time of an ASCII
-            // case-insensitive one, and the copy costs a few microseconds per 15 KB.
+            // Keywords are lowercase and the scan runs on lowercased text: a case-sensitive
+            // automaton builds in about half the time of an ASCII case-insensitive one.
             AhoCorasick::builder()
                 .ascii_case_insensitive(false)
                 .match_kind(MatchKind::Standard)
                 .kind(Some(kind))
-                .build(&self.keywords)
+                .build(self.keywords.iter().map(|k| k.as_bytes()))
                 .ok()
         })
         .as_ref()
@@ -401,9 +451,9 @@ impl Detector {
     /// The rules of this detector, built-in first.
     pub fn rules(&self) -> impl Iterator<Item = RuleInfo> + '_ {
         self.rules.iter().map(|r| RuleInfo {
-            id: Arc::clone(&r.id),
-            name: Arc::clone(&r.name),
-            family: Arc::clone(&r.family),
+            id: Arc::from(r.id.as_ref()),
+            name: Arc::from(r.name.as_ref()),
+            family: Arc::from(r.family.as_ref()),
         })
     }
 
@@ -415,7 +465,7 @@ impl Detector {
             .iter()
             .zip(active)
             .filter(|(_, a)| *a)
-            .map(|(r, _)| Arc::clone(&r.id))
+            .map(|(r, _)| Arc::from(r.id.as_ref()))
             .collect()
     }
 
@@ -429,56 +479,95 @@ impl Detector {
                 *a = true;
             }
         }
-        let has_anchored = self.rules.iter().any(|r| r.anchored);
-        let lowered: Cow<'_, [u8]> = if text.iter().any(u8::is_ascii_uppercase) {
-            Cow::Owned(text.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(text)
-        };
-        let Some(ac) = self.prefilter(text.len()) else {
-            // No automaton (never seen; it would take a build error): run every rule, and
-            // find the anchored rules' keywords by plain search. Slow, never blind.
-            active.fill(true);
-            for (i, r) in self.rules.iter().enumerate() {
-                if !r.anchored {
-                    continue;
-                }
-                for k in r.keywords.iter().filter(|k| !k.is_empty()) {
-                    let hits = lowered.windows(k.len()).enumerate();
-                    for (at, _) in hits.filter(|(_, w)| *w == k.as_bytes()) {
-                        anchors.push((i, at, at + k.len()));
-                    }
-                }
-            }
-            anchors.sort_unstable();
-            return Prefiltered { active, anchors };
-        };
-        let mut seen = vec![false; self.keyword_rules.len()];
-        let mut inactive = active.iter().filter(|a| !**a).count();
-        for m in ac.find_overlapping_iter(lowered.as_ref()) {
-            let p = m.pattern().as_usize();
+        let mut seen = vec![false; self.keywords.len()];
+        let mut hit = |p: usize, start: usize, end: usize| {
             let anchored = self.keyword_anchors.get(p).map(Vec::as_slice);
             for &i in anchored.unwrap_or_default() {
-                anchors.push((i, m.start(), m.end()));
+                anchors.push((i, start, end));
             }
             match seen.get_mut(p) {
-                Some(true) | None => continue,
+                Some(true) | None => return,
                 Some(s) => *s = true,
             }
             let enabled = self.keyword_rules.get(p).map(Vec::as_slice);
             for &i in enabled.unwrap_or_default() {
                 if let Some(a) = active.get_mut(i) {
-                    if !*a {
-                        *a = true;
-                        inactive -= 1;
+                    *a = true;
+                }
+            }
+        };
+        let pairs = match self.search {
+            KeywordSearch::Auto => self
+                .pairs
+                .get_or_init(|| PairIndex::new(&self.keywords))
+                .as_ref(),
+            KeywordSearch::Automaton | KeywordSearch::Everything => None,
+        };
+        let searched = match pairs {
+            Some(ix) => {
+                ix.scan(&self.keywords, text, &mut hit);
+                true
+            }
+            None if self.search == KeywordSearch::Everything => false,
+            None => self.automaton_scan(text, &mut hit),
+        };
+        if !searched {
+            // No prefilter (asked for, or no automaton could be built): run every rule, and
+            // find the anchored rules' keywords by plain search. Slow, never blind.
+            active.fill(true);
+            anchors.clear();
+            for (i, r) in self.rules.iter().enumerate() {
+                if !r.anchored {
+                    continue;
+                }
+                for k in r.keywords.iter().filter(|k| !k.is_empty()) {
+                    let hits = text.windows(k.len()).enumerate();
+                    for (at, _) in hits.filter(|(_, w)| w.eq_ignore_ascii_case(k.as_bytes())) {
+                        anchors.push((i, at, at + k.len()));
                     }
                 }
             }
-            if inactive == 0 && !has_anchored {
-                break;
-            }
         }
+        // The automaton reports matches by end, then start; the pair table by start. The
+        // order decides which of two overlapping keyword occurrences an anchored rule tries
+        // first, so it is made the same.
+        anchors.sort_by_key(|&(_, start, end)| (end, start));
         Prefiltered { active, anchors }
+    }
+
+    /// Runs the automaton over `text`, ASCII-lowercased a chunk at a time (a bounded buffer,
+    /// not a copy of the text), calling `hit` for each keyword occurrence in the order the
+    /// automaton reports them. `false` when no automaton could be built.
+    fn automaton_scan(&self, text: &[u8], hit: &mut impl FnMut(usize, usize, usize)) -> bool {
+        let Some(ac) = self.prefilter(text.len()) else {
+            return false;
+        };
+        if !text.iter().any(u8::is_ascii_uppercase) {
+            for m in ac.find_overlapping_iter(text) {
+                hit(m.pattern().as_usize(), m.start(), m.end());
+            }
+            return true;
+        }
+        // Each chunk is scanned with the `overlap` bytes before it, so every match that ends
+        // inside the chunk lies wholly in what is scanned; matches ending in the overlap were
+        // reported with the previous chunk. The sequence is the same as one scan of it all.
+        let overlap = ac.max_pattern_len().saturating_sub(1);
+        let mut buf = Vec::with_capacity(AUTOMATON_CHUNK.saturating_add(overlap).min(text.len()));
+        let mut from = 0;
+        while from < text.len() {
+            let lo = from.saturating_sub(overlap);
+            let hi = from.saturating_add(AUTOMATON_CHUNK).min(text.len());
+            buf.clear();
+            let chunk = text.get(lo..hi).unwrap_or_default();
+            buf.extend(chunk.iter().map(u8::to_ascii_lowercase));
+            for m in ac.find_overlapping_iter(&buf) {
+                if lo + m.end() > from {
+                    hit(m.pattern().as_usize(), lo + m.start(), lo + m.end());
+                }
+            }
+            from = hi;
+        }
+        true
     }
 
     fn candidates(&self, text: &[u8]) -> Vec<Candidate> {
@@ -681,8 +770,8 @@ impl Detector {
             counted = c.range.start;
             if let Some(rule) = self.rules.get(c.rule) {
                 out.push(Finding {
-                    rule_id: Arc::clone(&rule.id),
-                    rule_name: Arc::clone(&rule.name),
+                    rule_id: Arc::from(rule.id.as_ref()),
+                    rule_name: Arc::from(rule.name.as_ref()),
                     range: c.range,
                     line,
                 });
@@ -903,7 +992,7 @@ impl Detector {
         let prefix = self
             .rules
             .iter()
-            .find(|r| r.id == f.rule_id)
+            .find(|r| *r.id == *f.rule_id)
             .map(|r| r.prefix)
             .filter(|p| secret.starts_with(p.as_bytes()))
             .unwrap_or_default();

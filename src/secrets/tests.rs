@@ -845,3 +845,246 @@ fn putty_and_netrc() {
     );
     assert_clean("machine github.com login octocat password ${GITHUB_TOKEN}");
 }
+
+// ---- keyword search: the pair table, the automaton and no prefilter agree ----
+
+/// Every sample text the tests know: the tables above, the fixture files, and gitleaks'
+/// labelled samples when the shared data folder is beside the repository (as in CI).
+fn sample_texts() -> Vec<String> {
+    let mut out: Vec<String> = POSITIVES.iter().map(|p| p.1.to_string()).collect();
+    out.extend(NEGATIVES.iter().map(|t| t.to_string()));
+    out.push(format!("key: {PRIVATE_KEY}\n"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in ["positives.txt", "negatives.txt"] {
+        let text = std::fs::read_to_string(root.join("fixtures/secrets").join(f)).unwrap();
+        for line in text.lines() {
+            let line = line.split_once('\t').map_or(line, |(_, t)| t);
+            out.push(line.replace("\\n", "\n"));
+        }
+    }
+    let shared = root.join("../shared/data/secrets/gitleaks-samples.jsonl");
+    if let Ok(jsonl) = std::fs::read_to_string(shared) {
+        for line in jsonl.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if let Some(t) = v["text"].as_str() {
+                out.push(t.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// An automaton over a detector's keywords, built as the detector builds its own.
+fn automaton(d: &Detector, kind: AhoCorasickKind) -> AhoCorasick {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(d.keywords.iter().map(|k| k.as_bytes()))
+        .unwrap()
+}
+
+/// The automaton's overlapping matches over the lowercased text, in its order.
+fn automaton_matches(ac: &AhoCorasick, text: &[u8]) -> Vec<(usize, usize, usize)> {
+    ac.find_overlapping_iter(&text.to_ascii_lowercase())
+        .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+        .collect()
+}
+
+/// The pair table's matches, put in the automaton's order (end, then start).
+fn pair_matches(d: &Detector, text: &[u8]) -> Vec<(usize, usize, usize)> {
+    let ix = PairIndex::new(&d.keywords).expect("the keywords suit the pair table");
+    let mut out = Vec::new();
+    ix.scan(&d.keywords, text, |p, s, e| out.push((p, s, e)));
+    out.sort_by_key(|&(_, s, e)| (e, s));
+    out
+}
+
+/// A detector with policy keywords that stress the pair table: one byte long, prefixes of
+/// each other, sharing first pairs, non-ASCII.
+fn stress_detector() -> Detector {
+    let rule = |id: &str, kw: &[&str]| CustomRule {
+        id: id.into(),
+        name: id.into(),
+        regex: "zz[0-9]{6}".into(),
+        keywords: kw.iter().map(|k| k.to_string()).collect(),
+        min_entropy: None,
+    };
+    Detector::with_extra_rules(vec![
+        rule("one", &["q", "Z"]),
+        rule("nested", &["ab", "abc", "abcd", "bcd", "d"]),
+        rule("wide", &["é", "éx", "pass", "PASSWORD", "sk"]),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn pair_table_reports_exactly_what_the_automaton_reports_on_samples() {
+    let stress = stress_detector();
+    let mut checks = Vec::new();
+    for d in [builtin(), &stress] {
+        for kind in [AhoCorasickKind::NoncontiguousNFA, AhoCorasickKind::DFA] {
+            checks.push((d, automaton(d, kind)));
+        }
+    }
+    let mut texts = sample_texts();
+    texts.extend(sample_texts().iter().map(|t| t.to_ascii_uppercase()));
+    // Every keyword alone, at the end of a text, doubled, in upper case.
+    for k in builtin().keywords.iter().chain(&stress.keywords) {
+        texts.extend([
+            k.to_string(),
+            format!("x{k}"),
+            format!("{k}{k}"),
+            k.to_uppercase(),
+        ]);
+    }
+    texts.push(String::new());
+    let mut matches = 0;
+    for text in &texts {
+        for (d, ac) in &checks {
+            let pairs = pair_matches(d, text.as_bytes());
+            assert_eq!(pairs, automaton_matches(ac, text.as_bytes()), "on {text:?}");
+            matches += pairs.len();
+        }
+    }
+    assert!(matches > 10_000, "only {matches} keyword matches");
+}
+
+#[test]
+fn pair_table_refuses_keywords_it_cannot_serve() {
+    let many: Vec<Cow<'static, str>> = (0..=keywords::WIDE)
+        .map(|i| Cow::Owned(format!("k{i}")))
+        .collect();
+    assert!(
+        PairIndex::new(&many).is_none(),
+        "too many keywords on one first byte"
+    );
+    assert!(
+        PairIndex::new(&[Cow::Borrowed("")]).is_none(),
+        "empty keyword"
+    );
+    assert!(PairIndex::new(&builtin().keywords).is_some());
+}
+
+/// Build-log text past three automaton chunks, with a keyword occurrence (in mixed case,
+/// followed by a value) starting `back` bytes before each chunk boundary.
+fn chunk_straddling_text(back: usize) -> String {
+    let line = "Compiling crate v0.1 (/home/dev) in 1.2s; Token ok\n";
+    let mut text = line
+        .repeat(3 * AUTOMATON_CHUNK / line.len() + 2)
+        .into_bytes();
+    let words = ["Password", "GHP_", "Secret_Key_Base", "xoxe.XOX"];
+    for (i, boundary) in [1, 2, 3]
+        .map(|n| n * AUTOMATON_CHUNK)
+        .into_iter()
+        .enumerate()
+    {
+        let put = format!("{} = \"Xk92hf8Q2mzLp4\" ", words[(i + back) % words.len()]);
+        let at = boundary - back;
+        text[at..at + put.len()].copy_from_slice(put.as_bytes());
+    }
+    String::from_utf8(text).unwrap()
+}
+
+#[test]
+fn automaton_chunks_report_the_same_as_one_scan() {
+    let d = Detector::new().with_keyword_search(KeywordSearch::Automaton);
+    let dfa = automaton(&d, AhoCorasickKind::DFA);
+    for back in 0..16 {
+        let text = chunk_straddling_text(back);
+        let mut chunked = Vec::new();
+        assert!(d.automaton_scan(text.as_bytes(), &mut |p, s, e| chunked.push((p, s, e))));
+        let whole = automaton_matches(&dfa, text.as_bytes());
+        assert!(whole.len() > 1000);
+        assert_eq!(chunked, whole, "back {back}");
+        assert_eq!(pair_matches(&d, text.as_bytes()), whole, "back {back}");
+    }
+}
+
+/// The findings of each way of searching for keywords.
+fn findings_by_search(text: &str) -> [Vec<Finding>; 3] {
+    static DETECTORS: OnceLock<[Detector; 3]> = OnceLock::new();
+    let [auto, automaton, everything] = DETECTORS.get_or_init(|| {
+        [
+            Detector::new(),
+            Detector::new().with_keyword_search(KeywordSearch::Automaton),
+            Detector::new().with_keyword_search(KeywordSearch::Everything),
+        ]
+    });
+    [auto.find(text), automaton.find(text), everything.find(text)]
+}
+
+#[test]
+fn keyword_prefilter_hides_no_finding_on_samples() {
+    let mut found = 0;
+    let straddling = [0, 3, 7, 15].map(chunk_straddling_text);
+    for text in sample_texts().iter().chain(&straddling) {
+        let [auto, automaton, everything] = findings_by_search(text);
+        assert_eq!(auto, everything, "pair table vs every rule on {text:?}");
+        assert_eq!(automaton, everything, "automaton vs every rule on {text:?}");
+        found += auto.len();
+    }
+    assert!(found > 300, "only {found} findings in the samples");
+}
+
+/// Built once for the property tests: the built-in keywords' NFA, the stress detector and
+/// its DFA.
+fn reference_automata() -> &'static (AhoCorasick, Detector, AhoCorasick) {
+    static REF: OnceLock<(AhoCorasick, Detector, AhoCorasick)> = OnceLock::new();
+    REF.get_or_init(|| {
+        let stress = stress_detector();
+        let dfa = automaton(&stress, AhoCorasickKind::DFA);
+        (
+            automaton(builtin(), AhoCorasickKind::NoncontiguousNFA),
+            stress,
+            dfa,
+        )
+    })
+}
+
+/// Random text made of keywords, secrets, separators and noise, in any case.
+fn keyword_soup() -> impl Strategy<Value = String> {
+    let keyword = proptest::sample::select(
+        builtin()
+            .keywords
+            .iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>(),
+    );
+    let piece = prop_oneof![
+        keyword.clone(),
+        keyword.prop_map(|k| k.to_uppercase()),
+        secret_strategy(),
+        filler_strategy(),
+        "[A-Za-z0-9+/=_.:-]{0,24}",
+        Just("\n".to_string()),
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The pair table finds every keyword occurrence the automaton finds, and nothing else.
+    #[test]
+    fn pair_table_matches_the_automaton(text in keyword_soup(), noise in "\\PC{0,64}") {
+        let text = format!("{text}{noise}");
+        let (builtin_nfa, stress, stress_dfa) = reference_automata();
+        let pairs = pair_matches(builtin(), text.as_bytes());
+        prop_assert_eq!(&pairs, &automaton_matches(builtin_nfa, text.as_bytes()));
+        prop_assert_eq!(pair_matches(stress, text.as_bytes()), automaton_matches(stress_dfa, text.as_bytes()));
+    }
+
+    /// Whatever prefilter runs, the findings are those of running every rule on the text.
+    #[test]
+    fn keyword_prefilter_hides_no_finding(text in keyword_soup()) {
+        let [auto, automaton, everything] = findings_by_search(&text);
+        prop_assert_eq!(&auto, &everything);
+        prop_assert_eq!(&automaton, &everything);
+    }
+
+    /// Arbitrary bytes, not only UTF-8: the pair table and the automaton agree.
+    #[test]
+    fn pair_table_matches_the_automaton_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        prop_assert_eq!(pair_matches(builtin(), &bytes), automaton_matches(&reference_automata().0, &bytes));
+    }
+}
