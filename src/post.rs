@@ -104,8 +104,15 @@ pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -
         ev.error.as_ref()
     };
     if let Some(original) = original {
-        let mut redacted = original.clone();
-        let findings = detector.redact_json(&mut redacted);
+        // Scanned where it is first: the output is copied (and the copy redacted) only when
+        // it holds a secret, so a clean 1 MB output is neither held twice nor copied.
+        let (redacted, findings) = if detector.json_has_secrets(original) {
+            let mut redacted = original.clone();
+            let findings = detector.redact_json(&mut redacted);
+            (Some(redacted), findings)
+        } else {
+            (None, Vec::new())
+        };
         if !findings.is_empty() && event_name == "PostToolUseFailure" {
             // The client sends a failed tool's error text to the model as it is and ignores any
             // replacement (verified with 2.1.328): say so instead of claiming it was withheld.
@@ -126,7 +133,7 @@ pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -
                 kinds(&findings)
             ));
             if event_name == "PostToolUse" {
-                replacement = Some(redacted);
+                replacement = redacted;
             }
         }
     }

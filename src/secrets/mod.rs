@@ -938,6 +938,44 @@ impl Detector {
         found
     }
 
+    /// Whether [`Detector::redact_json`] would find anything in `value`, found without
+    /// changing or copying the tree (so a caller copies it only when there is something to
+    /// redact). The same strings are scanned in the same way: object keys alone, string
+    /// values with their key, other strings alone. Until `redact_json` finds something it
+    /// changes nothing, so the first scan that finds something there finds it here too. Stops
+    /// at the first finding.
+    pub fn json_has_secrets(&self, value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        let mut stack: Vec<&Value> = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => {
+                    if !self.find(s).is_empty() {
+                        return true;
+                    }
+                }
+                Value::Array(items) => stack.extend(items),
+                Value::Object(map) => {
+                    if map.keys().any(|k| !self.find(k).is_empty()) {
+                        return true;
+                    }
+                    for (k, child) in map {
+                        match child {
+                            Value::String(s) => {
+                                if !self.entry_findings(k, s).is_empty() {
+                                    return true;
+                                }
+                            }
+                            other => stack.push(other),
+                        }
+                    }
+                }
+                Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        false
+    }
+
     fn redact_keys(
         &self,
         map: &mut serde_json::Map<String, serde_json::Value>,
@@ -964,12 +1002,21 @@ impl Detector {
     /// A string value under `key`: scanned as `key: "value"` so that the generic rule sees
     /// the credential name; findings inside the value are applied to it.
     fn redact_entry(&self, key: &str, value: &mut String, found: &mut Vec<Finding>) {
+        let findings = self.entry_findings(key, value);
+        if findings.is_empty() {
+            return;
+        }
+        *value = splice(value, &findings);
+        found.extend(findings);
+    }
+
+    /// The findings inside a string value scanned as `key: "value"`, relative to the value.
+    fn entry_findings(&self, key: &str, value: &str) -> Vec<Finding> {
         let probe = format!("{key}: \"{value}\"");
         let offset = key.len() + 3;
         let end = offset + value.len();
         let key_lines = key.bytes().filter(|&b| b == b'\n').count();
-        let findings: Vec<Finding> = self
-            .find(&probe)
+        self.find(&probe)
             .into_iter()
             .filter(|f| f.range.start >= offset && f.range.end <= end)
             .map(|mut f| {
@@ -977,12 +1024,7 @@ impl Detector {
                 f.line = f.line.saturating_sub(key_lines).max(1);
                 f
             })
-            .collect();
-        if findings.is_empty() {
-            return;
-        }
-        *value = splice(value, &findings);
-        found.extend(findings);
+            .collect()
     }
 
     /// A printable stand-in for a finding in `text`: the rule's fixed prefix (only when the

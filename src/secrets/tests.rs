@@ -1088,3 +1088,75 @@ proptest! {
         prop_assert_eq!(pair_matches(builtin(), &bytes), automaton_matches(&reference_automata().0, &bytes));
     }
 }
+
+// ---- json_has_secrets: the read-only check agrees with redact_json ----
+
+#[test]
+fn json_has_secrets_agrees_with_redact_json() {
+    let d = builtin();
+    for (v, expected) in [
+        (
+            serde_json::json!({"stdout": "build ok\n", "stderr": "", "code": 0}),
+            false,
+        ),
+        (
+            serde_json::json!({"env": {"DB_PASSWORD": "Xk92-hf8Q2mz"}}),
+            true,
+        ),
+        (serde_json::json!({"DB_PASSWORD": "Xk92-hf8Q2mz"}), true),
+        (serde_json::json!("Xk92-hf8Q2mz"), false),
+        (serde_json::json!([["key: AKIA29326ML64LG2TJF8"]]), true),
+        (
+            serde_json::json!({"ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO": 1}),
+            true,
+        ),
+        (serde_json::json!({"a": [1, true, null, {"b": "c"}]}), false),
+    ] {
+        assert_eq!(d.json_has_secrets(&v), expected, "{v}");
+        let mut copy = v.clone();
+        assert_eq!(!d.redact_json(&mut copy).is_empty(), expected, "{v}");
+    }
+}
+
+fn json_tree() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let text = prop_oneof![
+        keyword_soup(),
+        secret_strategy(),
+        filler_strategy(),
+        Just("Xk92-hf8Q2mz".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("password".to_string()),
+        Just("api_key".to_string()),
+        Just("GITHUB_TOKEN".to_string()),
+        Just("stdout".to_string()),
+        secret_strategy(),
+        "[a-z_]{0,10}",
+    ];
+    let leaf = prop_oneof![
+        text.prop_map(Value::String),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::Bool),
+        Just(Value::Null),
+    ];
+    leaf.prop_recursive(4, 32, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The read-only check says "secret" exactly when redacting a copy finds something.
+    #[test]
+    fn json_has_secrets_is_redact_json_finding_anything(v in json_tree()) {
+        let mut copy = v.clone();
+        let found = builtin().redact_json(&mut copy);
+        prop_assert_eq!(builtin().json_has_secrets(&v), !found.is_empty());
+    }
+}
