@@ -91,7 +91,7 @@ pub struct LazyRegex {
 }
 
 /// One character of a [`needle`]: an exact byte, or an ASCII letter in either case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Unit {
     Exact(u8),
     Fold(u8),
@@ -195,19 +195,23 @@ impl LazyRegex {
     pub fn is_match(&self, text: &str) -> bool {
         if self.compiled.get().is_none() {
             if let Some(cell) = &self.needle {
-                let n = cell.get_or_init(|| {
-                    let hir = regex_syntax::ParserBuilder::new()
-                        .build()
-                        .parse(&self.source)
-                        .ok()?;
-                    needle(&hir)
-                });
+                let n = self.needle_of(cell);
                 if n.as_ref().is_some_and(|n| !contains(text.as_bytes(), n)) {
                     return false;
                 }
             }
         }
         self.get().is_none_or(|re| re.is_match(text))
+    }
+
+    fn needle_of<'a>(&self, cell: &'a OnceLock<Option<Vec<Unit>>>) -> &'a Option<Vec<Unit>> {
+        cell.get_or_init(|| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(&self.source)
+                .ok()?;
+            needle(&hir)
+        })
     }
 
     /// Without the syntax check, for text already checked when the binary was built (the
@@ -226,21 +230,24 @@ impl LazyRegex {
     }
 }
 
-/// In the compiled-policy cache a regex is its text and whether the needle shortcut may be
-/// taken (only for text known to compile); the compiled form is rebuilt on first use.
+/// In the compiled-policy cache a regex is its text and, when the needle shortcut may be
+/// taken (only for text known to compile), the needle itself: finding it parses the regex,
+/// which a call would otherwise do again for every such regex it reaches. The compiled form
+/// is rebuilt on first use.
 impl Serialize for LazyRegex {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.source, self.needle.is_some()).serialize(s)
+        let needle = self.needle.as_ref().map(|cell| self.needle_of(cell));
+        (&self.source, needle).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for LazyRegex {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LazyRegex, D::Error> {
-        let (source, needle) = <(String, bool)>::deserialize(d)?;
+        let (source, needle) = <(String, Option<Option<Vec<Unit>>>)>::deserialize(d)?;
         Ok(LazyRegex {
             source,
             compiled: OnceLock::new(),
-            needle: needle.then(OnceLock::new),
+            needle: needle.map(OnceLock::from),
         })
     }
 }
@@ -706,6 +713,34 @@ mod tests {
         assert!(
             git.compiled.get().is_none(),
             "no compile for text without `-c`"
+        );
+    }
+
+    /// A regex read back from the compiled-policy cache carries its needle and answers like
+    /// the original, with and without the needle in the text.
+    #[test]
+    fn a_cached_regex_keeps_its_needle_and_its_answers() {
+        let re = LazyRegex::unchecked(r"(?i)(^|\s)-c\s*core\.sshcommand=");
+        let back: LazyRegex = postcard::from_bytes(&postcard::to_allocvec(&re).unwrap()).unwrap();
+        assert!(
+            back.needle.as_ref().is_some_and(|c| c.get().is_some()),
+            "needle stored"
+        );
+        for text in [
+            "status",
+            "-c core.sshCommand=x push",
+            "-C dir",
+            "-c user.name=x",
+        ] {
+            assert_eq!(re.is_match(text), back.is_match(text), "{text}");
+        }
+        assert!(back.compiled.get().is_none() || back.is_match("-c core.sshcommand=x"));
+        let checked = LazyRegex::new("a+b").unwrap();
+        let back: LazyRegex =
+            postcard::from_bytes(&postcard::to_allocvec(&checked).unwrap()).unwrap();
+        assert!(
+            back.needle.is_none(),
+            "a user regex never takes the shortcut"
         );
     }
 
