@@ -38,6 +38,8 @@ struct Config {
     mem_runs: usize,
     /// Stop a row after this long (at least 20 runs): a 3 s answer needs no 200 samples.
     row_seconds: f64,
+    /// Write the events and generated policies here and stop (for callgrind and perf).
+    dump: Option<PathBuf>,
 }
 
 fn parse_args() -> Res<Config> {
@@ -49,6 +51,7 @@ fn parse_args() -> Res<Config> {
         check: false,
         mem_runs: 3,
         row_seconds: 60.0,
+        dump: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -60,6 +63,7 @@ fn parse_args() -> Res<Config> {
             "--no-build" => c.build = false,
             "--check" => c.check = true,
             "--only" => c.only.push(it.next().ok_or("--only PATTERN")?),
+            "--dump" => c.dump = Some(PathBuf::from(it.next().ok_or("--dump DIR")?)),
             "--bench" => {} // passed by `cargo bench`-style runners; ignored
             other => return Err(format!("unknown argument `{other}`").into()),
         }
@@ -554,6 +558,23 @@ fn main() -> Res<()> {
             ],
             budget: (budget, None),
         });
+    }
+    if let Some(dir) = &cfg.dump {
+        std::fs::create_dir_all(dir)?;
+        for e in &evs {
+            let slug = e.name.to_lowercase().replace([' ', '/'], "-");
+            std::fs::write(dir.join(format!("{slug}.json")), &e.json)?;
+        }
+        for p in policies.iter().skip(1) {
+            if let Some(file) = p.args.get(1) {
+                let name = Path::new(file).file_name().ok_or("policy name")?;
+                std::fs::copy(file, dir.join(name))?;
+            }
+        }
+        println!("events and policies written to {}", dir.display());
+        // The events name the temporary project; keep it for the dumped events.
+        std::mem::forget(setup);
+        return Ok(());
     }
 
     println!("blastwall end-to-end benchmark");
