@@ -32,8 +32,11 @@ pub const DEADLINE: Duration = Duration::from_millis(5000);
 /// Tools whose whole point is the user's answer: never auto-approved.
 const USER_TOOLS: &[&str] = &["AskUserQuestion", "ExitPlanMode", "EnterPlanMode"];
 
-/// The worker thread's stack: deep input is bounded by explicit limits, this is the margin.
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+/// The worker thread's stack: deep input is bounded by explicit limits, this is the margin. The
+/// Bash analyser runs on it when the input's stack bound fits (64 MiB plus 32 KiB per opener,
+/// `shell::with_declared_stack`), and starts a thread of its own otherwise. Mapped lazily:
+/// only the pages the recursion touches are used.
+const WORKER_STACK: usize = 128 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum HookError {
@@ -152,8 +155,13 @@ pub fn run_event(event: HookEvent, opts: &Options, handler: Handler) -> Answer {
         .name("judge".into())
         .stack_size(WORKER_STACK)
         .spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| handler(&worker_event, &worker_opts)));
-            let _ = tx.send(result);
+            // Declared so that Bash analysis runs on this thread when its stack fits the input,
+            // instead of on a thread of its own per call (`shell::with_declared_stack`).
+            crate::shell::with_declared_stack(WORKER_STACK, || {
+                let result =
+                    catch_unwind(AssertUnwindSafe(|| handler(&worker_event, &worker_opts)));
+                let _ = tx.send(result);
+            });
         });
     let outcome = match spawned {
         Ok(_) => rx.recv_timeout(DEADLINE),

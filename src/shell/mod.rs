@@ -20,10 +20,11 @@
 //!
 //! * It never panics and never recurses without a bound. Every parse goes through
 //!   `parse_program`: size limit, a lexical pre-parse nesting scan (`limits::scan`), a size ×
-//!   nesting work bound, and `catch_unwind`. The analysis runs on its own thread whose stack is
-//!   sized from a quote-blind upper bound on nesting (`limits::opener_bound`), so even a scan
-//!   fooled by quoting cannot make the parser overflow the stack (which would abort the hook
-//!   and let the call run).
+//!   nesting work bound, and `catch_unwind`. The analysis runs with a stack sized from a
+//!   quote-blind upper bound on nesting (`limits::opener_bound`), so even a scan fooled by
+//!   quoting cannot make the parser overflow the stack (which would abort the hook and let the
+//!   call run): on the calling thread when [`with_declared_stack`] declared enough of its stack
+//!   free (the hook's judge thread does), else on a thread of its own sized for the input.
 //! * [`Analysis::commands`] lists every command found, in source order, *including* commands
 //!   inside `$(…)`, backticks, process substitutions, function bodies (walked where they are
 //!   defined, because they run when called), heredocs fed to shells, re-parsed strings and
@@ -370,39 +371,161 @@ const STACK_PER_LEVEL: usize = 32 * 1024;
 const STACK_BASE: usize = 64 * 1024 * 1024;
 /// Largest stack reserved (address space, touched only as deep as the recursion goes).
 const STACK_MAX: usize = 1024 * 1024 * 1024;
+/// Taken off every declared stack (see [`with_declared_stack`]) for what the thread used before
+/// the declaration: its start-up frames, and the thread descriptor and TLS blocks that glibc
+/// carves out of the requested size. Both are a few KiB to tens of KiB.
+const DECLARATION_SLACK: usize = 1024 * 1024;
 
 thread_local! {
     /// How many levels of nesting this thread's stack can take; checked before each parse.
     static NESTING_CAPACITY: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The stack declared by [`with_declared_stack`] on this thread, if any.
+    static DECLARED_STACK: std::cell::Cell<Option<Declared>> = const { std::cell::Cell::new(None) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many analyser threads `analyze` started from this thread (tests only).
+    static SPAWNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A stack declaration: usable bytes below a point of the stack.
+#[derive(Clone, Copy, Debug)]
+struct Declared {
+    /// Address of a local of [`with_declared_stack`].
+    anchor: usize,
+    /// Bytes usable from `anchor` on (already net of [`DECLARATION_SLACK`]).
+    usable: usize,
+}
+
+/// The address of a local of the caller's frame (or of a frame just below it): how deep the
+/// stack is here. Safe code: the address is only compared, never dereferenced.
+#[inline(always)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::ptr::from_ref(std::hint::black_box(&marker)).addr()
+}
+
+/// Declared stack still free at `here` (a [`stack_position`]), or `None` without a declaration.
+/// The distance is taken either way, so the direction the stack grows in does not matter.
+fn declared_left(here: usize) -> Option<usize> {
+    DECLARED_STACK
+        .get()
+        .map(|d| d.usable.saturating_sub(d.anchor.abs_diff(here)))
+}
+
+/// Puts the previous declaration back when dropped (also when `f` unwinds).
+struct RestoreDeclared(Option<Declared>);
+
+impl Drop for RestoreDeclared {
+    fn drop(&mut self) {
+        DECLARED_STACK.set(self.0);
+    }
+}
+
+/// Run `f` with the current thread's stack declared as `stack_size` bytes, so that [`analyze`]
+/// can run the analysis on this thread instead of starting a thread of its own, whenever the
+/// stack still free at that point (the declared size, less what is in use by then, less 1 MiB
+/// of slack) covers what the input may need (the same stack it would give its own thread).
+/// Otherwise, and on threads without a declaration, `analyze` starts a thread sized for the
+/// input, as before.
+///
+/// Call it first thing in a thread started with `std::thread::Builder::stack_size(stack_size)`
+/// and pass the same size: declaring more stack than the thread has could let a deep input
+/// overflow it, which aborts the process. A declaration inside another can only shrink what is
+/// available; the previous one is restored when `f` returns or unwinds.
+pub fn with_declared_stack<R>(stack_size: usize, f: impl FnOnce() -> R) -> R {
+    let anchor = stack_position();
+    let mut usable = stack_size.saturating_sub(DECLARATION_SLACK);
+    if let Some(outer) = declared_left(anchor) {
+        usable = usable.min(outer);
+    }
+    let _restore = RestoreDeclared(DECLARED_STACK.replace(Some(Declared { anchor, usable })));
+    f()
+}
+
+/// How [`analyze`] runs an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// More openers than even the largest stack can take: refused unparsed.
+    Refuse {
+        /// The quote-blind nesting bound of the input.
+        bound: usize,
+    },
+    /// On the calling thread, whose declared stack has `stack` bytes free or more.
+    Inline {
+        /// Nesting levels any one parse may have.
+        capacity: usize,
+    },
+    /// On a new thread with a `stack`-byte stack.
+    Thread {
+        /// The new thread's stack size.
+        stack: usize,
+        /// Nesting levels any one parse may have.
+        capacity: usize,
+    },
+}
+
+/// Where to run the analysis of `command`: the stack it needs comes from a quote-blind upper
+/// bound on its nesting ([`limits::opener_bound`]); `left` is the declared stack still free on
+/// this thread ([`declared_left`]).
+fn plan(command: &str, limits: &Limits, left: Option<usize>) -> Plan {
+    let bound = if command.len() > limits.max_bytes {
+        0
+    } else {
+        limits::opener_bound(command)
+    };
+    let stack = STACK_BASE.saturating_add(bound.saturating_mul(STACK_PER_LEVEL));
+    if stack > STACK_MAX {
+        return Plan::Refuse { bound };
+    }
+    let capacity = bound.saturating_add(STACK_BASE / STACK_PER_LEVEL / 2);
+    if left.is_some_and(|left| left >= stack) {
+        Plan::Inline { capacity }
+    } else {
+        Plan::Thread { stack, capacity }
+    }
 }
 
 /// Analyse a Bash `command` string. Never panics; see the module docs for the contract.
 pub fn analyze(command: &str, cx: &Context<'_>) -> Analysis {
     // The parser recurses once per nesting level, and a stack overflow aborts the process (the
     // call then runs). The pre-parse scan bounds nesting; as a second line of defence the
-    // analysis runs on a thread whose stack fits even the quote-blind upper bound of nesting.
-    let bound = if command.len() > cx.limits.max_bytes {
-        0
-    } else {
-        limits::opener_bound(command)
+    // analysis runs with a stack that fits even the quote-blind upper bound of nesting: this
+    // thread's, when enough of it is declared free, or else a thread of its own.
+    let capacity = match plan(command, &cx.limits, declared_left(stack_position())) {
+        Plan::Refuse { bound } => {
+            return Analysis {
+                unknowns: vec![Unknown {
+                    kind: UnknownKind::TooDeep,
+                    detail: format!(
+                        "{bound} opening brackets and keywords: too many to parse safely"
+                    ),
+                    program: None,
+                }],
+                ..Analysis::default()
+            }
+        }
+        Plan::Inline { capacity } => capacity,
+        Plan::Thread { stack, capacity } => return on_own_thread(command, cx, stack, capacity),
     };
-    let margin = STACK_BASE / STACK_PER_LEVEL / 2;
-    let stack = STACK_BASE.saturating_add(bound.saturating_mul(STACK_PER_LEVEL));
-    if stack > STACK_MAX {
-        return Analysis {
-            unknowns: vec![Unknown {
-                kind: UnknownKind::TooDeep,
-                detail: format!("{bound} opening brackets and keywords: too many to parse safely"),
-                program: None,
-            }],
-            ..Analysis::default()
-        };
-    }
-    let capacity = bound.saturating_add(margin);
+    let previous = NESTING_CAPACITY.replace(capacity);
+    let analysis = catch_unwind(AssertUnwindSafe(|| walk::analyze_top(command, cx)))
+        .unwrap_or_else(|_| internal_failure("the shell analyser panicked"));
+    NESTING_CAPACITY.set(previous);
+    analysis
+}
+
+/// Run the analysis on a new thread with a `stack`-byte stack.
+fn on_own_thread(command: &str, cx: &Context<'_>, stack: usize, capacity: usize) -> Analysis {
+    #[cfg(test)]
+    SPAWNED.set(SPAWNED.get().saturating_add(1));
     let run = move || {
-        NESTING_CAPACITY.with(|c| c.set(capacity));
-        catch_unwind(AssertUnwindSafe(|| walk::analyze_top(command, cx)))
-            .unwrap_or_else(|_| internal_failure("the shell analyser panicked"))
+        NESTING_CAPACITY.set(capacity);
+        with_declared_stack(stack, || {
+            catch_unwind(AssertUnwindSafe(|| walk::analyze_top(command, cx)))
+                .unwrap_or_else(|_| internal_failure("the shell analyser panicked"))
+        })
     };
     std::thread::scope(|scope| {
         match std::thread::Builder::new()

@@ -1317,3 +1317,208 @@ mod interpreter_scripts {
     unk!(python_procsub_script, "python3 <(curl -s x)", EvalOfSubstitution, ["curl", "python3"]);
     unk!(node_procsub_script, "node <(curl -s x)", EvalOfSubstitution, ["curl", "node"]);
 }
+
+// ----- where the analysis runs: inline on a declared stack, or on a thread of its own -----
+const MIB: usize = 1024 * 1024;
+
+fn nested_ifs(n: usize) -> String {
+    format!("{}rm -rf /{}", "if true; then ".repeat(n), "; fi".repeat(n))
+}
+
+fn plan_name(p: Plan) -> &'static str {
+    match p {
+        Plan::Refuse { .. } => "refuse",
+        Plan::Inline { .. } => "inline",
+        Plan::Thread { .. } => "thread",
+    }
+}
+
+#[test]
+fn plan_follows_the_declared_stack() {
+    let limits = Limits::default();
+    let per = STACK_PER_LEVEL;
+    #[rustfmt::skip]
+    let cases: Vec<(&str, String, Option<usize>, &str)> = vec![
+        ("no declaration", "git status".into(), None, "thread"),
+        ("the hook's worker", "git status".into(), Some(127 * MIB), "inline"),
+        ("exactly the base", "git status".into(), Some(STACK_BASE), "inline"),
+        ("a byte short of the base", "git status".into(), Some(STACK_BASE - 1), "thread"),
+        ("a main-thread-sized stack", "git status".into(), Some(8 * MIB), "thread"),
+        ("nothing left", "git status".into(), Some(0), "thread"),
+        ("1,000 openers fit", "(".repeat(1_000), Some(STACK_BASE + 1_000 * per), "inline"),
+        ("1,000 openers, one level short", "(".repeat(1_000), Some(STACK_BASE + 999 * per), "thread"),
+        ("5,000 nested if on the worker", nested_ifs(5_000), Some(127 * MIB), "thread"),
+        ("1,500 nested if on the worker", nested_ifs(1_500), Some(127 * MIB), "inline"),
+        ("too many openers for any stack", "(".repeat(200_000), Some(usize::MAX), "refuse"),
+        ("too many openers, no declaration", "(".repeat(200_000), None, "refuse"),
+        ("over max_bytes: refused by the parse guard", "(".repeat(300 * 1024), Some(127 * MIB), "inline"),
+    ];
+    for (name, src, left, want) in cases {
+        assert_eq!(plan_name(plan(&src, &limits, left)), want, "{name}");
+    }
+}
+
+/// On a fresh thread with a `stack`-byte stack, declared as `declared` (if any): the analysis of
+/// `src` under `limits` and how many analyser threads it started.
+fn analyse_on_thread(
+    stack: usize,
+    declared: Option<usize>,
+    limits: &Limits,
+    src: &str,
+) -> (Analysis, usize) {
+    let cx = Context {
+        limits: limits.clone(),
+        ..cx()
+    };
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                let go = || {
+                    let before = SPAWNED.get();
+                    let a = analyze(src, &cx);
+                    assert_eq!(NESTING_CAPACITY.get(), 0, "capacity restored");
+                    (a, SPAWNED.get() - before)
+                };
+                match declared {
+                    Some(d) => with_declared_stack(d, go),
+                    None => go(),
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+#[test]
+fn declared_stack_runs_the_analysis_inline_only_when_it_fits() {
+    let worker = 128 * MIB;
+    let default = Limits::default();
+    // Nesting the pre-parse scan lets through, so that the parser and the walker really recurse
+    // that deep: only the stack sizing keeps this from overflowing.
+    let deep = Limits {
+        max_nesting: 4_000,
+        max_bytes: 16 * MIB,
+        ..Limits::default()
+    };
+    let reparse = r#"bash -c "sh -c 'rm -rf /'""#;
+    // Whatever the test thread has used, this leaves less than 900 levels need.
+    let short_of_900 = STACK_BASE + 899 * STACK_PER_LEVEL + DECLARATION_SLACK;
+    /// (case, thread stack, declared, limits, command, analyser threads started, last programs)
+    type Case<'a> = (
+        &'a str,
+        usize,
+        Option<usize>,
+        &'a Limits,
+        String,
+        usize,
+        &'a [&'a str],
+    );
+    #[rustfmt::skip]
+    let cases: Vec<Case<'_>> = vec![
+        ("no declaration spawns", worker, None, &default, "git status".into(), 1, &["git"]),
+        ("the hook's worker runs inline", worker, Some(worker), &default, "git status".into(), 0, &["git"]),
+        ("re-parses run inline too", worker, Some(worker), &default, reparse.into(), 0, &["bash", "sh", "rm"]),
+        ("a small declared stack spawns", 2 * MIB, Some(2 * MIB), &default, "git status".into(), 1, &["git"]),
+        ("5,000 nested if: spawns, refused", worker, Some(worker), &default, nested_ifs(5_000), 1, &[]),
+        // 900 nested `if` need ~20 MiB of stack in a debug build (300 overflow 2 MiB).
+        ("900 nested if parsed inline", worker, Some(worker), &deep, nested_ifs(900), 0, &["true", "rm"]),
+        ("900 nested if, one level short", worker, Some(short_of_900), &deep, nested_ifs(900), 1, &["true", "rm"]),
+        ("900 nested if, small declared stack", 2 * MIB, Some(2 * MIB), &deep, nested_ifs(900), 1, &["true", "rm"]),
+    ];
+    for (name, stack, declared, limits, src, spawned, last) in cases {
+        let (a, n) = analyse_on_thread(stack, declared, limits, &src);
+        assert_eq!(n, spawned, "{name}");
+        let (elsewhere, _) = analyse_on_thread(2 * MIB, None, limits, &src);
+        assert_eq!(a, elsewhere, "{name}: the same analysis either way");
+        let programs = a.programs();
+        assert!(
+            programs.ends_with(last),
+            "{name}: {programs:?} {:?}",
+            a.unknowns
+        );
+        assert_eq!(
+            a.is_complete(),
+            !last.is_empty(),
+            "{name}: {:?}",
+            a.unknowns
+        );
+    }
+}
+
+/// Runs `f` with about `bytes` more of the stack in use.
+fn with_stack_used<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
+    let pad = [0u8; 64 * 1024];
+    let r = if bytes <= pad.len() {
+        f()
+    } else {
+        with_stack_used(bytes - pad.len(), f)
+    };
+    std::hint::black_box(&pad);
+    r
+}
+
+#[test]
+fn stack_used_since_the_declaration_counts() {
+    // Declared just enough for `git status` with a little to spare: deeper down, it spawns.
+    let stack = STACK_BASE + DECLARATION_SLACK + 2 * MIB;
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                with_declared_stack(stack, || {
+                    let top = declared_left(stack_position()).unwrap();
+                    assert!((STACK_BASE..=STACK_BASE + 2 * MIB).contains(&top), "{top}");
+                    let before = SPAWNED.get();
+                    assert_eq!(run("git status").programs(), ["git"]);
+                    assert_eq!(SPAWNED.get(), before, "inline at the top");
+                    with_stack_used(4 * MIB, || {
+                        let deep = declared_left(stack_position()).unwrap();
+                        assert!(deep + 4 * MIB <= top, "{deep} vs {top}");
+                        assert_eq!(run("git status").programs(), ["git"]);
+                        assert_eq!(SPAWNED.get(), before + 1, "spawned deeper down");
+                    });
+                });
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    });
+}
+
+#[test]
+fn declarations_nest_shrink_and_are_restored() {
+    let stack = 128 * MIB;
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                let here = stack_position();
+                assert_eq!(declared_left(here), None);
+                with_declared_stack(stack, || {
+                    let here = stack_position();
+                    let outer = declared_left(here).unwrap();
+                    assert!(outer <= stack - DECLARATION_SLACK, "{outer}");
+                    // A bigger inner declaration cannot add stack the thread does not have.
+                    with_declared_stack(usize::MAX, || {
+                        assert!(declared_left(stack_position()).unwrap() <= outer);
+                    });
+                    with_declared_stack(4 * MIB, || {
+                        assert!(declared_left(stack_position()).unwrap() <= 3 * MIB);
+                    });
+                    assert_eq!(declared_left(here), Some(outer));
+                    // Restored on unwinding too.
+                    let unwound = std::panic::catch_unwind(|| {
+                        with_declared_stack(4 * MIB, || panic!("inside a declaration"))
+                    });
+                    assert!(unwound.is_err());
+                    assert_eq!(declared_left(here), Some(outer));
+                });
+                assert_eq!(declared_left(here), None);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    });
+}
