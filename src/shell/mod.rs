@@ -604,10 +604,9 @@ pub(crate) fn parse_program(
         });
     }
     let parsed = catch_unwind(|| {
-        let mut parser = brush_parser::Parser::new(
-            std::io::BufReader::new(src.as_bytes()),
-            &brush_parser::ParserOptions::default(),
-        );
+        // A byte slice is already a `BufRead`: no 8 KiB buffer to allocate and copy into.
+        let mut parser =
+            brush_parser::Parser::new(src.as_bytes(), &brush_parser::ParserOptions::default());
         parser.parse_program()
     });
     match parsed {
@@ -629,6 +628,13 @@ pub(crate) fn parse_program(
 pub(crate) fn parse_word(
     word: &str,
 ) -> Result<Vec<brush_parser::word::WordPieceWithSource>, Unknown> {
+    if is_plain_word(word) {
+        return Ok(vec![brush_parser::word::WordPieceWithSource {
+            piece: brush_parser::word::WordPiece::Text(word.to_owned()),
+            start_index: 0,
+            end_index: word.len(),
+        }]);
+    }
     // Words are parsed on their own too (static values that hold `$(`, subscripts), and
     // brush's word parser doubles its time with each `$(` left open: `x='$($($(…'` with 18 of
     // them ran for minutes (found by the `bash` fuzz target). The same pre-parse scan as for
@@ -648,6 +654,23 @@ pub(crate) fn parse_word(
             program: None,
         }),
     }
+}
+
+/// A non-empty word of letters, digits and `_ - . / , : + @ % =` only: brush's word parser
+/// makes it one `Text` piece holding the whole word (no quote, `$`, backtick, backslash or `~`
+/// starts another kind of piece, and outside a command `@(`/`+(` are not patterns), and the
+/// pre-parse scan finds nothing in it (no separator, bracket or redirection; one keyword at
+/// most). Most arguments are such words; they skip the parser's cache lookup and the scan.
+/// `plain_words_parse_as_one_text_piece` checks this against brush.
+fn is_plain_word(word: &str) -> bool {
+    !word.is_empty()
+        && word.bytes().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'_' | b'-' | b'.' | b'/' | b',' | b':' | b'+' | b'@' | b'%' | b'='
+                )
+        })
 }
 
 /// Parse an unquoted heredoc body (where `"` and `'` are literal) behind `catch_unwind`.

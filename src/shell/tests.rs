@@ -1522,3 +1522,47 @@ fn declarations_nest_shrink_and_are_restored() {
             .unwrap();
     });
 }
+
+// ----- the plain-word shortcut of `parse_word` -----
+/// What brush's word parser makes of `word`, bypassing the shortcut.
+fn brush_word_pieces(word: &str) -> String {
+    let parsed = brush_parser::word::parse(word, &brush_parser::ParserOptions::default());
+    format!("{parsed:?}")
+}
+
+#[test]
+fn plain_words_parse_as_one_text_piece() {
+    #[rustfmt::skip]
+    let cases: &[(&str, bool)] = &[
+        ("status", true), ("--short", true), ("-rf", true), ("a=b", true), ("user@host:dir/x", true),
+        ("100%", true), ("+x", true), ("@foo", true), ("if", true), ("1.2.3,4", true), ("=", true),
+        ("", false), ("~", false), ("HEAD~1", false), ("a:~/b", false), ("$x", false), ("a*b", false),
+        ("'q'", false), ("a\\b", false), ("@(x)", false), ("x(y", false), ("{a,b}", false),
+        ("a;b", false), ("a b", false), ("é", false), ("`x`", false), ("\"x\"", false),
+    ];
+    for &(word, plain) in cases {
+        assert_eq!(is_plain_word(word), plain, "{word:?}");
+        if plain {
+            let ours = format!("Ok({:?})", parse_word(word).unwrap());
+            assert_eq!(ours, brush_word_pieces(word), "{word:?}");
+            let scanned = limits::scan(word, Limits::default().max_nesting);
+            assert!(scanned.is_ok(), "{word:?}: {scanned:?}");
+        }
+    }
+}
+
+mod plain_word_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut gives what brush gives, and skips nothing the pre-parse scan would flag.
+        #[test]
+        fn shortcut_matches_brush(word in "[A-Za-z0-9_./,:+@%=-]{1,40}") {
+            prop_assert!(is_plain_word(&word));
+            let ours = format!("Ok({:?})", parse_word(&word).unwrap());
+            prop_assert_eq!(ours, brush_word_pieces(&word));
+            prop_assert!(limits::scan(&word, Limits::default().max_nesting).is_ok());
+        }
+    }
+}
