@@ -36,17 +36,20 @@
 //! entry that others may write is ignored).
 use std::fs::File;
 use std::io::{Read, Write};
+use std::ops::Range;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use super::rules::RuleSet;
+
 use super::{real_path, Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
 /// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
@@ -230,13 +233,15 @@ impl Cache {
     /// The cached policy, when the slot holds one for exactly this key.
     pub fn load(&self, env: &PathEnv, discovery: &Discovery) -> Option<Policy> {
         let bytes = read_entry(&self.path)?;
-        let (uses_cwd, stored, payload) = split_entry(&bytes)?;
-        if uses_cwd {
+        let entry = split_entry(&bytes)?;
+        let stored = bytes.get(entry.key.clone())?;
+        let fits = if entry.uses_cwd {
             // The entry was keyed with the cwd too: compare that key instead.
-            let with_cwd = Cache::with_cwd_key(env, discovery, true, SETTLE)?;
-            return (stored == with_cwd.key).then(|| decode(payload))?;
-        }
-        (stored == self.key).then(|| decode(payload))?
+            stored == Cache::with_cwd_key(env, discovery, true, SETTLE)?.key
+        } else {
+            stored == self.key
+        };
+        fits.then(|| decode(bytes, entry.head, entry.rules))?
     }
 
     /// Store a freshly compiled policy. Best effort: a cache that cannot be written only
@@ -254,10 +259,10 @@ impl Cache {
         } else {
             self.key.clone()
         };
-        let Ok(payload) = postcard::to_allocvec(policy) else {
+        let Some((head, rules)) = encode(policy) else {
             return;
         };
-        let _ = write_entry(&self.path, uses_cwd, &key, &payload);
+        let _ = write_entry(&self.path, uses_cwd, &[&key, &head, &rules]);
     }
 }
 
@@ -278,39 +283,72 @@ fn read_entry(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Layout: magic, a flag byte (keyed with the cwd), the key's length and bytes, the
-/// payload's length and bytes. A truncated entry fails the length check; the payload must
-/// then decode completely (no checksum: hashing a large entry would cost what the cache
-/// saves, and entries are only ever replaced whole, by rename).
-fn split_entry(bytes: &[u8]) -> Option<(bool, &[u8], &[u8])> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (&flag, rest) = rest.split_first()?;
-    let (stored, rest) = length_prefixed(rest)?;
-    let (payload, rest) = length_prefixed(rest)?;
-    rest.is_empty().then_some((flag == 1, stored, payload))
+/// Where the parts of an entry are.
+struct Entry {
+    uses_cwd: bool,
+    key: Range<usize>,
+    head: Range<usize>,
+    rules: Range<usize>,
 }
 
-fn length_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (len, rest) = bytes.split_at_checked(8)?;
-    let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
-    rest.split_at_checked(len)
-}
-
-/// The policy as a cache hit would give it back: serialised and decoded. For tests that
-/// check a cached policy judges exactly like a freshly compiled one.
-pub fn round_trip(policy: &Policy) -> Option<Policy> {
-    decode(&postcard::to_allocvec(policy).ok()?)
-}
-
-/// A payload that decodes to a policy with nothing left over.
-fn decode(payload: &[u8]) -> Option<Policy> {
-    match postcard::take_from_bytes::<Policy>(payload) {
-        Ok((policy, [])) => Some(policy),
-        _ => None,
+/// Layout: magic, a flag byte (keyed with the cwd), then the key, the policy without its rules
+/// (postcard) and the rule section (`rules::RuleSet::encoded`), each as a length and bytes.
+/// A truncated entry fails the length checks and nothing may follow; the head must decode
+/// completely (no checksum: hashing a large entry would cost what the cache saves, and
+/// entries are only ever replaced whole, by rename).
+fn split_entry(bytes: &[u8]) -> Option<Entry> {
+    let mut at = MAGIC.len();
+    if bytes.get(..at)? != MAGIC.as_slice() {
+        return None;
     }
+    let flag = *bytes.get(at)?;
+    at += 1;
+    let mut part = || -> Option<Range<usize>> {
+        let len = bytes.get(at..at.checked_add(8)?)?;
+        let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
+        let start = at + 8;
+        let end = start.checked_add(len)?;
+        (end <= bytes.len()).then_some(())?;
+        at = end;
+        Some(start..end)
+    };
+    let (key, head, rules) = (part()?, part()?, part()?);
+    (at == bytes.len()).then_some(Entry {
+        uses_cwd: flag == 1,
+        key,
+        head,
+        rules,
+    })
 }
 
-fn write_entry(path: &Path, uses_cwd: bool, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
+/// The two stored parts of a policy: everything but the rules, and the rule section.
+fn encode(policy: &Policy) -> Option<(Vec<u8>, Vec<u8>)> {
+    let head = postcard::to_allocvec(policy).ok()?;
+    Some((head, policy.rules.encoded().ok()?))
+}
+
+/// A policy from its stored parts in `buffer`, which the rule set keeps (no copy).
+fn decode(buffer: Vec<u8>, head: Range<usize>, rules: Range<usize>) -> Option<Policy> {
+    let mut policy = match postcard::take_from_bytes::<Policy>(buffer.get(head)?) {
+        Ok((policy, [])) => policy,
+        _ => return None,
+    };
+    policy.rules = RuleSet::from_encoded(buffer, rules)?;
+    Some(policy)
+}
+
+/// The policy as a cache hit would give it back: encoded and decoded. For tests that check
+/// a cached policy judges exactly like a freshly compiled one.
+pub fn round_trip(policy: &Policy) -> Option<Policy> {
+    let (head, rules) = encode(policy)?;
+    let mut buffer = head;
+    let split = buffer.len();
+    buffer.extend_from_slice(&rules);
+    let end = buffer.len();
+    decode(buffer, 0..split, split..end)
+}
+
+fn write_entry(path: &Path, uses_cwd: bool, parts: &[&[u8]]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("no cache directory"))?;
@@ -318,10 +356,11 @@ fn write_entry(path: &Path, uses_cwd: bool, key: &[u8], payload: &[u8]) -> std::
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let mut body = Vec::with_capacity(MAGIC.len() + 17 + key.len() + payload.len());
+    let size = parts.iter().map(|p| p.len() + 8).sum::<usize>();
+    let mut body = Vec::with_capacity(MAGIC.len() + 1 + size);
     body.extend_from_slice(MAGIC);
     body.push(u8::from(uses_cwd));
-    for part in [key, payload] {
+    for part in parts {
         body.extend_from_slice(&(part.len() as u64).to_le_bytes());
         body.extend_from_slice(part);
     }

@@ -926,6 +926,8 @@ pub struct Policy {
     /// Trusted profiles; `main` is first.
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,
+    /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
+    #[serde(skip)]
     pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,

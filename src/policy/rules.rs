@@ -20,8 +20,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
-
 use super::Rule;
 
 /// Which checks read a rule, by the conditions it has. Every rule has exactly one kind.
@@ -166,7 +164,10 @@ impl fmt::Debug for RuleSet {
 /// data area
 /// ```
 struct Encoded {
-    bytes: Vec<u8>,
+    /// The buffer the section lives in (a whole cache entry: it is not copied out) and where
+    /// the section starts and ends in it.
+    buffer: Vec<u8>,
+    range: std::ops::Range<usize>,
     n_index: usize,
     data_at: usize,
     decoded: Vec<OnceLock<Option<Box<Rule>>>>,
@@ -187,9 +188,10 @@ fn usize_at(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 impl Encoded {
-    fn parse(bytes: Vec<u8>) -> Option<Encoded> {
-        let n_rules = usize_at(&bytes, 0)?;
-        let n_index = usize_at(&bytes, 4)?;
+    fn parse(buffer: Vec<u8>, range: std::ops::Range<usize>) -> Option<Encoded> {
+        let bytes = buffer.get(range.clone())?;
+        let n_rules = usize_at(bytes, 0)?;
+        let n_index = usize_at(bytes, 4)?;
         let data_at = HEADER
             .checked_add(n_rules.checked_mul(RULE_ENTRY)?)?
             .checked_add(n_index.checked_mul(INDEX_ENTRY)?)?;
@@ -199,7 +201,8 @@ impl Encoded {
         let mut decoded = Vec::with_capacity(n_rules);
         decoded.resize_with(n_rules, OnceLock::new);
         Some(Encoded {
-            bytes,
+            buffer,
+            range,
             n_index,
             data_at,
             decoded,
@@ -207,17 +210,22 @@ impl Encoded {
         })
     }
 
+    /// The section (empty if the range were out of bounds, which `parse` excludes).
+    fn bytes(&self) -> &[u8] {
+        self.buffer.get(self.range.clone()).unwrap_or_default()
+    }
+
     fn data(&self, offset: usize, len: usize) -> Option<&[u8]> {
         let start = self.data_at.checked_add(offset)?;
-        self.bytes.get(start..start.checked_add(len)?)
+        self.bytes().get(start..start.checked_add(len)?)
     }
 
     fn get(&self, i: usize) -> Option<&Rule> {
         let slot = self.decoded.get(i)?;
         let rule = slot.get_or_init(|| {
             let at = HEADER + i * RULE_ENTRY;
-            let rule = usize_at(&self.bytes, at)
-                .zip(usize_at(&self.bytes, at + 4))
+            let rule = usize_at(self.bytes(), at)
+                .zip(usize_at(self.bytes(), at + 4))
                 .and_then(|(off, len)| self.data(off, len))
                 .and_then(|b| match postcard::take_from_bytes::<Rule>(b) {
                     Ok((rule, [])) => Some(Box::new(rule)),
@@ -233,12 +241,10 @@ impl Encoded {
 
     fn index_entry(&self, j: usize) -> Option<(u32, &[u8], usize)> {
         let at = HEADER + self.decoded.len() * RULE_ENTRY + j * INDEX_ENTRY;
-        let kind = u32_at(&self.bytes, at)?;
-        let key = self.data(
-            usize_at(&self.bytes, at + 4)?,
-            usize_at(&self.bytes, at + 8)?,
-        )?;
-        Some((kind, key, usize_at(&self.bytes, at + 12)?))
+        let bytes = self.bytes();
+        let kind = u32_at(bytes, at)?;
+        let key = self.data(usize_at(bytes, at + 4)?, usize_at(bytes, at + 8)?)?;
+        Some((kind, key, usize_at(bytes, at + 12)?))
     }
 
     /// Rule numbers indexed under `(kind, prefix)` for every kind and every prefix of `name`,
@@ -323,39 +329,27 @@ fn encode(rules: &[Rule]) -> Result<Vec<u8>, postcard::Error> {
     Ok(out)
 }
 
-impl Serialize for RuleSet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl RuleSet {
+    /// The encoded section, as the compiled-policy cache stores it (see [`Encoded`]).
+    pub fn encoded(&self) -> Result<Vec<u8>, postcard::Error> {
         match &self.store {
-            Store::Compiled(rules) => {
-                let bytes = encode(rules).map_err(serde::ser::Error::custom)?;
-                s.serialize_bytes(&bytes)
-            }
-            Store::Encoded(e) => s.serialize_bytes(&e.bytes),
+            Store::Compiled(rules) => encode(rules),
+            Store::Encoded(e) => Ok(e.bytes().to_vec()),
         }
+    }
+
+    /// A set over the section at `range` of `buffer` (a cache entry read whole: the section is
+    /// not copied out of it). `None` when its tables do not fit.
+    pub fn from_encoded(buffer: Vec<u8>, range: std::ops::Range<usize>) -> Option<RuleSet> {
+        Encoded::parse(buffer, range).map(|e| RuleSet {
+            store: Store::Encoded(e),
+        })
     }
 }
 
-impl<'de> Deserialize<'de> for RuleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RuleSet, D::Error> {
-        struct Bytes;
-        impl serde::de::Visitor<'_> for Bytes {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("encoded rules")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
-            }
-        }
-        let bytes = d.deserialize_byte_buf(Bytes)?;
-        let encoded =
-            Encoded::parse(bytes).ok_or_else(|| serde::de::Error::custom("bad rule table"))?;
-        Ok(RuleSet {
-            store: Store::Encoded(encoded),
-        })
+impl Default for RuleSet {
+    fn default() -> RuleSet {
+        RuleSet::new(Vec::new())
     }
 }
 

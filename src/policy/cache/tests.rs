@@ -87,8 +87,7 @@ fn entry_path(f: &Fixture) -> PathBuf {
 fn a_policy_read_back_is_the_policy_that_was_stored() {
     let f = fixture(USER);
     let policy = compile(&f);
-    let bytes = postcard::to_allocvec(&policy).unwrap();
-    let back = decode(&bytes).unwrap();
+    let back = round_trip(&policy).unwrap();
     assert_eq!(format!("{policy:?}"), format!("{back:?}"));
     assert!(back.secrets.custom_detector.is_some(), "detector rebuilt");
     assert!(back.profiles[1].when.cwd.is_some(), "cwd glob set rebuilt");
@@ -104,7 +103,7 @@ fn a_policy_read_back_is_the_policy_that_was_stored() {
 fn the_embedded_default_round_trips() {
     let env = crate::policy::tests::test_env();
     let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
-    let back = decode(&postcard::to_allocvec(&policy).unwrap()).unwrap();
+    let back = round_trip(&policy).unwrap();
     assert_eq!(format!("{policy:?}"), format!("{back:?}"));
 }
 

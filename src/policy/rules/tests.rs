@@ -185,9 +185,8 @@ fn a_damaged_rule_marks_the_set() {
     let mut bytes = encode(rules).unwrap();
     // Point the first rule's length past the end of the data area.
     bytes[HEADER + 4..HEADER + 8].copy_from_slice(&u32::MAX.to_le_bytes());
-    let set = RuleSet {
-        store: Store::Encoded(Encoded::parse(bytes).unwrap()),
-    };
+    let len = bytes.len();
+    let set = RuleSet::from_encoded(bytes, 0..len).unwrap();
     assert!(!set.is_damaged());
     assert_eq!(set.iter().count(), rules.len() - 1);
     assert!(set.is_damaged());
@@ -197,6 +196,12 @@ fn a_damaged_rule_marks_the_set() {
 fn truncated_tables_are_refused() {
     let (fresh, _) = sets();
     let bytes = encode(compiled(&fresh.rules)).unwrap();
-    assert!(Encoded::parse(bytes[..7].to_vec()).is_none());
-    assert!(Encoded::parse(bytes[..HEADER + 8].to_vec()).is_none());
+    assert!(RuleSet::from_encoded(bytes.clone(), 0..7).is_none());
+    assert!(RuleSet::from_encoded(bytes.clone(), 0..HEADER + 8).is_none());
+    assert!(RuleSet::from_encoded(bytes.clone(), 3..bytes.len() + 1).is_none());
+    // At an offset inside a larger buffer, as in a cache entry.
+    let mut framed = b"head".to_vec();
+    framed.extend_from_slice(&bytes);
+    let set = RuleSet::from_encoded(framed, 4..4 + bytes.len()).unwrap();
+    assert_eq!(set.iter().count(), compiled(&fresh.rules).len());
 }
