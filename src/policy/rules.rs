@@ -16,9 +16,10 @@
 //! case-sensitive), so looking up every prefix of the name finds every rule whose pattern
 //! could match it; a rule without tool patterns is indexed under the empty prefix. A rule that
 //! cannot be decoded marks the set damaged, and the engine then denies the call.
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::Rule;
 
@@ -78,6 +79,72 @@ fn index_keys(rule: &Rule) -> Vec<&str> {
         (None, Some(tools)) => tools.iter().map(|s| literal_prefix(s)).collect(),
         (None, None) => vec![""],
     }
+}
+
+thread_local! {
+    /// While a rule section is written or read on this thread: the file names its rules'
+    /// locations refer to by number (see `Loc`'s serde impls in `crate::decision`).
+    static FILES: RefCell<Option<Vec<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// The number of `file` in the active table (added if new); `None` when no section is being
+/// written or read.
+pub(crate) fn file_number(file: &Arc<str>) -> Option<u32> {
+    FILES.with(|cell| {
+        let mut table = cell.try_borrow_mut().ok()?;
+        let table = table.as_mut()?;
+        let n = match table.iter().position(|f| f == file) {
+            Some(n) => n,
+            None => {
+                table.push(file.clone());
+                table.len() - 1
+            }
+        };
+        u32::try_from(n).ok()
+    })
+}
+
+/// Whether a rule section is being read or written on this thread.
+pub(crate) fn file_numbers_in_use() -> bool {
+    FILES.with(|cell| cell.try_borrow().is_ok_and(|t| t.is_some()))
+}
+
+/// The file of number `n` in the active table.
+pub(crate) fn file_named(n: u32) -> Option<Arc<str>> {
+    FILES.with(|cell| {
+        let table = cell.try_borrow().ok()?;
+        table.as_ref()?.get(usize::try_from(n).ok()?).cloned()
+    })
+}
+
+/// Run `f` with `files` as the active table; returns the table as `f` left it. The table is
+/// cleared even if `f` unwinds.
+fn with_files<T>(files: Vec<Arc<str>>, f: impl FnOnce() -> T) -> (T, Vec<Arc<str>>) {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            FILES.with(|cell| {
+                if let Ok(mut t) = cell.try_borrow_mut() {
+                    t.take();
+                }
+            });
+        }
+    }
+    FILES.with(|cell| {
+        if let Ok(mut t) = cell.try_borrow_mut() {
+            *t = Some(files);
+        }
+    });
+    let clear = Clear;
+    let out = f();
+    let files = FILES.with(|cell| {
+        cell.try_borrow_mut()
+            .ok()
+            .and_then(|mut t| t.take())
+            .unwrap_or_default()
+    });
+    drop(clear);
+    (out, files)
 }
 
 /// The rules of a policy.
@@ -158,10 +225,10 @@ impl fmt::Debug for RuleSet {
 /// The encoded form. Layout (little-endian `u32`s), built by [`encode`]:
 ///
 /// ```text
-/// n_rules n_index
+/// n_rules n_index files_offset files_len
 /// n_rules × (offset, len)            each rule's postcard bytes in the data area
 /// n_index × (kind, offset, len, rule) sorted by (kind, key bytes, rule); the key in the data area
-/// data area
+/// data area                           rules, keys, and the file names (postcard list)
 /// ```
 struct Encoded {
     /// The buffer the section lives in (a whole cache entry: it is not copied out) and where
@@ -170,11 +237,13 @@ struct Encoded {
     range: std::ops::Range<usize>,
     n_index: usize,
     data_at: usize,
+    /// The file names the rules' locations refer to by number.
+    files: Vec<Arc<str>>,
     decoded: Vec<OnceLock<Option<Box<Rule>>>>,
     damaged: AtomicBool,
 }
 
-const HEADER: usize = 8;
+const HEADER: usize = 16;
 const RULE_ENTRY: usize = 8;
 const INDEX_ENTRY: usize = 16;
 
@@ -198,6 +267,12 @@ impl Encoded {
         if data_at > bytes.len() {
             return None;
         }
+        let files_at = data_at.checked_add(usize_at(bytes, 8)?)?;
+        let names = bytes.get(files_at..files_at.checked_add(usize_at(bytes, 12)?)?)?;
+        let files = match postcard::take_from_bytes::<Vec<String>>(names) {
+            Ok((names, [])) => names.into_iter().map(Arc::from).collect(),
+            _ => return None,
+        };
         let mut decoded = Vec::with_capacity(n_rules);
         decoded.resize_with(n_rules, OnceLock::new);
         Some(Encoded {
@@ -205,6 +280,7 @@ impl Encoded {
             range,
             n_index,
             data_at,
+            files,
             decoded,
             damaged: AtomicBool::new(false),
         })
@@ -227,9 +303,13 @@ impl Encoded {
             let rule = usize_at(self.bytes(), at)
                 .zip(usize_at(self.bytes(), at + 4))
                 .and_then(|(off, len)| self.data(off, len))
-                .and_then(|b| match postcard::take_from_bytes::<Rule>(b) {
-                    Ok((rule, [])) => Some(Box::new(rule)),
-                    _ => None,
+                .and_then(|b| {
+                    let (decoded, _) =
+                        with_files(self.files.clone(), || postcard::take_from_bytes::<Rule>(b));
+                    match decoded {
+                        Ok((rule, [])) => Some(Box::new(rule)),
+                        _ => None,
+                    }
                 });
             if rule.is_none() {
                 self.damaged.store(true, Ordering::Relaxed);
@@ -294,8 +374,11 @@ fn encode(rules: &[Rule]) -> Result<Vec<u8>, postcard::Error> {
     let mut table = Vec::with_capacity(rules.len());
     let mut index = Vec::new();
     let len32 = |n: usize| u32::try_from(n).map_err(|_| postcard::Error::SerializeBufferFull);
+    let mut files = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let bytes = postcard::to_allocvec(rule)?;
+        let (bytes, names) = with_files(files, || postcard::to_allocvec(rule));
+        files = names;
+        let bytes = bytes?;
         table.push((len32(data.len())?, len32(bytes.len())?));
         data.extend_from_slice(&bytes);
         let mut keys = index_keys(rule);
@@ -309,8 +392,13 @@ fn encode(rules: &[Rule]) -> Result<Vec<u8>, postcard::Error> {
     let mut out = Vec::with_capacity(
         HEADER + table.len() * RULE_ENTRY + index.len() * INDEX_ENTRY + data.len(),
     );
+    let names: Vec<&str> = files.iter().map(|f| &**f).collect();
+    let names = postcard::to_allocvec(&names)?;
+    let keys_len: usize = index.iter().map(|(_, key, _)| key.len()).sum();
     out.extend_from_slice(&len32(rules.len())?.to_le_bytes());
     out.extend_from_slice(&len32(index.len())?.to_le_bytes());
+    out.extend_from_slice(&len32(data.len() + keys_len)?.to_le_bytes());
+    out.extend_from_slice(&len32(names.len())?.to_le_bytes());
     for (off, len) in &table {
         out.extend_from_slice(&off.to_le_bytes());
         out.extend_from_slice(&len.to_le_bytes());
@@ -326,6 +414,7 @@ fn encode(rules: &[Rule]) -> Result<Vec<u8>, postcard::Error> {
     }
     out.extend_from_slice(&data);
     out.extend_from_slice(&keys);
+    out.extend_from_slice(&names);
     Ok(out)
 }
 
