@@ -61,6 +61,7 @@ mod validate;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,7 +150,7 @@ struct Rule {
     id: Cow<'static, str>,
     name: Cow<'static, str>,
     family: Cow<'static, str>,
-    keywords: Vec<Cow<'static, str>>,
+    keywords: Keywords,
     source: Source,
     /// `None` inside means the pattern did not compile; the unit tests prove no built-in
     /// pattern is in that state, and a broken rule must not take the others down with it.
@@ -160,6 +161,58 @@ struct Rule {
     priority: u8,
     /// The regex continues a keyword occurrence (see `Pattern::Anchored`).
     anchored: bool,
+}
+
+/// A rule's keywords: the table's own for a built-in rule (nothing to allocate).
+enum Keywords {
+    Builtin(&'static [&'static str]),
+    Custom(Vec<String>),
+}
+
+impl Keywords {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (builtin, custom) = match self {
+            Keywords::Builtin(k) => (*k, &[][..]),
+            Keywords::Custom(k) => (&[][..], k.as_slice()),
+        };
+        builtin
+            .iter()
+            .copied()
+            .chain(custom.iter().map(String::as_str))
+    }
+
+    /// Each keyword, borrowed from the table when it can be.
+    fn owned(&self) -> impl Iterator<Item = Cow<'static, str>> + '_ {
+        let (builtin, custom) = match self {
+            Keywords::Builtin(k) => (*k, &[][..]),
+            Keywords::Custom(k) => (&[][..], k.as_slice()),
+        };
+        let builtin = builtin.iter().map(|k| Cow::Borrowed(*k));
+        builtin.chain(custom.iter().map(|k| Cow::Owned(k.clone())))
+    }
+}
+
+/// FNV-1a, for the keyword map built once per detector: the keys are a few short strings,
+/// and `SipHash` with random keys would cost more than everything else `from_rules` does.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Limits for compiled rule regexes: generous for the built-ins, a bound for policy rules.
@@ -180,7 +233,7 @@ impl Rule {
             id: Cow::Borrowed(d.id),
             name: Cow::Borrowed(d.name),
             family: Cow::Borrowed(d.family),
-            keywords: d.keywords.iter().map(|k| Cow::Borrowed(*k)).collect(),
+            keywords: Keywords::Builtin(d.keywords),
             source: Source::Builtin(d.pattern),
             regex: OnceLock::new(),
             min_entropy: d.min_entropy,
@@ -219,10 +272,11 @@ pub struct Detector {
     prefilter_big: OnceLock<Option<AhoCorasick>>,
     /// Bytes scanned so far: once past [`BIG_INPUT`] the DFA is worth building.
     scanned: AtomicUsize,
-    /// Keyword pattern index → rules that keyword enables.
-    keyword_rules: Vec<Vec<usize>>,
-    /// Keyword pattern index → anchored rules whose regex continues that keyword.
-    keyword_anchors: Vec<Vec<usize>>,
+    /// The rules each keyword enables, in rule order: those of keyword `p` are
+    /// `keyword_rules[keyword_starts[p]..keyword_starts[p + 1]]`. An anchored one among them
+    /// continues that keyword.
+    keyword_rules: Vec<usize>,
+    keyword_starts: Vec<usize>,
     /// Rules without keywords (custom only): always run.
     always: Vec<usize>,
 }
@@ -344,11 +398,9 @@ impl Detector {
                 id: Cow::Owned(c.id),
                 name: Cow::Owned(c.name),
                 family: Cow::Borrowed("custom"),
-                keywords: c
-                    .keywords
-                    .iter()
-                    .map(|k| Cow::Owned(k.to_ascii_lowercase()))
-                    .collect(),
+                keywords: Keywords::Custom(
+                    c.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+                ),
                 source: Source::Custom,
                 regex: OnceLock::from(Some(regex)),
                 min_entropy,
@@ -363,50 +415,72 @@ impl Detector {
 
     fn from_rules(rules: Vec<Rule>) -> Detector {
         let mut keywords: Vec<Cow<'static, str>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        // (keyword, rule), in rule order.
+        let mut links: Vec<(usize, usize)> = Vec::with_capacity(rules.len() * 2);
         let mut always = Vec::new();
-        let mut index: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut index: std::collections::HashMap<&str, usize, BuildHasherDefault<Fnv>> =
+            std::collections::HashMap::with_capacity_and_hasher(
+                rules.len() * 2,
+                Default::default(),
+            );
         for (i, r) in rules.iter().enumerate() {
-            if r.keywords.is_empty() {
-                always.push(i);
-            }
-            for k in &r.keywords {
-                match index.get(k.as_ref()) {
-                    Some(&p) => {
-                        if let Some(v) = keyword_rules.get_mut(p) {
-                            v.push(i);
-                        }
-                    }
-                    None => {
-                        index.insert(k.as_ref(), keywords.len());
-                        keywords.push(k.clone());
-                        keyword_rules.push(vec![i]);
-                    }
+            let mut none = true;
+            for (k, owned) in r.keywords.iter().zip(r.keywords.owned()) {
+                none = false;
+                let next = keywords.len();
+                let p = *index.entry(k).or_insert(next);
+                if p == next {
+                    keywords.push(owned);
                 }
+                links.push((p, i));
+            }
+            if none {
+                always.push(i);
             }
         }
         drop(index);
-        let keyword_anchors = keyword_rules
-            .iter()
-            .map(|rs| {
-                rs.iter()
-                    .copied()
-                    .filter(|&i| rules.get(i).is_some_and(|r| r.anchored))
-                    .collect()
-            })
-            .collect();
+        // Grouped by keyword (a counting sort, so each keyword's rules stay in rule order).
+        let mut keyword_starts = vec![0usize; keywords.len() + 1];
+        for &(p, _) in &links {
+            if let Some(n) = keyword_starts.get_mut(p + 1) {
+                *n += 1;
+            }
+        }
+        for p in 1..keyword_starts.len() {
+            let before = keyword_starts.get(p - 1).copied().unwrap_or(0);
+            if let Some(n) = keyword_starts.get_mut(p) {
+                *n += before;
+            }
+        }
+        let mut next = keyword_starts.clone();
+        let mut keyword_rules = vec![0usize; links.len()];
+        for (p, i) in links {
+            if let Some(at) = next.get_mut(p) {
+                if let Some(slot) = keyword_rules.get_mut(*at) {
+                    *slot = i;
+                }
+                *at += 1;
+            }
+        }
         Detector {
             rules,
             keywords,
-            keyword_anchors,
             search: KeywordSearch::Auto,
             pairs: OnceLock::new(),
             prefilter_small: OnceLock::new(),
             prefilter_big: OnceLock::new(),
             scanned: AtomicUsize::new(0),
             keyword_rules,
+            keyword_starts,
             always,
         }
+    }
+
+    /// The rules keyword `p` enables.
+    fn rules_of(&self, p: usize) -> &[usize] {
+        let lo = self.keyword_starts.get(p).copied().unwrap_or(0);
+        let hi = self.keyword_starts.get(p + 1).copied().unwrap_or(0);
+        self.keyword_rules.get(lo..hi).unwrap_or_default()
     }
 
     /// The same detector, looking for keywords with `search` (tests and measurements).
@@ -481,18 +555,15 @@ impl Detector {
         }
         let mut seen = vec![false; self.keywords.len()];
         let mut hit = |p: usize, start: usize, end: usize| {
-            let anchored = self.keyword_anchors.get(p).map(Vec::as_slice);
-            for &i in anchored.unwrap_or_default() {
-                anchors.push((i, start, end));
-            }
-            match seen.get_mut(p) {
-                Some(true) | None => return,
-                Some(s) => *s = true,
-            }
-            let enabled = self.keyword_rules.get(p).map(Vec::as_slice);
-            for &i in enabled.unwrap_or_default() {
-                if let Some(a) = active.get_mut(i) {
-                    *a = true;
+            let first = seen.get_mut(p).is_some_and(|s| !std::mem::replace(s, true));
+            for &i in self.rules_of(p) {
+                if self.rules.get(i).is_some_and(|r| r.anchored) {
+                    anchors.push((i, start, end));
+                }
+                if first {
+                    if let Some(a) = active.get_mut(i) {
+                        *a = true;
+                    }
                 }
             }
         };

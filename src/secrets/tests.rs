@@ -254,11 +254,15 @@ fn every_builtin_rule_compiles_and_has_keywords() {
     let d = builtin();
     for r in &d.rules {
         assert!(r.regex().is_some(), "rule {} does not compile", r.id);
-        assert!(!r.keywords.is_empty(), "rule {} has no keyword", r.id);
-        for k in &r.keywords {
+        assert!(
+            r.keywords.iter().next().is_some(),
+            "rule {} has no keyword",
+            r.id
+        );
+        for k in r.keywords.iter() {
             assert_eq!(
                 k,
-                &k.to_ascii_lowercase(),
+                k.to_ascii_lowercase(),
                 "keyword of {} not lowercase",
                 r.id
             );
