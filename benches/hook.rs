@@ -12,12 +12,28 @@ use std::time::{Duration, Instant};
 
 use blastwall::engine::{Call, Judge};
 use blastwall::paths::{self, PathEnv};
-use blastwall::policy::{LayerKind, Policy, Source};
+use blastwall::policy::{cache, LayerKind, Policy, Source};
 use blastwall::shell::{self, Context, Limits};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
 
 const SHORT: &str = "git status";
+/// Single commands as agents run them, one benchmark row each (issue #3: < 20 µs each).
+const TYPICAL: &[(&str, &str)] = &[
+    ("git status", SHORT),
+    ("git commit -m", "git commit -m \"fix: handle empty input\""),
+    ("cargo test", "cargo test --lib -- --nocapture"),
+    ("grep -rn", "grep -rn \"TODO\" src/"),
+    ("ls | head", "ls -la | head -20"),
+    ("cd && make", "cd build && make -j4"),
+    ("rm -rf target", "rm -rf target/debug"),
+    ("npm install", "npm install --save-dev typescript"),
+    (
+        "curl -s url",
+        "curl -s https://api.github.com/repos/rust-lang/rust",
+    ),
+    ("find -name", "find . -name '*.rs' -newer Cargo.toml"),
+];
 const COMPOUND: &str = "cd src && cargo build --release 2>&1 | tail -n 40 && \
     for f in $(git ls-files '*.rs'); do grep -n 'TODO' \"$f\" || true; done && \
     if [ -f Cargo.lock ]; then sha256sum Cargo.lock > /tmp/lock.sum; else echo 'no lock'; fi && \
@@ -69,8 +85,8 @@ fn input(v: Value) -> Map<String, Value> {
 /// of on a thread of its own: measured the same way.
 const WORKER_STACK: usize = 128 * 1024 * 1024;
 
-/// `iters` analyses of `command` on a thread set up like the hook's worker.
-fn on_worker(iters: u64, command: &str, cx: &Context<'_>) -> Duration {
+/// `iters` runs of `f` on a thread set up like the hook's worker.
+fn on_worker<T>(iters: u64, f: impl Fn() -> T + Sync) -> Duration {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(WORKER_STACK)
@@ -78,7 +94,7 @@ fn on_worker(iters: u64, command: &str, cx: &Context<'_>) -> Duration {
                 shell::with_declared_stack(WORKER_STACK, || {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        black_box(shell::analyze(black_box(command), cx));
+                        black_box(f());
                     }
                     start.elapsed()
                 })
@@ -97,11 +113,13 @@ fn bash_analysis(c: &mut Criterion) {
         limits: Limits::default(),
     };
     let mut g = c.benchmark_group("bash analysis");
-    g.bench_function("short", |b| {
-        b.iter_custom(|iters| on_worker(iters, SHORT, &cx))
-    });
-    g.bench_function("compound", |b| {
-        b.iter_custom(|iters| on_worker(iters, COMPOUND, &cx))
+    for (name, command) in TYPICAL {
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| on_worker(iters, || shell::analyze(black_box(command), &cx)))
+        });
+    }
+    g.bench_function("compound (7 parts, ~20 commands)", |b| {
+        b.iter_custom(|iters| on_worker(iters, || shell::analyze(black_box(COMPOUND), &cx)))
     });
     g.finish();
 }
@@ -111,6 +129,19 @@ fn policy_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("policy load");
     g.bench_function("embedded default", |b| {
         b.iter(|| Policy::from_sources(&[Source::embedded()], &env).unwrap())
+    });
+    // What the real hook does instead while the compiled-policy cache is current: decode the
+    // stored form (the rules stay encoded until a call reaches them).
+    let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+    let (head, rules) = cache::encode(&policy).unwrap();
+    let mut stored = head.clone();
+    stored.extend_from_slice(&rules);
+    g.bench_function("embedded default, from the cache", |b| {
+        b.iter(|| {
+            let buffer = stored.clone();
+            let end = buffer.len();
+            cache::decode(buffer, 0..head.len(), head.len()..end).unwrap()
+        })
     });
     for n in [1_000, 10_000] {
         let sources = with(&generated(n));
@@ -146,15 +177,17 @@ fn policy_eval(c: &mut Criterion) {
     let mut g = c.benchmark_group("judge (policy loaded)");
     for (name, tool, input) in &calls {
         g.bench_function(*name, |b| {
-            b.iter(|| {
-                let judge = Judge::new(&policy, &env);
-                let call = Call {
-                    tool,
-                    input,
-                    agent_type: None,
-                    agent_id: None,
-                };
-                judge.judge(&call, &|_| None)
+            b.iter_custom(|iters| {
+                on_worker(iters, || {
+                    let judge = Judge::new(&policy, &env);
+                    let call = Call {
+                        tool,
+                        input,
+                        agent_type: None,
+                        agent_id: None,
+                    };
+                    judge.judge(&call, &|_| None).verdict.decision()
+                })
             })
         });
     }
@@ -163,16 +196,18 @@ fn policy_eval(c: &mut Criterion) {
     let mut g = c.benchmark_group("load + judge");
     for (name, tool, input) in &calls {
         g.bench_function(*name, |b| {
-            b.iter(|| {
-                let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
-                let judge = Judge::new(&policy, &env);
-                let call = Call {
-                    tool,
-                    input,
-                    agent_type: None,
-                    agent_id: None,
-                };
-                judge.judge(&call, &|_| None).verdict.decision()
+            b.iter_custom(|iters| {
+                on_worker(iters, || {
+                    let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
+                    let judge = Judge::new(&policy, &env);
+                    let call = Call {
+                        tool,
+                        input,
+                        agent_type: None,
+                        agent_id: None,
+                    };
+                    judge.judge(&call, &|_| None).verdict.decision()
+                })
             })
         });
     }

@@ -322,13 +322,13 @@ fn split_entry(bytes: &[u8]) -> Option<Entry> {
 }
 
 /// The two stored parts of a policy: everything but the rules, and the rule section.
-fn encode(policy: &Policy) -> Option<(Vec<u8>, Vec<u8>)> {
+pub fn encode(policy: &Policy) -> Option<(Vec<u8>, Vec<u8>)> {
     let head = postcard::to_allocvec(policy).ok()?;
     Some((head, policy.rules.encoded().ok()?))
 }
 
 /// A policy from its stored parts in `buffer`, which the rule set keeps (no copy).
-fn decode(buffer: Vec<u8>, head: Range<usize>, rules: Range<usize>) -> Option<Policy> {
+pub fn decode(buffer: Vec<u8>, head: Range<usize>, rules: Range<usize>) -> Option<Policy> {
     let mut policy = match postcard::take_from_bytes::<Policy>(buffer.get(head)?) {
         Ok((policy, [])) => policy,
         _ => return None,
