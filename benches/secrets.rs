@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use blastwall::secrets::{self, Detector};
+use blastwall::secrets::{self, Detector, KeywordSearch};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 /// This repository's text files (sources, lockfile, TOML), concatenated. The detector's own
@@ -111,6 +111,52 @@ fn bench(c: &mut Criterion) {
     g.bench_function("redact", |b| {
         b.iter(|| black_box(d.redact(black_box(text))))
     });
+    g.finish();
+
+    // What a PreToolUse pays to scan a small tool input in a fresh process (no keyword in it,
+    // so no rule regex is compiled: this is the detector's set-up and keyword search).
+    let input = r#"command: "git status --short && cargo build --release 2>&1 | tail -20""#;
+    let mut g = c.benchmark_group("small input");
+    g.bench_function("cold: new detector + find", |b| {
+        b.iter(|| black_box(Detector::new().find(black_box(input))))
+    });
+    g.bench_function("cold, automaton: new detector + find", |b| {
+        b.iter(|| {
+            let fresh = Detector::new().with_keyword_search(KeywordSearch::Automaton);
+            black_box(fresh.find(black_box(input)))
+        })
+    });
+    g.finish();
+
+    // The keyword search alone over 1 MB (`rules_to_run` is the prefilter and nothing else):
+    // the pair tables against the automaton (a DFA at this size), fresh each time as in a
+    // hook process.
+    let mut log = String::new();
+    for i in 0.. {
+        if log.len() >= 1 << 20 {
+            break;
+        }
+        log.push_str(&format!(
+            "   Compiling crate-{i} v0.{}.{} (/home/dev/project/crates/crate-{i}) in {}.{:02}s\n",
+            i % 13,
+            i % 7,
+            i % 5,
+            i % 100
+        ));
+    }
+    let mut g = c.benchmark_group("keyword search, 1 MB build log");
+    g.throughput(Throughput::Bytes(log.len() as u64));
+    for (name, search) in [
+        ("pair tables", KeywordSearch::Auto),
+        ("automaton", KeywordSearch::Automaton),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let fresh = Detector::new().with_keyword_search(search);
+                black_box(fresh.rules_to_run(black_box(log.as_bytes())))
+            })
+        });
+    }
     g.finish();
 }
 
