@@ -150,7 +150,9 @@ pub fn run_event(event: HookEvent, opts: &Options, handler: Handler) -> Answer {
     let kind = event.kind();
     let (tx, rx) = mpsc::channel();
     let worker_opts = opts.clone();
-    let worker_event = event.clone();
+    // Shared, not cloned: a PostToolUse event can carry a megabyte of tool output.
+    let event = std::sync::Arc::new(event);
+    let worker_event = std::sync::Arc::clone(&event);
     let spawned = std::thread::Builder::new()
         .name("judge".into())
         .stack_size(WORKER_STACK)
