@@ -3,6 +3,8 @@
 //! - [`replay`]: every recorded event in `fixtures/events/` gets the answer its file expects;
 //! - [`cli`]: `blastwall hook` end to end (stdin → stdout JSON and exit code), policy layers,
 //!   the audit log, and the hand tools (`lint`, `explain`, `--version`);
+//! - [`link`]: how the binary is linked (static on x86_64 Linux, see build.rs), and that it
+//!   still turns a panic into a deny;
 //! - [`regression`]: one test per bug found, named after what it caught.
 //!
 //! Every process starts from a cleared environment (PATH, HOME and only what the test needs),
@@ -20,6 +22,7 @@
 )]
 
 mod cli;
+mod link;
 mod properties;
 mod regression;
 mod replay;
