@@ -80,7 +80,7 @@ pub fn check(p: &Policy) -> Result<Vec<String>, Vec<String>> {
     }
     for r in &p.rules {
         for globs in [&r.paths, &r.except].into_iter().flatten() {
-            if let Err(e) = super::PathGlobs::build(&globs.patterns) {
+            if let Err(e) = super::PathGlobs::build(globs.patterns()) {
                 errors.push(format!("{}: rule `{}`: {e}", r.loc, r.id));
             }
         }

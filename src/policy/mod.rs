@@ -240,22 +240,45 @@ pub struct Val<T> {
 /// A set of path globs, parsed at load (so errors point at the file) and compiled into a
 /// matcher only when a call first needs it: start-up does not grow with rules the event does
 /// not touch.
-#[derive(Debug)]
 pub struct PathGlobs {
-    pub patterns: Vec<String>,
+    /// The patterns. Read from the compiled-policy cache they stay in `encoded` until a set
+    /// must be built: most calls only need the literal runs, and decoding a thousand pattern
+    /// strings per call was most of what a policy with 1,000 globs cost.
+    patterns: OnceLock<Vec<String>>,
+    encoded: Vec<u8>,
     /// Per pattern, its literal runs (see [`literals`]): computed when the policy is
     /// compiled and kept in the compiled-policy cache, so a call only searches for them.
     literals: Literals,
     set: OnceLock<Option<GlobSet>>,
 }
 
+impl std::fmt::Debug for PathGlobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PathGlobs")
+            .field("patterns", &self.patterns())
+            .finish()
+    }
+}
+
 impl PathGlobs {
     fn new(patterns: Vec<String>) -> PathGlobs {
         PathGlobs {
             literals: Literals::of(&patterns),
-            patterns,
+            patterns: OnceLock::from(patterns),
+            encoded: Vec::new(),
             set: OnceLock::new(),
         }
+    }
+
+    /// The patterns (expanded, as globset builds them).
+    pub fn patterns(&self) -> &[String] {
+        self.patterns.get_or_init(|| {
+            match postcard::from_bytes::<Vec<String>>(&self.encoded) {
+                Ok(p) if p.len() == self.literals.patterns.len() => p,
+                // Not for an entry blastwall wrote; a set that matches every path fails closed.
+                _ => vec!["**".to_string()],
+            }
+        })
     }
 
     fn build(patterns: &[String]) -> Result<GlobSet, globset::Error> {
@@ -277,7 +300,7 @@ impl PathGlobs {
                 return false;
             }
         }
-        match self.set.get_or_init(|| Self::build(&self.patterns).ok()) {
+        match self.set.get_or_init(|| Self::build(self.patterns()).ok()) {
             Some(set) => set.is_match(path),
             None => true,
         }
@@ -358,24 +381,60 @@ impl Literals {
     }
 }
 
-/// In the compiled-policy cache a glob set is its patterns and their literal runs; the
-/// matcher is built on first use.
+/// Bytes serialised as one byte string (postcard: a length and the bytes).
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+struct ByteBuf(Vec<u8>);
+
+impl<'de> Deserialize<'de> for ByteBuf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteBuf, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v))
+            }
+        }
+        d.deserialize_byte_buf(Visit)
+    }
+}
+
+/// In the compiled-policy cache a glob set is its patterns (one encoded byte string, decoded
+/// only when a matcher must be built) and their literal runs.
 impl Serialize for PathGlobs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.patterns, &self.literals).serialize(s)
+        let encoded = if self.encoded.is_empty() {
+            postcard::to_allocvec(self.patterns()).map_err(serde::ser::Error::custom)?
+        } else {
+            self.encoded.clone()
+        };
+        (Bytes(&encoded), &self.literals).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for PathGlobs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PathGlobs, D::Error> {
-        let (patterns, literals) = <(Vec<String>, Literals)>::deserialize(d)?;
-        if literals.patterns.len() != patterns.len() || literals.anchors.len() != patterns.len() {
+        let (ByteBuf(encoded), literals) = <(ByteBuf, Literals)>::deserialize(d)?;
+        if literals.anchors.len() != literals.patterns.len() {
             return Err(serde::de::Error::custom(
                 "literal table does not fit its patterns",
             ));
         }
         Ok(PathGlobs {
-            patterns,
+            patterns: OnceLock::new(),
+            encoded,
             literals,
             set: OnceLock::new(),
         })
@@ -775,7 +834,7 @@ impl Rule {
             return Vec::new();
         };
         globs
-            .patterns
+            .patterns()
             .iter()
             .filter(|p| p.starts_with('/'))
             .map(|p| {

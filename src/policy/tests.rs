@@ -310,7 +310,7 @@ fn glob_prefilter_never_hides_a_match() {
     let mut patterns: Vec<String> = Vec::new();
     for r in &p.rules {
         for g in [&r.paths, &r.except].into_iter().flatten() {
-            patterns.extend(g.patterns.iter().cloned());
+            patterns.extend(g.patterns().iter().cloned());
         }
     }
     patterns.extend([
@@ -426,4 +426,30 @@ fn embedded_default_passes_every_check() {
         "a glob character in HOME brings the check back"
     );
     load(&[(LayerKind::User, EMBEDDED_DEFAULT)]).unwrap();
+}
+
+/// A glob set read from the compiled-policy cache decodes its patterns only when a matcher
+/// must be built, answers like the original, and fails closed if its pattern bytes are bad.
+#[test]
+fn cached_glob_sets_decode_their_patterns_only_to_build_a_matcher() {
+    let g = PathGlobs::new(vec!["/home/u/.ssh/**".into(), "**/*.pem".into()]);
+    let back: PathGlobs = postcard::from_bytes(&postcard::to_allocvec(&g).unwrap()).unwrap();
+    assert!(!back.is_match(Path::new("/work/p/src/main.rs")));
+    assert!(
+        back.patterns.get().is_none(),
+        "decoded for a path no pattern could match"
+    );
+    assert!(back.is_match(Path::new("/home/u/.ssh/id_rsa")));
+    assert!(back.is_match(Path::new("/work/p/k.pem")));
+    assert_eq!(back.patterns(), g.patterns());
+    let broken = PathGlobs {
+        patterns: OnceLock::new(),
+        encoded: vec![0xff],
+        literals: Literals::of(&["/x".to_string()]),
+        set: OnceLock::new(),
+    };
+    assert!(
+        broken.is_match(Path::new("/x")),
+        "bad pattern bytes match everything"
+    );
 }
