@@ -274,7 +274,7 @@ impl PathGlobs {
     pub fn patterns(&self) -> &[String] {
         self.patterns.get_or_init(|| {
             match postcard::from_bytes::<Vec<String>>(&self.encoded) {
-                Ok(p) if p.len() == self.literals.patterns.len() => p,
+                Ok(p) if p.len() == self.literals.len() => p,
                 // Not for an entry blastwall wrote; a set that matches every path fails closed.
                 _ => vec!["**".to_string()],
             }
@@ -307,75 +307,116 @@ impl PathGlobs {
     }
 }
 
-/// The literal runs of a set of patterns in one string, for the prefilter of
-/// [`PathGlobs::is_match`]: three allocations per set instead of one per run.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The literal runs of a set of patterns, for the prefilter of [`PathGlobs::is_match`], in
+/// one byte buffer read in place: one allocation per glob set, and nothing to decode element
+/// by element when the set comes from the compiled-policy cache (decoding the tables of a
+/// thousand globs was most of what such a policy cost per call).
+///
+/// Layout (little-endian `u32`s): `n_patterns n_runs`, then per pattern `anchor_start
+/// anchor_end first_run end_run` (`first_run == NOT_ANALYSED` for a pattern that may match
+/// anything), then per run `start end`, then the text the ranges point into. A pattern's
+/// anchor is the literal text of an absolute pattern before its first wildcard, cut back to
+/// the last `/` (`dir/**` may match `dir`): a path must start with it, which rejects most paths
+/// with one comparison.
+#[derive(Default)]
 struct Literals {
-    /// Every run, concatenated.
-    text: String,
-    /// Each run's byte range in `text`.
-    runs: Vec<(u32, u32)>,
-    /// Each pattern's range in `runs`; `None` for a pattern that is not analysed (it may
-    /// match anything).
-    patterns: Vec<Option<(u32, u32)>>,
-    /// Each pattern's anchored start (the literal text of an absolute pattern before its
-    /// first wildcard) as a range in `text`, empty when there is none: a path must start
-    /// with it, which rejects most paths with one comparison (a 2 KB command checks dozens of
-    /// paths against every path rule).
-    anchors: Vec<(u32, u32)>,
+    bytes: Vec<u8>,
 }
+
+const NOT_ANALYSED: u32 = u32::MAX;
 
 impl Literals {
     fn of(patterns: &[String]) -> Literals {
-        let mut out = Literals::default();
-        let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let index = |n: usize| u32::try_from(n).unwrap_or(NOT_ANALYSED - 1);
+        let mut text = String::new();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut table: Vec<[u32; 4]> = Vec::with_capacity(patterns.len());
         for p in patterns {
-            // Cut back to the last `/` (and without it): `dir/**` may match `dir` itself.
-            let anchor = if p.starts_with('/') && literals(p).is_some() {
+            let lits = literals(p);
+            let anchor = if p.starts_with('/') && lits.is_some() {
                 let head = p.split(['*', '?']).next().unwrap_or("");
                 head.rsplit_once('/').map_or("", |(dir, _)| dir)
             } else {
                 ""
             };
-            let start = index(out.text.len());
-            out.text.push_str(anchor);
-            out.anchors.push((start, index(out.text.len())));
-            let Some(lits) = literals(p) else {
-                out.patterns.push(None);
+            let anchor_start = index(text.len());
+            text.push_str(anchor);
+            let anchor_end = index(text.len());
+            let Some(lits) = lits else {
+                table.push([anchor_start, anchor_end, NOT_ANALYSED, NOT_ANALYSED]);
                 continue;
             };
-            let first = index(out.runs.len());
+            let first = index(runs.len());
             for lit in lits {
-                let start = index(out.text.len());
-                out.text.push_str(lit);
-                out.runs.push((start, index(out.text.len())));
+                let start = index(text.len());
+                text.push_str(lit);
+                runs.push((start, index(text.len())));
             }
-            out.patterns.push(Some((first, index(out.runs.len()))));
+            table.push([anchor_start, anchor_end, first, index(runs.len())]);
         }
-        out
+        let mut bytes = Vec::with_capacity(8 + table.len() * 16 + runs.len() * 8 + text.len());
+        for v in [index(table.len()), index(runs.len())]
+            .into_iter()
+            .chain(table.iter().flatten().copied())
+            .chain(runs.iter().flat_map(|&(a, b)| [a, b]))
+        {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(text.as_bytes());
+        Literals { bytes }
     }
 
-    /// Whether some pattern has all of its runs in `path` (a pattern that is not analysed,
-    /// or whose runs cannot be found in the table, counts as possible: fail closed).
+    fn u32_at(&self, i: usize) -> Option<u32> {
+        let at = i.checked_mul(4)?;
+        let b = self.bytes.get(at..at.checked_add(4)?)?;
+        Some(u32::from_le_bytes(b.try_into().ok()?))
+    }
+
+    /// The number of patterns (0 for a damaged table).
+    fn len(&self) -> usize {
+        self.u32_at(0)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    }
+
+    /// Whether some pattern has all of its runs in `path`. A pattern that is not analysed, or
+    /// a table that cannot be read, counts as possible: fail closed.
     fn any_possible(&self, path: &str) -> bool {
-        let run = |&(a, b): &(u32, u32)| {
-            let (a, b) = (usize::try_from(a).ok()?, usize::try_from(b).ok()?);
-            self.text.get(a..b)
+        let n = self.len();
+        let Some(n_runs) = self.u32_at(1).and_then(|n| usize::try_from(n).ok()) else {
+            return true;
         };
-        self.patterns.iter().zip(&self.anchors).any(|(p, anchor)| {
-            let Some((first, end)) = p else {
+        let runs_at = 2 + n * 4;
+        let text_at = (runs_at + n_runs * 2) * 4;
+        let text = |a: u32, b: u32| -> Option<&[u8]> {
+            let (a, b) = (usize::try_from(a).ok()?, usize::try_from(b).ok()?);
+            self.bytes
+                .get(text_at.checked_add(a)?..text_at.checked_add(b)?)
+        };
+        let path = path.as_bytes();
+        let contains =
+            |needle: &[u8]| needle.is_empty() || path.windows(needle.len()).any(|w| w == needle);
+        (0..n).any(|i| {
+            let field = |k: usize| self.u32_at(2 + i * 4 + k);
+            let (Some(a0), Some(a1), Some(first), Some(end)) =
+                (field(0), field(1), field(2), field(3))
+            else {
                 return true;
             };
-            if run(anchor).is_some_and(|a| !path.starts_with(a)) {
-                return false;
+            if first == NOT_ANALYSED {
+                return true;
             }
-            let range = usize::try_from(*first)
-                .ok()
-                .zip(usize::try_from(*end).ok())
-                .and_then(|(f, e)| self.runs.get(f..e));
-            range.is_none_or(|runs| {
-                runs.iter()
-                    .all(|r| run(r).is_none_or(|lit| path.contains(lit)))
+            match text(a0, a1) {
+                Some(anchor) if !path.starts_with(anchor) => return false,
+                None => return true,
+                Some(_) => {}
+            }
+            (first..end).all(|r| {
+                let run = usize::try_from(r).ok().and_then(|r| {
+                    let at = runs_at + r * 2;
+                    text(self.u32_at(at)?, self.u32_at(at + 1)?)
+                });
+                run.is_none_or(contains)
             })
         })
     }
@@ -420,18 +461,14 @@ impl Serialize for PathGlobs {
         } else {
             self.encoded.clone()
         };
-        (Bytes(&encoded), &self.literals).serialize(s)
+        (Bytes(&encoded), Bytes(&self.literals.bytes)).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for PathGlobs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PathGlobs, D::Error> {
-        let (ByteBuf(encoded), literals) = <(ByteBuf, Literals)>::deserialize(d)?;
-        if literals.anchors.len() != literals.patterns.len() {
-            return Err(serde::de::Error::custom(
-                "literal table does not fit its patterns",
-            ));
-        }
+        let (ByteBuf(encoded), ByteBuf(literals)) = <(ByteBuf, ByteBuf)>::deserialize(d)?;
+        let literals = Literals { bytes: literals };
         Ok(PathGlobs {
             patterns: OnceLock::new(),
             encoded,
