@@ -393,9 +393,12 @@ impl Literals {
             self.bytes
                 .get(text_at.checked_add(a)?..text_at.checked_add(b)?)
         };
+        let text_path = path;
         let path = path.as_bytes();
+        // Runs are whole `&str`s (cut at ASCII separators), so they are valid UTF-8; the
+        // standard substring search is the fastest of the ones measured here.
         let contains =
-            |needle: &[u8]| needle.is_empty() || path.windows(needle.len()).any(|w| w == needle);
+            |needle: &[u8]| std::str::from_utf8(needle).map_or(true, |n| text_path.contains(n));
         (0..n).any(|i| {
             let field = |k: usize| self.u32_at(2 + i * 4 + k);
             let (Some(a0), Some(a1), Some(first), Some(end)) =
