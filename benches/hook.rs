@@ -10,6 +10,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use blastwall::decision::Decision;
 use blastwall::engine::{Call, Judge};
 use blastwall::paths::{self, PathEnv};
 use blastwall::policy::{cache, LayerKind, Policy, Source};
@@ -152,6 +153,20 @@ fn policy_load(c: &mut Criterion) {
     g.finish();
 }
 
+/// One main-agent call judged under `policy`.
+fn judge(policy: &Policy, env: &PathEnv, tool: &str, input: &Map<String, Value>) -> Decision {
+    let call = Call {
+        tool,
+        input,
+        agent_type: None,
+        agent_id: None,
+    };
+    Judge::new(policy, env)
+        .judge(&call, &|_| None)
+        .verdict
+        .decision()
+}
+
 fn policy_eval(c: &mut Criterion) {
     let env = env();
     let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
@@ -177,18 +192,7 @@ fn policy_eval(c: &mut Criterion) {
     let mut g = c.benchmark_group("judge (policy loaded)");
     for (name, tool, input) in &calls {
         g.bench_function(*name, |b| {
-            b.iter_custom(|iters| {
-                on_worker(iters, || {
-                    let judge = Judge::new(&policy, &env);
-                    let call = Call {
-                        tool,
-                        input,
-                        agent_type: None,
-                        agent_id: None,
-                    };
-                    judge.judge(&call, &|_| None).verdict.decision()
-                })
-            })
+            b.iter_custom(|iters| on_worker(iters, || judge(&policy, &env, tool, input)))
         });
     }
     g.finish();
@@ -199,14 +203,7 @@ fn policy_eval(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 on_worker(iters, || {
                     let policy = Policy::from_sources(&[Source::embedded()], &env).unwrap();
-                    let judge = Judge::new(&policy, &env);
-                    let call = Call {
-                        tool,
-                        input,
-                        agent_type: None,
-                        agent_id: None,
-                    };
-                    judge.judge(&call, &|_| None).verdict.decision()
+                    judge(&policy, &env, tool, input)
                 })
             })
         });
