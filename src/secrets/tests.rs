@@ -1027,7 +1027,9 @@ fn keyword_prefilter_hides_no_finding_on_samples() {
         assert_eq!(automaton, everything, "automaton vs every rule on {text:?}");
         found += auto.len();
     }
-    assert!(found > 300, "only {found} findings in the samples");
+    // The project's own samples give ~150 findings; ../shared's gitleaks samples, when the
+    // checkout sits next to them, add ~150 more. A clean clone elsewhere has only the first.
+    assert!(found > 100, "only {found} findings in the samples");
 }
 
 /// Built once for the property tests: the built-in keywords' NFA, the stress detector and
