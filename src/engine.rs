@@ -40,6 +40,9 @@ pub struct Judge<'a> {
     /// Set when external content in this session looked like a prompt injection: outbound
     /// actions are then asked (rule `taint`).
     pub tainted: Option<String>,
+    /// Symlink resolutions made while judging one call: a compound command names the same
+    /// paths again and again, and each resolution is a handful of system calls.
+    resolved: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
 }
 
 /// Files larger than this are scanned for secrets only in their first part at PreToolUse;
@@ -117,7 +120,42 @@ impl<'a> Judge<'a> {
             policy,
             env,
             tainted: None,
+            resolved: Default::default(),
         }
+    }
+
+    /// [`paths::resolve`] (symlinks followed for the longest existing prefix, the rest
+    /// appended) for an absolute, normalised path, built directory by directory and remembered
+    /// for the rest of this judgement: the paths of one call share their directories, and
+    /// resolving each path from scratch cost a `readlink` per component per path (a 2 KB
+    /// command made over a thousand). Each directory is resolved once; a component is only
+    /// canonicalised when it is a symlink.
+    pub fn resolve(&self, lexical: &std::path::Path) -> PathBuf {
+        if let Some(known) = self
+            .resolved
+            .try_borrow()
+            .ok()
+            .and_then(|m| m.get(lexical).cloned())
+        {
+            return known;
+        }
+        let resolved = match (lexical.parent(), lexical.file_name()) {
+            (Some(parent), Some(name)) => {
+                let candidate = self.resolve(parent).join(name);
+                match std::fs::symlink_metadata(&candidate) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        // A dangling link stays as it is spelled, as in `paths::resolve`.
+                        std::fs::canonicalize(&candidate).unwrap_or(candidate)
+                    }
+                    _ => candidate,
+                }
+            }
+            _ => paths::resolve(lexical),
+        };
+        if let Ok(mut m) = self.resolved.try_borrow_mut() {
+            m.insert(lexical.to_path_buf(), resolved.clone());
+        }
+        resolved
     }
 
     /// Every path a call names, with how it is accessed. Errors are findings (fail closed).
@@ -219,7 +257,7 @@ impl<'a> Judge<'a> {
         for (p, access) in raw {
             match self.env.absolute(&p) {
                 Ok(lexical) => {
-                    let resolved = paths::resolve(&lexical);
+                    let resolved = self.resolve(&lexical);
                     touched.push(Touched {
                         raw: p,
                         lexical,

@@ -602,7 +602,7 @@ fn check_paths(
             Ok(e) => paths::absolutize(Path::new(&e), &cmd.cwd),
             Err(_) => paths::absolutize(Path::new(&text), &cmd.cwd),
         };
-        let resolved = paths::resolve(&lexical);
+        let resolved = j.resolve(&lexical);
         let recursive = u.access == Access::Read
             && RECURSIVE_READERS.contains(&cmd.program.as_str())
             && (has_flag(cmd, &["-r", "-R", "--recursive", "-a", "--archive"])

@@ -408,3 +408,45 @@ fn url_hosts() {
     assert!(url_host("https:///x").is_err());
     assert!(url_host("https://git%68ub.com/").is_err());
 }
+
+/// The judge's memoised, directory-by-directory symlink resolution gives exactly what
+/// `paths::resolve` gives: through directory and file links, chains, dangling links, missing
+/// tails, a file used as a directory, and the same path asked twice.
+#[test]
+fn judge_resolve_agrees_with_paths_resolve() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("real/sub")).unwrap();
+    std::fs::write(root.join("real/sub/file"), "x").unwrap();
+    symlink(root.join("real"), root.join("dirlink")).unwrap();
+    symlink("real/sub/file", root.join("filelink")).unwrap();
+    symlink(root.join("dirlink"), root.join("chain")).unwrap();
+    symlink(root.join("nowhere"), root.join("dangling")).unwrap();
+    symlink("../real", root.join("real/sub/up")).unwrap();
+    let policy = Policy::embedded(&crate::policy::tests::test_env()).unwrap();
+    let env = crate::policy::tests::test_env();
+    let judge = Judge::new(&policy, &env);
+    for rel in [
+        "real/sub/file",
+        "dirlink/sub/file",
+        "dirlink/sub/missing/deeper",
+        "filelink",
+        "chain/sub",
+        "chain/sub/up/sub/file",
+        "dangling",
+        "dangling/x",
+        "real/sub/file/not-a-dir",
+        "missing/a/b",
+        "",
+    ] {
+        let p = crate::paths::normalize(&root.join(rel));
+        for _ in 0..2 {
+            assert_eq!(judge.resolve(&p), crate::paths::resolve(&p), "{rel}");
+        }
+    }
+    assert_eq!(
+        judge.resolve(std::path::Path::new("/")),
+        std::path::PathBuf::from("/")
+    );
+}
