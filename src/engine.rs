@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use crate::decision::{Decision, Finding, Verdict};
-use crate::paths::{self, PathEnv};
+use crate::paths::PathEnv;
 use crate::policy::rules::Kind;
 use crate::policy::{Access, Facts, Policy, Profile, Roots};
 use crate::wildcard;
@@ -124,36 +124,57 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// [`paths::resolve`] (symlinks followed for the longest existing prefix, the rest
+    /// [`crate::paths::resolve`] (symlinks followed for the longest existing prefix, the rest
     /// appended) for an absolute, normalised path, built directory by directory and remembered
     /// for the rest of this judgement: the paths of one call share their directories, and
     /// resolving each path from scratch cost a `readlink` per component per path (a 2 KB
-    /// command made over a thousand). Each directory is resolved once; a component is only
-    /// canonicalised when it is a symlink.
+    /// command made over a thousand). Each existing prefix is resolved once; a component is
+    /// only canonicalised when it is a symlink. Iterative, not recursive: a tool input can
+    /// name a path of millions of components, and a stack overflow would let the call run.
     pub fn resolve(&self, lexical: &std::path::Path) -> PathBuf {
-        if let Some(known) = self
-            .resolved
-            .try_borrow()
-            .ok()
-            .and_then(|m| m.get(lexical).cloned())
-        {
-            return known;
+        let known = |p: &std::path::Path| {
+            self.resolved
+                .try_borrow()
+                .ok()
+                .and_then(|m| m.get(p).cloned())
+        };
+        if let Some(k) = known(lexical) {
+            return k;
         }
-        let resolved = match (lexical.parent(), lexical.file_name()) {
-            (Some(parent), Some(name)) => {
-                let candidate = self.resolve(parent).join(name);
-                match std::fs::symlink_metadata(&candidate) {
-                    Ok(m) if m.file_type().is_symlink() => {
-                        // A dangling link stays as it is spelled, as in `paths::resolve`.
-                        std::fs::canonicalize(&candidate).unwrap_or(candidate)
-                    }
-                    _ => candidate,
+        let mut prefix = PathBuf::new();
+        let mut resolved = PathBuf::new();
+        let mut components = lexical.components();
+        for comp in components.by_ref() {
+            prefix.push(comp);
+            if let Some(k) = known(&prefix) {
+                resolved = k;
+                continue;
+            }
+            let std::path::Component::Normal(name) = comp else {
+                // The root (the path is absolute and normalised: nothing else but names).
+                resolved = prefix.clone();
+                continue;
+            };
+            let candidate = resolved.join(name);
+            match std::fs::symlink_metadata(&candidate) {
+                // A dangling link stays as it is spelled, as in `paths::resolve`.
+                Ok(m) if m.file_type().is_symlink() => {
+                    resolved = std::fs::canonicalize(&candidate).unwrap_or(candidate);
+                }
+                Ok(_) => resolved = candidate,
+                // Nothing exists below here: the rest is appended as written, unremembered
+                // (only existing prefixes, which the kernel bounds, are kept).
+                Err(_) => {
+                    resolved = candidate;
+                    break;
                 }
             }
-            _ => paths::resolve(lexical),
-        };
-        if let Ok(mut m) = self.resolved.try_borrow_mut() {
-            m.insert(lexical.to_path_buf(), resolved.clone());
+            if let Ok(mut m) = self.resolved.try_borrow_mut() {
+                m.insert(prefix.clone(), resolved.clone());
+            }
+        }
+        for comp in components {
+            resolved.push(comp);
         }
         resolved
     }

@@ -450,3 +450,17 @@ fn judge_resolve_agrees_with_paths_resolve() {
         std::path::PathBuf::from("/")
     );
 }
+
+/// Regression: the memoised resolution recursed once per component, so a tool input naming a
+/// path of a million components overflowed the judge's stack (an abort lets the call run).
+#[test]
+fn judge_resolve_of_a_very_deep_path_does_not_recurse() {
+    let policy = Policy::embedded(&crate::policy::tests::test_env()).unwrap();
+    let env = crate::policy::tests::test_env();
+    let judge = Judge::new(&policy, &env);
+    let deep = format!("/nonexistent-blastwall-test{}", "/a".repeat(1_000_000));
+    let p = std::path::Path::new(&deep);
+    // On the test thread's small stack: no recursion may depend on the depth. Nothing of it
+    // exists, so it resolves to itself (what `paths::resolve` gives, far more slowly).
+    assert_eq!(judge.resolve(p), p.to_path_buf());
+}
