@@ -424,11 +424,8 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
                 subject: None,
                 tool_use_id: ev.tool_use_id.as_deref(),
             };
-            if let Err(e) = audit::append(path, &rec) {
-                answer.stderr = Some(format!(
-                    "blastwall: cannot write audit log {}: {e}",
-                    path.display()
-                ));
+            if let Err(message) = record(path, &rec) {
+                answer.stderr = Some(message);
             }
         }
     }
@@ -513,16 +510,20 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
                 subject: subject(tool, input),
                 tool_use_id: ev.tool_use_id.as_deref(),
             };
-            if let Err(e) = audit::append(path, &rec) {
-                answer.stderr = Some(format!(
-                    "blastwall: cannot write audit log {}: {e}",
-                    path.display()
-                ));
+            if let Err(message) = record(path, &rec) {
+                answer.stderr = Some(message);
             }
         }
     }
     release(policy, opts);
     Ok(answer)
+}
+
+/// Append an audit record. A log that cannot be written does not change the answer; the
+/// error is what the answer then says on stderr.
+fn record(path: &Path, rec: &audit::Record<'_>) -> Result<(), String> {
+    audit::append(path, rec)
+        .map_err(|e| format!("blastwall: cannot write audit log {}: {e}", path.display()))
 }
 
 /// The real hook exits right after answering, so it does not free the policy: dropping every
