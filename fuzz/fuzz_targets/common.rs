@@ -49,6 +49,24 @@ pub fn decide(policy: &Policy, tool: &str, input: Value) -> Decision {
     judge.judge(&call, &|_| None).verdict.decision()
 }
 
+/// The decision for one call from everything but the scanners of the input's text
+/// (`secret-in-input`): a respelt path is different text, and `secret=/./x/./` may look like a
+/// credential where `secret=/x/` does not. Targets that compare spellings of one path use this.
+pub fn decide_ignoring_text_scan(policy: &Policy, tool: &str, input: Value) -> Decision {
+    let env = env();
+    let judge = Judge::new(policy, &env);
+    let map = input.as_object().cloned().unwrap_or_default();
+    let call = Call {
+        tool,
+        input: &map,
+        agent_type: None,
+        agent_id: None,
+    };
+    let mut verdict = judge.judge(&call, &|_| None).verdict;
+    verdict.findings.retain(|f| &*f.rule != "secret-in-input");
+    verdict.decision()
+}
+
 pub fn decide_bash(policy: &Policy, command: &str) -> Decision {
     decide(policy, "Bash", json!({ "command": command }))
 }
