@@ -307,30 +307,41 @@ impl PathGlobs {
     }
 }
 
-/// The literal runs of a set of patterns, for the prefilter of [`PathGlobs::is_match`], in
-/// one byte buffer read in place: one allocation per glob set, and nothing to decode element
-/// by element when the set comes from the compiled-policy cache (decoding the tables of a
-/// thousand globs was most of what such a policy cost per call).
+/// The literal runs of a set of patterns, for the prefilter of [`PathGlobs::is_match`]: a
+/// table in one byte buffer read in place and the text it points into (one string, checked to
+/// be UTF-8 once when it is decoded): nothing to decode element by element when the set comes
+/// from the compiled-policy cache (decoding the tables of a thousand globs was most of what
+/// such a policy cost per call).
 ///
-/// Layout (little-endian `u32`s): `n_patterns n_runs`, then per pattern `anchor_start
+/// Table layout (little-endian `u32`s): `n_patterns n_runs`, then per pattern `anchor_start
 /// anchor_end first_run end_run` (`first_run == NOT_ANALYSED` for a pattern that may match
-/// anything), then per run `start end`, then the text the ranges point into. A pattern's
-/// anchor is the literal text of an absolute pattern before its first wildcard, cut back to
-/// the last `/` (`dir/**` may match `dir`): a path must start with it, which rejects most paths
-/// with one comparison.
+/// anything), then per run `start end mask_low mask_high`. A pattern's anchor is the literal
+/// text of an absolute pattern before its first wildcard, cut back to the last `/` (`dir/**`
+/// may match `dir`): a path must start with it, which rejects most paths with one comparison.
+/// A run's mask has bit `b % 64` set for each of its bytes `b` ([`byte_mask`]): a run whose
+/// mask has a bit the path's lacks cannot occur in it, found without a substring search.
 #[derive(Default)]
 struct Literals {
-    bytes: Vec<u8>,
+    table: Vec<u8>,
+    text: String,
 }
 
 const NOT_ANALYSED: u32 = u32::MAX;
+const PATTERN_FIELDS: usize = 4;
+const RUN_FIELDS: usize = 4;
+
+/// Bit `b % 64` for every byte `b` of `text`: a necessary condition for one text to occur in
+/// another is that its mask is a subset of the other's.
+fn byte_mask(text: &[u8]) -> u64 {
+    text.iter().fold(0, |m, &b| m | 1u64 << (b & 63))
+}
 
 impl Literals {
     fn of(patterns: &[String]) -> Literals {
         let index = |n: usize| u32::try_from(n).unwrap_or(NOT_ANALYSED - 1);
         let mut text = String::new();
-        let mut runs: Vec<(u32, u32)> = Vec::new();
-        let mut table: Vec<[u32; 4]> = Vec::with_capacity(patterns.len());
+        let mut runs: Vec<[u32; RUN_FIELDS]> = Vec::new();
+        let mut table: Vec<[u32; PATTERN_FIELDS]> = Vec::with_capacity(patterns.len());
         for p in patterns {
             let lits = literals(p);
             let anchor = if p.starts_with('/') && lits.is_some() {
@@ -350,25 +361,28 @@ impl Literals {
             for lit in lits {
                 let start = index(text.len());
                 text.push_str(lit);
-                runs.push((start, index(text.len())));
+                let mask = byte_mask(lit.as_bytes());
+                // Truncation is the point: the mask's low and high halves.
+                #[allow(clippy::cast_possible_truncation)]
+                runs.push([start, index(text.len()), mask as u32, (mask >> 32) as u32]);
             }
             table.push([anchor_start, anchor_end, first, index(runs.len())]);
         }
-        let mut bytes = Vec::with_capacity(8 + table.len() * 16 + runs.len() * 8 + text.len());
+        let mut bytes =
+            Vec::with_capacity(8 + table.len() * PATTERN_FIELDS * 4 + runs.len() * RUN_FIELDS * 4);
         for v in [index(table.len()), index(runs.len())]
             .into_iter()
             .chain(table.iter().flatten().copied())
-            .chain(runs.iter().flat_map(|&(a, b)| [a, b]))
+            .chain(runs.iter().flatten().copied())
         {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
-        bytes.extend_from_slice(text.as_bytes());
-        Literals { bytes }
+        Literals { table: bytes, text }
     }
 
     fn u32_at(&self, i: usize) -> Option<u32> {
         let at = i.checked_mul(4)?;
-        let b = self.bytes.get(at..at.checked_add(4)?)?;
+        let b = self.table.get(at..at.checked_add(4)?)?;
         Some(u32::from_le_bytes(b.try_into().ok()?))
     }
 
@@ -386,21 +400,17 @@ impl Literals {
         let Some(n_runs) = self.u32_at(1).and_then(|n| usize::try_from(n).ok()) else {
             return true;
         };
-        let runs_at = 2 + n * 4;
-        let text_at = (runs_at + n_runs * 2) * 4;
-        let text = |a: u32, b: u32| -> Option<&[u8]> {
-            let (a, b) = (usize::try_from(a).ok()?, usize::try_from(b).ok()?);
-            self.bytes
-                .get(text_at.checked_add(a)?..text_at.checked_add(b)?)
+        let runs_at = 2 + n * PATTERN_FIELDS;
+        if runs_at + n_runs * RUN_FIELDS > self.table.len() / 4 {
+            return true; // a damaged table
+        }
+        let text = |a: u32, b: u32| -> Option<&str> {
+            self.text
+                .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
         };
-        let text_path = path;
-        let path = path.as_bytes();
-        // Runs are whole `&str`s (cut at ASCII separators), so they are valid UTF-8; the
-        // standard substring search is the fastest of the ones measured here.
-        let contains =
-            |needle: &[u8]| std::str::from_utf8(needle).map_or(true, |n| text_path.contains(n));
+        let path_mask = byte_mask(path.as_bytes());
         (0..n).any(|i| {
-            let field = |k: usize| self.u32_at(2 + i * 4 + k);
+            let field = |k: usize| self.u32_at(2 + i * PATTERN_FIELDS + k);
             let (Some(a0), Some(a1), Some(first), Some(end)) =
                 (field(0), field(1), field(2), field(3))
             else {
@@ -415,11 +425,21 @@ impl Literals {
                 Some(_) => {}
             }
             (first..end).all(|r| {
-                let run = usize::try_from(r).ok().and_then(|r| {
-                    let at = runs_at + r * 2;
-                    text(self.u32_at(at)?, self.u32_at(at + 1)?)
-                });
-                run.is_none_or(contains)
+                let Ok(r) = usize::try_from(r) else {
+                    return true;
+                };
+                let run = |k: usize| self.u32_at(runs_at + r * RUN_FIELDS + k);
+                let (Some(start), Some(stop), Some(low), Some(high)) =
+                    (run(0), run(1), run(2), run(3))
+                else {
+                    return true;
+                };
+                let mask = u64::from(low) | u64::from(high) << 32;
+                if mask & !path_mask != 0 {
+                    return false;
+                }
+                // The standard substring search is the fastest of the ones measured here.
+                text(start, stop).is_none_or(|run| path.contains(run))
             })
         })
     }
@@ -464,14 +484,20 @@ impl Serialize for PathGlobs {
         } else {
             self.encoded.clone()
         };
-        (Bytes(&encoded), Bytes(&self.literals.bytes)).serialize(s)
+        (
+            Bytes(&encoded),
+            Bytes(&self.literals.table),
+            &self.literals.text,
+        )
+            .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for PathGlobs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PathGlobs, D::Error> {
-        let (ByteBuf(encoded), ByteBuf(literals)) = <(ByteBuf, ByteBuf)>::deserialize(d)?;
-        let literals = Literals { bytes: literals };
+        let (ByteBuf(encoded), ByteBuf(table), text) =
+            <(ByteBuf, ByteBuf, String)>::deserialize(d)?;
+        let literals = Literals { table, text };
         Ok(PathGlobs {
             patterns: OnceLock::new(),
             encoded,

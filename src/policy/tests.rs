@@ -453,3 +453,40 @@ fn cached_glob_sets_decode_their_patterns_only_to_build_a_matcher() {
         "bad pattern bytes match everything"
     );
 }
+
+#[test]
+fn byte_mask_of_a_part_is_a_subset_of_the_whole() {
+    for (whole, part) in [
+        ("/work/p/.env", ".env"),
+        ("/a/B9", "B9"),
+        ("/caf\u{e9}/x", "\u{e9}"),
+        ("/p/id_rsa.pub", "id_rsa"),
+    ] {
+        assert!(whole.contains(part));
+        assert_eq!(
+            byte_mask(part.as_bytes()) & !byte_mask(whole.as_bytes()),
+            0,
+            "{part} in {whole}"
+        );
+    }
+    // What the mask is for: a run ruled out without a substring search.
+    assert_ne!(byte_mask(b"id_rsa") & !byte_mask(b"/work/p/src/main.c"), 0);
+}
+
+#[test]
+fn damaged_literal_table_counts_as_possible() {
+    let whole = Literals::of(&["**/id_rsa".to_string(), "/home/u/.ssh/**".to_string()]);
+    assert!(!whole.any_possible("/work/p/src/main.rs"));
+    for cut in [0, 4, 8, 20, whole.table.len() - 4] {
+        let damaged = Literals {
+            table: whole.table[..cut].to_vec(),
+            text: whole.text.clone(),
+        };
+        assert!(damaged.any_possible("/work/p/src/main.rs"), "cut at {cut}");
+    }
+    let no_text = Literals {
+        table: whole.table.clone(),
+        text: String::new(),
+    };
+    assert!(no_text.any_possible("/work/p/src/main.rs"));
+}
