@@ -19,7 +19,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Rule;
 
@@ -193,8 +193,8 @@ impl RuleSet {
         match &self.store {
             Store::Compiled(r) => Box::new(r.iter().filter(|r| kinds.contains(&Kind::of(r)))),
             Store::Encoded(e) => {
-                let ids = e.candidates(kinds, name);
-                Box::new(ids.into_iter().filter_map(|i| e.get(i)))
+                let ids = e.memoised_candidates(kinds, name);
+                Box::new((0..ids.len()).filter_map(move |k| e.get(*ids.get(k)?)))
             }
         }
     }
@@ -241,7 +241,16 @@ struct Encoded {
     files: Vec<Arc<str>>,
     decoded: Vec<OnceLock<Option<Box<Rule>>>>,
     damaged: AtomicBool,
+    /// Lookups already made, by (kinds, name): a compound command checks every path it
+    /// touches against the path rules, and every command's program, so the same lookup comes
+    /// back tens of times in one call. At most [`MEMO_ENTRIES`], searched in order.
+    memo: Mutex<Vec<Lookup>>,
 }
+
+/// One remembered lookup: the kinds, the name, and the rule numbers found.
+type Lookup = (Vec<Kind>, Box<str>, Arc<[usize]>);
+
+const MEMO_ENTRIES: usize = 64;
 
 const HEADER: usize = 16;
 const RULE_ENTRY: usize = 8;
@@ -283,6 +292,7 @@ impl Encoded {
             files,
             decoded,
             damaged: AtomicBool::new(false),
+            memo: Mutex::new(Vec::new()),
         })
     }
 
@@ -325,6 +335,25 @@ impl Encoded {
         let kind = u32_at(bytes, at)?;
         let key = self.data(usize_at(bytes, at + 4)?, usize_at(bytes, at + 8)?)?;
         Some((kind, key, usize_at(bytes, at + 12)?))
+    }
+
+    /// [`Encoded::candidates`], remembered (a poisoned memo is only bypassed).
+    fn memoised_candidates(&self, kinds: &[Kind], name: &str) -> Arc<[usize]> {
+        let found = self.memo.lock().ok().and_then(|memo| {
+            memo.iter()
+                .find(|(k, n, _)| k.as_slice() == kinds && &**n == name)
+                .map(|(_, _, ids)| Arc::clone(ids))
+        });
+        if let Some(ids) = found {
+            return ids;
+        }
+        let ids: Arc<[usize]> = self.candidates(kinds, name).into();
+        if let Ok(mut memo) = self.memo.lock() {
+            if memo.len() < MEMO_ENTRIES {
+                memo.push((kinds.to_vec(), name.into(), Arc::clone(&ids)));
+            }
+        }
+        ids
     }
 
     /// Rule numbers indexed under `(kind, prefix)` for every kind and every prefix of `name`,

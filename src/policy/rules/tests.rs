@@ -205,3 +205,29 @@ fn truncated_tables_are_refused() {
     let set = RuleSet::from_encoded(framed, 4..4 + bytes.len()).unwrap();
     assert_eq!(set.iter().count(), compiled(&fresh.rules).len());
 }
+
+#[test]
+fn remembered_lookups_answer_like_fresh_ones() {
+    let (_, cached) = sets();
+    let Store::Encoded(e) = &cached.rules.store else {
+        panic!("the cached set is encoded");
+    };
+    // More distinct lookups than the memo keeps, each asked three times: the first answer is
+    // computed, later ones come from the memo while it has room and are computed again after.
+    let names: Vec<String> = (0..MEMO_ENTRIES + 20)
+        .map(|i| ["git", "rm", "Read", "mcp__x", "make"][i % 5].repeat(1 + i / 5))
+        .chain(["git".to_string(), "Read".to_string()])
+        .collect();
+    for _ in 0..3 {
+        for name in &names {
+            for kinds in [&[Kind::Command][..], &[Kind::Path, Kind::Other]] {
+                assert_eq!(
+                    &*e.memoised_candidates(kinds, name),
+                    e.candidates(kinds, name).as_slice(),
+                    "{kinds:?} {name}"
+                );
+            }
+        }
+    }
+    assert_eq!(e.memo.lock().unwrap().len(), MEMO_ENTRIES);
+}
