@@ -5,7 +5,7 @@
 //! Bash commands are judged by `crate::bash` through the same scope and rule checks
 //! ([`Judge::check_path`], [`Judge::check_host`]), so a path written by `>` and a path written
 //! by the Write tool meet the same rules.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -24,6 +24,16 @@ pub struct Touched {
     pub access: Access,
     /// A recursive search root (Grep): it reads everything below it.
     pub recursive: bool,
+}
+
+impl Touched {
+    /// The path as written (normalised) and, when symlinks make it differ, as resolved: a rule
+    /// that matches either matches the call. Most paths resolve to themselves, and checking the
+    /// same path twice against every path rule was a tenth of a compound command's work.
+    pub fn spellings(&self) -> impl Iterator<Item = &Path> {
+        std::iter::once(self.lexical.as_path())
+            .chain((self.resolved != self.lexical).then_some(self.resolved.as_path()))
+    }
 }
 
 /// The result of judging one call.
@@ -404,7 +414,7 @@ impl<'a> Judge<'a> {
                         .iter()
                         .any(|d| d.starts_with(root) && d.as_path() != root)
             };
-            if covers(&t.lexical) || covers(&t.resolved) {
+            if t.spellings().any(covers) {
                 out.push(Finding::new(
                     rule.decision,
                     &rule.id,
@@ -417,8 +427,7 @@ impl<'a> Judge<'a> {
                 ));
                 continue;
             }
-            let hit =
-                rule.matches_path(&t.lexical, t.access) || rule.matches_path(&t.resolved, t.access);
+            let hit = t.spellings().any(|p| rule.matches_path(p, t.access));
             if hit {
                 out.push(Finding::new(
                     rule.decision,
@@ -534,10 +543,9 @@ impl<'a> Judge<'a> {
                 continue; // handled per path / per host / by the Bash judge
             }
             let path_ok = rule.paths.is_none()
-                || touched.iter().any(|t| {
-                    rule.matches_path(&t.lexical, t.access)
-                        || rule.matches_path(&t.resolved, t.access)
-                });
+                || touched
+                    .iter()
+                    .any(|t| t.spellings().any(|p| rule.matches_path(p, t.access)));
             let host_ok = rule
                 .hosts
                 .as_ref()
