@@ -19,6 +19,7 @@ pub mod hook;
 pub mod inject;
 pub mod input;
 pub mod install;
+pub mod needle;
 pub mod output;
 pub mod paths;
 pub mod policy;

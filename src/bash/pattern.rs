@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::needle::Needle;
 use crate::shell::{Command, Stdin};
 use crate::wildcard;
 
@@ -87,81 +88,7 @@ pub struct LazyRegex {
     /// match contains, found from the parsed pattern (see [`needle`]). Text without it cannot
     /// match, so the regex is not compiled for it: the default's `git -c` rule is reached by
     /// every `git` command, and compiling it cost 1.2 ms.
-    needle: Option<OnceLock<Option<Vec<Unit>>>>,
-}
-
-/// One character of a [`needle`]: an exact byte, or an ASCII letter in either case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Unit {
-    Exact(u8),
-    Fold(u8),
-}
-
-impl Unit {
-    fn matches(self, b: u8) -> bool {
-        match self {
-            Unit::Exact(e) => b == e,
-            Unit::Fold(f) => b.to_ascii_lowercase() == f,
-        }
-    }
-}
-
-/// The longest run of single characters (or ASCII case pairs, which `(?i)` makes of `c`)
-/// that every match of `hir` contains; `None` when there is none worth searching for.
-fn needle(hir: &regex_syntax::hir::Hir) -> Option<Vec<Unit>> {
-    use regex_syntax::hir::{Class, HirKind};
-    let unit = |h: &regex_syntax::hir::Hir| -> Option<Vec<Unit>> {
-        match h.kind() {
-            HirKind::Literal(l) => Some(l.0.iter().map(|b| Unit::Exact(*b)).collect()),
-            HirKind::Class(Class::Unicode(c)) => {
-                let chars: Vec<char> = c
-                    .ranges()
-                    .iter()
-                    .flat_map(|r| r.start()..=r.end())
-                    .take(3)
-                    .collect();
-                match chars.as_slice() {
-                    [a] if a.is_ascii() => Some(vec![Unit::Exact(*a as u8)]),
-                    [a, b] if a.is_ascii_uppercase() && *b == a.to_ascii_lowercase() => {
-                        Some(vec![Unit::Fold(*b as u8)])
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    };
-    let best = |a: Option<Vec<Unit>>, b: Option<Vec<Unit>>| match (a, b) {
-        (Some(a), Some(b)) => Some(if b.len() > a.len() { b } else { a }),
-        (a, b) => a.or(b),
-    };
-    match hir.kind() {
-        HirKind::Literal(_) | HirKind::Class(_) => unit(hir),
-        HirKind::Capture(c) => needle(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => needle(&r.sub),
-        HirKind::Concat(items) => {
-            let mut found = None;
-            let mut run: Vec<Unit> = Vec::new();
-            for item in items {
-                match unit(item) {
-                    Some(u) => run.extend(u),
-                    None => {
-                        found = best(found, Some(std::mem::take(&mut run)));
-                        found = best(found, needle(item));
-                    }
-                }
-            }
-            best(found, Some(run)).filter(|n| !n.is_empty())
-        }
-        _ => None,
-    }
-}
-
-fn contains(text: &[u8], needle: &[Unit]) -> bool {
-    needle.is_empty()
-        || text
-            .windows(needle.len())
-            .any(|w| w.iter().zip(needle).all(|(b, u)| u.matches(*b)))
+    needle: Option<OnceLock<Option<Needle>>>,
 }
 
 impl LazyRegex {
@@ -196,7 +123,7 @@ impl LazyRegex {
         if self.compiled.get().is_none() {
             if let Some(cell) = &self.needle {
                 let n = self.needle_of(cell);
-                if n.as_ref().is_some_and(|n| !contains(text.as_bytes(), n)) {
+                if n.as_ref().is_some_and(|n| !n.admits(text.as_bytes())) {
                     return false;
                 }
             }
@@ -204,14 +131,8 @@ impl LazyRegex {
         self.get().is_none_or(|re| re.is_match(text))
     }
 
-    fn needle_of<'a>(&self, cell: &'a OnceLock<Option<Vec<Unit>>>) -> &'a Option<Vec<Unit>> {
-        cell.get_or_init(|| {
-            let hir = regex_syntax::ParserBuilder::new()
-                .build()
-                .parse(&self.source)
-                .ok()?;
-            needle(&hir)
-        })
+    fn needle_of<'a>(&self, cell: &'a OnceLock<Option<Needle>>) -> &'a Option<Needle> {
+        cell.get_or_init(|| Needle::of_regex(&self.source, true))
     }
 
     /// Without the syntax check, for text already checked when the binary was built (the
@@ -243,7 +164,7 @@ impl Serialize for LazyRegex {
 
 impl<'de> Deserialize<'de> for LazyRegex {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LazyRegex, D::Error> {
-        let (source, needle) = <(String, Option<Option<Vec<Unit>>>)>::deserialize(d)?;
+        let (source, needle) = <(String, Option<Option<Needle>>)>::deserialize(d)?;
         Ok(LazyRegex {
             source,
             compiled: OnceLock::new(),
@@ -670,6 +591,12 @@ mod tests {
             r"\bfoo\b",
             r"ﬀoo",
             r"(?i)straße",
+            r"(?i)\$\{?[a-z_0-9]*(token|secret|passw|api_?key|access_?key|credential|private_?key|auth)",
+            r"(a|bc)d",
+            r"x(ab|)y",
+            r"(?i)(kill|sk)",
+            r"[Aa\x{e9}]bc",
+            r"(?i)(ab|c+d|e?f)",
         ];
         let texts = [
             "",
@@ -700,6 +627,22 @@ mod tests {
             "STRASSE",
             "straße",
             "STRAẞE",
+            "$TO\u{212A}EN",
+            "${api_KEY}",
+            "$ApiKey",
+            "$sECRET",
+            "$\u{17F}ecret",
+            "\u{17F}ecret",
+            "$db_credential",
+            "ad",
+            "bcd",
+            "xy",
+            "xaby",
+            "SKILL",
+            "\u{e9}bc",
+            "ABC",
+            "ccd",
+            "f",
         ];
         for p in patterns {
             let unicode = Regex::new(p).unwrap();
@@ -714,6 +657,14 @@ mod tests {
             git.compiled.get().is_none(),
             "no compile for text without `-c`"
         );
+        // An alternation gives a needle of alternatives: `$` alone would be in most commands.
+        let secret_var = LazyRegex::unchecked(patterns[17]);
+        assert!(!secret_var.is_match("find . -not -path './target/*' -name \"$f\""));
+        assert!(
+            secret_var.compiled.get().is_none(),
+            "no compile for a `$` without a secret-looking name"
+        );
+        assert!(secret_var.is_match("echo $GH_TO\u{212A}EN"), "Kelvin sign");
     }
 
     /// A regex read back from the compiled-policy cache carries its needle and answers like
