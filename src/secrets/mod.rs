@@ -70,6 +70,8 @@ use std::sync::{Arc, OnceLock};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::needle::Needle;
+
 use keywords::PairIndex;
 use rules::{Check, Pattern, RuleDef, RULES};
 
@@ -155,6 +157,10 @@ struct Rule {
     /// `None` inside means the pattern did not compile; the unit tests prove no built-in
     /// pattern is in that state, and a broken rule must not take the others down with it.
     regex: OnceLock<Option<Regex>>,
+    /// Text every match contains (see `crate::needle`), found the first time a keyword hit
+    /// reaches a built-in rule whose regex is not compiled yet: a keyword is matched in any
+    /// case, so the word "ask" reaches the Twilio rule (`sk`), whose regex needs `SK`.
+    needle: OnceLock<Option<Needle>>,
     min_entropy: f64,
     check: Check,
     prefix: &'static str,
@@ -236,12 +242,28 @@ impl Rule {
             keywords: Keywords::Builtin(d.keywords),
             source: Source::Builtin(d.pattern),
             regex: OnceLock::new(),
+            needle: OnceLock::new(),
             min_entropy: d.min_entropy,
             check: d.check,
             prefix: d.prefix,
             priority: d.priority,
             anchored: matches!(d.pattern, Pattern::Anchored(_)),
         }
+    }
+
+    /// Whether `text` cannot match: only said of a built-in rule not compiled yet (the unit
+    /// tests prove every built-in compiles; a custom rule is compiled when it is loaded).
+    fn rules_out(&self, text: &[u8]) -> bool {
+        let Source::Builtin(p) = &self.source else {
+            return false;
+        };
+        if self.regex.get().is_some() {
+            return false;
+        }
+        self.needle
+            .get_or_init(|| Needle::of_regex(&rules::regex_source(p), false))
+            .as_ref()
+            .is_some_and(|n| !n.admits(text))
     }
 
     fn regex(&self) -> Option<&Regex> {
@@ -403,6 +425,7 @@ impl Detector {
                 ),
                 source: Source::Custom,
                 regex: OnceLock::from(Some(regex)),
+                needle: OnceLock::from(None),
                 min_entropy,
                 check: Check::Custom,
                 prefix: "",
@@ -646,6 +669,9 @@ impl Detector {
         let mut out = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !active.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            if rule.rules_out(text) {
                 continue;
             }
             let Some(re) = rule.regex() else { continue };

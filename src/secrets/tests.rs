@@ -1166,3 +1166,53 @@ proptest! {
         prop_assert_eq!(builtin().json_has_secrets(&v), !found.is_empty());
     }
 }
+
+/// A keyword is found in any case, so "ask" reaches the Twilio rule (keyword `sk`); its regex
+/// needs `SK`, and text without it must not pay for compiling the regex.
+#[test]
+fn regression_ask_answer_compiled_the_twilio_regex() {
+    let d = Detector::new();
+    let twilio = d
+        .rules
+        .iter()
+        .position(|r| r.id == "twilio-api-key")
+        .unwrap();
+    assert!(d.find("blastwall asks before this call").is_empty());
+    assert!(d.rules[twilio].regex.get().is_none(), "compiled for `ask`");
+    let found = d.find("TWILIO_API_KEY=SK8f3a9c2e7b1d4f6a0e5c9b3d7f1a2e4c");
+    assert!(
+        found.iter().any(|f| &*f.rule_id == "twilio-api-key"),
+        "{found:?}"
+    );
+    assert!(d.rules[twilio].regex.get().is_some());
+}
+
+/// Every built-in rule's needle admits each sample its regex matches: skipping a regex for
+/// text without the needle never loses a finding.
+#[test]
+fn builtin_needles_admit_what_their_regexes_match() {
+    let d = Detector::new();
+    let texts = sample_texts();
+    let mut checked = 0;
+    for rule in &d.rules {
+        let Source::Builtin(p) = &rule.source else {
+            continue;
+        };
+        let source = rules::regex_source(p);
+        let Some(needle) = Needle::of_regex(&source, false) else {
+            continue;
+        };
+        let re = rule.regex().unwrap();
+        for sample in &texts {
+            if re.is_match(sample.as_bytes()) {
+                assert!(
+                    needle.admits(sample.as_bytes()),
+                    "{} on {sample:?}",
+                    rule.id
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} matches checked");
+}
