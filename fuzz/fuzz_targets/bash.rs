@@ -66,8 +66,14 @@ fuzz_target!(|data: &[u8]| {
     };
     // A subshell or group closes on a line of its own; input that ends inside a quote or
     // after a `\` swallows that line and bash refuses the whole text too (a parse error, asked).
+    // A `\` at the very end is a literal backslash to bash (brush refuses it: asked), but
+    // followed by the wrapper's newline it joins the closing line: another command.
     let closes = selector % 6 >= 2 && selector % 6 <= 3;
-    if closes && shell::analyze(&wrapped, &cx).has_unknown(UnknownKind::ParseError) {
+    let trailing_backslashes = command.len() - command.trim_end_matches('\\').len();
+    if closes
+        && (trailing_backslashes % 2 == 1
+            || shell::analyze(&wrapped, &cx).has_unknown(UnknownKind::ParseError))
+    {
         return;
     }
     let outer = common::decide_bash(policy, &wrapped);
