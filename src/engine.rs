@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::decision::{Decision, Finding, Verdict};
 use crate::paths::PathEnv;
 use crate::policy::rules::Kind;
-use crate::policy::{Access, Facts, Policy, Profile, Roots};
+use crate::policy::{Access, Facts, PathProbe, Policy, Profile, Roots};
 use crate::wildcard;
 
 /// One path a call touches, in both spellings.
@@ -394,6 +394,8 @@ impl<'a> Judge<'a> {
             }
         }
         let scope_end = out.findings.len();
+        // The path prepared once for every rule (its text, byte mask and head).
+        let probes: Vec<PathProbe> = t.spellings().map(PathProbe::new).collect();
         for rule in self
             .policy
             .rules
@@ -405,16 +407,8 @@ impl<'a> Judge<'a> {
                 continue; // combined conditions are checked in `check_rules`
             }
             // A recursive search rooted above a protected store reads it too.
-            let covers = |root: &std::path::Path| {
-                t.recursive
-                    && reads
-                    && rule.access != Access::Write
-                    && rule
-                        .literal_dirs()
-                        .iter()
-                        .any(|d| d.starts_with(root) && d.as_path() != root)
-            };
-            if t.spellings().any(covers) {
+            let recursive_read = t.recursive && reads && rule.access != Access::Write;
+            if recursive_read && t.spellings().any(|root| rule.has_literal_dir_below(root)) {
                 out.push(Finding::new(
                     rule.decision,
                     &rule.id,
@@ -427,7 +421,7 @@ impl<'a> Judge<'a> {
                 ));
                 continue;
             }
-            let hit = t.spellings().any(|p| rule.matches_path(p, t.access));
+            let hit = probes.iter().any(|p| rule.matches_probe(p, t.access));
             if hit {
                 out.push(Finding::new(
                     rule.decision,

@@ -683,7 +683,7 @@ fn check_dynamic_read(
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
             });
             match (prefix, next_glob) {
-                (Some(p), Some(g)) => rule.literal_dirs().iter().any(|d| {
+                (Some(p), Some(g)) => rule.literal_dirs().any(|d| {
                     d.strip_prefix(&p)
                         .ok()
                         .and_then(|r| r.components().next())

@@ -289,22 +289,69 @@ impl PathGlobs {
         b.build()
     }
 
-    /// `None` when the set cannot be built (validated at load, so only on an internal error):
-    /// callers treat that as a match, which fails closed.
+    /// Whether some pattern matches `path`. A set that cannot be built (validated at load, so
+    /// only on an internal error) matches: that fails closed.
     pub fn is_match(&self, path: &Path) -> bool {
+        self.matches(&PathProbe::new(path))
+    }
+
+    /// [`PathGlobs::is_match`] for a path prepared once for many sets.
+    pub fn matches(&self, probe: &PathProbe) -> bool {
         // Building a glob set compiles regexes; most paths share no literal text with most
         // patterns, so a set no pattern could match is never built (a quarter of a hook
         // call's instructions went to building sets whose answer was no).
-        if let Some(text) = path.to_str() {
-            if !self.literals.any_possible(text) {
-                return false;
-            }
+        if probe.text.is_some() && !self.literals.any_possible(probe) {
+            return false;
         }
         match self.set.get_or_init(|| Self::build(self.patterns()).ok()) {
-            Some(set) => set.is_match(path),
+            Some(set) => set.is_match(probe.path),
             None => true,
         }
     }
+}
+
+/// A path as the glob prefilter reads it, computed once and checked against every path rule:
+/// its text (`None` if it is not UTF-8: then no set is ruled out), the [`byte_mask`] of its
+/// bytes, and its first eight bytes as a number (see [`anchor_head`]).
+pub struct PathProbe<'a> {
+    path: &'a Path,
+    text: Option<&'a str>,
+    mask: u64,
+    head: u64,
+}
+
+impl<'a> PathProbe<'a> {
+    pub fn new(path: &'a Path) -> PathProbe<'a> {
+        let text = path.to_str();
+        let bytes = text.map(str::as_bytes).unwrap_or_default();
+        PathProbe {
+            path,
+            text,
+            mask: byte_mask(bytes),
+            head: anchor_head(bytes).0,
+        }
+    }
+
+    pub fn path(&self) -> &'a Path {
+        self.path
+    }
+}
+
+/// Up to the first eight bytes of `text` as a little-endian number (zero-padded), and the mask
+/// of the bytes it holds: a path starts with an anchor only if their heads agree under the
+/// anchor's mask, which rules out most anchors without a comparison of the text.
+fn anchor_head(text: &[u8]) -> (u64, u64) {
+    let mut head = [0u8; 8];
+    let n = text.len().min(8);
+    for (h, b) in head.iter_mut().zip(text) {
+        *h = *b;
+    }
+    let mask = if n == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (n * 8)) - 1
+    };
+    (u64::from_le_bytes(head), mask)
 }
 
 /// The literal runs of a set of patterns, for the prefilter of [`PathGlobs::is_match`]: a
@@ -327,13 +374,19 @@ struct Literals {
 }
 
 const NOT_ANALYSED: u32 = u32::MAX;
-const PATTERN_FIELDS: usize = 4;
+const PATTERN_FIELDS: usize = 6;
 const RUN_FIELDS: usize = 4;
 
 /// Bit `b % 64` for every byte `b` of `text`: a necessary condition for one text to occur in
 /// another is that its mask is a subset of the other's.
 fn byte_mask(text: &[u8]) -> u64 {
     text.iter().fold(0, |m, &b| m | 1u64 << (b & 63))
+}
+
+/// A `u64` as the two `u32`s of the table, low half first.
+#[allow(clippy::cast_possible_truncation, reason = "the halves of the number")]
+fn halves(v: u64) -> [u32; 2] {
+    [v as u32, (v >> 32) as u32]
 }
 
 impl Literals {
@@ -353,20 +406,33 @@ impl Literals {
             let anchor_start = index(text.len());
             text.push_str(anchor);
             let anchor_end = index(text.len());
+            let [head_low, head_high] = halves(anchor_head(anchor.as_bytes()).0);
             let Some(lits) = lits else {
-                table.push([anchor_start, anchor_end, NOT_ANALYSED, NOT_ANALYSED]);
+                table.push([
+                    anchor_start,
+                    anchor_end,
+                    NOT_ANALYSED,
+                    NOT_ANALYSED,
+                    head_low,
+                    head_high,
+                ]);
                 continue;
             };
             let first = index(runs.len());
             for lit in lits {
                 let start = index(text.len());
                 text.push_str(lit);
-                let mask = byte_mask(lit.as_bytes());
-                // Truncation is the point: the mask's low and high halves.
-                #[allow(clippy::cast_possible_truncation)]
-                runs.push([start, index(text.len()), mask as u32, (mask >> 32) as u32]);
+                let [low, high] = halves(byte_mask(lit.as_bytes()));
+                runs.push([start, index(text.len()), low, high]);
             }
-            table.push([anchor_start, anchor_end, first, index(runs.len())]);
+            table.push([
+                anchor_start,
+                anchor_end,
+                first,
+                index(runs.len()),
+                head_low,
+                head_high,
+            ]);
         }
         let mut bytes =
             Vec::with_capacity(8 + table.len() * PATTERN_FIELDS * 4 + runs.len() * RUN_FIELDS * 4);
@@ -380,66 +446,86 @@ impl Literals {
         Literals { table: bytes, text }
     }
 
-    fn u32_at(&self, i: usize) -> Option<u32> {
-        let at = i.checked_mul(4)?;
-        let b = self.table.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes(b.try_into().ok()?))
+    /// `N` consecutive `u32`s of the table from the `at`-th; `None` past its end.
+    fn fields<const N: usize>(&self, at: usize) -> Option<[u32; N]> {
+        let start = at.checked_mul(4)?;
+        let bytes = self.table.get(start..start.checked_add(N * 4)?)?;
+        let mut out = [0u32; N];
+        for (v, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *v = u32::from_le_bytes(<[u8; 4]>::try_from(b).ok()?);
+        }
+        Some(out)
     }
 
     /// The number of patterns (0 for a damaged table).
     fn len(&self) -> usize {
-        self.u32_at(0)
-            .and_then(|n| usize::try_from(n).ok())
+        self.fields::<1>(0)
+            .and_then(|[n]| usize::try_from(n).ok())
             .unwrap_or(0)
     }
 
-    /// Whether some pattern has all of its runs in `path`. A pattern that is not analysed, or
-    /// a table that cannot be read, counts as possible: fail closed.
-    fn any_possible(&self, path: &str) -> bool {
-        let n = self.len();
-        let Some(n_runs) = self.u32_at(1).and_then(|n| usize::try_from(n).ok()) else {
+    /// Whether some pattern has all of its runs in the path. A pattern that is not analysed,
+    /// or a table that cannot be read, counts as possible: fail closed.
+    fn any_possible(&self, probe: &PathProbe) -> bool {
+        let Some(path) = probe.text else {
+            return true;
+        };
+        let Some([n, n_runs]) = self.fields::<2>(0) else {
+            return true;
+        };
+        let (Ok(n), Ok(n_runs)) = (usize::try_from(n), usize::try_from(n_runs)) else {
             return true;
         };
         let runs_at = 2 + n * PATTERN_FIELDS;
-        if runs_at + n_runs * RUN_FIELDS > self.table.len() / 4 {
+        if (runs_at + n_runs * RUN_FIELDS) * 4 != self.table.len() {
             return true; // a damaged table
         }
         let text = |a: u32, b: u32| -> Option<&str> {
             self.text
                 .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
         };
-        let path_mask = byte_mask(path.as_bytes());
         (0..n).any(|i| {
-            let field = |k: usize| self.u32_at(2 + i * PATTERN_FIELDS + k);
-            let (Some(a0), Some(a1), Some(first), Some(end)) =
-                (field(0), field(1), field(2), field(3))
+            let Some([a0, a1, first, end, head_low, head_high]) =
+                self.fields::<PATTERN_FIELDS>(2 + i * PATTERN_FIELDS)
             else {
                 return true;
             };
-            if first == NOT_ANALYSED {
-                return true;
+            if first == NOT_ANALYSED
+                || first > end
+                || usize::try_from(end).map_or(true, |end| end > n_runs)
+            {
+                return true; // may match anything, or a damaged entry
             }
-            match text(a0, a1) {
-                Some(anchor) if !path.starts_with(anchor) => return false,
-                None => return true,
-                Some(_) => {}
+            // The anchor: its head first (most anchors differ from the path in their first
+            // bytes), its whole text only when it is longer than the head.
+            let Some(anchor_len) = a1.checked_sub(a0).and_then(|l| usize::try_from(l).ok()) else {
+                return true;
+            };
+            let head_mask = match anchor_len {
+                0..8 => (1u64 << (anchor_len * 8)) - 1,
+                _ => u64::MAX,
+            };
+            let head = u64::from(head_low) | u64::from(head_high) << 32;
+            if (probe.head ^ head) & head_mask != 0 {
+                return false;
+            }
+            if anchor_len > 8 {
+                match text(a0, a1) {
+                    Some(anchor) if !path.starts_with(anchor) => return false,
+                    None => return true,
+                    Some(_) => {}
+                }
             }
             (first..end).all(|r| {
-                let Ok(r) = usize::try_from(r) else {
+                let Some(at) = usize::try_from(r).ok().map(|r| runs_at + r * RUN_FIELDS) else {
                     return true;
                 };
-                let run = |k: usize| self.u32_at(runs_at + r * RUN_FIELDS + k);
-                let (Some(start), Some(stop), Some(low), Some(high)) =
-                    (run(0), run(1), run(2), run(3))
-                else {
+                let Some([start, stop, low, high]) = self.fields::<RUN_FIELDS>(at) else {
                     return true;
                 };
                 let mask = u64::from(low) | u64::from(high) << 32;
-                if mask & !path_mask != 0 {
-                    return false;
-                }
                 // The standard substring search is the fastest of the ones measured here.
-                text(start, stop).is_none_or(|run| path.contains(run))
+                mask & !probe.mask == 0 && text(start, stop).is_none_or(|run| path.contains(run))
             })
         })
     }
@@ -895,13 +981,10 @@ impl Rule {
 
     /// The literal absolute directories the rule's path patterns start with (`~/.ssh/**` →
     /// `/home/u/.ssh`), for spotting a recursive search that would cover them.
-    pub fn literal_dirs(&self) -> Vec<PathBuf> {
-        let Some(globs) = &self.paths else {
-            return Vec::new();
-        };
-        globs
-            .patterns()
+    pub fn literal_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.paths
             .iter()
+            .flat_map(|globs| globs.patterns())
             .filter(|p| p.starts_with('/'))
             .map(|p| {
                 let cut = p.find(['*', '?', '[', '{']).unwrap_or(p.len());
@@ -911,14 +994,25 @@ impl Rule {
                 } else {
                     head
                 };
-                PathBuf::from(head)
+                Path::new(head)
             })
             .filter(|d| d.as_os_str().len() > 1)
-            .collect()
+    }
+
+    /// Whether one of [`Rule::literal_dirs`] lies strictly below `root`: a recursive search
+    /// rooted there reads what the rule protects.
+    pub fn has_literal_dir_below(&self, root: &Path) -> bool {
+        self.literal_dirs()
+            .any(|d| d.starts_with(root) && d != root)
     }
 
     /// Whether the path condition holds for `path` accessed as `access`.
     pub fn matches_path(&self, path: &Path, access: Access) -> bool {
+        self.matches_probe(&PathProbe::new(path), access)
+    }
+
+    /// [`Rule::matches_path`] for a path prepared once for many rules.
+    pub fn matches_probe(&self, probe: &PathProbe, access: Access) -> bool {
         let Some(globs) = &self.paths else {
             return false;
         };
@@ -926,7 +1020,7 @@ impl Rule {
             (Access::Any, _) | (_, Access::Any) => true,
             (a, b) => a == b,
         };
-        access_ok && globs.is_match(path) && !self.except.as_ref().is_some_and(|e| e.is_match(path))
+        access_ok && globs.matches(probe) && !self.except.as_ref().is_some_and(|e| e.matches(probe))
     }
 }
 

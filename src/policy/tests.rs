@@ -355,7 +355,7 @@ fn glob_prefilter_never_hides_a_match() {
                     "prefilter hides `{path}` from `{pat}`"
                 );
                 assert!(
-                    Literals::of(std::slice::from_ref(pat)).any_possible(path),
+                    Literals::of(std::slice::from_ref(pat)).possible(path),
                     "literal table hides `{path}` from `{pat}`"
                 );
             }
@@ -379,22 +379,22 @@ fn glob_prefilter_never_hides_a_match() {
     let groups: Vec<Literals> = patterns.chunks(7).map(Literals::of).collect();
     for path in &paths {
         for (pat, table) in patterns.iter().zip(&singles) {
-            if table.any_possible(path) {
+            if table.possible(path) {
                 assert!(could_match(pat, path), "{pat} {path}");
             }
         }
         for ((group, table), m) in patterns.chunks(7).zip(&groups).zip(matchers.chunks(7)) {
             if m.iter().any(|m| m.is_match(path)) {
-                assert!(table.any_possible(path), "{group:?} hides {path}");
+                assert!(table.possible(path), "{group:?} hides {path}");
             }
         }
     }
     let anchored = Literals::of(&["/home/u/.ssh/**".to_string()]);
     assert!(
-        !anchored.any_possible("/work/p/home/u/.ssh/x"),
+        !anchored.possible("/work/p/home/u/.ssh/x"),
         "anchored at the start"
     );
-    assert!(anchored.any_possible("/home/u/.ssh"));
+    assert!(anchored.possible("/home/u/.ssh"));
     let rules = PathGlobs::new(vec!["/home/u/.ssh/**".into(), "**/*.pem".into()]);
     assert!(!rules.is_match(Path::new("/work/p/src/main.rs")));
     assert!(
@@ -476,17 +476,94 @@ fn byte_mask_of_a_part_is_a_subset_of_the_whole() {
 #[test]
 fn damaged_literal_table_counts_as_possible() {
     let whole = Literals::of(&["**/id_rsa".to_string(), "/home/u/.ssh/**".to_string()]);
-    assert!(!whole.any_possible("/work/p/src/main.rs"));
+    assert!(!whole.possible("/work/p/src/main.rs"));
     for cut in [0, 4, 8, 20, whole.table.len() - 4] {
         let damaged = Literals {
             table: whole.table[..cut].to_vec(),
             text: whole.text.clone(),
         };
-        assert!(damaged.any_possible("/work/p/src/main.rs"), "cut at {cut}");
+        assert!(damaged.possible("/work/p/src/main.rs"), "cut at {cut}");
     }
+    // Without its text the table still admits what its patterns match (the heads and masks
+    // it keeps are necessary conditions; a run it cannot read counts as found).
     let no_text = Literals {
         table: whole.table.clone(),
         text: String::new(),
     };
-    assert!(no_text.any_possible("/work/p/src/main.rs"));
+    assert!(no_text.possible("/work/p/x/id_rsa"));
+    assert!(no_text.possible("/home/u/.ssh/config"));
+}
+
+impl Literals {
+    /// [`Literals::any_possible`] for a path given as text.
+    fn possible(&self, path: &str) -> bool {
+        self.any_possible(&PathProbe::new(Path::new(path)))
+    }
+}
+
+#[test]
+fn anchor_heads_compare_prefixes() {
+    let cases = [
+        ("/home/u/.ssh", "/home/u/.ssh/id_rsa", true),
+        ("/home/u/.ssh", "/home/u/.sshx", true),
+        ("/home/u/.ssh", "/home/v/.ssh", false),
+        ("/home/u", "/home/u", true),
+        ("/home/u", "/home", false),
+        ("/h", "/home", true),
+        ("/h", "/x", false),
+        ("", "/anything", true),
+        ("/tmp/long-anchor-name", "/tmp/long-anchor-other", true), // heads agree; text decides
+    ];
+    for (anchor, path, heads_agree) in cases {
+        let (head, mask) = anchor_head(anchor.as_bytes());
+        let probe = PathProbe::new(Path::new(path));
+        assert_eq!(
+            (probe.head ^ head) & mask == 0,
+            heads_agree,
+            "{anchor} vs {path}"
+        );
+    }
+    // Past eight bytes the anchor's text decides.
+    let long = Literals::of(&["/tmp/long-anchor-name/**".to_string()]);
+    assert!(long.possible("/tmp/long-anchor-name/x"));
+    assert!(!long.possible("/tmp/long-anchor-other/x"));
+    assert!(!long.possible("/tmp"));
+}
+
+#[test]
+fn a_table_with_bad_values_never_panics() {
+    let whole = Literals::of(&[
+        "**/id_rsa".to_string(),
+        "/home/u/.ssh/**".to_string(),
+        "/home/u/.config/gcloud/**".to_string(),
+    ]);
+    for path in [
+        "/work/p/src/main.rs",
+        "/home/u/.ssh/id_rsa",
+        "/home/u/.config/gcloud/x",
+    ] {
+        for at in (0..whole.table.len()).step_by(4) {
+            for v in [0, 1, 7, 9, u32::MAX - 1, u32::MAX] {
+                let mut table = whole.table.clone();
+                table[at..at + 4].copy_from_slice(&u32::to_le_bytes(v));
+                let damaged = Literals {
+                    table,
+                    text: whole.text.clone(),
+                };
+                let _ = damaged.possible(path);
+            }
+        }
+    }
+    // A run whose text range lies outside the text counts as found. (Other values are not
+    // checked for sense: cache entries are replaced whole, and a changed mask or head is no
+    // more detectable than a changed decision.)
+    assert!(!whole.possible("/x/asr_di"), "same bytes, not the run");
+    let mut table = whole.table.clone();
+    let run_stop = (2 + 3 * PATTERN_FIELDS + 1) * 4; // `id_rsa`'s end in the text
+    table[run_stop..run_stop + 4].copy_from_slice(&u32::to_le_bytes(u32::MAX - 1));
+    let damaged = Literals {
+        table,
+        text: whole.text.clone(),
+    };
+    assert!(damaged.possible("/x/asr_di"));
 }
