@@ -358,7 +358,17 @@ impl Scanner<'_> {
                     .and_then(|r| r.iter().position(|&x| x == b'\''))
                 {
                     Some(n) => self.i += n + 1,
-                    None => self.i = self.b.len(),
+                    None => {
+                        // Bash refuses text that ends inside a single quote, and brush, which
+                        // may read that quote differently inside `$((`, can backtrack for
+                        // seconds over the parentheses behind it first (found by the `bash`
+                        // fuzz target: `eval 'x=[$((9 g'\''((((((((((((((((…'`).
+                        return Err(Unknown {
+                            kind: UnknownKind::ParseError,
+                            detail: "a single quote is never closed".to_owned(),
+                            program: None,
+                        });
+                    }
                 }
                 self.cmd_start = false;
             }

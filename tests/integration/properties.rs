@@ -888,6 +888,37 @@ fn regression_unclosed_parentheses_are_refused_before_parsing() {
     );
 }
 
+/// Found by a long run of the `bash` fuzz target: `eval` of a string whose array subscript
+/// holds `$((` and then a single quote that is never closed, followed by many `(`: the
+/// subscript is read as a double-quoted word, brush backtracks over the parentheses behind the
+/// quote (4 s in release, past the fuzzer's 20 s with instrumentation). Text that ends inside
+/// a single quote, which bash refuses too, is now refused by the pre-parse scan.
+#[test]
+fn regression_unclosed_single_quote_after_arithmetic_is_refused_before_parsing() {
+    let inner =
+        "xa=[$((9 r( ( ( rm -r g'thub~.coa((((((((((((((((://github.com/ru-dl$(() st-fae  qr";
+    for command in [
+        format!("eval '{}'", inner.replace('\'', "'\\''")),
+        inner.to_string(),
+        format!("x=\"$((1 '{}\"", "(".repeat(30)),
+        "echo 'unterminated".to_string(),
+    ] {
+        let start = Instant::now();
+        assert!(bash(&command) >= Decision::Ask, "{command:?}");
+        assert!(
+            start.elapsed() <= budget(),
+            "{command:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    // Closed quotes, and quotes where bash reads them literally, are still read.
+    assert_eq!(bash("echo 'it''s' && rm -rf /"), Decision::Deny);
+    assert_eq!(bash("echo \"it's\" && rm -rf /"), Decision::Deny);
+    assert_eq!(bash("echo hi # it's\nrm -rf /"), Decision::Deny);
+    assert_eq!(bash("cat <<EOF\nit's\nEOF\nrm -rf /"), Decision::Deny);
+    assert_eq!(bash("echo \\' && rm -rf /"), Decision::Deny);
+}
+
 /// Found by the `bash` fuzz target: brush's tokenizer loops on a here-document operator with
 /// no (or an empty) delimiter inside nested substitutions, `$( ( << ( $( ( ) )`, allocating
 /// about 600 MB a second; the hook could have been killed for memory before its deadline, and
