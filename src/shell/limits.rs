@@ -49,6 +49,7 @@ pub(crate) fn scan(src: &str, max_nesting: usize) -> Result<usize, Unknown> {
         cmd_start: true,
         deepest: 0,
         separators: 0,
+        quoted_body_unended_inside: false,
     };
     s.run(max_nesting)?;
     Ok(s.deepest)
@@ -73,6 +74,8 @@ struct Scanner<'a> {
     deepest: usize,
     /// Command separators seen outside quotes and here-document bodies.
     separators: usize,
+    /// A quoted here-document body ran to the end of the text inside an open construct.
+    quoted_body_unended_inside: bool,
 }
 
 fn is_meta(c: u8) -> bool {
@@ -138,6 +141,24 @@ impl Scanner<'_> {
                 Some(Frame::HereBody) => self.step_quoted(c, false, max_nesting)?,
                 _ => self.step_normal(c, max_nesting)?,
             }
+        }
+        // A here-document body that runs to the end of the text is accepted by bash only at
+        // the top level; begun inside a substitution, a backtick or any other construct, the
+        // body swallows what would have closed it, which bash refuses. brush instead reads
+        // on and backtracks over the `$((` behind it for seconds (found by the `bash` fuzz
+        // target: `` $(($((`<<'F'⏎9([$((r(([$((d …``).
+        if self.quoted_body_unended_inside
+            || self
+                .stack
+                .iter()
+                .position(|f| *f == Frame::HereBody)
+                .is_some_and(|at| at > 0)
+        {
+            return Err(Unknown {
+                kind: UnknownKind::ParseError,
+                detail: "a here-document inside an open substitution is never ended".to_owned(),
+                program: None,
+            });
         }
         // brush backtracks over every way to read `((` (arithmetic or two subshells), which
         // doubles its time per parenthesis left open: 31 of them took minutes (found by the
@@ -266,6 +287,7 @@ impl Scanner<'_> {
                 Some(n) => self.i = self.i.saturating_add(n + 1),
                 None => {
                     self.i = self.b.len();
+                    self.quoted_body_unended_inside |= !self.stack.is_empty();
                     return;
                 }
             }
@@ -289,12 +311,24 @@ impl Scanner<'_> {
                 b'\'' | b'"' => {
                     quoted = true;
                     self.i += 1;
+                    let mut closed = false;
                     while let Some(d) = self.at(0) {
                         self.i += 1;
                         if d == c {
+                            closed = true;
                             break;
                         }
                         delim.push(d);
+                    }
+                    // As in a word: bash refuses the text, and brush backtracks for seconds
+                    // over `$((` before it when the delimiter's quote never closes (found by
+                    // the `bash` fuzz target: ``x='[$($(($(($((`<<'$(($(…'``).
+                    if !closed {
+                        return Err(Unknown {
+                            kind: UnknownKind::ParseError,
+                            detail: "a here-document delimiter's quote is never closed".to_owned(),
+                            program: None,
+                        });
                     }
                 }
                 b'\\' => {
@@ -668,6 +702,16 @@ mod tests {
     scan_err!(funsub_newline, "echo ${\nrm -rf /\n}", FunctionSubstitution);
     scan_ok!(shift_is_not_a_heredoc, "echo $((1<<2)); (( x <<= 1 ))\necho \"it's\"");
     scan_err!(shift_does_not_hide_nesting, &format!("echo $((1<<2))\n{}rm{}", "if true; then ".repeat(20), "; fi".repeat(20)), TooDeep);
+    // Text that bash refuses at its end (found by the `bash` fuzz target: brush backtracked
+    // for seconds over what came before).
+    scan_err!(single_quote_never_closed, "x=\"$((9 g'thub((((((((((((((((qr\"", ParseError);
+    scan_err!(heredoc_delimiter_quote_never_closed, "x=\"$($(($((`<<'$(($(rr> n\"", ParseError);
+    scan_err!(heredoc_delimiter_dquote_never_closed, "cat <<\"EOF\nhi\nEOF", ParseError);
+    scan_err!(heredoc_never_ended_inside_substitution, "echo \"$(cat <<'F'\n9([$((r(([$((d\"", ParseError);
+    scan_err!(heredoc_never_ended_inside_backtick, "x=`cat <<F\nhi\n`", ParseError);
+    scan_ok!(heredoc_never_ended_at_top_level, "cat <<EOF\nhello\n$(date)\n");
+    scan_ok!(heredoc_ended_inside_substitution, "git commit -m \"$(cat <<'EOF'\nfix: it's done\n\nbody\nEOF\n)\"");
+    scan_ok!(apostrophe_in_comment_and_dq, "echo \"it's\" # don't\necho ok");
     scan_err!(arith_paren_form_counts, &format!("{}rm{}", "$((a) ".repeat(20), ")".repeat(20)), TooDeep);
     scan_ok!(funsub_in_single_quotes_is_data, "echo '${ rm -rf /; }'");
 

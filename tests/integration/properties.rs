@@ -919,6 +919,39 @@ fn regression_unclosed_single_quote_after_arithmetic_is_refused_before_parsing()
     assert_eq!(bash("echo \\' && rm -rf /"), Decision::Deny);
 }
 
+/// Found by a long run of the `bash` fuzz target: a here-document begun inside `$((`/a
+/// backtick whose body runs to the end of the text (or whose delimiter's quote never closes),
+/// in a word parsed on its own (an assignment's value, `printf -v`/`read` names, `eval`'s
+/// text taken as a name): brush backtracked for 10–14 s over the `$((` around it. Bash refuses
+/// such text; the pre-parse scan now does too, `eval`'s text is walked only as code, and only
+/// `NAME[…]` names have their subscripts evaluated.
+#[test]
+fn regression_here_document_never_ended_inside_a_substitution_is_refused_before_parsing() {
+    let junk = " $(($((`<<'F'\n9([$((r(([$((d $(([$((rrrr> not";
+    let quoted = junk.replace('\'', "'\\''");
+    for command in [
+        format!("x='{quoted}'"),
+        format!("x='a[{quoted}]'"),
+        format!("printf -v 'a[{quoted}]' x"),
+        format!("read 'a[{quoted}]'"),
+        format!("eval 'a[{quoted}]'"),
+        "x=\"$($(($((`<<'$(($(rr> n\"".to_string(),
+    ] {
+        let start = Instant::now();
+        assert!(bash(&command) >= Decision::Ask, "{command:?}");
+        assert!(
+            start.elapsed() <= budget(),
+            "{command:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    // The commit-message idiom (a here-document closed inside `$(…)`) is still read.
+    assert_eq!(
+        bash("git status && echo \"$(cat <<'EOF'\nit's fine\nEOF\n)\" && rm -rf /"),
+        Decision::Deny
+    );
+}
+
 /// Found by the `bash` fuzz target: brush's tokenizer loops on a here-document operator with
 /// no (or an empty) delimiter inside nested substitutions, `$( ( << ( $( ( ) )`, allocating
 /// about 600 MB a second; the hook could have been killed for memory before its deadline, and
