@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use blastwall::decision::Decision;
+use blastwall::decision::{Decision, Verdict};
 use blastwall::engine::{Call, Judge};
 use blastwall::paths::PathEnv;
 use blastwall::policy::{LayerKind, Policy, Source};
@@ -35,8 +35,8 @@ pub fn source(kind: LayerKind, name: &str, text: &str) -> Source {
     }
 }
 
-/// The decision for one call under `policy`.
-pub fn decide(policy: &Policy, tool: &str, input: Value) -> Decision {
+/// Every finding for one call under `policy`.
+pub fn verdict(policy: &Policy, tool: &str, input: Value) -> Verdict {
     let env = env();
     let judge = Judge::new(policy, &env);
     let map = input.as_object().cloned().unwrap_or_default();
@@ -46,23 +46,19 @@ pub fn decide(policy: &Policy, tool: &str, input: Value) -> Decision {
         agent_type: None,
         agent_id: None,
     };
-    judge.judge(&call, &|_| None).verdict.decision()
+    judge.judge(&call, &|_| None).verdict
+}
+
+/// The decision for one call under `policy`.
+pub fn decide(policy: &Policy, tool: &str, input: Value) -> Decision {
+    verdict(policy, tool, input).decision()
 }
 
 /// The decision for one call from everything but the scanners of the input's text
 /// (`secret-in-input`): a respelt path is different text, and `secret=/./x/./` may look like a
 /// credential where `secret=/x/` does not. Targets that compare spellings of one path use this.
 pub fn decide_ignoring_text_scan(policy: &Policy, tool: &str, input: Value) -> Decision {
-    let env = env();
-    let judge = Judge::new(policy, &env);
-    let map = input.as_object().cloned().unwrap_or_default();
-    let call = Call {
-        tool,
-        input: &map,
-        agent_type: None,
-        agent_id: None,
-    };
-    let mut verdict = judge.judge(&call, &|_| None).verdict;
+    let mut verdict = verdict(policy, tool, input);
     verdict.findings.retain(|f| &*f.rule != "secret-in-input");
     verdict.decision()
 }

@@ -300,7 +300,7 @@ impl PathGlobs {
         // Building a glob set compiles regexes; most paths share no literal text with most
         // patterns, so a set no pattern could match is never built (a quarter of a hook
         // call's instructions went to building sets whose answer was no).
-        if probe.text.is_some() && !self.literals.any_possible(probe) {
+        if !self.literals.any_possible(probe) {
             return false;
         }
         match self.set.get_or_init(|| Self::build(self.patterns()).ok()) {

@@ -1122,9 +1122,12 @@ mod deferred {
     cmds!(printf_v_subscript, "printf -v 'a[$(rm -rf /)]' x", ["printf", "rm"]);
     cmds!(read_subscript, "read 'a[`rm x`]' < f", ["read", "rm"]);
     cmds!(plain_subscript_is_data, "unset 'a[1]'", ["unset"]);
-    // Only `NAME[…]` is an array reference; bash refuses other names before evaluating
-    // anything, and eval's text is walked as code, not as a name.
-    cmds!(not_an_array_reference_is_data, "read 'x[$(rm x)] y' 'a[$(rm y)]b' '9[$(rm z)]'", ["read"]);
+    // Assignments and arithmetic evaluate subscripts too: the text after `[` is walked
+    // whatever follows the `]` (a review found these allowed for a moment).
+    cmds!(declare_assignment_subscript, "declare 'a[$(rm x)]=1'", ["declare", "rm"]);
+    cmds!(local_append_subscript, "local 'a[$(rm x)]+=1'", ["local", "rm"]);
+    cmds!(let_expression_subscript, "let 'x=a[$(rm x)]+1'", ["let", "rm"]);
+    // eval's text is walked as code (not also as a variable name); its subscripts are found there.
     cmds!(eval_text_is_walked_as_code, "eval 'a[$(rm x)]=1'", ["eval", "rm"]);
     cmds!(dbl_bracket_v_subscript, "[[ -v 'a[$(rm x)]' ]]", ["rm"]);
     cmds!(dbl_bracket_arith_operand, "[[ 'a[$(rm x)]' -eq 1 ]]", ["rm"]);

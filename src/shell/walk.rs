@@ -45,19 +45,9 @@ const SHELL_CODE_VARS: &[&str] = &[
     "FCEDIT",
 ];
 
-/// `NAME[…]`: an identifier, `[`, and a `]` that ends the text (bash's `valid_array_reference`
-/// also checks the brackets balance; over-accepting only walks more code).
-fn is_array_reference(text: &str) -> bool {
-    let Some((name, rest)) = text.split_once('[') else {
-        return false;
-    };
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        && rest.ends_with(']')
-}
-
-/// Builtins that take variable names (where an array subscript is evaluated).
+/// Builtins that take variable names or arithmetic (where an array subscript is evaluated:
+/// `read 'a[$(cmd)]'`, `declare 'a[$(cmd)]=1'`, `let 'x=a[$(cmd)]+1'`). Not `eval`: its text
+/// is walked as code, where the same subscripts are found.
 const SUBSCRIPT_BUILTINS: &[&str] = &[
     "printf",
     "read",
@@ -1173,12 +1163,7 @@ impl Walker<'_, '_> {
         if SUBSCRIPT_BUILTINS.contains(&name.as_str()) {
             // `printf -v 'a[$(cmd)]'`, `read 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`: bash evaluates
             // an array subscript in a variable-name argument, running its substitutions.
-            // Only a valid array reference (`NAME[…]`, nothing after the `]`) is evaluated;
-            // bash refuses any other text as "not a valid identifier" first.
-            for a in args
-                .iter()
-                .filter(|a| !a.word.dynamic && is_array_reference(a.text()))
-            {
+            for a in args.iter().filter(|a| !a.word.dynamic) {
                 self.subscript_code(&name, a.text());
             }
         }

@@ -560,6 +560,18 @@ fn budget() -> Duration {
     }
 }
 
+/// `command` is asked or denied, and within [`budget`]: what every input that once made the
+/// parser slow must still get.
+fn assert_asked_within_budget(command: &str) {
+    let start = Instant::now();
+    assert!(bash(command) >= Decision::Ask, "{command:?}");
+    assert!(
+        start.elapsed() <= budget(),
+        "{command:?}: {:?}",
+        start.elapsed()
+    );
+}
+
 /// Inputs built to nest deeply or to blow up the parser's work, that the analysis refuses
 /// before parsing (nesting pre-scan, size cap, re-parse depth) or parses in linear time.
 fn bombs() -> Vec<(&'static str, String)> {
@@ -873,13 +885,7 @@ fn regression_unclosed_parentheses_are_refused_before_parsing() {
         format!("{}x)", "((".repeat(20)),
         format!("echo $({}", "(".repeat(30)),
     ] {
-        let start = Instant::now();
-        assert!(bash(&command) >= Decision::Ask, "{command:?}");
-        assert!(
-            start.elapsed() <= budget(),
-            "{command:?}: {:?}",
-            start.elapsed()
-        );
+        assert_asked_within_budget(&command);
     }
     // Closed ones are still read (`((` without a space would be arithmetic, as in bash).
     assert_eq!(
@@ -898,18 +904,12 @@ fn regression_unclosed_single_quote_after_arithmetic_is_refused_before_parsing()
     let inner =
         "xa=[$((9 r( ( ( rm -r g'thub~.coa((((((((((((((((://github.com/ru-dl$(() st-fae  qr";
     for command in [
-        format!("eval '{}'", inner.replace('\'', "'\\''")),
+        format!("eval {}", sq(inner)),
         inner.to_string(),
         format!("x=\"$((1 '{}\"", "(".repeat(30)),
         "echo 'unterminated".to_string(),
     ] {
-        let start = Instant::now();
-        assert!(bash(&command) >= Decision::Ask, "{command:?}");
-        assert!(
-            start.elapsed() <= budget(),
-            "{command:?}: {:?}",
-            start.elapsed()
-        );
+        assert_asked_within_budget(&command);
     }
     // Closed quotes, and quotes where bash reads them literally, are still read.
     assert_eq!(bash("echo 'it''s' && rm -rf /"), Decision::Deny);
@@ -919,31 +919,42 @@ fn regression_unclosed_single_quote_after_arithmetic_is_refused_before_parsing()
     assert_eq!(bash("echo \\' && rm -rf /"), Decision::Deny);
 }
 
+/// Found by the final review of a change: a filter that walked subscripts only for names
+/// shaped `NAME[…]` let assignments (`declare 'a[$(…)]=1'`) and arithmetic
+/// (`let 'x=a[$(…)]+1'`) through, though bash runs the substitution in both.
+#[test]
+fn regression_subscripts_in_assignments_and_arithmetic_are_walked() {
+    for command in [
+        "declare 'a[$(rm -rf /)]=1'",
+        "local 'a[$(rm -rf /)]=1'",
+        "export 'a[$(rm -rf /)]=1'",
+        "typeset 'a[$(rm -rf /)]+=1'",
+        "let 'a[$(rm -rf /)]=1'",
+        "let 'x=a[$(rm -rf /)]+1'",
+        "eval 'a[$(rm -rf /)]=1'",
+        "printf -v 'a[$(rm -rf /)]' x",
+    ] {
+        assert_eq!(bash(command), Decision::Deny, "{command}");
+    }
+}
+
 /// Found by a long run of the `bash` fuzz target: a here-document begun inside `$((`/a
 /// backtick whose body runs to the end of the text (or whose delimiter's quote never closes),
 /// in a word parsed on its own (an assignment's value, `printf -v`/`read` names, `eval`'s
 /// text taken as a name): brush backtracked for 10–14 s over the `$((` around it. Bash refuses
-/// such text; the pre-parse scan now does too, `eval`'s text is walked only as code, and only
-/// `NAME[…]` names have their subscripts evaluated.
+/// such text; the pre-parse scan now does too, and `eval`'s text is walked only as code.
 #[test]
 fn regression_here_document_never_ended_inside_a_substitution_is_refused_before_parsing() {
     let junk = " $(($((`<<'F'\n9([$((r(([$((d $(([$((rrrr> not";
-    let quoted = junk.replace('\'', "'\\''");
     for command in [
-        format!("x='{quoted}'"),
-        format!("x='a[{quoted}]'"),
-        format!("printf -v 'a[{quoted}]' x"),
-        format!("read 'a[{quoted}]'"),
-        format!("eval 'a[{quoted}]'"),
+        format!("x={}", sq(junk)),
+        format!("x={}", sq(&format!("a[{junk}]"))),
+        format!("printf -v {} x", sq(&format!("a[{junk}]"))),
+        format!("read {}", sq(&format!("a[{junk}]"))),
+        format!("eval {}", sq(&format!("a[{junk}]"))),
         "x=\"$($(($((`<<'$(($(rr> n\"".to_string(),
     ] {
-        let start = Instant::now();
-        assert!(bash(&command) >= Decision::Ask, "{command:?}");
-        assert!(
-            start.elapsed() <= budget(),
-            "{command:?}: {:?}",
-            start.elapsed()
-        );
+        assert_asked_within_budget(&command);
     }
     // The commit-message idiom (a here-document closed inside `$(…)`) is still read.
     assert_eq!(
@@ -965,13 +976,7 @@ fn regression_here_document_without_a_delimiter_is_refused_before_parsing() {
         "$( ( <<- '' ( $( ( ) )",
         "cat <<\nrm -rf /",
     ] {
-        let start = Instant::now();
-        assert!(bash(command) >= Decision::Ask, "{command:?}");
-        assert!(
-            start.elapsed() <= budget(),
-            "{command:?}: {:?}",
-            start.elapsed()
-        );
+        assert_asked_within_budget(command);
     }
     // Here-strings are not here-documents.
     assert_eq!(bash("cat <<< ''; rm -rf /"), Decision::Deny);
@@ -989,13 +994,7 @@ fn regression_open_substitutions_in_a_value_are_refused_before_parsing() {
         "xa='[$(() r-dc((((((((((((((((((((((((((((a(gr:s".to_string(),
         format!("printf -v 'a[{}]' x", "$(".repeat(20)),
     ] {
-        let start = Instant::now();
-        assert!(bash(&command) >= Decision::Ask, "{command:?}");
-        assert!(
-            start.elapsed() <= budget(),
-            "{command:?}: {:?}",
-            start.elapsed()
-        );
+        assert_asked_within_budget(&command);
     }
     // Closed ones are still read: the deferred `rm` is found.
     assert_eq!(bash("x='a[$(rm -rf /)]'; echo $((x))"), Decision::Deny);
