@@ -147,13 +147,17 @@ impl Scanner<'_> {
         // body swallows what would have closed it, which bash refuses. brush instead reads
         // on and backtracks over the `$((` behind it for seconds (found by the `bash` fuzz
         // target: `` $(($((`<<'F'⏎9([$((r(([$((d …``).
-        if self.quoted_body_unended_inside
+        let open_construct = self.stack.iter().any(|f| *f != Frame::HereBody);
+        let body_unended = self.quoted_body_unended_inside
             || self
                 .stack
                 .iter()
                 .position(|f| *f == Frame::HereBody)
-                .is_some_and(|at| at > 0)
-        {
+                .is_some_and(|at| at > 0);
+        // Nor one whose body never starts (no newline after `<<WORD`) inside an open
+        // construct: `x=$( ( ( x=<< =$( ( (b ) )` had brush allocate 1.8 GB in 5 s.
+        let body_never_started = !self.pending.is_empty() && open_construct;
+        if body_unended || body_never_started {
             return Err(Unknown {
                 kind: UnknownKind::ParseError,
                 detail: "a here-document inside an open substitution is never ended".to_owned(),
@@ -709,6 +713,8 @@ mod tests {
     scan_err!(heredoc_delimiter_dquote_never_closed, "cat <<\"EOF\nhi\nEOF", ParseError);
     scan_err!(heredoc_never_ended_inside_substitution, "echo \"$(cat <<'F'\n9([$((r(([$((d\"", ParseError);
     scan_err!(heredoc_never_ended_inside_backtick, "x=`cat <<F\nhi\n`", ParseError);
+    scan_err!(heredoc_body_never_started_inside_substitution, "x=$( ( ( x=<< =$( ( (b ) )", ParseError);
+    scan_ok!(heredoc_body_never_started_at_top_level, "cat <<EOF");
     scan_ok!(heredoc_never_ended_at_top_level, "cat <<EOF\nhello\n$(date)\n");
     scan_ok!(heredoc_ended_inside_substitution, "git commit -m \"$(cat <<'EOF'\nfix: it's done\n\nbody\nEOF\n)\"");
     scan_ok!(apostrophe_in_comment_and_dq, "echo \"it's\" # don't\necho ok");
