@@ -540,7 +540,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "npmrc-auth-token",
         "npm registry auth token in .npmrc",
         "npm",
-        &["_authtoken", "_auth="],
+        &["_auth"],
         Raw(r#"(?i)(?:_authToken|_auth)\s*=\s*["']?([A-Za-z0-9_.+/=-]{20,})"#),
         3.0,
         Generic,

@@ -1216,3 +1216,18 @@ fn builtin_needles_admit_what_their_regexes_match() {
     }
     assert!(checked > 50, "only {checked} matches checked");
 }
+
+/// Found by `keyword_prefilter_hides_no_finding` (proptest, CI): the npm rule's regex allows
+/// blanks around `=` (`_auth = …`) but its keyword was `_auth=`, so the prefilter never ran it
+/// and the value was reported by the generic rule instead.
+#[test]
+fn regression_npmrc_auth_with_blanks_reaches_its_rule() {
+    let text = "SHPAT_auth = AKIAA2AA2A2AAAAB7C53D_-=";
+    let [auto, automaton, everything] = findings_by_search(text);
+    assert_eq!(auto, everything);
+    assert_eq!(automaton, everything);
+    assert!(
+        everything.iter().any(|f| &*f.rule_id == "npmrc-auth-token"),
+        "{everything:?}"
+    );
+}
