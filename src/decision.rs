@@ -40,47 +40,7 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Where a rule was written: a policy file (or the embedded default) and a 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Loc {
-    pub file: Arc<str>,
-    pub line: u32,
-}
-
-/// In the compiled-policy cache: the file and the line; inside a rule section the file is a
-/// number into the section's table of file names (`policy::rules`), which keeps 10,000 rules
-/// from repeating their file's path 10,000 times.
-impl serde::Serialize for Loc {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match crate::policy::rules::file_number(&self.file) {
-            Some(n) => serde::Serialize::serialize(&(n, self.line), s),
-            None => serde::Serialize::serialize(&(&*self.file, self.line), s),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Loc {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Loc, D::Error> {
-        if crate::policy::rules::file_numbers_in_use() {
-            let (n, line): (u32, u32) = serde::Deserialize::deserialize(d)?;
-            let file = crate::policy::rules::file_named(n)
-                .ok_or_else(|| serde::de::Error::custom("unknown file number"))?;
-            Ok(Loc { file, line })
-        } else {
-            let (file, line): (String, u32) = serde::Deserialize::deserialize(d)?;
-            Ok(Loc {
-                file: Arc::from(file),
-                line,
-            })
-        }
-    }
-}
-
-impl fmt::Display for Loc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
+pub use crate::loc::Loc;
 
 /// One reason for a decision: which rule, where it lives, and what it saw.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 //! `cp`/`mv` targets, `rm` operands, `tee`, `dd of=`, `sed -i` …) through the same scope and path
 //! rules as the file tools; hosts in URLs through the network allowlist; and what the analysis
 //! could not see through (always at least ask). Parsing lives in `crate::shell`.
-pub mod pattern;
+/// The command-pattern types now live in [`crate::pattern`] (the policy compiles them too);
+/// re-exported here so `bash::pattern::…` paths keep working.
+pub use crate::pattern;
 
 use std::path::Path;
 

@@ -965,9 +965,9 @@ pub struct Rule {
     pub access: Access,
     pub hosts: Option<Vec<String>>,
     /// Syntax-checked at load, compiled on first use.
-    pub input_regex: Option<crate::bash::pattern::LazyRegex>,
+    pub input_regex: Option<crate::pattern::LazyRegex>,
     /// `command`, compiled: any pattern matching is a match.
-    pub command_patterns: Option<Vec<crate::bash::pattern::CommandPattern>>,
+    pub command_patterns: Option<Vec<crate::pattern::CommandPattern>>,
     pub project: bool,
 }
 
@@ -1551,10 +1551,10 @@ fn compile_rule(
     }
     let input_regex = match &r.input_regex {
         Some(re) => Some(if check {
-            crate::bash::pattern::LazyRegex::new(re)
+            crate::pattern::LazyRegex::new(re)
                 .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?
         } else {
-            crate::bash::pattern::LazyRegex::unchecked(re)
+            crate::pattern::LazyRegex::unchecked(re)
         }),
         None => None,
     };
@@ -1568,7 +1568,7 @@ fn compile_rule(
     }
     let command_patterns = match &r.command {
         Some(v) => Some(
-            crate::bash::pattern::CommandPattern::compile_value_with(v, check)
+            crate::pattern::CommandPattern::compile_value_with(v, check)
                 .map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?,
         ),
         None => None,

@@ -16,12 +16,12 @@
 //! case-sensitive), so looking up every prefix of the name finds every rule whose pattern
 //! could match it; a rule without tool patterns is indexed under the empty prefix. A rule that
 //! cannot be decoded marks the set damaged, and the engine then denies the call.
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Rule;
+use crate::loc::with_files;
 
 /// Which checks read a rule, by the conditions it has. Every rule has exactly one kind.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -79,72 +79,6 @@ fn index_keys(rule: &Rule) -> Vec<&str> {
         (None, Some(tools)) => tools.iter().map(|s| literal_prefix(s)).collect(),
         (None, None) => vec![""],
     }
-}
-
-thread_local! {
-    /// While a rule section is written or read on this thread: the file names its rules'
-    /// locations refer to by number (see `Loc`'s serde impls in `crate::decision`).
-    static FILES: RefCell<Option<Vec<Arc<str>>>> = const { RefCell::new(None) };
-}
-
-/// The number of `file` in the active table (added if new); `None` when no section is being
-/// written or read.
-pub(crate) fn file_number(file: &Arc<str>) -> Option<u32> {
-    FILES.with(|cell| {
-        let mut table = cell.try_borrow_mut().ok()?;
-        let table = table.as_mut()?;
-        let n = match table.iter().position(|f| f == file) {
-            Some(n) => n,
-            None => {
-                table.push(file.clone());
-                table.len() - 1
-            }
-        };
-        u32::try_from(n).ok()
-    })
-}
-
-/// Whether a rule section is being read or written on this thread.
-pub(crate) fn file_numbers_in_use() -> bool {
-    FILES.with(|cell| cell.try_borrow().is_ok_and(|t| t.is_some()))
-}
-
-/// The file of number `n` in the active table.
-pub(crate) fn file_named(n: u32) -> Option<Arc<str>> {
-    FILES.with(|cell| {
-        let table = cell.try_borrow().ok()?;
-        table.as_ref()?.get(usize::try_from(n).ok()?).cloned()
-    })
-}
-
-/// Run `f` with `files` as the active table; returns the table as `f` left it. The table is
-/// cleared even if `f` unwinds.
-fn with_files<T>(files: Vec<Arc<str>>, f: impl FnOnce() -> T) -> (T, Vec<Arc<str>>) {
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            FILES.with(|cell| {
-                if let Ok(mut t) = cell.try_borrow_mut() {
-                    t.take();
-                }
-            });
-        }
-    }
-    FILES.with(|cell| {
-        if let Ok(mut t) = cell.try_borrow_mut() {
-            *t = Some(files);
-        }
-    });
-    let clear = Clear;
-    let out = f();
-    let files = FILES.with(|cell| {
-        cell.try_borrow_mut()
-            .ok()
-            .and_then(|mut t| t.take())
-            .unwrap_or_default()
-    });
-    drop(clear);
-    (out, files)
 }
 
 /// The rules of a policy.
