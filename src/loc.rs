@@ -32,8 +32,8 @@ impl<'de> serde::Deserialize<'de> for Loc {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Loc, D::Error> {
         if file_numbers_in_use() {
             let (n, line): (u32, u32) = serde::Deserialize::deserialize(d)?;
-            let file = file_named(n)
-                .ok_or_else(|| serde::de::Error::custom("unknown file number"))?;
+            let file =
+                file_named(n).ok_or_else(|| serde::de::Error::custom("unknown file number"))?;
             Ok(Loc { file, line })
         } else {
             let (file, line): (String, u32) = serde::Deserialize::deserialize(d)?;
@@ -116,4 +116,3 @@ pub(crate) fn with_files<T>(files: Vec<Arc<str>>, f: impl FnOnce() -> T) -> (T, 
     drop(clear);
     (out, files)
 }
-

@@ -45,7 +45,8 @@ use serde::Serialize;
 
 use super::rules::RuleSet;
 
-use super::{real_path, Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
+use super::globs::real_path;
+use super::{Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.

@@ -1,0 +1,487 @@
+//! Compile: the merged layers validated and turned into the typed [`Policy`]: paths
+//! expanded, globs and regexes checked, spans turned into `file:line`, profiles inheriting
+//! from `main`.
+//!
+//! What belongs here: every check that makes a policy an error, and building the model. What
+//! does not: which layer's value wins (`merge`), the model's behaviour (`model`).
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSetBuilder;
+use toml::Spanned;
+
+use super::globs::{glob, path_globs, PathGlobs};
+use super::merge::{Acc, ProfileAcc};
+use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
+use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision};
+use super::source::{Lines, PolicyError, Source};
+use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
+use crate::decision::{Decision, Loc};
+use crate::paths::{self, PathEnv};
+
+/// Whether a layer's regexes and globs must be syntax-checked at load. The embedded default is
+/// checked when the binary is built (`embedded_default_passes_every_check`), and checking it
+/// again on every call was a quarter of a call's work. Its path patterns take in `HOME`, the
+/// project and the temp dir, so a glob metacharacter in one of those brings the check back.
+pub(super) fn needs_check(src: &Source, env: &PathEnv) -> bool {
+    let meta = |p: &Path| {
+        p.to_string_lossy()
+            .contains(['*', '?', '[', ']', '{', '}', '\\'])
+    };
+    src.kind != LayerKind::Embedded
+        || src.text != EMBEDDED_DEFAULT
+        || env.home.as_deref().is_some_and(meta)
+        || [&env.project, &env.tmpdir, &env.cwd]
+            .into_iter()
+            .any(|p| meta(p))
+        || env.exe.as_deref().is_some_and(meta)
+}
+
+fn src_of(sources: &[Source], si: usize) -> Result<&Source, PolicyError> {
+    sources.get(si).ok_or_else(|| PolicyError::Invalid {
+        file: "<internal>".into(),
+        line: 0,
+        col: 0,
+        message: "layer index out of range".into(),
+    })
+}
+
+fn val<T: Clone>(
+    sources: &[Source],
+    v: &Option<(usize, Spanned<T>)>,
+) -> Result<Option<Val<T>>, PolicyError> {
+    match v {
+        None => Ok(None),
+        Some((si, s)) => Ok(Some(Val {
+            value: s.get_ref().clone(),
+            loc: src_of(sources, *si)?.loc(s.span()),
+        })),
+    }
+}
+
+fn roots(
+    sources: &[Source],
+    v: &Option<(usize, Spanned<Vec<String>>)>,
+    env: &PathEnv,
+) -> Result<Option<Roots>, PolicyError> {
+    match v {
+        None => Ok(None),
+        Some((si, s)) => Ok(Some(Roots::compile(src_of(sources, *si)?, s, env)?)),
+    }
+}
+
+fn rule_decision(d: RuleDecision) -> Decision {
+    match d {
+        RuleDecision::Deny => Decision::Deny,
+        RuleDecision::Ask => Decision::Ask,
+    }
+}
+
+fn compile_profile(
+    name: &str,
+    p: &ProfileAcc,
+    sources: &[Source],
+    env: &PathEnv,
+    project: bool,
+    main: Option<&Profile>,
+) -> Result<Profile, PolicyError> {
+    let src = src_of(sources, p.src.unwrap_or(0))?;
+    let loc = p.loc.clone().unwrap_or(Loc {
+        file: src.name.clone(),
+        line: 0,
+    });
+    let when = match &p.when {
+        Some((si, span, w)) => When::compile(src_of(sources, *si)?, span.clone(), w, env)?,
+        None => When::default(),
+    };
+    let is_main = name == MAIN_PROFILE && !project;
+    if is_main && !when.is_empty() {
+        return Err(src.error(
+            p.when.as_ref().map(|w| w.1.clone()),
+            "profile `main` is the fallback for the main agent and cannot have `when`",
+        ));
+    }
+    // A project profile named like a trusted one applies whenever that one is selected.
+    if !is_main && when.is_empty() && !project {
+        return Err(src.error(
+            p.when.as_ref().map(|w| w.1.clone()).or(Some(0..0)),
+            format!("profile `{name}` needs a `when` table (only `main` is selected without one)"),
+        ));
+    }
+    let inherit = |own: Option<Val<Vec<String>>>, from_main: Option<&Option<Val<Vec<String>>>>| {
+        own.or_else(|| from_main.and_then(|m| m.clone()))
+    };
+    let mut prof = Profile {
+        name: name.to_string(),
+        loc,
+        when,
+        allow_tools: val(sources, &p.allow_tools)?,
+        ask_tools: val(sources, &p.ask_tools)?,
+        read_roots: roots(sources, &p.read_roots, env)?,
+        write_roots: roots(sources, &p.write_roots, env)?,
+        allow_programs: val(sources, &p.allow_programs)?,
+        project,
+    };
+    if !project {
+        // Trusted profiles inherit from `main` every key they do not set.
+        prof.allow_tools = inherit(prof.allow_tools, main.map(|m| &m.allow_tools));
+        prof.ask_tools = inherit(prof.ask_tools, main.map(|m| &m.ask_tools));
+        prof.allow_programs = inherit(prof.allow_programs, main.map(|m| &m.allow_programs));
+        if prof.read_roots.is_none() {
+            prof.read_roots = main.and_then(|m| m.read_roots.clone());
+        }
+        if prof.write_roots.is_none() {
+            prof.write_roots = main.and_then(|m| m.write_roots.clone());
+        }
+    }
+    Ok(prof)
+}
+
+fn compile_rule(
+    si: usize,
+    r: &RawRule,
+    sources: &[Source],
+    lines: Option<&Lines>,
+    env: &PathEnv,
+) -> Result<Rule, PolicyError> {
+    let src = src_of(sources, si)?;
+    let check = needs_check(src, env);
+    let span = Some(r.id.span());
+    let id = r.id.get_ref().trim();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Err(src.error(
+            span,
+            format!(
+                "rule id `{id}` must be non-empty and use only letters, digits, `-`, `_`, `.`, `:`"
+            ),
+        ));
+    }
+    let paths = match &r.paths {
+        Some(p) => Some(PathGlobs::new(path_globs(
+            src,
+            span.clone(),
+            p,
+            env,
+            check,
+        )?)),
+        None => None,
+    };
+    let except = match &r.except {
+        Some(p) => Some(PathGlobs::new(path_globs(
+            src,
+            span.clone(),
+            p,
+            env,
+            check,
+        )?)),
+        None => None,
+    };
+    if except.is_some() && paths.is_none() {
+        return Err(src.error(span, "`except` needs `paths`"));
+    }
+    if r.access.is_some() && paths.is_none() {
+        return Err(src.error(span, "`access` needs `paths`"));
+    }
+    let input_regex = match &r.input_regex {
+        Some(re) => Some(if check {
+            crate::pattern::LazyRegex::new(re)
+                .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?
+        } else {
+            crate::pattern::LazyRegex::unchecked(re)
+        }),
+        None => None,
+    };
+    if r.tools.is_none()
+        && paths.is_none()
+        && r.hosts.is_none()
+        && input_regex.is_none()
+        && r.command.is_none()
+    {
+        return Err(src.error(span, "a rule needs at least one of `tools`, `paths`, `hosts`, `input_regex`, `command` (a rule that matches every call is almost certainly a mistake)"));
+    }
+    let command_patterns = match &r.command {
+        Some(v) => Some(
+            crate::pattern::CommandPattern::compile_value_with(v, check)
+                .map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?,
+        ),
+        None => None,
+    };
+    if r.reason.trim().is_empty() {
+        return Err(src.error(span, "a rule needs a `reason` the user can act on"));
+    }
+    Ok(Rule {
+        id: Arc::from(id),
+        decision: rule_decision(*r.decision.get_ref()),
+        reason: r.reason.clone(),
+        loc: match lines {
+            Some(l) => Loc {
+                file: src.name.clone(),
+                line: l.line(r.id.span().start),
+            },
+            None => src.loc(r.id.span()),
+        },
+        profiles: r.profiles.clone(),
+        tools: r.tools.clone(),
+        paths,
+        except,
+        access: r.access.unwrap_or(Access::Any),
+        hosts: r
+            .hosts
+            .as_ref()
+            .map(|h| h.iter().map(|x| x.to_ascii_lowercase()).collect()),
+        input_regex,
+        command_patterns,
+        project: !src.kind.trusted(),
+    })
+}
+
+pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+    let main_acc = acc.profiles.get(MAIN_PROFILE).ok_or_else(|| {
+        let last = sources
+            .last()
+            .map(|s| s.name.to_string())
+            .unwrap_or_default();
+        PolicyError::Invalid {
+            file: last,
+            line: 0,
+            col: 0,
+            message: "no `[profiles.main]`: the main agent needs a profile".into(),
+        }
+    })?;
+    let mut main = compile_profile(MAIN_PROFILE, main_acc, sources, env, false, None)?;
+    if main.allow_tools.is_none() {
+        return Err(src_of(sources, main_acc.src.unwrap_or(0))?.error(
+            None,
+            "profile `main` needs `allow_tools` (default-deny: an empty list denies every tool)",
+        ));
+    }
+    // Global roots apply to profiles that do not set their own.
+    let read_roots = roots(sources, &acc.read_roots.value, env)?;
+    let write_roots = roots(sources, &acc.write_roots.value, env)?;
+    if main.read_roots.is_none() {
+        main.read_roots = read_roots.clone();
+    }
+    if main.write_roots.is_none() {
+        main.write_roots = write_roots.clone();
+    }
+    let mut profiles = Vec::with_capacity(acc.profiles.len());
+    for (name, p) in &acc.profiles {
+        if name != MAIN_PROFILE {
+            profiles.push(compile_profile(name, p, sources, env, false, Some(&main))?);
+        }
+    }
+    profiles.insert(0, main);
+    let mut project_profiles = Vec::new();
+    for (name, p) in &acc.project_profiles {
+        let mut prof = compile_profile(name, p, sources, env, true, None)?;
+        if prof.when.is_empty() && !acc.profiles.contains_key(name) {
+            let src = src_of(sources, p.src.unwrap_or(0))?;
+            return Err(src.error(
+                None,
+                format!("project profile `{name}` names no trusted profile and has no `when`"),
+            ));
+        }
+        prof.project = true;
+        project_profiles.push(prof);
+    }
+    let lines: Vec<Lines> = sources.iter().map(|s| Lines::new(&s.text)).collect();
+    let mut rules = Vec::with_capacity(acc.rules.len());
+    for (si, r) in acc.rules.iter().flatten() {
+        if r.enabled == Some(false) {
+            continue;
+        }
+        rules.push(compile_rule(*si, r, sources, lines.get(*si), env)?);
+    }
+    let unlisted = match &acc.unlisted.value {
+        Some((si, v)) => Val {
+            value: rule_decision(*v.get_ref()),
+            loc: src_of(sources, *si)?.loc(v.span()),
+        },
+        None => Val {
+            value: Decision::Ask,
+            loc: Loc {
+                file: Arc::from(EMBEDDED_NAME),
+                line: 0,
+            },
+        },
+    };
+    let tool_input = match &acc.secret_input.value {
+        Some((si, v)) => Val {
+            value: rule_decision(*v.get_ref()),
+            loc: src_of(sources, *si)?.loc(v.span()),
+        },
+        None => Val {
+            value: Decision::Deny,
+            loc: Loc {
+                file: Arc::from(EMBEDDED_NAME),
+                line: 0,
+            },
+        },
+    };
+    let mut extra_rules = Vec::new();
+    let mut custom = Vec::new();
+    for (si, span, v) in acc.secret_rules {
+        let src = src_of(sources, si)?;
+        let rule: crate::secrets::CustomRule =
+            v.clone().try_into().map_err(|e: toml::de::Error| {
+                src.error(
+                    Some(span.clone()),
+                    format!("bad secret rule: {}", e.message()),
+                )
+            })?;
+        custom.push(rule.clone());
+        extra_rules.push(Val {
+            value: rule,
+            loc: src.loc(span),
+        });
+    }
+    let custom_detector = if custom.is_empty() {
+        None
+    } else {
+        let loc = extra_rules.first().map(|v| v.loc.clone());
+        Some(
+            crate::secrets::Detector::with_extra_rules(custom).map_err(|e| {
+                PolicyError::Invalid {
+                    file: loc.as_ref().map(|l| l.file.to_string()).unwrap_or_default(),
+                    line: loc.as_ref().map(|l| l.line).unwrap_or(0),
+                    col: 1,
+                    message: e.to_string(),
+                }
+            })?,
+        )
+    };
+    let audit_log = match &acc.audit_log.value {
+        Some((si, v)) if !v.get_ref().is_empty() => {
+            Some(PathBuf::from(env.expand(v.get_ref()).map_err(|e| {
+                sources
+                    .get(*si)
+                    .map(|s| s.error(Some(v.span()), e.to_string()))
+                    .unwrap_or_else(|| PolicyError::Unreadable {
+                        file: String::new(),
+                        message: e.to_string(),
+                    })
+            })?))
+        }
+        Some(_) => None,
+        None => default_audit_log(env),
+    };
+    let lower = |v: Option<Val<Vec<String>>>| {
+        v.map(|mut v| {
+            v.value.iter_mut().for_each(|h| *h = h.to_ascii_lowercase());
+            v
+        })
+    };
+    Ok(Policy {
+        on_allow: acc
+            .on_allow
+            .value
+            .as_ref()
+            .map(|(_, v)| *v.get_ref())
+            .unwrap_or(OnAllow::None),
+        audit_log,
+        project_read_roots: roots(sources, &acc.read_roots.project, env)?,
+        project_write_roots: roots(sources, &acc.write_roots.project, env)?,
+        read_roots,
+        write_roots,
+        network: Network {
+            allow_hosts: lower(val(sources, &acc.allow_hosts.value)?),
+            unlisted,
+            project_hosts: lower(val(sources, &acc.allow_hosts.project)?),
+        },
+        secrets: SecretsSettings {
+            scan_prompts: acc
+                .scan_prompts
+                .value
+                .as_ref()
+                .map(|(_, v)| *v.get_ref())
+                .unwrap_or(true),
+            tool_input,
+            extra_rules,
+            custom_detector,
+        },
+        profiles,
+        project_profiles,
+        rules: rules::RuleSet::new(rules),
+        layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
+    })
+}
+
+/// `$XDG_STATE_HOME/blastwall/audit.jsonl`, else `~/.local/state/blastwall/audit.jsonl`.
+fn default_audit_log(env: &PathEnv) -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.home.as_ref().map(|h| h.join(".local/state")))
+        .map(|d| d.join("blastwall/audit.jsonl"))
+}
+
+impl Roots {
+    pub(super) fn compile(
+        src: &Source,
+        v: &Spanned<Vec<String>>,
+        env: &PathEnv,
+    ) -> Result<Roots, PolicyError> {
+        let mut lexical = Vec::new();
+        for r in v.get_ref() {
+            let expanded = env
+                .expand(r)
+                .map_err(|e| src.error(Some(v.span()), e.to_string()))?;
+            let p = PathBuf::from(&expanded);
+            if !p.is_absolute() {
+                return Err(src.error(
+                    Some(v.span()),
+                    format!("root `{r}` must be an absolute path (or start with ~ or a variable)"),
+                ));
+            }
+            lexical.push(paths::normalize(&p));
+        }
+        Ok(Roots {
+            written: v.get_ref().clone(),
+            dirs: Roots::with_real(lexical.iter().cloned()),
+            lexical,
+            loc: src.loc(v.span()),
+        })
+    }
+}
+
+impl When {
+    pub(super) fn compile(
+        src: &Source,
+        span: std::ops::Range<usize>,
+        raw: &RawWhen,
+        env: &PathEnv,
+    ) -> Result<When, PolicyError> {
+        let (cwd, cwd_globs) = match &raw.cwd {
+            None => (None, None),
+            Some(pats) => {
+                let mut b = GlobSetBuilder::new();
+                let mut expanded = Vec::with_capacity(pats.len());
+                for p in pats {
+                    let e = env
+                        .expand(p)
+                        .map_err(|e| src.error(Some(span.clone()), e.to_string()))?;
+                    b.add(glob(&e).map_err(|e| {
+                        src.error(Some(span.clone()), format!("bad cwd glob `{p}`: {e}"))
+                    })?);
+                    expanded.push(e);
+                }
+                let set = b
+                    .build()
+                    .map_err(|e| src.error(Some(span.clone()), e.to_string()))?;
+                (Some(set), Some(expanded))
+            }
+        };
+        Ok(When {
+            agent_type: raw.agent_type.clone(),
+            subagent: raw.subagent,
+            cwd,
+            cwd_globs,
+            env: raw.env.clone().unwrap_or_default().into_iter().collect(),
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! Layer merge: the parsed layers, lowest first, folded into one accumulator before
+//! compiling. How each key combines across layers is declared once, in [`super::layering::LAYERING`]; the
+//! trusted and the project overlay both read it (see the `layering` module).
+//!
+//! What belongs here: which layer's value of a key survives, and refusing what a project
+//! layer may not set. What does not: what a value means (`compile`).
+use std::collections::{BTreeMap, HashMap};
+
+use toml::Spanned;
+
+use super::compile::compile;
+use super::layering::{internal, layering, Layered, Layering, Tier};
+use super::model::Policy;
+use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision};
+use super::source::{PolicyError, Source};
+use super::SCHEMA_VERSION;
+use crate::decision::Loc;
+use crate::paths::PathEnv;
+
+/// Profile keys as merged across layers, each remembering where it was set.
+#[derive(Default)]
+pub(super) struct ProfileAcc {
+    pub(super) loc: Option<Loc>,
+    pub(super) src: Option<usize>,
+    pub(super) when: Option<(usize, std::ops::Range<usize>, RawWhen)>,
+    pub(super) allow_tools: Option<(usize, Spanned<Vec<String>>)>,
+    pub(super) ask_tools: Option<(usize, Spanned<Vec<String>>)>,
+    pub(super) read_roots: Option<(usize, Spanned<Vec<String>>)>,
+    pub(super) write_roots: Option<(usize, Spanned<Vec<String>>)>,
+    pub(super) allow_programs: Option<(usize, Spanned<Vec<String>>)>,
+}
+
+impl ProfileAcc {
+    fn overlay(&mut self, si: usize, src: &Source, p: Spanned<RawProfile>) {
+        let span = p.span();
+        let p = p.into_inner();
+        self.loc = Some(src.loc(span.clone()));
+        self.src = Some(si);
+        if let Some(w) = p.when {
+            self.when = Some((si, span, w));
+        }
+        macro_rules! take {
+            ($($f:ident),*) => { $(if let Some(v) = p.$f { self.$f = Some((si, v)); })* };
+        }
+        take!(
+            allow_tools,
+            ask_tools,
+            read_roots,
+            write_roots,
+            allow_programs
+        );
+    }
+}
+
+/// Everything merged, before compiling. Each key is a [`Layered`] value: what holds and what
+/// a project layer keeps beside it.
+#[derive(Default)]
+pub(super) struct Acc {
+    pub on_allow: Layered<OnAllow>,
+    pub audit_log: Layered<String>,
+    pub read_roots: Layered<Vec<String>>,
+    pub write_roots: Layered<Vec<String>>,
+    pub allow_hosts: Layered<Vec<String>>,
+    pub unlisted: Layered<RuleDecision>,
+    pub scan_prompts: Layered<bool>,
+    pub secret_input: Layered<RuleDecision>,
+    pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
+    pub profiles: BTreeMap<String, ProfileAcc>,
+    pub project_profiles: BTreeMap<String, ProfileAcc>,
+    /// Rules in order; later trusted layers replace earlier ones of the same id (the old slot
+    /// is emptied, the new rule goes last).
+    pub rules: Vec<Option<(usize, RawRule)>>,
+    /// Where each trusted rule id sits in `rules`: finding the one to replace is a lookup, not
+    /// a scan of every rule so far.
+    rule_slots: HashMap<String, usize>,
+}
+
+fn parse(src: &Source) -> Result<RawPolicy, PolicyError> {
+    let raw: RawPolicy = toml::from_str(&src.text).map_err(|e| {
+        let msg = e.message().to_string();
+        src.error(e.span(), msg)
+    })?;
+    match &raw.version {
+        None => {
+            return Err(src.error(
+                Some(0..0),
+                format!("missing `version = {SCHEMA_VERSION}` at the top of the policy"),
+            ))
+        }
+        Some(v) if *v.get_ref() != SCHEMA_VERSION => {
+            return Err(src.error(
+                Some(v.span()),
+                format!(
+                    "unsupported policy version {} (this blastwall reads version {SCHEMA_VERSION})",
+                    v.get_ref()
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(raw)
+}
+
+impl Acc {
+    /// Merge one layer, every key as [`LAYERING`] says for its tier.
+    fn overlay(
+        &mut self,
+        tier: Tier,
+        si: usize,
+        src: &Source,
+        raw: RawPolicy,
+    ) -> Result<(), PolicyError> {
+        let layer = |key: &str| layering(key, tier);
+        if let Some(i) = raw.inherit {
+            match layer("inherit")? {
+                Layering::Reset => {
+                    if !*i.get_ref() {
+                        *self = Acc::default();
+                    }
+                }
+                Layering::Refused(message) => return Err(src.error(Some(i.span()), message)),
+                _ => return Err(internal("inherit", "can only reset or be refused")),
+            }
+        }
+        macro_rules! merge {
+            ($key:literal, $val:expr, $slot:ident) => {
+                if let Some(v) = $val {
+                    self.$slot.merge($key, layer($key)?, si, src, v)?;
+                }
+            };
+        }
+        if let Some(s) = raw.settings {
+            merge!("settings.on_allow", s.on_allow, on_allow);
+            merge!("settings.audit_log", s.audit_log, audit_log);
+        }
+        if let Some(p) = raw.paths {
+            merge!("paths.read_roots", p.read_roots, read_roots);
+            merge!("paths.write_roots", p.write_roots, write_roots);
+        }
+        if let Some(n) = raw.network {
+            merge!("network.allow_hosts", n.allow_hosts, allow_hosts);
+            merge!("network.unlisted", n.unlisted, unlisted);
+        }
+        if let Some(s) = raw.secrets {
+            merge!("secrets.scan_prompts", s.scan_prompts, scan_prompts);
+            merge!("secrets.tool_input", s.tool_input, secret_input);
+            if let Some(rules) = s.rules {
+                if layer("secrets.rules")? != Layering::Append {
+                    return Err(internal("secrets.rules", "can only be appended"));
+                }
+                // Detector rules only ever add detection, so every layer's are kept.
+                let span = rules.span();
+                self.secret_rules.extend(
+                    rules
+                        .into_inner()
+                        .into_iter()
+                        .map(|r| (si, span.clone(), r)),
+                );
+            }
+        }
+        if !raw.profiles.is_empty() {
+            let profiles = match layer("profiles")? {
+                Layering::Override => &mut self.profiles,
+                Layering::Intersect => &mut self.project_profiles,
+                _ => return Err(internal("profiles", "can only override or intersect")),
+            };
+            for (name, p) in raw.profiles {
+                profiles.entry(name).or_default().overlay(si, src, p);
+            }
+        }
+        if !raw.rules.is_empty() {
+            let replace = match layer("rules")? {
+                Layering::ReplaceById => true,
+                Layering::Append => false,
+                _ => return Err(internal("rules", "can only replace by id or append")),
+            };
+            for r in raw.rules {
+                if replace {
+                    if let Some(old) = self
+                        .rule_slots
+                        .insert(r.id.get_ref().clone(), self.rules.len())
+                    {
+                        if let Some(slot) = self.rules.get_mut(old) {
+                            *slot = None;
+                        }
+                    }
+                } else if r.enabled == Some(false) {
+                    // Appending never removes: a rule cannot be switched off from here, and
+                    // a rule with a trusted id is added beside it.
+                    return Err(src.error(
+                        Some(r.id.span()),
+                        "a project policy cannot switch rules off",
+                    ));
+                }
+                self.rules.push(Some((si, r)));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Policy {
+    /// The embedded default alone.
+    pub fn embedded(env: &PathEnv) -> Result<Policy, PolicyError> {
+        Policy::from_sources(&[Source::embedded()], env)
+    }
+
+    /// Merge, validate and compile the given layers (the embedded default must be first).
+    pub fn from_sources(sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+        let mut acc = Acc::default();
+        let mut project = Vec::new();
+        for (si, src) in sources.iter().enumerate() {
+            let raw = parse(src)?;
+            if src.kind.trusted() {
+                acc.overlay(Tier::Trusted, si, src, raw)?;
+            } else {
+                project.push((si, raw));
+            }
+        }
+        for (si, raw) in project {
+            if let Some(src) = sources.get(si) {
+                acc.overlay(Tier::Project, si, src, raw)?;
+            }
+        }
+        compile(acc, sources, env)
+    }
+}

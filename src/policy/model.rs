@@ -1,0 +1,210 @@
+//! The compiled policy the engine reads: [`Policy`], its [`Profile`]s and [`Rule`]s, roots,
+//! network and secret settings. Every value keeps the [`Loc`] it was set at.
+//!
+//! What belongs here: the types and the questions they answer about themselves (does a rule
+//! apply to a tool, does a root contain a path). What does not: how they are built
+//! (`compile`), selected (`select`) or stored in the cache (`repr`).
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+use serde::{Deserialize, Serialize};
+
+use super::globs::{PathGlobs, PathProbe};
+use super::raw::{Access, OnAllow};
+use super::repr::{RootsRepr, WhenRepr};
+use super::rules;
+use super::LayerKind;
+use crate::decision::{Decision, Loc};
+use crate::paths;
+use crate::wildcard;
+
+/// A value and the place it was set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Val<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+/// Directories a profile may read or write below.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "RootsRepr", from = "RootsRepr")]
+pub struct Roots {
+    /// As written, for messages.
+    pub written: Vec<String>,
+    /// Expanded and lexically normalised.
+    pub(super) lexical: Vec<PathBuf>,
+    /// Each root in its lexical and its symlink-resolved spelling.
+    pub dirs: Vec<PathBuf>,
+    pub loc: Loc,
+}
+
+impl Roots {
+    pub fn contains(&self, path: &Path) -> bool {
+        self.dirs.iter().any(|d| paths::is_within(path, d))
+    }
+
+    /// Each root in its lexical spelling and, when a symlink makes it differ, its real one.
+    pub(super) fn with_real(lexical: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        for lexical in lexical {
+            let resolved = paths::resolve(&lexical);
+            if resolved != lexical {
+                dirs.push(resolved);
+            }
+            dirs.push(lexical);
+        }
+        dirs
+    }
+}
+
+/// Conditions selecting a profile.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(try_from = "WhenRepr", into = "WhenRepr")]
+pub struct When {
+    pub agent_type: Option<Vec<String>>,
+    pub subagent: Option<bool>,
+    pub cwd: Option<GlobSet>,
+    /// `cwd`'s patterns, expanded, for the compiled-policy cache.
+    pub(super) cwd_globs: Option<Vec<String>>,
+    pub env: Vec<(String, String)>,
+}
+
+/// A compiled profile.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub loc: Loc,
+    pub when: When,
+    /// `None` only for project profiles that do not restrict tools.
+    pub allow_tools: Option<Val<Vec<String>>>,
+    pub ask_tools: Option<Val<Vec<String>>>,
+    pub read_roots: Option<Roots>,
+    pub write_roots: Option<Roots>,
+    pub allow_programs: Option<Val<Vec<String>>>,
+    /// Defined by the project layer: only ever adds restrictions.
+    pub project: bool,
+}
+
+/// A compiled rule.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: Arc<str>,
+    pub decision: Decision,
+    pub reason: String,
+    pub loc: Loc,
+    pub profiles: Option<Vec<String>>,
+    pub tools: Option<Vec<String>>,
+    pub paths: Option<PathGlobs>,
+    pub except: Option<PathGlobs>,
+    pub access: Access,
+    pub hosts: Option<Vec<String>>,
+    /// Syntax-checked at load, compiled on first use.
+    pub input_regex: Option<crate::pattern::LazyRegex>,
+    /// `command`, compiled: any pattern matching is a match.
+    pub command_patterns: Option<Vec<crate::pattern::CommandPattern>>,
+    pub project: bool,
+}
+
+impl Rule {
+    pub fn applies_to(&self, profile: &str, tool: &str) -> bool {
+        self.profiles
+            .as_ref()
+            .is_none_or(|p| wildcard::any(p, profile))
+            && self.tools.as_ref().is_none_or(|t| wildcard::any(t, tool))
+    }
+
+    /// The literal absolute directories the rule's path patterns start with (`~/.ssh/**` →
+    /// `/home/u/.ssh`), for spotting a recursive search that would cover them.
+    pub fn literal_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.paths
+            .iter()
+            .flat_map(|globs| globs.patterns())
+            .filter(|p| p.starts_with('/'))
+            .map(|p| {
+                let cut = p.find(['*', '?', '[', '{']).unwrap_or(p.len());
+                let head = p.get(..cut).unwrap_or("");
+                let head = if cut < p.len() {
+                    head.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+                } else {
+                    head
+                };
+                Path::new(head)
+            })
+            .filter(|d| d.as_os_str().len() > 1)
+    }
+
+    /// Whether one of [`Rule::literal_dirs`] lies strictly below `root`: a recursive search
+    /// rooted there reads what the rule protects.
+    pub fn has_literal_dir_below(&self, root: &Path) -> bool {
+        self.literal_dirs()
+            .any(|d| d.starts_with(root) && d != root)
+    }
+
+    /// Whether the path condition holds for `path` accessed as `access`.
+    pub fn matches_path(&self, path: &Path, access: Access) -> bool {
+        self.matches_probe(&PathProbe::new(path), access)
+    }
+
+    /// [`Rule::matches_path`] for a path prepared once for many rules.
+    pub fn matches_probe(&self, probe: &PathProbe, access: Access) -> bool {
+        let Some(globs) = &self.paths else {
+            return false;
+        };
+        let access_ok = match (self.access, access) {
+            (Access::Any, _) | (_, Access::Any) => true,
+            (a, b) => a == b,
+        };
+        access_ok && globs.matches(probe) && !self.except.as_ref().is_some_and(|e| e.matches(probe))
+    }
+}
+
+/// The network allowlist (hosts are lower-case globs).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Network {
+    pub allow_hosts: Option<Val<Vec<String>>>,
+    pub unlisted: Val<Decision>,
+    /// A project layer's list: a host must be on both.
+    pub project_hosts: Option<Val<Vec<String>>>,
+}
+
+/// Secret handling switches (the detector lives in `crate::secrets`).
+#[derive(Debug)]
+pub struct SecretsSettings {
+    pub scan_prompts: bool,
+    pub tool_input: Val<Decision>,
+    pub extra_rules: Vec<Val<crate::secrets::CustomRule>>,
+    /// The built-in detector plus `extra_rules`, built at load (so a bad rule is an error at
+    /// its line) and only when there are extra rules.
+    pub custom_detector: Option<crate::secrets::Detector>,
+}
+
+impl SecretsSettings {
+    /// The detector this policy uses.
+    pub fn detector(&self) -> &crate::secrets::Detector {
+        self.custom_detector
+            .as_ref()
+            .unwrap_or_else(|| crate::secrets::builtin())
+    }
+}
+
+/// The merged, validated and compiled policy.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Policy {
+    pub on_allow: OnAllow,
+    pub audit_log: Option<PathBuf>,
+    pub read_roots: Option<Roots>,
+    pub write_roots: Option<Roots>,
+    pub project_read_roots: Option<Roots>,
+    pub project_write_roots: Option<Roots>,
+    pub network: Network,
+    pub secrets: SecretsSettings,
+    /// Trusted profiles; `main` is first.
+    pub profiles: Vec<Profile>,
+    pub project_profiles: Vec<Profile>,
+    /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
+    #[serde(skip)]
+    pub rules: rules::RuleSet,
+    /// The layers that were read, lowest first.
+    pub layers: Vec<(LayerKind, Arc<str>)>,
+}
