@@ -56,6 +56,8 @@ pub struct Options {
     pub isolated: bool,
     /// The project directory, instead of `CLAUDE_PROJECT_DIR`/`cwd` (replay).
     pub project: Option<PathBuf>,
+    /// The home directory, instead of `HOME` (replay's scratch home).
+    pub home: Option<PathBuf>,
     /// Write the audit log (off for replay and explain).
     pub audit: bool,
     /// Start from the compiled-policy cache (`policy::cache`) and keep it current: the real
@@ -260,6 +262,9 @@ fn path_env(cwd: &str, opts: &Options) -> Result<PathEnv, HookError> {
     let mut env = PathEnv::from_process(cwd_path);
     if let Some(p) = &opts.project {
         env.project = crate::paths::normalize(p);
+    }
+    if let Some(h) = &opts.home {
+        env.home = Some(crate::paths::normalize(h));
     }
     Ok(env)
 }

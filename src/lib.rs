@@ -27,6 +27,7 @@ pub mod pattern;
 pub mod policy;
 pub mod post;
 pub mod redact;
+pub mod replay;
 pub mod run;
 pub mod secrets;
 pub mod shell;

@@ -1,9 +1,18 @@
 //! Command-line dispatch: `hook` for Claude Code, and the hand tools (`replay`, `explain`,
-//! `lint`). Argument parsing is hand-written: five subcommands and three flags do not justify
-//! a parser crate on a path that runs on every tool call.
+//! `lint`, `scrub`, `install`).
+//!
+//! The hook is spawned on every tool call, so `blastwall hook …` (and a bare `blastwall` with
+//! an event on stdin) is dispatched before `clap` with a tiny hand-written parser: an unknown
+//! or malformed hook flag is an invalid registration and blocks the call with a deny JSON.
+//! Every other subcommand is parsed by `clap` (derive): per-subcommand `--help` with examples,
+//! "did you mean" for typos, conflicting or missing arguments as errors, `--flag=value`
+//! everywhere. A usage error exits 2 with the message on stderr and never prints a hook
+//! answer; exit 2 is also what Claude Code treats as "block", so a misspelt registration
+//! (`blastwall hok`) still fails closed. Exit codes: [`crate::exit::Exit`].
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::exit::Exit;
@@ -11,65 +20,224 @@ use crate::hook::{self, Answer, Options};
 use crate::input::{self, HookEvent};
 use crate::output;
 use crate::paths::PathEnv;
-use crate::policy::{LayerKind, Policy, Source};
+use crate::policy::{Discovery, LayerKind, Policy, Source};
 
-pub const USAGE: &str = "\
-blastwall — a Claude Code hook that shrinks the blast radius of one bad agent turn
-
-USAGE:
-  blastwall hook    [--policy FILE] [--isolated]        judge one hook event on stdin (Claude Code runs this)
-  blastwall replay  [--policy FILE] [--isolated] [--project DIR] PATH...
-                                                        judge recorded events (files or folders of .json/.jsonl)
-  blastwall explain [--policy FILE] [--isolated] [--project DIR] [FILE]
-                                                        show every finding behind one event's decision
-  blastwall lint    [--project] FILE...                 check policy files (exit 1 on errors)
-  blastwall scrub                                       copy stdin to stdout with secrets redacted
-  blastwall install [--user | --project DIR] [--policy FILE] [--dry-run]
-                                                        register the hook in .claude/settings.json
-                                                        (default: ./.claude/settings.json)
-  blastwall help | --version
-
-Policy layers, highest first: --policy FILE · /etc/blastwall/policy.toml ·
-~/.config/blastwall/policy.toml · .claude/blastwall.toml (may only tighten) · embedded default.
---isolated reads only the embedded default and --policy.
-";
-
-struct Args {
-    opts: Options,
-    positional: Vec<String>,
-    project_layer: bool,
+/// blastwall — a Claude Code hook that shrinks the blast radius of one bad agent turn.
+#[derive(Debug, Parser)]
+#[command(
+    name = "blastwall",
+    version,
+    about = "A Claude Code hook that shrinks the blast radius of one bad agent turn",
+    after_help = concat!(
+        "Policy layers, highest first: --policy FILE · /etc/blastwall/policy.toml ·\n",
+        "~/.config/blastwall/policy.toml · .claude/blastwall.toml (may only tighten) · embedded default.\n\n",
+        "Exit codes:\n",
+        "  0  success (for `hook`: the answer, if any, is on stdout)\n",
+        "  1  a check failed (lint errors, replay mismatches, install refused)\n",
+        "  2  usage error; for `hook`, the protocol's blocking error (Claude Code blocks the call)\n\n",
+        "`blastwall help COMMAND` or `blastwall COMMAND --help` shows each command's options and examples."
+    )
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut out = Args {
-        opts: Options::default(),
-        positional: Vec::new(),
-        project_layer: false,
-    };
+/// Which policy layers to read.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// A policy file layered above every other (the command-line layer)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Read only the embedded default and --policy: the machine's own policy files do not count
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+impl PolicyArgs {
+    fn options(&self) -> Options {
+        Options {
+            policy_file: self.policy.clone(),
+            isolated: self.isolated,
+            ..Options::default()
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge one hook event on stdin and answer in Claude Code's JSON (Claude Code runs this)
+    #[command(after_help = concat!(
+        "Reads one event (JSON) on stdin; prints at most one JSON answer on stdout.\n",
+        "Any argument other than these blocks the call: a broken registration must not fail open.\n\n",
+        "Examples:\n",
+        "  blastwall hook < event.json\n",
+        "  blastwall hook --policy /etc/blastwall/team.toml < event.json"
+    ))]
+    Hook(PolicyArgs),
+    /// Judge recorded events (files or folders of .json/.jsonl) and check their expectations
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall replay --isolated fixtures/events\n",
+        "  blastwall replay --policy team.toml --project . my-events/"
+    ))]
+    Replay(ReplayArgs),
+    /// Show every layer, profile and finding behind one event's decision
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall explain --isolated fixtures/events/bash-cat-ssh-key.json\n",
+        "  blastwall explain --isolated recorded.jsonl:12\n",
+        "  blastwall explain --isolated - < event.json"
+    ))]
+    Explain(ExplainArgs),
+    /// Check policy files (exit 1 on errors); with no file, the layers in effect here
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall lint\n",
+        "  blastwall lint my-policy.toml\n",
+        "  blastwall lint --layer project .claude/blastwall.toml"
+    ))]
+    Lint(LintArgs),
+    /// Copy a file (or stdin) to stdout with secrets redacted; the count goes to stderr
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cargo test 2>&1 | blastwall scrub\n",
+        "  blastwall scrub build.log > build.clean.log"
+    ))]
+    Scrub(ScrubArgs),
+    /// Register the hook in a Claude Code settings file
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall install --dry-run\n",
+        "  blastwall install --user\n",
+        "  blastwall install --project ~/src/app --policy ~/src/app/team.toml"
+    ))]
+    Install(InstallArgs),
+    /// Print the version
+    #[command(hide = true)]
+    Version,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The project the events are judged in (default: a fresh scratch directory)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The home directory the events are judged with (default: a fresh scratch directory)
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// List the events whose decision changes when OTHER is the --policy file instead
+    #[arg(long, value_name = "OTHER_POLICY")]
+    pub diff: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::replay::Format,
+    /// Colour the human output
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::replay::ColorChoice,
+    /// Fixture files or folders (.json: one event or {"expect", "event"}; .jsonl: one per line)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The project the event is judged in (default: CLAUDE_PROJECT_DIR, else the event's cwd;
+    /// a fixture with {{PROJECT}} placeholders: a scratch directory, as replay does)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The home directory (default: HOME; a fixture with placeholders: a scratch directory)
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The event file (a hook event, or {"expect", "event"}); `-` or none reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// The layer a linted file is checked as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayerArg {
+    /// `--policy FILE` (may loosen)
+    CommandLine,
+    /// /etc/blastwall/policy.toml
+    Managed,
+    /// ~/.config/blastwall/policy.toml
+    User,
+    /// .claude/blastwall.toml (may only tighten)
+    Project,
+}
+
+impl LayerArg {
+    fn kind(self) -> LayerKind {
+        match self {
+            LayerArg::CommandLine => LayerKind::CommandLine,
+            LayerArg::Managed => LayerKind::Managed,
+            LayerArg::User => LayerKind::User,
+            LayerArg::Project => LayerKind::Project,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Check the files as this layer (a project layer may only tighten)
+    #[arg(long, value_enum, value_name = "LAYER", default_value = "command-line")]
+    pub layer: LayerArg,
+    /// Policy files; none checks every layer in effect in the current directory
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScrubArgs {
+    /// The file to read (default: stdin)
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Register for every project: ~/.claude/settings.json
+    #[arg(long, conflicts_with = "project")]
+    pub user: bool,
+    /// Register for this project (default: the current directory)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Register `hook --policy FILE` (the file is checked first)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The hook's own arguments, parsed by hand (see the module docs).
+fn parse_hook_args(args: &[String]) -> Result<Options, String> {
+    let mut opts = Options::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--policy" => {
-                out.opts.policy_file =
-                    Some(PathBuf::from(it.next().ok_or("--policy needs a file")?))
+                opts.policy_file = Some(PathBuf::from(it.next().ok_or("--policy needs a file")?))
             }
-            "--isolated" => out.opts.isolated = true,
-            "--project" => match it.clone().next() {
-                // `lint --project FILE…` marks files as project layers; elsewhere it names a dir.
-                Some(dir) if Path::new(dir).is_dir() => {
-                    out.opts.project = Some(PathBuf::from(dir));
-                    it.next();
-                }
-                _ => out.project_layer = true,
-            },
+            "--isolated" => opts.isolated = true,
             s if s.starts_with("--policy=") => {
-                out.opts.policy_file = Some(PathBuf::from(s.trim_start_matches("--policy=")))
+                opts.policy_file = Some(PathBuf::from(s.trim_start_matches("--policy=")))
             }
             s if s.starts_with('-') && s != "-" => return Err(format!("unknown option `{s}`")),
-            s => out.positional.push(s.to_string()),
+            // `hook /path/policy.toml` (the flag forgotten) must not silently drop the file.
+            s => {
+                return Err(format!(
+                    "unexpected argument `{s}`; use `hook --policy FILE`"
+                ))
+            }
         }
     }
-    Ok(out)
+    Ok(opts)
 }
 
 fn stderr(text: &str) {
@@ -93,262 +261,257 @@ fn deliver(answer: &Answer) -> Exit {
     answer.exit
 }
 
+/// `blastwall hook`: the fast path, before clap.
+fn hook_main(args: &[String]) -> Exit {
+    if args.len() == 1 && args.iter().any(|a| a == "--help" || a == "-h") {
+        // clap renders it (the same text as `blastwall help hook`).
+        return parse_others(&["hook".to_string(), "--help".to_string()])
+            .err()
+            .unwrap_or(Exit::Ok);
+    }
+    let answer = match parse_hook_args(args) {
+        Ok(mut opts) => {
+            opts.audit = true;
+            opts.compiled_cache = true;
+            hook::run(&mut std::io::stdin().lock(), &opts)
+        }
+        // A broken registration must block, not fail open.
+        Err(e) => Answer::failure(None, &format!("its hook registration is invalid ({e})")),
+    };
+    deliver(&answer)
+}
+
+/// Parse a command line other than the hook's; help and version are printed here (stdout,
+/// exit 0), usage errors on stderr (exit 2).
+fn parse_others(args: &[String]) -> Result<Cli, Exit> {
+    use clap::error::ErrorKind;
+    let argv = std::iter::once("blastwall".to_string()).chain(args.iter().cloned());
+    Cli::try_parse_from(argv).map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp => {
+            let _ = output::emit_text(&e.render().to_string());
+            Exit::Ok
+        }
+        ErrorKind::DisplayVersion => version(),
+        _ => {
+            stderr(&e.render().to_string());
+            Exit::Usage
+        }
+    })
+}
+
+fn version() -> Exit {
+    let _ = output::emit_text(&format!("blastwall {}\n", env!("CARGO_PKG_VERSION")));
+    Exit::Ok
+}
+
 /// Entry point: returns the exit code; never panics (the hook path is under its own
 /// catch-all, the hand tools only print).
 pub fn main(args: &[String]) -> Exit {
-    let (cmd, rest) = match args.split_first() {
-        Some((c, r)) => (c.as_str(), r),
+    match args.first().map(String::as_str) {
+        Some("hook") => return hook_main(args.get(1..).unwrap_or_default()),
         // Registered without a subcommand, with an event on stdin: still judge it.
-        None if !std::io::stdin().is_terminal() => ("hook", &[][..]),
-        None => {
-            stderr(USAGE);
-            return Exit::Usage;
-        }
+        None if !std::io::stdin().is_terminal() => return hook_main(&[]),
+        _ => {}
+    }
+    let cli = match parse_others(args) {
+        Ok(c) => c,
+        Err(exit) => return exit,
     };
-    let parsed = parse_args(rest);
-    match cmd {
-        "hook" => {
-            let answer = match parsed {
-                // `hook /path/policy.toml` (the flag forgotten) must not silently drop the file.
-                Ok(a) if !a.positional.is_empty() => Answer::failure(
-                    None,
-                    &format!("its hook registration is invalid (unexpected argument `{}`; use `hook --policy FILE`)", a.positional.join(" ")),
-                ),
-                Ok(a) => {
-                    let mut opts = a.opts;
-                    opts.audit = true;
-                    opts.compiled_cache = true;
-                    hook::run(&mut std::io::stdin().lock(), &opts)
-                }
-                // A broken registration must block, not fail open.
-                Err(e) => Answer::failure(None, &format!("its hook registration is invalid ({e})")),
-            };
-            deliver(&answer)
-        }
-        "help" | "--help" | "-h" => {
-            let _ = output::emit_text(USAGE);
-            Exit::Ok
-        }
-        "--version" | "-V" | "version" => {
-            let _ = output::emit_text(&format!("blastwall {}\n", env!("CARGO_PKG_VERSION")));
-            Exit::Ok
-        }
-        "scrub" => scrub(),
-        "install" => install(rest),
-        "replay" | "explain" | "lint" => match parsed {
-            Ok(a) => match cmd {
-                "replay" => replay(&a),
-                "explain" => explain(&a),
-                _ => lint(&a),
-            },
+    match cli.command {
+        // Reached only through clap when `hook` is not the first word (never, today).
+        Command::Hook(_) => hook_main(&[]),
+        Command::Version => version(),
+        Command::Replay(a) => replay(&a),
+        Command::Explain(a) => explain(&a),
+        Command::Lint(a) => lint(&a),
+        Command::Scrub(a) => scrub(&a),
+        Command::Install(a) => install(&a),
+    }
+}
+
+pub use crate::replay::{answer_reason, judge_value};
+
+fn replay(a: &ReplayArgs) -> Exit {
+    let scratch = match (&a.project, &a.home) {
+        (Some(_), Some(_)) => None,
+        _ => match crate::replay::Scratch::new() {
+            Ok(s) => Some(s),
             Err(e) => {
-                stderr(&format!("blastwall: {e}\n\n{USAGE}"));
-                Exit::Usage
+                stderr(&format!("blastwall replay: {e}\n"));
+                return Exit::CheckFailed;
             }
         },
-        // With an event on stdin this is a hook registration gone wrong (`blastwall hok`,
-        // `blastwall --policy F`): exit 64 would let the call run, so block it, visibly.
-        other if !std::io::stdin().is_terminal() => deliver(&Answer::failure(
-            None,
-            &format!("its hook registration is invalid (unknown command `{other}`; the registration must run `blastwall hook`)"),
-        )),
-        other => {
-            stderr(&format!("blastwall: unknown command `{other}`\n\n{USAGE}"));
-            Exit::Usage
-        }
-    }
-}
-
-/// A recorded event, optionally with what it is expected to get.
-struct Case {
-    origin: String,
-    event: Value,
-    expect: Option<String>,
-    reason_contains: Option<String>,
-}
-
-fn substitute(text: &str, project: &Path) -> String {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/nonexistent-home".into());
-    text.replace("{{HOME}}", &home)
-        .replace("{{PROJECT}}", &project.to_string_lossy())
-        .replace("{{TMP}}", &std::env::temp_dir().to_string_lossy())
-}
-
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            collect_files(&e, out)?;
-        }
-    } else if path
-        .extension()
-        .is_some_and(|x| x == "json" || x == "jsonl")
-    {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
-
-fn load_cases(paths: &[String], project: &Path) -> Result<Vec<Case>, String> {
-    let mut files = Vec::new();
-    for p in paths {
-        let path = Path::new(p);
-        if !path.exists() {
-            return Err(format!("{p}: no such file or folder"));
-        }
-        collect_files(path, &mut files)?;
-    }
-    let mut cases = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let text = substitute(&text, project);
-        let values: Vec<(String, Value)> = if f.extension().is_some_and(|x| x == "jsonl") {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| {
-                    serde_json::from_str(l)
-                        .map(|v| (format!("{}:{}", f.display(), i + 1), v))
-                        .map_err(|e| format!("{}:{}: {e}", f.display(), i + 1))
-                })
-                .collect::<Result<_, _>>()?
-        } else {
-            vec![(
-                f.display().to_string(),
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?,
-            )]
-        };
-        for (origin, v) in values {
-            let case = match v.get("event") {
-                Some(ev) => Case {
-                    origin,
-                    event: ev.clone(),
-                    expect: v.get("expect").and_then(Value::as_str).map(str::to_string),
-                    reason_contains: v
-                        .get("reason_contains")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                },
-                None => Case {
-                    origin,
-                    event: v,
-                    expect: None,
-                    reason_contains: None,
-                },
-            };
-            cases.push(case);
-        }
-    }
-    Ok(cases)
-}
-
-/// The reason text of an answer, wherever the event kind puts it.
-pub fn answer_reason(answer: &Answer) -> String {
-    let Some(v) = &answer.stdout else {
-        return String::new();
     };
-    let pick = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-    pick("/hookSpecificOutput/permissionDecisionReason")
-        .or_else(|| pick("/reason"))
-        .or_else(|| pick("/systemMessage"))
-        .unwrap_or_default()
-}
-
-/// Run one recorded event through the same path as `blastwall hook`.
-pub fn judge_value(event: &Value, opts: &Options) -> Answer {
-    let bytes = serde_json::to_vec(event).unwrap_or_default();
-    hook::run(&mut &bytes[..], opts)
-}
-
-fn replay(a: &Args) -> Exit {
-    if a.positional.is_empty() {
-        stderr("blastwall replay: give at least one fixture file or folder\n");
-        return Exit::Usage;
-    }
-    let project = default_project(&a.opts);
-    let cases = match load_cases(&a.positional, &project) {
+    let places = crate::replay::Places {
+        home: a
+            .home
+            .clone()
+            .or_else(|| scratch.as_ref().map(|s| s.places.home.clone()))
+            .unwrap_or_default(),
+        project: a
+            .project
+            .clone()
+            .or_else(|| scratch.as_ref().map(|s| s.places.project.clone()))
+            .unwrap_or_default(),
+    };
+    let cases = match crate::replay::load_cases(&a.paths, &places) {
         Ok(c) => c,
         Err(e) => {
             stderr(&format!("blastwall replay: {e}\n"));
             return Exit::CheckFailed;
         }
     };
-    let mut opts = a.opts.clone();
-    opts.project = Some(project);
-    let (mut counts, mut failed) = (std::collections::BTreeMap::<&str, usize>::new(), 0usize);
-    let mut lines = String::new();
-    for c in &cases {
-        let answer = judge_value(&c.event, &opts);
-        *counts.entry(answer.decision).or_default() += 1;
-        let reason = answer_reason(&answer);
-        let mut verdict = "";
-        if let Some(want) = &c.expect {
-            let ok = want == answer.decision
-                && c.reason_contains
-                    .as_ref()
-                    .is_none_or(|s| reason.contains(s.as_str()));
-            if !ok {
-                failed += 1;
-                verdict = " FAIL";
-            }
+    let mut opts = a.policy.options();
+    opts.project = Some(places.project.clone());
+    opts.home = Some(places.home.clone());
+    let results = crate::replay::judge_all(&cases, &opts);
+    let color = crate::replay::use_color(a.color);
+    if let Some(other) = &a.diff {
+        if !other.is_file() {
+            stderr(&format!(
+                "blastwall replay: --diff {}: no such file\n",
+                other.display()
+            ));
+            return Exit::CheckFailed;
         }
-        let tool = c
-            .event
-            .get("tool_name")
-            .and_then(Value::as_str)
-            .or_else(|| c.event.get("hook_event_name").and_then(Value::as_str))
-            .unwrap_or("?");
-        lines.push_str(&format!(
-            "{:<5} {:<14} {}{}",
-            answer.decision, tool, c.origin, verdict
-        ));
-        if let Some(want) = c.expect.as_ref().filter(|_| !verdict.is_empty()) {
-            lines.push_str(&format!(" (expected {want})"));
-        }
-        if !reason.is_empty() {
-            lines.push_str(&format!("\n      {reason}"));
-        }
-        lines.push('\n');
+        let mut other_opts = opts.clone();
+        other_opts.policy_file = Some(other.clone());
+        let changed = crate::replay::diff(&results, &crate::replay::judge_all(&cases, &other_opts));
+        let text = crate::replay::render_diff(
+            &changed,
+            results.len(),
+            a.format,
+            color,
+            &other.display().to_string(),
+        );
+        let _ = output::emit_text(&text);
+        return Exit::Ok;
     }
-    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    lines.push_str(&format!(
-        "{} events: {}; {} expectation(s) failed\n",
-        cases.len(),
-        summary.join(", "),
-        failed
-    ));
-    let _ = output::emit_text(&lines);
-    if failed > 0 {
+    // The command that re-judges one case the same way.
+    let mut flags = String::new();
+    if a.policy.isolated {
+        flags.push_str(" --isolated");
+    }
+    if let Some(p) = &a.policy.policy {
+        flags.push_str(&format!(
+            " --policy {}",
+            shell_quote(&p.display().to_string())
+        ));
+    }
+    if let Some(p) = &a.project {
+        flags.push_str(&format!(
+            " --project {}",
+            shell_quote(&p.display().to_string())
+        ));
+    }
+    if let Some(h) = &a.home {
+        flags.push_str(&format!(
+            " --home {}",
+            shell_quote(&h.display().to_string())
+        ));
+    }
+    let explain = |origin: &str| {
+        // A .jsonl case is `file:line`; explain takes the file.
+        format!("blastwall explain{flags} {}", shell_quote(origin))
+    };
+    let text = match a.format {
+        crate::replay::Format::Human => crate::replay::render_human(&results, color, &explain),
+        crate::replay::Format::Json => crate::replay::render_json(&results),
+        crate::replay::Format::Junit => crate::replay::render_junit(&results),
+    };
+    let _ = output::emit_text(&text);
+    if results.iter().any(|r| r.ok == Some(false)) {
         Exit::CheckFailed
     } else {
         Exit::Ok
     }
 }
 
-fn explain(a: &Args) -> Exit {
-    let text = match a.positional.first().map(String::as_str) {
-        Some(f) if f != "-" => std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}")),
+/// Quote a word for a POSIX shell when it needs it (for printed commands).
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Read `FILE`, `FILE.jsonl:LINE` (a replay origin) or stdin.
+fn read_event_text(file: Option<&Path>) -> Result<String, String> {
+    match file {
+        Some(f) if f != Path::new("-") => {
+            let text = f.to_string_lossy();
+            if !f.exists() {
+                if let Some((path, line)) = text.rsplit_once(':') {
+                    if let (Ok(n), true) = (line.parse::<usize>(), Path::new(path).is_file()) {
+                        let all =
+                            std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+                        return all
+                            .lines()
+                            .nth(n.saturating_sub(1))
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("{path}: no line {n}"));
+                    }
+                }
+            }
+            std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))
+        }
         _ => input::read_capped(&mut std::io::stdin().lock(), input::MAX_INPUT_BYTES)
             .map_err(|e| e.to_string())
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
-    };
-    let project = default_project(&a.opts);
-    let value: Value = match text
-        .and_then(|t| serde_json::from_str(&substitute(&t, &project)).map_err(|e| e.to_string()))
-    {
-        Ok(v) => v,
+    }
+}
+
+fn explain(a: &ExplainArgs) -> Exit {
+    let mut opts = a.policy.options();
+    opts.project = a.project.clone();
+    opts.home = a.home.clone();
+    let text = match read_event_text(a.file.as_deref()) {
+        Ok(t) => t,
         Err(e) => {
             stderr(&format!("blastwall explain: {e}\n"));
             return Exit::CheckFailed;
         }
     };
+    // A fixture with placeholders is judged as replay judges it: in a scratch project and
+    // home unless --project/--home say otherwise. A real event is judged as the hook would:
+    // `--project` if given, else CLAUDE_PROJECT_DIR or the event's cwd.
+    let scratch =
+        if crate::replay::has_placeholders(&text) && (a.project.is_none() || a.home.is_none()) {
+            match crate::replay::Scratch::new() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    stderr(&format!("blastwall explain: {e}\n"));
+                    return Exit::CheckFailed;
+                }
+            }
+        } else {
+            None
+        };
+    if let Some(s) = &scratch {
+        opts.project = opts.project.or_else(|| Some(s.places.project.clone()));
+        opts.home = opts.home.or_else(|| Some(s.places.home.clone()));
+    }
+    let places = crate::replay::Places {
+        project: default_project(&opts),
+        home: opts
+            .home
+            .clone()
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/nonexistent-home")),
+    };
+    let value: Value = match serde_json::from_str(&crate::replay::substitute(&text, &places)) {
+        Ok(v) => v,
+        Err(e) => {
+            stderr(&format!("blastwall explain: not JSON: {e}\n"));
+            return Exit::CheckFailed;
+        }
+    };
     let event_value = value.get("event").cloned().unwrap_or(value);
-    // Judge as the hook would: `--project` if given, else CLAUDE_PROJECT_DIR or the event's cwd.
-    let opts = a.opts.clone();
     let mut out = String::new();
     match serde_json::from_value::<HookEvent>(event_value.clone()) {
         Ok(ev) if ev.kind() == input::EventKind::PreToolUse => match hook::judge_pre(&ev, &opts) {
@@ -391,38 +554,63 @@ fn explain(a: &Args) -> Exit {
     Exit::Ok
 }
 
-fn lint(a: &Args) -> Exit {
-    if a.positional.is_empty() {
-        stderr("blastwall lint: give at least one policy file\n");
-        return Exit::Usage;
-    }
+fn lint(a: &LintArgs) -> Exit {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let env = PathEnv::from_process(&cwd);
+    // No file: the layers in effect here, as the hook would read them.
+    let sets: Vec<(String, Result<Vec<Source>, String>)> = if a.files.is_empty() {
+        let sources = Discovery::standard(&env, None)
+            .read(&env)
+            .map_err(|e| e.to_string());
+        vec![("the layers in effect".to_string(), sources)]
+    } else {
+        let kind = a.layer.kind();
+        a.files
+            .iter()
+            .map(|f| {
+                let name = f.display().to_string();
+                let sources = std::fs::read_to_string(f)
+                    .map_err(|e| format!("cannot read policy {name}: {e}"))
+                    .map(|text| {
+                        vec![
+                            Source::embedded(),
+                            Source {
+                                kind,
+                                name: std::sync::Arc::from(name.as_str()),
+                                text,
+                            },
+                        ]
+                    });
+                (format!("{name} ({} layer)", kind.as_str()), sources)
+            })
+            .collect()
+    };
     let mut failed = false;
     let mut out = String::new();
-    for f in &a.positional {
-        let kind = if a.project_layer {
-            LayerKind::Project
-        } else {
-            LayerKind::CommandLine
-        };
-        let result = std::fs::read_to_string(f)
-            .map_err(|e| format!("cannot read policy {f}: {e}"))
-            .and_then(|text| {
-                let sources = [
-                    Source::embedded(),
-                    Source {
-                        kind,
-                        name: std::sync::Arc::from(f.as_str()),
-                        text,
-                    },
-                ];
-                Policy::from_sources(&sources, &env).map_err(|e| e.to_string())
+    for (what, sources) in sets {
+        let result = sources
+            .and_then(|s| {
+                let names: Vec<String> = s
+                    .iter()
+                    .map(|s| format!("{} ({})", s.name, s.kind.as_str()))
+                    .collect();
+                Policy::from_sources(&s, &env)
+                    .map(|p| (p, names))
+                    .map_err(|e| e.to_string())
             })
-            .and_then(|p| crate::policy::lint::check(&p).map_err(|e| e.join("\n")));
+            .and_then(|(p, names)| {
+                crate::policy::lint::check(&p)
+                    .map(|w| (w, names))
+                    .map_err(|e| e.join("\n"))
+            });
         match result {
-            Ok(warnings) => {
-                out.push_str(&format!("ok: {f} ({} layer)\n", kind.as_str()));
+            Ok((warnings, names)) => {
+                out.push_str(&format!("ok: {what}\n"));
+                if a.files.is_empty() {
+                    for n in names {
+                        out.push_str(&format!("  layer: {n}\n"));
+                    }
+                }
                 for w in warnings {
                     out.push_str(&format!("  warning: {w}\n"));
                 }
@@ -442,10 +630,27 @@ fn lint(a: &Args) -> Exit {
 }
 
 /// `blastwall scrub`: a filter for pipes and CI logs. The count goes to stderr.
-fn scrub() -> Exit {
-    let stdin = std::io::stdin();
+fn scrub(a: &ScrubArgs) -> Exit {
     let stdout = std::io::stdout();
-    match crate::secrets::scrub(crate::secrets::builtin(), stdin.lock(), stdout.lock()) {
+    let result = match a.file.as_deref().filter(|f| *f != Path::new("-")) {
+        Some(f) => match std::fs::File::open(f) {
+            Ok(file) => crate::secrets::scrub(
+                crate::secrets::builtin(),
+                std::io::BufReader::new(file),
+                stdout.lock(),
+            ),
+            Err(e) => {
+                stderr(&format!("blastwall scrub: {}: {e}\n", f.display()));
+                return Exit::CheckFailed;
+            }
+        },
+        None => crate::secrets::scrub(
+            crate::secrets::builtin(),
+            std::io::stdin().lock(),
+            stdout.lock(),
+        ),
+    };
+    match result {
         Ok(0) => Exit::Ok,
         Ok(n) => {
             stderr(&format!("blastwall scrub: redacted {n} secret(s)\n"));
@@ -459,22 +664,8 @@ fn scrub() -> Exit {
 }
 
 /// `blastwall install`: write the registration into a settings file.
-fn install(args: &[String]) -> Exit {
-    let (mut user, mut project, mut policy, mut dry_run) =
-        (false, None::<PathBuf>, None::<PathBuf>, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--user" => user = true,
-            "--dry-run" => dry_run = true,
-            "--project" => project = it.next().map(PathBuf::from),
-            "--policy" => policy = it.next().map(PathBuf::from),
-            other => {
-                stderr(&format!("blastwall install: unknown argument `{other}`\n"));
-                return Exit::Usage;
-            }
-        }
-    }
+fn install(a: &InstallArgs) -> Exit {
+    let (user, project, policy, dry_run) = (a.user, a.project.clone(), a.policy.clone(), a.dry_run);
     let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
         Ok(p) => p,
         Err(e) => {

@@ -5,6 +5,7 @@
 //!   the audit log, and the hand tools (`lint`, `explain`, `--version`);
 //! - [`link`]: how the binary is linked (static on x86_64 Linux, see build.rs), and that it
 //!   still turns a panic into a deny;
+//! - [`usage`]: the command line itself: help, typos, missing and conflicting arguments;
 //! - [`regression`]: one test per bug found, named after what it caught.
 //!
 //! Every process starts from a cleared environment (PATH, HOME and only what the test needs),
@@ -26,6 +27,7 @@ mod link;
 mod properties;
 mod regression;
 mod replay;
+mod usage;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -8,8 +8,9 @@ use crate::{hook, run, Sandbox};
 /// Registered without `hook` but with a flag (`"command": "blastwall --policy FILE"`), or with
 /// a misspelt subcommand, the binary printed usage and exited 64. Claude Code treats any exit
 /// other than 0 and 2 as a non-blocking error and RUNS the call (verified with the real
-/// client for exit 1), so a typo in the registration turned the guard off. With an event on
-/// stdin (not a terminal) the answer must be the fail-closed one: deny JSON and exit 2.
+/// client for exit 1), so a typo in the registration turned the guard off. Now every usage
+/// error exits 2, which the client treats as "block" (with the message on stderr), and never
+/// prints a hook answer: a mistyped subcommand is not a hook (issue #16).
 #[test]
 fn misspelt_registration_without_hook_subcommand_blocks() {
     let sb = Sandbox::new();
@@ -25,7 +26,8 @@ fn misspelt_registration_without_hook_subcommand_blocks() {
     for args in cases {
         let out = run(sb.cmd(args), ev.to_string().as_bytes());
         assert_eq!(out.code, Some(2), "{args:?}: {out:?}");
-        assert_eq!(out.decision(), "deny", "{args:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{args:?}: no hook answer");
+        assert!(out.stderr.starts_with("error: "), "{args:?}: {out:?}");
     }
 }
 

@@ -218,13 +218,166 @@ fn a_wrong_expectation_fails_the_replay() {
     let out = replay(&sb, &dir);
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.starts_with("deny")
-                && l.contains("read-ssh-key-wrong.json FAIL (expected none)")),
+        out.stdout.lines().any(|l| l.starts_with("deny")
+            && l.contains("read-ssh-key-wrong.json FAIL (expected none, got deny)")),
         "{}",
         out.stdout
     );
+    // The failure is repeated after the listing, with the actual reason and an explain hint
+    // that reproduces it.
+    let tail = out.stdout.split("1 FAILED:").nth(1).expect(&out.stdout);
+    assert!(
+        tail.contains("actual reason: blastwall: denied by rule `credential-stores`"),
+        "{tail}"
+    );
+    let hint = tail
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("explain: "))
+        .expect(tail);
+    let words: Vec<&str> = hint.split(' ').map(|w| w.trim_matches('\'')).collect();
+    assert_eq!(
+        &words[..3],
+        ["blastwall", "explain", "--isolated"],
+        "{hint}"
+    );
+    let again = run(sb.cmd(&words[1..]), b"");
+    assert_eq!(again.code, Some(0), "{again:?}");
+    assert!(again.stdout.contains("decision: deny"), "{}", again.stdout);
+    assert!(!out.stdout.contains('\x1b'), "no colour into a pipe");
+}
+
+/// The README's first command passes wherever the clone lives, under /tmp (a write root of
+/// the default policy) and in a path with spaces: replay judges in a scratch project and home
+/// of its own, not in the current directory.
+#[test]
+fn replay_passes_from_a_clone_under_tmp_with_spaces() {
+    let sb = Sandbox::new();
+    let root = tempfile::Builder::new()
+        .prefix("bw clone ")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let clone = root.path().join("my projects/blastwall");
+    std::fs::create_dir_all(clone.join("fixtures")).unwrap();
+    let status = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(fixtures("events"))
+        .arg(clone.join("fixtures/events"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut cmd = sb.cmd(&["replay", "--isolated", "fixtures/events"]);
+    cmd.current_dir(&clone).env("CLAUDE_PROJECT_DIR", &clone);
+    let out = run(cmd, b"");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("; 0 expectation(s) failed"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// `--format json` and `--format junit` carry every case and the failures, for CI.
+#[test]
+fn replay_formats_for_ci() {
+    let sb = Sandbox::new();
+    let dir = sb.project.join("fx");
+    let (_, mut case) = load("events")
+        .into_iter()
+        .find(|(n, _)| n == "read-ssh-key.json")
+        .unwrap();
+    sb.write(&dir.join("a-right.json"), &case.to_string());
+    case["expect"] = "ask".into();
+    sb.write(&dir.join("b-wrong.json"), &case.to_string());
+    let d = dir.to_str().unwrap();
+    let out = run(
+        sb.cmd(&["replay", "--isolated", "--format", "json", d]),
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["version"].as_i64(),
+            v["events"].as_i64(),
+            v["failed"].as_i64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(v["cases"][1]["failure"], "expected ask, got deny");
+    let out = run(sb.cmd(&["replay", "--isolated", "--format=junit", d]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stdout.starts_with("<?xml"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("tests=\"2\" failures=\"1\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("<failure message=\"expected ask, got deny\""),
+        "{}",
+        out.stdout
+    );
+    // Colour only when asked (or on a terminal).
+    let out = run(sb.cmd(&["replay", "--isolated", "--color=always", d]), b"");
+    assert!(out.stdout.contains("\x1b[1;31mFAIL"), "{}", out.stdout);
+    let out = run(sb.cmd(&["replay", "--isolated", "--format", "xml", d]), b"");
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("invalid value 'xml'"), "{}", out.stderr);
+}
+
+/// `--diff OTHER` lists exactly the events whose decision changes under OTHER.
+#[test]
+fn replay_diff_lists_changed_decisions() {
+    let sb = Sandbox::new();
+    let other = sb.home.join("loose.toml");
+    sb.write(
+        &other,
+        "version = 1\n[network]\nallow_hosts = [\"example.org\"]\n",
+    );
+    let dir = sb.project.join("fx");
+    for name in ["read-ssh-key.json", "webfetch-unlisted.json"] {
+        let (_, case) = load("events")
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        sb.write(&dir.join(name), &case.to_string());
+    }
+    let out = run(
+        sb.cmd(&[
+            "replay",
+            "--isolated",
+            "--diff",
+            other.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout.contains("1 of 2 events change decision"),
+        "{}",
+        out.stdout
+    );
+    let changed: Vec<&str> = out.stdout.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(changed.len(), 1, "{}", out.stdout);
+    assert!(
+        changed[0].contains("webfetch-unlisted.json"),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        sb.cmd(&[
+            "replay",
+            "--isolated",
+            "--diff",
+            "/nonexistent.toml",
+            dir.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("nonexistent.toml"), "{}", out.stderr);
 }
 
 /// A fixture replay cannot read is an error naming the file, not a silently smaller suite.
