@@ -1,11 +1,20 @@
 //! The audit trail: one JSON line per event, appended with a single `write` on a file opened
 //! with `O_APPEND`, so parallel agents' hook processes can share one log without interleaving
 //! inside a line. Every string goes through the redactor first.
+//!
+//! What belongs here: the record, built from the event and its [`Outcome`] in one place
+//! ([`Record::of`]), and appending it. What does not: where the log lives (the policy's
+//! `audit_log`).
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+
+use crate::engine::truncate;
+use crate::input::HookEvent;
+use crate::outcome::Outcome;
 
 /// One audit record.
 pub struct Record<'a> {
@@ -15,10 +24,11 @@ pub struct Record<'a> {
     pub agent_type: Option<&'a str>,
     pub profiles: &'a [String],
     pub tool: Option<&'a str>,
-    /// "allow", "ask", "deny", "none" (no decision) or "redact"/"block" for other events.
+    /// The outcome's label: "pass", "allow", "ask", "deny", or after a tool ran "redact" /
+    /// "exposed" ([`Outcome::label`]).
     pub decision: &'a str,
     pub rule: Option<&'a str>,
-    pub reason: Option<&'a str>,
+    pub reason: Option<Cow<'a, str>>,
     pub cwd: Option<&'a str>,
     /// A short, redacted summary of the input (the command, the path, the URL).
     pub subject: Option<String>,
@@ -50,7 +60,63 @@ pub fn timestamp(now: SystemTime) -> String {
     )
 }
 
-impl Record<'_> {
+/// A short description of what a call acts on, for the audit log.
+fn subject(tool: &str, input: &serde_json::Map<String, Value>) -> Option<String> {
+    let field = match tool {
+        "Bash" | "PowerShell" | "Monitor" => "command",
+        "WebFetch" => "url",
+        "WebSearch" => "query",
+        "NotebookEdit" | "NotebookRead" => "notebook_path",
+        "Glob" | "Grep" => "pattern",
+        "Agent" | "Task" => "subagent_type",
+        _ => "file_path",
+    };
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .map(|s| truncate(s, 2000))
+}
+
+impl<'a> Record<'a> {
+    /// The record of one event and what blastwall concluded (`None`: the event could not be
+    /// read).
+    pub fn of(ev: Option<&'a HookEvent>, outcome: &'a Outcome) -> Record<'a> {
+        let (profiles, subject, reason): (&[String], _, _) = match outcome {
+            Outcome::Pre(p) => (
+                &p.profiles,
+                ev.and_then(|e| {
+                    subject(e.tool_name.as_deref()?, e.tool_input.as_ref()?.as_object()?)
+                }),
+                p.reason.as_deref().map(Cow::Borrowed),
+            ),
+            Outcome::Failure { what, .. } => (&[], None, Some(Cow::Borrowed(what.as_str()))),
+            Outcome::Nothing => (&[], None, None),
+            Outcome::Post(_) | Outcome::PromptBlocked { .. } => {
+                let reason = crate::output::reason(outcome);
+                let reason = if reason.is_empty() {
+                    crate::output::context(outcome).unwrap_or_default()
+                } else {
+                    reason
+                };
+                (&[], None, Some(Cow::Owned(reason)))
+            }
+        };
+        Record {
+            event: ev.map_or("unknown", |e| e.hook_event_name.as_str()),
+            session_id: ev.and_then(|e| e.session_id.as_deref()),
+            agent_id: ev.and_then(|e| e.agent_id.as_deref()),
+            agent_type: ev.and_then(|e| e.agent_type.as_deref()),
+            profiles,
+            tool: ev.and_then(|e| e.tool_name.as_deref()),
+            decision: outcome.label(),
+            rule: outcome.rule(),
+            reason,
+            cwd: ev.and_then(|e| e.cwd.as_deref()),
+            subject,
+            tool_use_id: ev.and_then(|e| e.tool_use_id.as_deref()),
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let r = |s: Option<&str>| s.map(|v| crate::redact::text(v).into_owned());
         json!({
@@ -63,7 +129,7 @@ impl Record<'_> {
             "tool": self.tool,
             "decision": self.decision,
             "rule": self.rule,
-            "reason": r(self.reason),
+            "reason": r(self.reason.as_deref()),
             "cwd": self.cwd,
             "subject": r(self.subject.as_deref()),
             "tool_use_id": self.tool_use_id,
@@ -118,7 +184,7 @@ mod tests {
             tool: Some("Read"),
             decision: "deny",
             rule: Some("credential-stores"),
-            reason: Some("r"),
+            reason: Some("r".into()),
             cwd: Some("/p"),
             subject: Some("/p/x".into()),
             tool_use_id: Some("toolu_1"),

@@ -2,6 +2,7 @@
 use serde_json::Value;
 
 use super::*;
+use crate::exit::Exit;
 
 fn opts() -> Options {
     Options {
@@ -19,7 +20,7 @@ fn decision_of(a: &Answer) -> Option<String> {
 }
 
 fn reason_of(a: &Answer) -> String {
-    crate::run::answer_reason(a)
+    a.reason()
 }
 
 fn pre_event(tool: &str, input: &str) -> String {

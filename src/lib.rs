@@ -21,6 +21,7 @@ pub mod input;
 pub mod install;
 pub mod loc;
 pub mod needle;
+pub mod outcome;
 pub mod output;
 pub mod paths;
 pub mod pattern;

@@ -12,10 +12,11 @@
 //!   user to move it into the environment.
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::engine::truncate;
 use crate::input::HookEvent;
+use crate::outcome::{Post, PostEvent};
 use crate::secrets::{Detector, Finding};
 
 /// Tools whose output comes from outside the machine.
@@ -86,14 +87,16 @@ fn kinds(findings: &[Finding]) -> String {
     text
 }
 
-/// The answer to a PostToolUse (or PostToolUseFailure) event, or `None` for no output.
-pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -> Option<Value> {
+/// What to add after a PostToolUse (or PostToolUseFailure) event, or `None` for nothing.
+pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -> Option<Post> {
     let tool = ev.tool_name.as_deref().unwrap_or("tool");
-    let event_name = if ev.hook_event_name == "PostToolUseFailure" {
-        "PostToolUseFailure"
+    let event = if ev.hook_event_name == "PostToolUseFailure" {
+        PostEvent::PostToolUseFailure
     } else {
-        "PostToolUse"
+        PostEvent::PostToolUse
     };
+    let event_name = event.name();
+    let mut exposed = false;
     let mut notes: Vec<String> = Vec::new();
     let mut system: Vec<String> = Vec::new();
     let mut replacement: Option<Value> = None;
@@ -121,6 +124,7 @@ pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -
                 "blastwall: this failed {tool} call's error text contains {n} credential value(s) ({}). blastwall cannot remove them from a failed tool's output. Do not repeat, store or use them; tell the user a credential was exposed so they can rotate it.",
                 kinds(&findings)
             ));
+            exposed = true;
             system.push(format!("blastwall: a failed {tool} call exposed {n} secret(s) to the model ({}); consider rotating them", kinds(&findings)));
         } else if !findings.is_empty() {
             let n = findings.len();
@@ -170,23 +174,15 @@ pub fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -
     if notes.is_empty() {
         return None;
     }
-    let mut specific = json!({ "hookEventName": event_name, "additionalContext": crate::engine::truncate(&notes.join("\n"), crate::output::MAX_TEXT) });
-    if let (Some(r), Some(obj)) = (replacement, specific.as_object_mut()) {
-        if tool.starts_with("mcp__") {
-            obj.insert("updatedMCPToolOutput".into(), r.clone());
-        }
-        obj.insert("updatedToolOutput".into(), r);
-    }
-    let mut out = json!({ "hookSpecificOutput": specific });
-    if !system.is_empty() {
-        if let Some(obj) = out.as_object_mut() {
-            obj.insert(
-                "systemMessage".into(),
-                Value::String(truncate(&system.join("; "), 2000)),
-            );
-        }
-    }
-    Some(out)
+    Some(Post {
+        event,
+        notes,
+        system,
+        redacted: replacement,
+        mcp: tool.starts_with("mcp__"),
+        exposed,
+        warning: None,
+    })
 }
 
 /// Every string in a JSON value, joined by newlines (for the injection scan).
@@ -207,8 +203,8 @@ fn all_text(v: &Value) -> String {
     out
 }
 
-/// The answer to a UserPromptSubmit: a block when the prompt carries a credential.
-pub fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<Value> {
+/// The reason to block a UserPromptSubmit, when the prompt carries a credential.
+pub fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<String> {
     let prompt = ev.prompt.as_deref()?;
     let findings = detector.find(prompt);
     if findings.is_empty() {
@@ -219,18 +215,28 @@ pub fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<Value> {
         .map(|f| format!("{} on line {}", f.rule_name, f.line))
         .take(5)
         .collect();
-    Some(json!({
-        "decision": "block",
-        "reason": format!(
-            "blastwall: your prompt was not sent because it contains a credential ({}). Anything in the conversation can be read back or leaked by the model. Put the value in an environment variable (e.g. `export MY_TOKEN=…` before starting Claude Code) or a secret manager, and refer to it by name (`$MY_TOKEN`); rule `secrets.scan_prompts` in your policy switches this check off.",
-            lines.join(", ")
-        ),
-    }))
+    Some(format!(
+        "blastwall: your prompt was not sent because it contains a credential ({}). Anything in the conversation can be read back or leaked by the model. Put the value in an environment variable (e.g. `export MY_TOKEN=…` before starting Claude Code) or a secret manager, and refer to it by name (`$MY_TOKEN`); rule `secrets.scan_prompts` in your policy switches this check off.",
+        lines.join(", ")
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
+    use serde_json::json;
+
+    /// The JSON the hook prints for what `post_tool_use` found.
+    fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -> Option<Value> {
+        super::post_tool_use(ev, detector, home)
+            .and_then(|p| crate::output::answer(Outcome::Post(p)).stdout)
+    }
+
+    fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<Value> {
+        super::user_prompt(ev, detector)
+            .and_then(|reason| crate::output::answer(Outcome::PromptBlocked { reason }).stdout)
+    }
 
     fn ev(tool: &str, response: Value) -> HookEvent {
         HookEvent {

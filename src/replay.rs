@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::hook::{self, Answer, Options};
+use crate::outcome::Ruling;
 
 /// A recorded event, optionally with what it is expected to get.
 pub struct Case {
@@ -210,16 +211,17 @@ pub fn judge_value(event: &Value, opts: &Options) -> Answer {
     hook::run(&mut &bytes[..], opts)
 }
 
-/// The reason text of an answer, wherever the event kind puts it.
+/// The reason text of an answer, read from its outcome ([`Answer::reason`]).
 pub fn answer_reason(answer: &Answer) -> String {
-    let Some(v) = &answer.stdout else {
-        return String::new();
-    };
-    let pick = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-    pick("/hookSpecificOutput/permissionDecisionReason")
-        .or_else(|| pick("/reason"))
-        .or_else(|| pick("/systemMessage"))
-        .unwrap_or_default()
+    answer.reason()
+}
+
+/// Whether a fixture's `expect` names this decision; `none` is the older spelling of `pass`.
+pub fn expected(want: &str, decision: &str) -> bool {
+    match Ruling::parse(want) {
+        Some(r) => r.as_str() == decision,
+        None => want == decision,
+    }
 }
 
 /// One judged case.
@@ -242,7 +244,7 @@ impl Judged {
             return None;
         }
         let want = self.expect.as_deref().unwrap_or("?");
-        Some(if want != self.decision {
+        Some(if !expected(want, &self.decision) {
             format!("expected {want}, got {}", self.decision)
         } else {
             format!(
@@ -270,7 +272,7 @@ pub fn judge_all(cases: &[Case], opts: &Options) -> Vec<Judged> {
             let answer = judge_value(&c.event, opts);
             let reason = answer_reason(&answer);
             let ok = c.expect.as_ref().map(|want| {
-                want == answer.decision
+                expected(want, answer.decision)
                     && c.reason_contains
                         .as_ref()
                         .is_none_or(|s| reason.contains(s.as_str()))

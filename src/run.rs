@@ -513,7 +513,9 @@ fn explain(a: &ExplainArgs) -> Exit {
     };
     let event_value = value.get("event").cloned().unwrap_or(value);
     let mut out = String::new();
-    match serde_json::from_value::<HookEvent>(event_value.clone()) {
+    // Judged once: a PreToolUse here, with every finding shown; any other event as the hook
+    // answers it.
+    let answer = match serde_json::from_value::<HookEvent>(event_value.clone()) {
         Ok(ev) if ev.kind() == input::EventKind::PreToolUse => match hook::judge_pre(&ev, &opts) {
             Ok((j, policy, env)) => {
                 out.push_str("layers (lowest first):\n");
@@ -534,14 +536,21 @@ fn explain(a: &ExplainArgs) -> Exit {
                         out.push_str(&format!("  {:<5} {}\n", f.decision.as_str(), f.reason()));
                     }
                 }
-                out.push_str(&format!("decision: {}\n", j.verdict.decision()));
+                let answer = output::answer(hook::pre_outcome(&ev, &j, &policy));
+                out.push_str(&format!("decision: {}\n", answer.decision));
+                answer
             }
-            Err(e) => out.push_str(&format!("error: {e}\n")),
+            Err(e) => {
+                out.push_str(&format!("error: {e}\n"));
+                Answer::failure(Some(ev.kind()), &e.to_string())
+            }
         },
-        Ok(_) => {}
-        Err(e) => out.push_str(&format!("error: not a hook event: {e}\n")),
-    }
-    let answer = judge_value(&event_value, &opts);
+        Ok(_) => judge_value(&event_value, &opts),
+        Err(e) => {
+            out.push_str(&format!("error: not a hook event: {e}\n"));
+            judge_value(&event_value, &opts)
+        }
+    };
     out.push_str(&format!(
         "answer: {}\n",
         answer

@@ -97,7 +97,7 @@ fn s2_allowed_command_runs_and_output_reaches_model() {
         "{:?}",
         r.permission_denials()
     );
-    assert_audited(&sb, "Bash", "allow", None);
+    assert_audited(&sb, "Bash", "pass", None);
 }
 
 /// Quiet on everyday work: a typical run of reads, searches, edits and shell commands in the

@@ -81,7 +81,7 @@ allow_tools = ["Read", "Grep", "Glob"]
         .iter()
         .find(|e| e["agent_type"] == "general-purpose")
         .unwrap_or_else(|| panic!("no subagent Bash entry: {}", sb.audit_text()));
-    assert_eq!(main["decision"], "allow", "{main}");
+    assert_eq!(main["decision"], "pass", "{main}");
     assert_eq!(sub["decision"], "deny", "{sub}");
     assert!(sub["profile"].to_string().contains("reviewer"), "{sub}");
     assert!(

@@ -154,9 +154,9 @@ fn s9_parallel_agents_in_two_worktrees() {
             })
             .collect();
         let expect: Vec<(String, String)> = [
-            ("Write", "allow"),
+            ("Write", "pass"),
             ("Write", "deny"),
-            ("Bash", "allow"),
+            ("Bash", "pass"),
             ("Bash", "deny"),
         ]
         .iter()

@@ -504,7 +504,8 @@ fn audit_log_records_each_decision_and_rule() {
         ),
         (
             sb.pre_tool_use("Read", json!({"file_path": sb.project.join("README.md")})),
-            "allow",
+            // No objection is `pass`: the client's own permission flow decides.
+            "pass",
             None,
         ),
         (
