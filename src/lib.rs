@@ -7,7 +7,8 @@
 //! - [`policy`]: layers, merge, validation, the embedded default;
 //! - [`engine`]: the layered gate for one call; [`paths`] path expansion and resolution;
 //! - [`shell`]: Bash command analysis; [`secrets`]: detection and redaction;
-//! - [`audit`]: the decision log; [`run`]: the command line.
+//! - [`audit`]: the decision log; [`run`]: the command line;
+//! - [`sandbox`]: the OS sandbox approved Bash calls run in (`blastwall sandbox`).
 pub mod audit;
 pub mod bash;
 pub mod decision;
@@ -30,6 +31,7 @@ pub mod post;
 pub mod redact;
 pub mod replay;
 pub mod run;
+pub mod sandbox;
 pub mod secrets;
 pub mod shell;
 pub mod wildcard;

@@ -27,6 +27,7 @@ mod link;
 mod properties;
 mod regression;
 mod replay;
+mod sandbox;
 mod usage;
 
 use std::io::Write;

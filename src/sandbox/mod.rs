@@ -1,0 +1,120 @@
+//! The OS sandbox every approved Bash call runs in: containment, where reading the command
+//! cannot hold the line.
+//!
+//! What belongs here:
+//! - [`spec`]: [`SandboxSpec`], the policy's intent for one call (write roots, protected
+//!   paths, hidden credential stores, secret-file globs, network, passed-through variables),
+//!   built by the hook and stored in the ticket;
+//! - [`plan`]: the spec turned into a concrete mount plan against the filesystem as it is when
+//!   the call runs (missing paths dropped, protected paths inside write roots re-mounted
+//!   read-only, project secret files masked), and the bubblewrap argv for it;
+//! - [`env`]: the environment rebuilt from an allowlist, minus anything the secret detector
+//!   flags;
+//! - [`ticket`]: the single-use record of one approved call (0600 files in a 0700 directory
+//!   under blastwall's state directory, hidden inside every sandbox);
+//! - [`wrapper`]: the fixed-shape shell text the hook rewrites a Bash command to;
+//! - [`runner`]: `blastwall sandbox --ticket ID`, which consumes the ticket and runs the
+//!   command inside the backend;
+//! - [`probe`]: which backend works on this machine, and why not.
+//!
+//! Backends sit behind [`Backend`]: bubblewrap on Linux now; Landlock (degraded: it cannot
+//! carve read-only holes inside a writable root) and macOS Seatbelt are not written yet and
+//! [`probe`] says so. The judgement is not made here: the hook decides, the sandbox is what a
+//! call that gets through runs in.
+pub mod env;
+pub mod plan;
+pub mod probe;
+pub mod runner;
+pub mod spec;
+pub mod ticket;
+pub mod wrapper;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use probe::{probe, Probe};
+pub use spec::{Mode, Network, SandboxSpec};
+
+/// The sandbox implementations blastwall knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// bubblewrap: namespaces and bind mounts; the full profile.
+    Bwrap,
+    /// Landlock only (not implemented yet): write scope and credential stores, no read-only
+    /// holes inside write roots.
+    Landlock,
+    /// Nothing: the call runs unsandboxed (mode `auto` without a backend, or mode `off`).
+    None,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Bwrap => "bwrap",
+            BackendKind::Landlock => "landlock",
+            BackendKind::None => "none",
+        }
+    }
+}
+
+/// What can go wrong setting up or running a sandbox. Every one of them means the command did
+/// not run.
+#[derive(Debug, Error)]
+pub enum SandboxError {
+    #[error("no sandbox ticket `{0}` (it was already used, it expired and was removed, or it never existed); the command did not run. Retry the call.")]
+    UnknownTicket(String),
+    #[error(
+        "sandbox ticket `{0}` expired before it was used; the command did not run. Retry the call."
+    )]
+    Expired(String),
+    #[error("sandbox ticket id `{0}` is malformed")]
+    BadTicketId(String),
+    #[error("sandbox ticket `{id}` is unreadable: {why}")]
+    BadTicket { id: String, why: String },
+    #[error("blastwall's state directory is unknown (HOME and XDG_STATE_HOME are unset)")]
+    NoStateDir,
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no sandbox backend works here: {0}")]
+    NoBackend(String),
+    #[error("network = \"allowlist\" needs the egress proxy, which is not available in this build; the command did not run")]
+    NoEgress,
+    #[error("the sandbox could not start: {0}")]
+    Start(String),
+}
+
+impl SandboxError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> SandboxError {
+        SandboxError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// A sandbox implementation: turns a mount plan into the program to run.
+pub trait Backend {
+    fn kind(&self) -> BackendKind;
+    /// The program and its arguments that run `inner` (already an argv) inside the plan.
+    fn command(&self, plan: &plan::Plan, inner: &[String]) -> Vec<String>;
+}
+
+/// Starts what a network allowlist needs before the command runs (the egress proxy and its
+/// bridge), and keeps it alive while `guard` lives. The egress module provides one; without
+/// it, `network = "allowlist"` fails closed.
+pub trait EgressBridge {
+    fn start(&self, allow_hosts: &[String]) -> Result<Bridge, SandboxError>;
+}
+
+/// What an [`EgressBridge`] hands the runner: paths to bind into the sandbox (a proxy socket),
+/// variables to set (`HTTPS_PROXY` …), and a guard that stops the bridge when dropped.
+pub struct Bridge {
+    pub binds: Vec<std::path::PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub guard: Box<dyn std::any::Any>,
+}

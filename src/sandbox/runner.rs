@@ -1,0 +1,222 @@
+//! `blastwall sandbox --ticket ID`: take one ticket and run its command inside the backend.
+//!
+//! The runner is started by the wrapper the hook wrote, in the client's shell. It takes the
+//! ticket (single use, expiry checked; an unknown ticket is refused with a readable message and
+//! exit code 125), plans the mounts, rebuilds the environment, writes the command and the
+//! user's functions and aliases (`BLASTWALL_SANDBOX_DEFS`, from the wrapper) to a private run
+//! directory shown read-only at `/tmp/.blastwall` inside, and runs
+//! `bash -c '. /tmp/.blastwall/prelude; eval "$(< /tmp/.blastwall/command)"'` under bwrap. The
+//! prelude restores the functions and aliases and, for a foreground call, reports the final
+//! directory on fd 9. Afterwards the tripwires are checked: a protected path that did not
+//! exist and now does is removed, and the call fails. It never falls back to running the
+//! command unsandboxed.
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::plan::{Bwrap, Plan, PRIVATE_TMP};
+use super::ticket::{self, Ticket};
+use super::{Backend, BackendKind, EgressBridge, Network, SandboxError};
+
+/// Exit code when the command could not be run at all (as `env` and `timeout` use it).
+pub const EXIT_NOT_RUN: i32 = 125;
+/// Where the run directory appears inside the sandbox.
+pub const INSIDE_RUN_DIR: &str = "/tmp/.blastwall";
+/// The variable the wrapper passes the user's functions and aliases in.
+pub const DEFS_VAR: &str = "BLASTWALL_SANDBOX_DEFS";
+
+fn stderr(text: &str) {
+    let _ = std::io::stderr().write_all(crate::redact::text(text).as_bytes());
+}
+
+/// `blastwall sandbox …` from the command line; returns the exit code.
+pub fn main(args: &[String]) -> i32 {
+    let id = match args {
+        [flag, id] if flag == "--ticket" => id.as_str(),
+        [one] if one.starts_with("--ticket=") => one.trim_start_matches("--ticket="),
+        _ => {
+            stderr("usage: blastwall sandbox --ticket ID   (run by the wrapper the hook writes; not by hand)\n");
+            return EXIT_NOT_RUN;
+        }
+    };
+    match run(id, None) {
+        Ok(code) => code,
+        Err(e) => {
+            stderr(&format!("blastwall sandbox: {e}\n"));
+            EXIT_NOT_RUN
+        }
+    }
+}
+
+/// The state directory the hook wrote the ticket to, seen from this process's environment.
+pub fn state_dir() -> Result<PathBuf, SandboxError> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    crate::post::state_dir(home.as_deref()).ok_or(SandboxError::NoStateDir)
+}
+
+/// Take ticket `id` and run it; the command's exit code.
+pub fn run(id: &str, egress: Option<&dyn EgressBridge>) -> Result<i32, SandboxError> {
+    let state = state_dir()?;
+    let ticket = ticket::take(&state, id)?;
+    let defs = std::env::var(DEFS_VAR).unwrap_or_default();
+    run_ticket(&state, id, &ticket, &defs, egress)
+}
+
+fn private_file(path: &Path, body: &[u8]) -> Result<(), SandboxError> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| SandboxError::io(format!("creating {}", path.display()), e))?;
+    f.write_all(body)
+        .map_err(|e| SandboxError::io(format!("writing {}", path.display()), e))
+}
+
+/// The prelude the inner shell sources before the command.
+fn prelude(background: bool) -> String {
+    let mut p = String::from("shopt -s expand_aliases\n. /tmp/.blastwall/defs 2>/dev/null\n");
+    if !background {
+        p.push_str("if { : >&9; } 2>/dev/null; then trap 'pwd -P >&9' EXIT; fi\n");
+    }
+    p
+}
+
+/// Run a taken ticket.
+pub fn run_ticket(
+    state: &Path,
+    id: &str,
+    ticket: &Ticket,
+    defs: &str,
+    egress: Option<&dyn EgressBridge>,
+) -> Result<i32, SandboxError> {
+    let backend = match ticket.backend {
+        BackendKind::Bwrap => Bwrap {
+            program: crate::sandbox::probe::BWRAP_PATHS
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    SandboxError::NoBackend("bubblewrap is no longer installed".into())
+                })?,
+        },
+        other => {
+            return Err(SandboxError::NoBackend(format!(
+                "the ticket asks for backend `{}`, which this build cannot run",
+                other.as_str()
+            )))
+        }
+    };
+    let spec = &ticket.spec;
+    let mut plan = Plan::new(spec);
+    let mut env = super::env::from_process(&spec.pass_env);
+    env.retain(|(k, _)| k != DEFS_VAR && k != "TMPDIR");
+    // A TMPDIR outside the private /tmp that is writable stays; anything else becomes /tmp.
+    let tmpdir = std::env::var_os("TMPDIR")
+        .map(PathBuf::from)
+        .filter(|t| t.is_absolute() && !crate::paths::is_within(t, Path::new(PRIVATE_TMP)))
+        .filter(|t| spec.is_writable(t));
+    env.push((
+        "TMPDIR".into(),
+        tmpdir
+            .map(|t| t.to_string_lossy().into_owned())
+            .unwrap_or_else(|| PRIVATE_TMP.into()),
+    ));
+    env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
+    let _bridge = match &spec.network {
+        Network::Allowlist(hosts) => {
+            let egress = egress.ok_or(SandboxError::NoEgress)?;
+            let bridge = egress.start(hosts)?;
+            for b in &bridge.binds {
+                plan.mounts.push(super::plan::Mount::Bind(b.clone()));
+            }
+            env.extend(bridge.env.iter().cloned());
+            Some(bridge)
+        }
+        _ => None,
+    };
+
+    // The run directory: outside every sandbox (under the hidden state dir), shown read-only.
+    let runs = state.join("run");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&runs)
+        .map_err(|e| SandboxError::io(format!("creating {}", runs.display()), e))?;
+    let run_dir = runs.join(id);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&run_dir)
+        .map_err(|e| SandboxError::io(format!("creating {}", run_dir.display()), e))?;
+    let result = (|| {
+        private_file(&run_dir.join("command"), ticket.command.as_bytes())?;
+        private_file(&run_dir.join("defs"), defs.as_bytes())?;
+        private_file(
+            &run_dir.join("prelude"),
+            prelude(ticket.background).as_bytes(),
+        )?;
+        let before: Vec<(PathBuf, bool)> = plan
+            .tripwires
+            .iter()
+            .map(|p| (p.clone(), p.symlink_metadata().is_ok()))
+            .collect();
+        let inner = [
+            "/bin/bash".to_string(),
+            "-c".to_string(),
+            format!(". {INSIDE_RUN_DIR}/prelude; eval \"$(< {INSIDE_RUN_DIR}/command)\""),
+        ];
+        let mut argv = backend.command(&plan, &inner);
+        // The run directory goes in last, over the private /tmp.
+        if let Some(sep) = argv.iter().position(|a| a == "--chdir") {
+            let dir = run_dir.to_string_lossy().into_owned();
+            argv.splice(
+                sep..sep,
+                ["--ro-bind".to_string(), dir, INSIDE_RUN_DIR.to_string()],
+            );
+        }
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| SandboxError::Start("empty command".into()))?;
+        let status = Command::new(program)
+            .args(args)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .status()
+            .map_err(|e| SandboxError::Start(format!("{program}: {e}")))?;
+        let mut code = exit_code(&status);
+        for (p, existed) in before {
+            if !existed && p.symlink_metadata().is_ok() {
+                let removed = if p.is_dir() && !p.is_symlink() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+                stderr(&format!(
+                    "blastwall sandbox: the command created {}, which configures what runs later (hooks, MCP servers); {}\n",
+                    p.display(),
+                    match removed {
+                        Ok(()) => "it was removed".to_string(),
+                        Err(e) => format!("REMOVING IT FAILED ({e}); remove it yourself"),
+                    }
+                ));
+                if code == 0 {
+                    code = 1;
+                }
+            }
+        }
+        Ok(code)
+    })();
+    let _ = std::fs::remove_dir_all(&run_dir);
+    result
+}
+
+fn exit_code(status: &std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(EXIT_NOT_RUN)
+}
