@@ -311,9 +311,9 @@ pub fn main(args: &[String]) -> Exit {
         Some("hook") => return hook_main(args.get(1..).unwrap_or_default()),
         // Runs one approved Bash call inside the sandbox (the hook's wrapper calls it); its
         // exit code is the command's. Kept off clap like the hook: it runs on every Bash call.
-        Some("sandbox") => {
-            std::process::exit(crate::sandbox::runner::main(args.get(1..).unwrap_or_default()))
-        }
+        Some("sandbox") => std::process::exit(crate::sandbox::runner::main(
+            args.get(1..).unwrap_or_default(),
+        )),
         // Registered without a subcommand, with an event on stdin: still judge it.
         None if !std::io::stdin().is_terminal() => return hook_main(&[]),
         _ => {}
