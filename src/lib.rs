@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod bash;
 pub mod decision;
+pub mod egress;
 pub mod engine;
 pub mod exit;
 #[cfg(feature = "fault-injection")]

@@ -1,0 +1,144 @@
+//! The bridge inside the sandbox's network namespace: TCP listeners on the sandbox's own
+//! loopback, each connection forwarded to a proxy's unix socket (bind-mounted in). It replaces
+//! sandbox-runtime's two `socat` processes; it runs as `blastwall sandbox-bridge`, the parent of
+//! the sandboxed command, and serves until that command exits.
+use std::io;
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus};
+
+use super::EgressError;
+
+/// One forwarded port: `127.0.0.1:port` inside → `socket`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forward {
+    /// Loopback port to listen on inside the namespace.
+    pub port: u16,
+    /// The proxy's unix socket.
+    pub socket: PathBuf,
+}
+
+impl Forward {
+    /// Parse `PORT=SOCKET` (the `--listen` argument of `blastwall sandbox-bridge`).
+    pub fn parse(spec: &str) -> Result<Self, EgressError> {
+        let (port, socket) = spec
+            .split_once('=')
+            .ok_or_else(|| EgressError::Usage(format!("`{spec}` is not PORT=SOCKET")))?;
+        let port = port
+            .parse()
+            .map_err(|_| EgressError::Usage(format!("`{port}` is not a port")))?;
+        Ok(Self {
+            port,
+            socket: PathBuf::from(socket),
+        })
+    }
+}
+
+fn pump(mut from: impl io::Read, mut to: impl io::Write, done: impl FnOnce()) {
+    let _ = io::copy(&mut from, &mut to);
+    done();
+}
+
+fn relay(tcp: TcpStream, socket: &PathBuf) -> io::Result<()> {
+    let unix = UnixStream::connect(socket)?;
+    let _ = tcp.set_nodelay(true);
+    let (t2, u2) = (tcp.try_clone()?, unix.try_clone()?);
+    let up = std::thread::Builder::new()
+        .name("blastwall-bridge-up".into())
+        .spawn(move || {
+            pump(&t2, &u2, || {
+                let _ = u2.shutdown(Shutdown::Write);
+            })
+        })?;
+    pump(&unix, &tcp, || {
+        let _ = tcp.shutdown(Shutdown::Write);
+    });
+    let _ = up.join();
+    Ok(())
+}
+
+/// Bind every forward's listener (all before returning, so a command started afterwards never
+/// races the bridge) and serve each on a background thread.
+pub fn start(forwards: &[Forward]) -> Result<(), EgressError> {
+    let mut bound = Vec::new();
+    for f in forwards {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, f.port))
+            .map_err(|e| EgressError::Io("binding the bridge port", e))?;
+        bound.push((l, f.socket.clone()));
+    }
+    for (listener, socket) in bound {
+        std::thread::Builder::new()
+            .name("blastwall-bridge".into())
+            .spawn(move || {
+                for conn in listener.incoming().flatten() {
+                    let socket = socket.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("blastwall-bridge-conn".into())
+                        .spawn(move || relay(conn, &socket));
+                }
+            })
+            .map_err(|e| EgressError::Io("starting the bridge", e))?;
+    }
+    Ok(())
+}
+
+/// Start the bridge, run `argv` as a child with the current environment, and return its exit
+/// status. The bridge threads end with this process.
+pub fn run_command(forwards: &[Forward], argv: &[String]) -> Result<ExitStatus, EgressError> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| EgressError::Usage("no command after `--`".into()))?;
+    start(forwards)?;
+    Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| EgressError::Io("running the sandboxed command", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_specs() {
+        assert_eq!(
+            Forward::parse("3128=/run/x/http.sock").unwrap(),
+            Forward {
+                port: 3128,
+                socket: "/run/x/http.sock".into()
+            }
+        );
+        assert!(Forward::parse("3128").is_err());
+        assert!(Forward::parse("x=/s").is_err());
+        assert!(Forward::parse("70000=/s").is_err());
+    }
+
+    #[test]
+    fn relays_tcp_to_a_unix_socket() {
+        use std::io::{Read, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("echo.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = Vec::new();
+            s.read_to_end(&mut buf).unwrap();
+            buf.reverse();
+            s.write_all(&buf).unwrap();
+        });
+        // Port 0 is not useful to a client; find a free port first.
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        start(&[Forward { port, socket: sock }]).unwrap();
+        let mut c = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        c.write_all(b"hello").unwrap();
+        c.shutdown(Shutdown::Write).unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "olleh");
+    }
+}

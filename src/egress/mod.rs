@@ -1,0 +1,134 @@
+//! Network egress for sandboxed Bash calls (`network = "allowlist"`): a per-call proxy that
+//! lets a command reach only the hosts its profile lists, and the bridge that makes that proxy
+//! the only way out of the sandbox's network namespace.
+//!
+//! What belongs here: the egress rules ([`policy`]), the proxy servers ([`proxy`]), the TLS
+//! server-name reader ([`tls`]), the in-namespace bridge ([`bridge`]) and the proxy
+//! environment ([`proxy_env`]). What does not: building the sandbox (`bwrap` argv, mounts,
+//! seccomp), which is the sandbox runner's job; it calls [`proxy::Proxy::start`] before it
+//! starts the sandbox and drops the proxy when the command is done.
+//!
+//! # How a call is wired
+//!
+//! ```text
+//! blastwall sandbox (outside)                 bwrap --unshare-net (inside)
+//! ───────────────────────────                 ─────────────────────────────────────────────
+//! Proxy::start(config, runtime_dir)           blastwall sandbox-bridge \
+//!   <dir>/http.sock  ◄── bind-mounted ──────     --listen 3128=<dir>/http.sock \
+//!   <dir>/socks.sock ◄── bind-mounted ──────     --listen 1080=<dir>/socks.sock -- bash -c CMD
+//!                                             CMD sees HTTP(S)_PROXY=http://127.0.0.1:3128,
+//!                                             ALL_PROXY=socks5h://127.0.0.1:1080 (proxy_env)
+//! ```
+//!
+//! # What it guarantees
+//!
+//! * The sandboxed command has no route out but the two proxies (its own network namespace
+//!   holds only loopback) and no DNS (no resolver reaches anything), so a lookup cannot carry
+//!   data. The proxy resolves names itself.
+//! * A connection is made only when the host asked for (CONNECT target, absolute URL, SOCKS5
+//!   name) is on `allow_hosts`, not on `deny_hosts`, on an allowed port (80/443 unless the
+//!   entry names one), and, while the session is tainted, on `trusted_when_tainted`. A raw IP
+//!   address passes only when it is listed literally.
+//! * Every address the name resolves to must be public, unless listed literally (DNS
+//!   rebinding to loopback, private ranges or cloud metadata is refused).
+//! * On port 443 the ClientHello must name the same host (no SNI domain fronting); plain HTTP
+//!   must carry a `Host` header for the same host, one request per connection.
+//! * Every refusal is reported through [`proxy::ProxyConfig::on_refusal`] (the runner writes
+//!   it to the tool's stderr, so the model sees why, and to the audit log); an HTTP client
+//!   also gets a 403 whose reason phrase and body say why.
+//!
+//! # What it does not
+//!
+//! * No TLS interception: what is sent inside a tunnel to an allowed host is not inspected
+//!   (exfiltration *to* an allowed host is stopped only by the tainted-session rule), and an
+//!   HTTP `Host` header inside TLS is not checked against the SNI.
+//! * Programs that ignore the proxy variables cannot connect at all (they fail, they do not
+//!   bypass). ssh needs a host:port entry and a `ProxyCommand` through the SOCKS proxy.
+//! * No UDP (so no QUIC/HTTP3, no DNS), no SOCKS BIND.
+pub mod bridge;
+pub mod policy;
+pub mod proxy;
+pub mod tls;
+
+pub use policy::{EgressPolicy, Reason, Refusal};
+
+/// The HTTP proxy's port on the sandbox's loopback.
+pub const HTTP_PORT: u16 = 3128;
+/// The SOCKS5 proxy's port on the sandbox's loopback.
+pub const SOCKS_PORT: u16 = 1080;
+
+/// Errors of the egress plumbing. None carries a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum EgressError {
+    /// An I/O step failed.
+    #[error("{0}: {1}")]
+    Io(&'static str, #[source] std::io::Error),
+    /// Bad arguments to `sandbox-bridge`.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The environment a sandboxed command needs to use the proxies on `http_port`/`socks_port`
+/// of its loopback: upper- and lower-case `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`
+/// (curl, wget, git, pip, cargo, Go, Python `requests`), npm's and yarn's own keys, cargo's
+/// `CARGO_HTTP_PROXY`, and `BLASTWALL_EGRESS` so tools and people can tell.
+pub fn proxy_env(http_port: u16, socks_port: u16) -> Vec<(String, String)> {
+    let http = format!("http://127.0.0.1:{http_port}");
+    let socks = format!("socks5h://127.0.0.1:{socks_port}");
+    let no_proxy = "localhost,127.0.0.1,::1".to_owned();
+    let mut env = Vec::new();
+    for (k, v) in [
+        ("HTTP_PROXY", &http),
+        ("HTTPS_PROXY", &http),
+        ("ALL_PROXY", &socks),
+        ("NO_PROXY", &no_proxy),
+    ] {
+        env.push((k.to_owned(), v.clone()));
+        env.push((k.to_ascii_lowercase(), v.clone()));
+    }
+    for k in [
+        "npm_config_proxy",
+        "npm_config_https_proxy",
+        "YARN_HTTP_PROXY",
+        "YARN_HTTPS_PROXY",
+        "CARGO_HTTP_PROXY",
+        "PIP_PROXY",
+    ] {
+        env.push((k.to_owned(), http.clone()));
+    }
+    env.push(("BLASTWALL_EGRESS".to_owned(), "allowlist".to_owned()));
+    env
+}
+
+/// The argv prefix that runs a command behind the bridge inside the sandbox:
+/// `<blastwall> sandbox-bridge --listen 3128=<http.sock> --listen 1080=<socks.sock> --`.
+/// Append the command (`bash -c CMD`).
+pub fn bridge_argv(blastwall: &std::path::Path, proxy: &proxy::Proxy) -> Vec<String> {
+    vec![
+        blastwall.display().to_string(),
+        "sandbox-bridge".to_owned(),
+        "--listen".to_owned(),
+        format!("{HTTP_PORT}={}", proxy.http_socket().display()),
+        "--listen".to_owned(),
+        format!("{SOCKS_PORT}={}", proxy.socks_socket().display()),
+        "--".to_owned(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_env_sets_both_cases_and_socks_with_remote_dns() {
+        let env = proxy_env(3128, 1080);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("HTTPS_PROXY"), Some("http://127.0.0.1:3128"));
+        assert_eq!(get("https_proxy"), Some("http://127.0.0.1:3128"));
+        assert_eq!(get("http_proxy"), Some("http://127.0.0.1:3128"));
+        // socks5h: the proxy resolves the name, not the sandbox.
+        assert_eq!(get("ALL_PROXY"), Some("socks5h://127.0.0.1:1080"));
+        assert_eq!(get("no_proxy"), Some("localhost,127.0.0.1,::1"));
+        assert_eq!(get("npm_config_https_proxy"), Some("http://127.0.0.1:3128"));
+    }
+}
