@@ -46,6 +46,7 @@
 //!   bypass). ssh needs a host:port entry and a `ProxyCommand` through the SOCKS proxy.
 //! * No UDP (so no QUIC/HTTP3, no DNS), no SOCKS BIND.
 pub mod bridge;
+pub mod credentials;
 pub mod policy;
 pub mod proxy;
 pub mod tls;
