@@ -314,6 +314,11 @@ pub fn main(args: &[String]) -> Exit {
         Some("sandbox") => std::process::exit(crate::sandbox::runner::main(
             args.get(1..).unwrap_or_default(),
         )),
+        // Inside a sandbox with `network = "allowlist"` (see `egress::bridge`): not for hand
+        // use, so not in the help.
+        Some("sandbox-bridge") => {
+            return crate::egress::bridge::main(args.get(1..).unwrap_or_default())
+        }
         // Registered without a subcommand, with an event on stdin: still judge it.
         None if !std::io::stdin().is_terminal() => return hook_main(&[]),
         _ => {}

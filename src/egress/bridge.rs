@@ -96,6 +96,49 @@ pub fn run_command(forwards: &[Forward], argv: &[String]) -> Result<ExitStatus, 
         .map_err(|e| EgressError::Io("running the sandboxed command", e))
 }
 
+/// `blastwall sandbox-bridge --listen PORT=SOCKET… -- COMMAND…`: run inside the sandbox by
+/// the runner. Exits with the command's status (128 + signal when it was killed); on a usage or
+/// start-up error prints why on stderr and exits 64 / 1 without running anything.
+pub fn main(args: &[String]) -> crate::exit::Exit {
+    let usage = "usage: blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]";
+    let mut forwards = Vec::new();
+    let mut it = args.iter();
+    let mut argv = Vec::new();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--listen" => match it.next().map(|s| Forward::parse(s)) {
+                Some(Ok(f)) => forwards.push(f),
+                Some(Err(e)) => return fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
+                None => return fail(usage, crate::exit::Exit::Usage),
+            },
+            "--" => {
+                argv = it.by_ref().cloned().collect();
+            }
+            _ => return fail(usage, crate::exit::Exit::Usage),
+        }
+    }
+    match run_command(&forwards, &argv) {
+        Ok(status) => {
+            use std::os::unix::process::ExitStatusExt;
+            let code = status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(1);
+            std::process::exit(code)
+        }
+        Err(EgressError::Usage(e)) => fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
+        Err(e) => fail(&e.to_string(), crate::exit::Exit::CheckFailed),
+    }
+}
+
+fn fail(msg: &str, exit: crate::exit::Exit) -> crate::exit::Exit {
+    let _ = io::Write::write_all(
+        &mut io::stderr(),
+        format!("blastwall sandbox-bridge: {}\n", crate::redact::text(msg)).as_bytes(),
+    );
+    exit
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,29 @@ pub fn bridge_argv(blastwall: &std::path::Path, proxy: &proxy::Proxy) -> Vec<Str
     ]
 }
 
+/// The bwrap arguments that give a sandbox the proxy: the socket directory bound in and the
+/// proxy environment set (put them before `--`, with `--unshare-net`).
+pub fn bwrap_args(proxy: &proxy::Proxy) -> Vec<String> {
+    let dir = proxy.dir().display().to_string();
+    let mut args = vec!["--bind".to_owned(), dir.clone(), dir];
+    for (k, v) in proxy_env(HTTP_PORT, SOCKS_PORT) {
+        args.extend(["--setenv".to_owned(), k, v]);
+    }
+    args
+}
+
+/// A refusal reporter for the runner: one line on stderr (which the Bash tool returns to the
+/// model, so it sees why), through the redactor.
+pub fn report_to_stderr() -> proxy::OnRefusal {
+    std::sync::Arc::new(|r: &Refusal| {
+        let line = format!("{r}\n");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            crate::redact::text(&line).as_bytes(),
+        );
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

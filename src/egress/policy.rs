@@ -264,7 +264,7 @@ impl EgressPolicy {
         }
         for a in addrs {
             let ip = a.ip();
-            if is_special(ip) && !self.ip_listed(ip) {
+            if is_special(ip) && !self.ip_listed(ip, a.port()) {
                 return Err(Refusal {
                     host,
                     port,
@@ -275,10 +275,13 @@ impl EgressPolicy {
         Ok(())
     }
 
-    fn ip_listed(&self, ip: IpAddr) -> bool {
+    /// Is `ip` listed literally, for `port`? (`127.0.0.1:5432` lets a name resolve to the
+    /// local database, not to every local port.)
+    fn ip_listed(&self, ip: IpAddr, port: u16) -> bool {
         self.allow_hosts.iter().any(|a| {
-            let (pattern, _) = split_entry(a);
+            let (pattern, p) = split_entry(a);
             pattern.parse::<IpAddr>().is_ok_and(|p| p == ip)
+                && p.map_or(self.ports.contains(&port), |p| p == port)
         })
     }
 }

@@ -23,6 +23,7 @@
 )]
 
 mod cli;
+mod egress;
 mod link;
 mod properties;
 mod regression;

@@ -53,7 +53,7 @@ struct Setup {
 
 fn setup(extra: &[&str], tainted: bool) -> Setup {
     let port = upstream();
-    let mut allow: Vec<String> = vec![format!("allowed.test:{port}"), "127.0.0.1".into()];
+    let mut allow: Vec<String> = vec![format!("allowed.test:{port}"), format!("127.0.0.1:{port}")];
     allow.extend(extra.iter().map(|s| s.to_string()));
     let policy = EgressPolicy {
         allow_hosts: allow,
