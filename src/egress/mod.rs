@@ -49,6 +49,7 @@ pub mod bridge;
 pub mod credentials;
 pub mod policy;
 pub mod proxy;
+pub mod sandbox;
 pub mod tls;
 
 pub use policy::{EgressPolicy, Reason, Refusal};

@@ -40,7 +40,8 @@ pub fn main(args: &[String]) -> i32 {
             return EXIT_NOT_RUN;
         }
     };
-    match run(id, None) {
+    let egress = crate::egress::sandbox::SandboxEgress::for_runner();
+    match run(id, egress.as_ref().map(|e| e as &dyn EgressBridge)) {
         Ok(code) => code,
         Err(e) => {
             stderr(&format!("blastwall sandbox: {e}\n"));
@@ -126,7 +127,7 @@ pub fn run_ticket(
             .unwrap_or_else(|| PRIVATE_TMP.into()),
     ));
     env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
-    let _bridge = match &spec.network {
+    let bridge = match &spec.network {
         Network::Allowlist(hosts) => {
             let egress = egress.ok_or(SandboxError::NoEgress)?;
             let bridge = egress.start(hosts)?;
@@ -163,11 +164,15 @@ pub fn run_ticket(
             .iter()
             .map(|p| (p.clone(), p.symlink_metadata().is_ok()))
             .collect();
-        let inner = [
-            "/bin/bash".to_string(),
-            "-c".to_string(),
-            format!(". {INSIDE_RUN_DIR}/prelude; eval \"$(< {INSIDE_RUN_DIR}/command)\""),
-        ];
+        let wrap = bridge.as_ref().map(|b| b.wrap.clone()).unwrap_or_default();
+        let inner: Vec<String> = wrap
+            .into_iter()
+            .chain([
+                "/bin/bash".to_string(),
+                "-c".to_string(),
+                format!(". {INSIDE_RUN_DIR}/prelude; eval \"$(< {INSIDE_RUN_DIR}/command)\""),
+            ])
+            .collect();
         let mut argv = backend.command(&plan, &inner);
         // The run directory goes in last, over the private /tmp.
         if let Some(sep) = argv.iter().position(|a| a == "--chdir") {

@@ -486,3 +486,75 @@ fn git_clones_over_smart_http_through_the_proxy() {
     assert!(out.stderr.contains("403"), "{out:?}");
     assert_eq!(net.refused()[0].reason, Reason::NotListed);
 }
+
+/// The whole path: a ticket whose network is an allowlist, run by `blastwall sandbox` as the
+/// hook's wrapper runs it. The runner starts the proxy, the bridge runs inside, refusals go to
+/// the command's stderr.
+#[test]
+fn the_sandbox_runner_routes_an_allowlist_ticket_through_the_proxy() {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::ticket::{self, Ticket};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    require_sandbox!();
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\nhello from host\n");
+        }
+    });
+    let sb = crate::Sandbox::new();
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from(BIN)),
+    };
+    let settings = SandboxSettings {
+        network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
+        ..SandboxSettings::default()
+    };
+    let spec = SandboxSpec::build(
+        &env,
+        "main",
+        &[sb.project.clone(), PathBuf::from("/tmp")],
+        &settings,
+        &default_credential_stores(),
+    );
+    let command = format!(
+        "curl -sS --noproxy '' http://127.0.0.1:{port}/ ; curl -sS --noproxy '' http://127.0.0.1:{}/ ; echo \"proxy=$HTTPS_PROXY\"; getent hosts github.com || echo no-dns",
+        port + 1
+    );
+    let t = Ticket::new(
+        &command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        Some("s"),
+        None,
+        None,
+        None,
+    );
+    let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
+    let out = crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"");
+    assert!(out.stdout.contains("hello from host\n"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("blastwall egress: refused 127.0.0.1:{}", port + 1)),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("proxy=http://127.0.0.1:3128") && out.stdout.contains("no-dns"),
+        "{out:?}"
+    );
+    // The runner also says it on stderr, which the Bash tool shows the model.
+    assert!(
+        out.stderr
+            .contains(&format!("blastwall egress: refused 127.0.0.1:{}", port + 1)),
+        "{out:?}"
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
