@@ -160,6 +160,25 @@ fn output_of(bytes: usize) -> String {
     out
 }
 
+/// About `bytes` of a documentation page as WebFetch returns it (markdown prose, links, code):
+/// the text the injection detector reads on every external output.
+fn page_of(bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes + 256);
+    let mut i = 0usize;
+    while out.len() < bytes {
+        let _ = write!(
+            out,
+            "## Section {i}\n\nThe `Client::send` method returns a future that resolves once the \
+             server has answered. Configure timeouts with [`ClientBuilder`](https://docs.example.org/client/{i}) \
+             and retry policies in `retry.toml`; see the previous chapter for authentication. You \
+             should call `shutdown` before the process exits, or pending requests are dropped.\n\n\
+             ```rust\nlet resp = client.get(\"https://api.example.org/v1/items?page={i}\").send().await?;\n```\n\n"
+        );
+        i += 1;
+    }
+    out
+}
+
 fn events(project: &Path, home: &Path) -> Vec<Event> {
     let p = project.display().to_string();
     let post = |n: usize| {
@@ -244,6 +263,33 @@ fn events(project: &Path, home: &Path) -> Vec<Event> {
             name: "PostToolUse 1 MB",
             pre: false,
             json: post(1024 * 1024),
+        },
+        Event {
+            name: "PostToolUse WebFetch 15 KB",
+            pre: false,
+            json: event(
+                project,
+                home,
+                "PostToolUse",
+                "WebFetch",
+                json!({"url": "https://docs.example.org/client", "prompt": "How do I set a timeout?"}),
+                Some({
+                    let page = page_of(15 * 1024);
+                    json!({"bytes": page.len(), "code": 200, "codeText": "OK", "result": page, "durationMs": 120, "url": "https://docs.example.org/client"})
+                }),
+            ),
+        },
+        Event {
+            name: "PostToolUse MCP 15 KB",
+            pre: false,
+            json: event(
+                project,
+                home,
+                "PostToolUse",
+                "mcp__docs__fetch",
+                json!({"url": "https://docs.example.org/client"}),
+                Some(json!([{"type": "text", "text": page_of(15 * 1024)}])),
+            ),
         },
     ]
 }
@@ -628,6 +674,9 @@ fn main() -> Res<()> {
                 if let Some(p) = p {
                     checks.push((p95 <= p, format!("p95 ≤ {p}×")));
                 }
+            } else if ev.name.contains("WebFetch") || ev.name.contains("MCP 15") {
+                // External content (issue 15): the injection scan included.
+                checks.push((ratio <= 1.3, "median ≤ 1.3×".to_string()));
             } else if ev.name.contains("1 MB") {
                 checks.push((b.median <= 10.0, "median ≤ 10 ms".to_string()));
             }

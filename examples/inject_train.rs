@@ -1,0 +1,241 @@
+//! Trains the injection model (src/inject/model.bin) from `scripts/inject_data.py`'s data.
+//!
+//! `cargo run --example inject_train -- target/inject-data/data.jsonl src/inject/model.bin`
+//!
+//! Logistic regression with AdaGrad over the features of `blastwall::inject::model` (the same
+//! code the hook runs, so training and inference cannot drift apart). A text is a bag of
+//! windows: a benign text's windows are all negatives; an attack's label goes to its
+//! best-scoring window (multiple-instance learning: one injected paragraph in a long page is the
+//! positive, not the page's other windows). Only `split == "train"` texts train; the threshold
+//! is set on the benign `val` texts so that at most 0.5% of them are flagged. Deterministic.
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a training tool, not the hook"
+)]
+use blastwall::inject::model::{encode, window_features, WindowFeatures, BUCKETS_LOG2};
+use blastwall::inject::scan::N_SIGNALS;
+use serde_json::Value;
+
+struct Doc {
+    label: bool,
+    windows: Vec<WindowFeatures>,
+}
+
+struct W {
+    bias: f32,
+    sig: [f32; N_SIGNALS],
+    table: Vec<f32>,
+    g_bias: f32,
+    g_sig: [f32; N_SIGNALS],
+    g_table: Vec<f32>,
+}
+
+impl W {
+    fn z(&self, w: &WindowFeatures) -> f32 {
+        let mut z = self.bias;
+        for (i, s) in self.sig.iter().enumerate() {
+            if w.signals & (1 << i) != 0 {
+                z += s;
+            }
+        }
+        for b in &w.buckets {
+            z += self.table[*b as usize];
+        }
+        z
+    }
+
+    fn step(&mut self, w: &WindowFeatures, y: f32, weight: f32, lr: f32, l2: f32) {
+        let p = 1.0 / (1.0 + (-self.z(w)).exp());
+        let g = (p - y) * weight;
+        self.g_bias += g * g;
+        self.bias -= lr * g / (self.g_bias.sqrt() + 1e-6);
+        for i in 0..N_SIGNALS {
+            if w.signals & (1 << i) != 0 {
+                let gi = g;
+                self.g_sig[i] += gi * gi;
+                self.sig[i] -= lr * gi / (self.g_sig[i].sqrt() + 1e-6);
+            }
+        }
+        for b in &w.buckets {
+            let b = *b as usize;
+            let gi = g + l2 * self.table[b];
+            self.g_table[b] += gi * gi;
+            self.table[b] -= lr * gi / (self.g_table[b].sqrt() + 1e-6);
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift) for shuffling.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let data = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "target/inject-data/data.jsonl".into());
+    let out = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "src/inject/model.bin".into());
+    let text = std::fs::read_to_string(&data).expect("data (run scripts/inject_data.py)");
+    let mut train = Vec::new();
+    let mut val = Vec::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).expect("json");
+        let doc = Doc {
+            label: v["label"].as_u64() == Some(1),
+            windows: window_features(v["text"].as_str().unwrap_or("")),
+        };
+        match v["split"].as_str() {
+            Some("train") => train.push(doc),
+            Some("val") => val.push(doc),
+            _ => {}
+        }
+    }
+    let n_pos = train.iter().filter(|d| d.label).count().max(1) as f32;
+    let n_neg_windows = train
+        .iter()
+        .filter(|d| !d.label)
+        .map(|d| d.windows.len())
+        .sum::<usize>()
+        .max(1) as f32;
+    println!(
+        "train: {} texts ({} attacks, {} benign windows); val: {} texts",
+        train.len(),
+        n_pos,
+        n_neg_windows,
+        val.len()
+    );
+    let size = 1usize << BUCKETS_LOG2;
+    let mut w = W {
+        bias: 0.0,
+        sig: [0.0; N_SIGNALS],
+        table: vec![0.0; size],
+        g_bias: 0.0,
+        g_sig: [0.0; N_SIGNALS],
+        g_table: vec![0.0; size],
+    };
+    // Each class weighs the same in total.
+    let total = n_pos + n_neg_windows;
+    let w_pos = total / (2.0 * n_pos);
+    let w_neg = total / (2.0 * n_neg_windows);
+    let mut rng = Rng(0x15_15_15_15);
+    let mut examples: Vec<(usize, usize)> = Vec::new();
+    let env = |k: &str, d: f32| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (epochs, lr, l2) = (env("EPOCHS", 8.0) as usize, env("LR", 0.3), env("L2", 1e-2));
+    for epoch in 0..epochs {
+        examples.clear();
+        for (d, doc) in train.iter().enumerate() {
+            if doc.label {
+                // The best window under the current weights (in the first epoch: the one with
+                // the most signals).
+                let best = (0..doc.windows.len())
+                    .max_by(|&a, &b| {
+                        let key = |i: usize| {
+                            if epoch == 0 {
+                                doc.windows[i].signals.count_ones() as f32
+                            } else {
+                                w.z(&doc.windows[i])
+                            }
+                        };
+                        key(a).total_cmp(&key(b))
+                    })
+                    .unwrap_or(0);
+                if !doc.windows.is_empty() {
+                    examples.push((d, best));
+                }
+            } else {
+                for i in 0..doc.windows.len() {
+                    examples.push((d, i));
+                }
+            }
+        }
+        for i in (1..examples.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            examples.swap(i, j);
+        }
+        for &(d, i) in &examples {
+            let doc = &train[d];
+            let (y, weight) = if doc.label {
+                (1.0, w_pos)
+            } else {
+                (0.0, w_neg)
+            };
+            w.step(&doc.windows[i], y, weight, lr, l2);
+        }
+        let errors = train
+            .iter()
+            .filter(|d| {
+                let z = d
+                    .windows
+                    .iter()
+                    .map(|x| w.z(x))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                (z >= 0.0) != d.label
+            })
+            .count();
+        println!("epoch {epoch}: {errors} training texts misjudged at logit 0");
+    }
+    // Quantise, then calibrate the threshold on the quantised weights.
+    let max = w.table.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+    let scale = max / 127.0;
+    let q: Vec<i8> = w
+        .table
+        .iter()
+        .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    let zq = |x: &WindowFeatures| {
+        let mut z = w.bias;
+        for (i, s) in w.sig.iter().enumerate() {
+            if x.signals & (1 << i) != 0 {
+                z += s;
+            }
+        }
+        z + scale
+            * x.buckets
+                .iter()
+                .map(|b| i64::from(q[*b as usize]))
+                .sum::<i64>() as f32
+    };
+    let doc_z = |d: &Doc| d.windows.iter().map(zq).fold(f32::NEG_INFINITY, f32::max);
+    let mut neg: Vec<f32> = val.iter().filter(|d| !d.label).map(doc_z).collect();
+    neg.sort_by(f32::total_cmp);
+    let k = ((neg.len() as f32) * 0.995).floor() as usize;
+    let threshold = neg
+        .get(k.min(neg.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0)
+        .max(0.0)
+        + 1e-3;
+    let pos_val: Vec<f32> = val.iter().filter(|d| d.label).map(doc_z).collect();
+    let recall = pos_val.iter().filter(|z| **z >= threshold).count();
+    let fp = neg.iter().filter(|z| **z >= threshold).count();
+    println!(
+        "threshold (logit) {threshold:.3}: val recall {recall}/{}, val benign flagged {fp}/{}",
+        pos_val.len(),
+        neg.len()
+    );
+    println!(
+        "signal weights: {:?}, bias {:.3}, scale {scale:.5}",
+        w.sig, w.bias
+    );
+    std::fs::write(&out, encode(w.bias, scale, threshold, &w.sig, &q)).expect("write model");
+    println!("wrote {out}");
+}
