@@ -4,6 +4,7 @@
 //! `cargo run --release --example inject_eval -- target/inject-data/data.jsonl [--show FAMILY]`.
 #![allow(
     clippy::print_stdout,
+    clippy::disallowed_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,

@@ -10,6 +10,7 @@
 //! is set on the benign `val` texts so that at most 0.5% of them are flagged. Deterministic.
 #![allow(
     clippy::print_stdout,
+    clippy::disallowed_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,

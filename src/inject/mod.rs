@@ -199,7 +199,19 @@ fn assess_part(text: &str) -> Assessment {
                 best = (z, mask);
             }
         }
-        (best.0 >= m.threshold, 1.0 / (1.0 + (-best.0).exp()), best.1)
+        // The model alone flags a window with a structural signal at its threshold, and a
+        // window without one only with a margin: word statistics alone mistake prose about
+        // instructions ("follow the instructions in the previous section") for an attack.
+        let margin = if best.1 & !(1 << 9) != 0 {
+            0.0
+        } else {
+            MODEL_ONLY_MARGIN
+        };
+        (
+            best.0 >= m.threshold + margin,
+            1.0 / (1.0 + (-best.0).exp()),
+            best.1,
+        )
     });
     let hand_flag = hand.0 >= THRESHOLD;
     let model_flag = learned.is_some_and(|l| l.0);
@@ -224,6 +236,9 @@ fn assess_part(text: &str) -> Assessment {
         signals,
     }
 }
+
+/// Extra logit the model needs to flag a window in which no structural signal was found.
+pub const MODEL_ONLY_MARGIN: f32 = 2.0;
 
 /// The name given when only the statistical model flagged a text.
 pub const STATISTICAL: &str = "wording typical of prompt injections";
