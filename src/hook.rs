@@ -235,6 +235,7 @@ fn after_tool_with_broken_policy(
             notes: Vec::new(),
             system: Vec::new(),
             redacted: None,
+            framed: None,
             mcp: false,
             exposed: false,
             warning: None,
@@ -277,7 +278,8 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
         } else {
             None
         };
-        crate::post::post_tool_use(ev, detector, state_home).map(Outcome::Post)
+        crate::post::post_tool_use_with(ev, detector, state_home, policy.taint_on)
+            .map(Outcome::Post)
     };
     let Some(outcome) = outcome else {
         release(policy, opts);

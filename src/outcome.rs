@@ -110,6 +110,9 @@ pub struct Post {
     pub system: Vec<String>,
     /// The tool output with each secret replaced, in the output's own JSON shape.
     pub redacted: Option<Value>,
+    /// The tool output with its external text framed as data (spotlighting, over the redacted
+    /// output if there is one); when set, it is what the model sees.
+    pub framed: Option<Value>,
     /// The output came from an MCP tool (the client reads `updatedMCPToolOutput` too).
     pub mcp: bool,
     /// A failed tool's error text held secrets the client shows the model anyway.

@@ -148,7 +148,10 @@ fn post(p: &Post) -> Option<Value> {
             "hookEventName": p.event.name(),
             "additionalContext": truncate(&p.notes.join("\n"), MAX_TEXT),
         });
-        if let (Some(r), Some(obj)) = (&p.redacted, specific.as_object_mut()) {
+        if let (Some(r), Some(obj)) = (
+            p.framed.as_ref().or(p.redacted.as_ref()),
+            specific.as_object_mut(),
+        ) {
             if p.mcp {
                 obj.insert("updatedMCPToolOutput".into(), r.clone());
             }

@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::globs::{glob, path_globs, PathGlobs};
 use super::merge::{Acc, ProfileAcc};
 use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
-use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision};
+use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision, TaintOn};
 use super::source::{Lines, PolicyError, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};
@@ -403,6 +403,12 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             extra_rules,
             custom_detector,
         },
+        taint_on: acc
+            .taint_on
+            .value
+            .as_ref()
+            .map(|(_, v)| *v.get_ref())
+            .unwrap_or(TaintOn::Flagged),
         profiles,
         project_profiles,
         rules: rules::RuleSet::new(rules),

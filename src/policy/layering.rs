@@ -11,7 +11,7 @@
 //! `hooks.toml.example`; the tests below check every entry is used and documented.
 use toml::Spanned;
 
-use super::raw::{OnAllow, RuleDecision};
+use super::raw::{OnAllow, RuleDecision, TaintOn};
 use super::source::{PolicyError, Source};
 
 /// Which kind of layer is being merged.
@@ -123,6 +123,12 @@ pub const LAYERING: &[KeyLayering] = &[
         project: Layering::Append,
     },
     KeyLayering {
+        key: "untrusted.taint",
+        trusted: Layering::Override,
+        // A project may make any external content taint the session, never only flagged.
+        project: Layering::Tighten(&["flagged", "any"]),
+    },
+    KeyLayering {
         key: "profiles",
         trusted: Layering::Override,
         project: Layering::Intersect,
@@ -181,6 +187,15 @@ impl Spelling for RuleDecision {
         Some(match self {
             RuleDecision::Ask => "ask",
             RuleDecision::Deny => "deny",
+        })
+    }
+}
+
+impl Spelling for TaintOn {
+    fn spelling(&self) -> Option<&'static str> {
+        Some(match self {
+            TaintOn::Flagged => "flagged",
+            TaintOn::Any => "any",
         })
     }
 }

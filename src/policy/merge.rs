@@ -11,7 +11,7 @@ use toml::Spanned;
 use super::compile::compile;
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
-use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision};
+use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision, TaintOn};
 use super::source::{PolicyError, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;
@@ -63,6 +63,7 @@ pub(super) struct Acc {
     pub allow_hosts: Layered<Vec<String>>,
     pub unlisted: Layered<RuleDecision>,
     pub scan_prompts: Layered<bool>,
+    pub taint_on: Layered<TaintOn>,
     pub secret_input: Layered<RuleDecision>,
     pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
     pub profiles: BTreeMap<String, ProfileAcc>,
@@ -140,6 +141,9 @@ impl Acc {
         if let Some(n) = raw.network {
             merge!("network.allow_hosts", n.allow_hosts, allow_hosts);
             merge!("network.unlisted", n.unlisted, unlisted);
+        }
+        if let Some(u) = raw.untrusted {
+            merge!("untrusted.taint", u.taint, taint_on);
         }
         if let Some(s) = raw.secrets {
             merge!("secrets.scan_prompts", s.scan_prompts, scan_prompts);

@@ -11,7 +11,7 @@ use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 
 use super::globs::{PathGlobs, PathProbe};
-use super::raw::{Access, OnAllow};
+use super::raw::{Access, OnAllow, TaintOn};
 use super::repr::{RootsRepr, WhenRepr};
 use super::rules;
 use super::LayerKind;
@@ -199,6 +199,8 @@ pub struct Policy {
     pub project_write_roots: Option<Roots>,
     pub network: Network,
     pub secrets: SecretsSettings,
+    /// Which external content taints the session (`[untrusted] taint`).
+    pub taint_on: TaintOn,
     /// Trusted profiles; `main` is first.
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,

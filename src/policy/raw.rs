@@ -18,6 +18,7 @@ pub struct RawPolicy {
     pub paths: Option<RawPaths>,
     pub network: Option<RawNetwork>,
     pub secrets: Option<RawSecrets>,
+    pub untrusted: Option<RawUntrusted>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Spanned<RawProfile>>,
     #[serde(default)]
@@ -64,6 +65,23 @@ pub struct RawSecrets {
     pub tool_input: Option<Spanned<RuleDecision>>,
     /// Extra detector rules; each is checked by the secrets module.
     pub rules: Option<Spanned<Vec<toml::Value>>>,
+}
+
+/// External content (WebFetch, WebSearch, MCP output): what taints the session.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawUntrusted {
+    pub taint: Option<Spanned<TaintOn>>,
+}
+
+/// Which external content taints the session (after which outbound actions are asked).
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TaintOn {
+    /// Only content the injection detector flags (the default).
+    Flagged,
+    /// Any external content, flagged or not: "read the web, then no egress without a human".
+    Any,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -121,6 +121,7 @@ fn every_tighten_key_through_the_real_merge() {
                     "network.unlisted" => Some(p.network.unlisted.value.as_str()),
                     "secrets.scan_prompts" => p.secrets.scan_prompts.spelling(),
                     "secrets.tool_input" => Some(p.secrets.tool_input.value.as_str()),
+                    "untrusted.taint" => p.taint_on.spelling(),
                     other => panic!("no accessor for tighten-only key `{other}` in this test"),
                 };
                 assert_eq!(got, Some(want), "{}: {trusted} then {project}", k.key);
