@@ -52,6 +52,7 @@
 //! hashes and base64 image data are left alone: no rule matches bare hex, UUIDs or base64
 //! blobs; those only count after a credential name (`api_token = "<uuid>"`).
 
+pub mod exact;
 mod keywords;
 mod kube;
 mod rules;
@@ -301,6 +302,12 @@ pub struct Detector {
     keyword_starts: Vec<usize>,
     /// Rules without keywords (custom only): always run.
     always: Vec<usize>,
+    /// Known values redacted by exact match (see `exact.rs`), built on first scan from the
+    /// environment (when `exact_env`) and `exact_extra`. A finding of value label `i` has rule
+    /// number `rules.len() + i`.
+    exact: OnceLock<exact::ExactSet>,
+    exact_env: bool,
+    exact_extra: Vec<(String, Vec<u8>)>,
 }
 
 /// What the prefilter found: which rules can match, and where anchored rules' keywords are.
@@ -496,7 +503,70 @@ impl Detector {
             keyword_rules,
             keyword_starts,
             always,
+            exact: OnceLock::new(),
+            exact_env: true,
+            exact_extra: Vec::new(),
         }
+    }
+
+    /// The same detector, also redacting these `(label, value)` pairs by exact match (and
+    /// their encodings, see [`exact`]): credentials the caller knows, such as the ones the
+    /// egress proxy injects. A finding's rule id is the label (`inject:github`).
+    pub fn with_exact_values<L: Into<String>, V: Into<Vec<u8>>>(
+        mut self,
+        values: impl IntoIterator<Item = (L, V)>,
+    ) -> Detector {
+        self.exact_extra
+            .extend(values.into_iter().map(|(l, v)| (l.into(), v.into())));
+        self.exact = OnceLock::new();
+        self
+    }
+
+    /// The same detector without the values of this process's environment (tests, and
+    /// callers that scan text from another machine).
+    pub fn without_env_values(mut self) -> Detector {
+        self.exact_env = false;
+        self.exact = OnceLock::new();
+        self
+    }
+
+    /// The exact-value set, built on first use: the environment's secret values (found by
+    /// this detector's rules) and the caller's.
+    pub fn exact_values(&self) -> &exact::ExactSet {
+        self.exact.get_or_init(|| {
+            let mut values = if self.exact_env {
+                exact::env_values(self, exact::process_env())
+            } else {
+                Vec::new()
+            };
+            values.extend(self.exact_extra.iter().cloned());
+            exact::ExactSet::new(values)
+        })
+    }
+
+    /// The rules' candidates followed by the exact values' (a rule's finding wins a tie, so a
+    /// token keeps its rule's name).
+    fn all_candidates(&self, text: &[u8]) -> Vec<Candidate> {
+        let mut cands = self.candidates(text);
+        let base = self.rules.len();
+        cands.extend(
+            self.exact_values()
+                .find_indexed(text)
+                .into_iter()
+                .map(|(range, i)| Candidate {
+                    range,
+                    rule: base + i,
+                    priority: rules::SPECIFIC,
+                }),
+        );
+        cands
+    }
+
+    /// Findings of the rules only (no exact values): how the environment's values are judged.
+    pub(crate) fn find_without_exact(&self, text: &[u8]) -> Vec<Finding> {
+        let cands = Detector::resolve(self.candidates(text));
+        let cands = Detector::repeat_occurrences(text, cands);
+        self.findings(text, cands)
     }
 
     /// The rules keyword `p` enables.
@@ -872,6 +942,21 @@ impl Detector {
                     range: c.range,
                     line,
                 });
+            } else if let Some(label) = c
+                .rule
+                .checked_sub(self.rules.len())
+                .and_then(|i| self.exact.get()?.label(i))
+            {
+                let name = match label.strip_prefix("env:") {
+                    Some(var) => format!("value of environment variable {var}"),
+                    None => format!("known credential {label}"),
+                };
+                out.push(Finding {
+                    rule_id: label.clone(),
+                    rule_name: Arc::from(name),
+                    range: c.range,
+                    line,
+                });
             }
         }
         out
@@ -879,7 +964,7 @@ impl Detector {
 
     /// Secrets in raw bytes (any encoding; the rules are ASCII). Ranges are byte ranges.
     pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
-        let cands = Detector::resolve(self.candidates(text));
+        let cands = Detector::resolve(self.all_candidates(text));
         let cands = Detector::repeat_occurrences(text, cands);
         self.findings(text, cands)
     }
@@ -950,7 +1035,7 @@ impl Detector {
     /// Secrets in `text`: non-overlapping, sorted by position, ranges on char boundaries.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let bytes = text.as_bytes();
-        let mut cands = self.candidates(bytes);
+        let mut cands = self.all_candidates(bytes);
         // A byte class can end inside a multi-byte character; widen to whole characters so
         // that slicing and replacing stay valid (and cover the whole secret).
         for c in &mut cands {

@@ -6,7 +6,8 @@
 //! - [`link`]: how the binary is linked (static on x86_64 Linux, see build.rs), and that it
 //!   still turns a panic into a deny;
 //! - [`usage`]: the command line itself: help, typos, missing and conflicting arguments;
-//! - [`regression`]: one test per bug found, named after what it caught.
+//! - [`regression`]: one test per bug found, named after what it caught;
+//! - [`secrets`]: secret redaction end to end (exact values from the environment).
 //!
 //! Every process starts from a cleared environment (PATH, HOME and only what the test needs),
 //! with HOME and the project in fresh directories under Cargo's target tmp dir, so the
@@ -29,6 +30,7 @@ mod properties;
 mod regression;
 mod replay;
 mod sandbox;
+mod secrets;
 mod usage;
 
 use std::io::Write;
