@@ -392,14 +392,18 @@ mod tests {
                     let mut data = vec![0u8; align];
                     data.extend_from_slice(VALUE.as_bytes());
                     let core = base64(&data, alphabet);
-                    let core = String::from_utf8(core[[0, 2, 3][align]..core.len() - 1].to_vec())
-                        .unwrap();
+                    let core =
+                        String::from_utf8(core[[0, 2, 3][align]..core.len() - 1].to_vec()).unwrap();
                     redacts(&s, &format!("Authorization: Basic {enc}=="), &core);
                 }
             }
         }
         // The whole value encoded alone loses everything, padding included.
-        for value in [VALUE, "s3cr3t-Value_with!@#$%charsX", "s3cr3t-Value_with!@#$%charsXY"] {
+        for value in [
+            VALUE,
+            "s3cr3t-Value_with!@#$%charsX",
+            "s3cr3t-Value_with!@#$%charsXY",
+        ] {
             let s = ExactSet::new([("env:V", value)]);
             let mut whole = String::from_utf8(base64(value.as_bytes(), STD)).unwrap();
             whole.push_str(&"=".repeat((3 - value.len() % 3) % 3));
@@ -415,10 +419,18 @@ mod tests {
         let s = set();
         let pct = "s3cr3t-Value_with%21%40%23%24%25chars";
         redacts(&s, &format!("https://h/?t={pct}&x=1"), pct);
-        redacts(&s, &format!("?t={}", pct.to_lowercase().replace("value", "Value")), "%21%40");
+        redacts(
+            &s,
+            &format!("?t={}", pct.to_lowercase().replace("value", "Value")),
+            "%21%40",
+        );
         let hex: String = VALUE.bytes().map(|b| format!("{b:02x}")).collect();
         redacts(&s, &format!("dump {hex} end"), &hex);
-        redacts(&s, &format!("dump {} end", hex.to_uppercase()), &hex.to_uppercase());
+        redacts(
+            &s,
+            &format!("dump {} end", hex.to_uppercase()),
+            &hex.to_uppercase(),
+        );
     }
 
     #[test]

@@ -53,6 +53,8 @@
 //! blobs; those only count after a credential name (`api_token = "<uuid>"`).
 
 pub mod exact;
+#[doc(hidden)]
+pub mod formats;
 mod keywords;
 mod kube;
 mod rules;

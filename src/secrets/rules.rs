@@ -279,7 +279,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "GitLab personal access token",
         "gitlab",
         &["glpat-"],
-        Raw(r"\bglpat-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?\b"),
+        Raw(r"\b(glpat-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?)(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "glpat-",
@@ -289,7 +289,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "GitLab pipeline trigger token",
         "gitlab",
         &["glptt-"],
-        Raw(r"\bglptt-[0-9a-f]{40}\b"),
+        Raw(r"\b(glptt-(?:[0-9a-f]{40}|[A-Za-z0-9_-]{20,}))(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "glptt-",
@@ -300,7 +300,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "gitlab",
         &["gr1348941", "glrt-"],
         Raw(
-            r"\b(?:GR1348941[A-Za-z0-9_-]{20}|glrt-(?:t\d_)?[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?)\b",
+            r"\b((?:GR1348941[A-Za-z0-9_-]{20,}|glrt-(?:t\d_)?[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{9})?))(?:[^A-Za-z0-9_-]|$)",
         ),
         3.0,
         Strict,
@@ -314,7 +314,7 @@ pub(crate) static RULES: &[RuleDef] = &[
             "gldt-", "glft-", "glsoat-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-",
         ],
         Raw(
-            r"\b(?:gldt-[A-Za-z0-9_-]{20,}|glft-[A-Za-z0-9_-]{20,}|glsoat-[A-Za-z0-9_-]{20,}|glcbt-[0-9a-zA-Z]{1,5}_[A-Za-z0-9_-]{20,}|glimt-[A-Za-z0-9_-]{25,}|glagent-[A-Za-z0-9_-]{50,}|gloas-[A-Za-z0-9_-]{64,}|glffct-[A-Za-z0-9_-]{20,})\b",
+            r"\b((?:gldt-[A-Za-z0-9_-]{20,}|glft-[A-Za-z0-9_-]{20,}|glsoat-[A-Za-z0-9_-]{20,}|glcbt-[0-9a-zA-Z]{1,5}_[A-Za-z0-9_-]{20,}|glimt-[A-Za-z0-9_-]{25,}|glagent-[A-Za-z0-9_-]{50,}|gloas-[A-Za-z0-9_-]{64,}|glffct-[A-Za-z0-9_-]{20,})(?:\.[A-Za-z0-9]{9})?)(?:[^A-Za-z0-9_-]|$)",
         ),
         3.0,
         Strict,
@@ -336,7 +336,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Slack user token",
         "slack",
         &["xoxp-", "xoxe-"],
-        Raw(r"\bxox[pe](?:-[0-9]{10,13}){3}-[A-Za-z0-9-]{28,34}\b"),
+        Raw(r"\b(xox[pe](?:-[0-9]{10,13}){3}-[A-Za-z0-9-]{28,34})(?:[^A-Za-z0-9-]|$)"),
         3.0,
         Strict,
         "xox",
@@ -401,7 +401,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Stripe webhook signing secret",
         "stripe",
         &["whsec_"],
-        Raw(r"\bwhsec_[A-Za-z0-9+/]{32,}\b"),
+        Raw(r"\b(whsec_[A-Za-z0-9+/]{32,}={0,2})(?:[^A-Za-z0-9+/=]|$)"),
         3.0,
         Strict,
         "whsec_",
@@ -413,7 +413,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "openai",
         &["t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-"],
         Raw(
-            r"\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})\b",
+            r"\b(sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}))(?:[^A-Za-z0-9_-]|$)",
         ),
         3.0,
         Strict,
@@ -425,7 +425,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Anthropic API / admin / OAuth key",
         "anthropic",
         &["sk-ant-"],
-        Raw(r"\bsk-ant-(?:api|admin|oat|ort|sid)\d\d-[A-Za-z0-9_-]{80,}AA(?:[^A-Za-z0-9_-]|$)"),
+        Raw(r"\b(sk-ant-(?:api|admin|oat|ort|sid)\d\d-[A-Za-z0-9_-]{80,}AA)(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "sk-ant-",
@@ -456,7 +456,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Google OAuth client secret",
         "google",
         &["gocspx-"],
-        Raw(r"\bGOCSPX-[A-Za-z0-9_-]{28}\b"),
+        Raw(r"\b(GOCSPX-[A-Za-z0-9_-]{28})(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "GOCSPX-",
@@ -585,7 +585,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "SendGrid API key",
         "sendgrid",
         &["sg."],
-        Raw(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
+        Raw(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)"),
         3.0,
         Strict,
         "SG.",
@@ -676,7 +676,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Discord bot token",
         "discord",
         &["discord", "bot"],
-        Raw(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b"),
+        Raw(r"\b([MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})(?:[^A-Za-z0-9_-]|$)"),
         3.5,
         Strict,
         "",
@@ -729,7 +729,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         // `Private-Lines:` (the key itself); the public lines and comment stay visible.
         Raw(concat!(
             r"PuTTY-User-Key-File-\d:[^\n]*\n(?:[^\n]*\n){0,12}?",
-            r"Private-Lines:[ \t]*\d+[ \t]*\r?\n((?:[A-Za-z0-9+/=]+\r?\n?)+)"
+            r"Private-Lines:[ \t]*\d+[ \t]*\r?\n((?:[A-Za-z0-9+/=]+(?:\r?\n|$))+)"
         )),
         0.0,
         PrivateKey,
@@ -745,7 +745,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         Raw(concat!(
             r"(?m)^[ \t]*machine[ \t]+\S+",
             r"(?:(?:[ \t]+|[ \t]*\r?\n[ \t]+)(?:login|port|account)[ \t]+\S+){0,3}",
-            r"(?:[ \t]+|[ \t]*\r?\n[ \t]+)password[ \t]+(\S+)"
+            r#"(?:[ \t]+|[ \t]*\r?\n[ \t]+)password[ \t]+([^\s"'`]+)"#
         )),
         3.0,
         Password,
@@ -885,7 +885,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         "square",
         &["sq0atp-", "sq0csp-", "eaaa"],
         Raw(
-            r"\b(?:sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_+=-]{56,64})\b",
+            r"\b((?:sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_+=-]{56,64}))(?:[^A-Za-z0-9_+=-]|$)",
         ),
         3.0,
         Strict,

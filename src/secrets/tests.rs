@@ -1231,3 +1231,73 @@ fn regression_npmrc_auth_with_blanks_reaches_its_rule() {
         "{everything:?}"
     );
 }
+
+/// Every built-in rule has at least one documented format to generate samples from.
+#[test]
+fn every_rule_has_a_documented_format() {
+    let covered: std::collections::HashSet<&str> =
+        formats::FORMATS.iter().map(|f| f.rule).collect();
+    let ids: Vec<String> = builtin().rules().map(|r| r.id.to_string()).collect();
+    let missing: Vec<&String> = ids.iter().filter(|id| !covered.contains(id.as_str())).collect();
+    assert!(missing.is_empty(), "rules without a format: {missing:?}");
+    for f in formats::FORMATS {
+        assert!(ids.iter().any(|id| id == f.rule), "format for unknown rule {}", f.rule);
+    }
+}
+
+/// The redaction span is the secret, never the character after it: for every built-in rule
+/// (through its documented formats), a secret followed by a space, a newline, a quote, a
+/// comma, `)` or the end of the text leaves the surrounding text unchanged byte for byte.
+/// Samples ending in each non-alphanumeric character of the format's alphabet (`-`, `_`, …)
+/// are included: a rule ending in `\b` missed those.
+#[test]
+fn redaction_span_is_the_secret_never_its_delimiter() {
+    let d = Detector::new().without_env_values();
+    let mut rng = formats::Rng::new(15);
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    for fmt in formats::FORMATS {
+        let mut secrets: Vec<String> = (0..6).map(|_| fmt.sample(&mut rng)).collect();
+        for c in fmt.last_alphabet().chars().filter(|c| !c.is_ascii_alphanumeric()) {
+            secrets.extend(fmt.sample_ending_in(&mut rng, c));
+        }
+        let lead = if fmt.before.is_empty() { "x " } else { "" };
+        for secret in &secrets {
+            for delim in [" ", "\n", "\"", "'", ",", ")", ""] {
+                // Where the format itself says a value runs on: a YAML plain scalar runs to
+                // the end of its line; a .netrc token to the next blank.
+                let runs_on = match fmt.rule {
+                    "kubernetes-secret-data" => delim != "\n" && !delim.is_empty(),
+                    "netrc-password" => matches!(delim, "," | ")"),
+                    _ => false,
+                };
+                if runs_on {
+                    continue;
+                }
+                let tail = if delim.is_empty() { "" } else { "y" };
+                let (before, after) = (fmt.before, fmt.after);
+                let text = format!("{lead}{before}{secret}{after}{delim}{tail}");
+                let want = format!("{lead}{before}[REDACTED:{}]{after}{delim}{tail}", fmt.rule);
+                let got = d.redact(&text).0;
+                cases += 1;
+                if got != want {
+                    failures.push(format!("{}: {text:?}\n   got {got:?}", fmt.rule));
+                }
+            }
+        }
+    }
+    // One example per rule, so a broken rule does not hide the others.
+    let mut shown: Vec<String> = Vec::new();
+    for f in &failures {
+        let rule = f.split(':').next().unwrap_or_default();
+        if !shown.iter().any(|s| s.split(':').next() == Some(rule)) {
+            shown.push(f.clone());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases wrong, one per rule:\n{}",
+        failures.len(),
+        shown.join("\n")
+    );
+}

@@ -104,9 +104,8 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Template and variable syntax, and the words people put where a secret goes.
 pub(crate) fn is_placeholder(v: &[u8]) -> bool {
-    const STARTS: &[u8] = b"$%{<[*#@&!:";
-    if let Some(first) = v.first() {
-        if STARTS.contains(first) {
+    if let [first, rest @ ..] = v {
+        if symbol_led_placeholder(*first, rest) {
             return true;
         }
     }
@@ -144,6 +143,35 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         b"not-a-secret",
     ];
     WORDS.iter().any(|w| contains_ci(v, w))
+}
+
+/// A value that starts with a symbol is a reference or a template only when the rest says so:
+/// `${VAR}`, `$NAME`, `%APPDATA%`, `%(name)s`, `{value}`, `<your-token>`, `[secret]`,
+/// `#{interp}`, a YAML alias, anchor or tag (`*db_pass`, `&default`, `!Ref`), a Ruby symbol or
+/// an annotation (`:password`, `@Value`): a word after the symbol. Generated passwords start
+/// with symbols too (`!7V5q…`, `@cKy9…`, `#Tz4…`, `*NVc…`): those stay secrets.
+fn symbol_led_placeholder(first: u8, rest: &[u8]) -> bool {
+    let identifier = rest
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && rest
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'));
+    let word = identifier && is_wordy_identifier(rest);
+    match first {
+        b'$' => {
+            let mut with = vec![first];
+            with.extend_from_slice(rest);
+            matches!(rest.first(), Some(b'{' | b'(')) || has_variable(&with) || word
+        }
+        b'%' => matches!(rest.first(), Some(b'(')) || rest.ends_with(b"%") || word,
+        b'{' => rest.contains(&b'}'),
+        b'<' => rest.contains(&b'>'),
+        b'[' => rest.contains(&b']'),
+        b'#' => rest.first() == Some(&b'{') || word,
+        b'*' | b'@' | b'&' | b'!' | b':' => rest.is_empty() || word,
+        _ => false,
+    }
 }
 
 /// Well-known non-passwords in URLs, `curl -u`, headers.
@@ -389,6 +417,23 @@ fn is_wordy_identifier(v: &[u8]) -> bool {
     ident && word_share(v) >= 0.6
 }
 
+/// A random token that happens to hold word-like pieces (`ikwxs8hijCWjXCN0qkiULVLOD6…`):
+/// 16 bytes or more, digits in at least two places, both cases, and nearly as many distinct
+/// bytes as a random draw would give. Identifiers repeat their letters (`X509RequestOptions`).
+fn looks_generated(v: &[u8]) -> bool {
+    let digit_runs = v
+        .split(|b| !b.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .count();
+    #[allow(clippy::cast_precision_loss)]
+    let ideal = (v.len().min(62) as f64).log2();
+    v.len() >= 16
+        && digit_runs >= 2
+        && v.iter().any(u8::is_ascii_uppercase)
+        && v.iter().any(u8::is_ascii_lowercase)
+        && shannon_entropy(v) >= 0.85 * ideal
+}
+
 /// `$NAME`, `$name`, `${…}`, `$(…)` anywhere in the value: a shell, Perl or PHP variable.
 /// A `$` before mixed-case letters (`…xC$utE`) is taken as part of a random password.
 fn has_variable(v: &[u8]) -> bool {
@@ -467,9 +512,14 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     if has_digit_count_run(v, 8) {
         return false; // `12345678…`: typed, not generated
     }
-    if v.windows(3).any(|w| w == b"://")
-        || matches!(v.first(), Some(b'/' | b'~'))
-        || v.starts_with(b"./")
+    // Paths: `/etc/x`, `./x`, `~/x`, `~user`. A `~` before other symbols starts a password.
+    let home_ref = v.strip_prefix(b"~").is_some_and(|rest| {
+        rest.first() == Some(&b'/')
+            || rest
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+    });
+    if v.windows(3).any(|w| w == b"://") || v.first() == Some(&b'/') || home_ref || v.starts_with(b"./")
     {
         return false;
     }
@@ -495,7 +545,7 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
         .find(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b'\\'));
     let assigned = op_before == Some(&b'=');
     let exempt = password_word && !pair && v.iter().any(u8::is_ascii_digit) && (quoted || assigned);
-    if !exempt && is_wordy_identifier(v) {
+    if !exempt && is_wordy_identifier(v) && !looks_generated(v) {
         return false;
     }
     // Entropy gate: 3 bits per byte, 2.7 for hex (16 symbols; a random 16-digit hex value

@@ -32,7 +32,7 @@ fn b64(data: &[u8]) -> String {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out
@@ -50,17 +50,31 @@ fn environment_secret_is_withheld_in_every_form_and_shape() {
         "connected with {PASSWORD}\nAuthorization: Basic {basic}\nhex {hex}\n?p=Zq8-vR2mK7pLw4Tx&x\n"
     );
     for (tool, response) in [
-        ("Bash", json!({"stdout": stdout, "stderr": "", "interrupted": false, "isImage": false})),
+        (
+            "Bash",
+            json!({"stdout": stdout, "stderr": "", "interrupted": false, "isImage": false}),
+        ),
         ("mcp__db__query", json!([{"type": "text", "text": stdout}])),
     ] {
         let out = with_env(&sb, &post(&sb, tool, response));
         assert_eq!(out.code, Some(0), "{out:?}");
         let v = out.answer().expect("a redaction answer");
         let updated = v["hookSpecificOutput"]["updatedToolOutput"].to_string();
-        for leaked in [PASSWORD, basic.trim_end_matches('=').get(8..20).unwrap(), &hex] {
-            assert!(!out.stdout.contains(leaked), "{tool}: {leaked} in {}", out.stdout);
+        for leaked in [
+            PASSWORD,
+            basic.trim_end_matches('=').get(8..20).unwrap(),
+            &hex,
+        ] {
+            assert!(
+                !out.stdout.contains(leaked),
+                "{tool}: {leaked} in {}",
+                out.stdout
+            );
         }
-        assert!(updated.contains("[REDACTED:env:ACME_DB_PASSWORD]"), "{updated}");
+        assert!(
+            updated.contains("[REDACTED:env:ACME_DB_PASSWORD]"),
+            "{updated}"
+        );
         assert!(updated.contains("connected with [REDACTED"), "{updated}");
     }
     let log = std::fs::read_to_string(sb.home.join(".local/state/blastwall/audit.jsonl")).unwrap();
@@ -100,5 +114,8 @@ fn scrub_redacts_environment_values() {
     let mut cmd = sb.cmd(&["scrub"]);
     cmd.env("ACME_DB_PASSWORD", PASSWORD);
     let out = run(cmd, format!("a {PASSWORD} b\n").as_bytes());
-    assert_eq!(out.stdout, "a [REDACTED:env:ACME_DB_PASSWORD] b\n", "{out:?}");
+    assert_eq!(
+        out.stdout, "a [REDACTED:env:ACME_DB_PASSWORD] b\n",
+        "{out:?}"
+    );
 }
