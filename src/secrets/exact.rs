@@ -5,7 +5,7 @@
 //!
 //! What belongs here: turning a set of known values into search patterns ([`ExactSet`]) and
 //! finding them. Which environment variables count as secret is decided by the detector's own
-//! rules, run over `NAME=value` (see [`ExactSet::from_env`]); wiring the set into a
+//! rules, run over `NAME=value` (see [`env_values`] and `Known`); wiring the set into a
 //! [`super::Detector`] is `mod.rs`'s job.
 //!
 //! # What is matched
@@ -32,9 +32,9 @@
 //! than [`MIN_LEN`] or of low entropy. The values are never printed: `Debug` shows counts only,
 //! and a finding names the variable (`env:GITHUB_TOKEN`), not the value.
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::shannon_entropy;
 
@@ -51,22 +51,35 @@ pub const MAX_LEN: usize = 16 * 1024;
 pub const MAX_VALUES: usize = 512;
 
 /// A set of known secret values and the automaton that finds them and their encodings.
+///
+/// The automaton holds only the first [`NEEDLE`] bytes of each encoded form (a small build,
+/// whatever the values' lengths); a needle hit is confirmed by comparing the whole form.
+/// Values may be *pending*: candidates from the environment that the detector has not judged
+/// yet. They are judged (by the caller's closure) only when one of their forms occurs in a
+/// scanned text, so a hook call whose output holds none of them never runs the rules over
+/// the environment.
 #[derive(Clone, Default)]
 pub struct ExactSet {
     ac: Option<AhoCorasick>,
-    /// For each automaton pattern, the index of its label.
-    pattern_label: Vec<usize>,
+    /// For each needle, the forms that start with it.
+    needle_forms: Vec<Vec<usize>>,
+    /// Each form: its bytes and its value.
+    forms: Vec<(Vec<u8>, usize)>,
+    /// Each value: its label and, for a pending value, the candidate number to judge.
+    values: Vec<(usize, Option<usize>)>,
     /// Each value's label (`env:NAME`, `inject:github`), deduplicated.
     labels: Vec<Arc<str>>,
-    values: usize,
 }
+
+/// Bytes of each encoded form in the automaton.
+const NEEDLE: usize = 12;
 
 impl std::fmt::Debug for ExactSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the values.
         f.debug_struct("ExactSet")
-            .field("values", &self.values)
-            .field("patterns", &self.pattern_label.len())
+            .field("values", &self.values.len())
+            .field("forms", &self.forms.len())
             .field("labels", &self.labels)
             .finish()
     }
@@ -114,53 +127,73 @@ impl ExactSet {
     pub fn new<L: AsRef<str>, V: AsRef<[u8]>>(
         values: impl IntoIterator<Item = (L, V)>,
     ) -> ExactSet {
-        let mut labels: Vec<Arc<str>> = Vec::new();
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut pattern_label: Vec<usize> = Vec::new();
-        let mut seen_values: Vec<Vec<u8>> = Vec::new();
-        for (label, value) in values {
+        ExactSet::build(values.into_iter().map(|(l, v)| (l, v, None)))
+    }
+
+    /// Values with, for a pending one, the candidate number its verdict is asked for.
+    pub(crate) fn build<L: AsRef<str>, V: AsRef<[u8]>>(
+        values: impl IntoIterator<Item = (L, V, Option<usize>)>,
+    ) -> ExactSet {
+        let mut set = ExactSet::default();
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut needles: Vec<Vec<u8>> = Vec::new();
+        for (label, value, pending) in values {
             let value = value.as_ref();
-            if !eligible(value) || seen_values.iter().any(|v| v == value) {
+            if !eligible(value) || seen.iter().any(|v| v == value) {
                 continue;
             }
-            if seen_values.len() >= MAX_VALUES {
+            if seen.len() >= MAX_VALUES {
                 break;
             }
-            seen_values.push(value.to_vec());
+            seen.push(value.to_vec());
             let label = clean_label(label.as_ref());
-            let li = match labels.iter().position(|l| **l == *label) {
+            let li = match set.labels.iter().position(|l| **l == *label) {
                 Some(i) => i,
                 None => {
-                    labels.push(Arc::from(label.as_str()));
-                    labels.len() - 1
+                    set.labels.push(Arc::from(label.as_str()));
+                    set.labels.len() - 1
                 }
             };
-            for p in variants(value) {
-                if p.len() >= MIN_LEN.min(value.len()) && !patterns.contains(&p) {
-                    patterns.push(p);
-                    pattern_label.push(li);
+            let vi = set.values.len();
+            set.values.push((li, pending));
+            for form in variants(value) {
+                if form.len() < MIN_LEN.min(value.len())
+                    || set.forms.iter().any(|(f, _)| *f == form)
+                {
+                    continue;
                 }
+                let needle = form
+                    .get(..NEEDLE.min(form.len()))
+                    .unwrap_or_default()
+                    .to_vec();
+                let ni = match needles.iter().position(|n| *n == needle) {
+                    Some(i) => i,
+                    None => {
+                        needles.push(needle);
+                        set.needle_forms.push(Vec::new());
+                        needles.len() - 1
+                    }
+                };
+                if let Some(list) = set.needle_forms.get_mut(ni) {
+                    list.push(set.forms.len());
+                }
+                set.forms.push((form, vi));
             }
         }
-        let values = seen_values.len();
-        if patterns.is_empty() {
+        if needles.is_empty() {
             return ExactSet::default();
         }
         // A build failure (a size limit) must not take redaction down: the detector's rules
         // still run, and the set reports itself empty.
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
+        set.ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&needles)
             .ok();
-        if ac.is_none() {
+        if set.ac.is_none() {
             return ExactSet::default();
         }
-        ExactSet {
-            ac,
-            pattern_label,
-            labels,
-            values,
-        }
+        set
     }
 
     /// A set of the values of the variables in `vars` that `detector` flags (see
@@ -172,12 +205,6 @@ impl ExactSet {
         ExactSet::new(env_values(detector, vars))
     }
 
-    /// [`ExactSet::from_vars`] over this process's environment (variables whose name or value
-    /// is not UTF-8 are skipped).
-    pub fn from_env(detector: &super::Detector) -> ExactSet {
-        ExactSet::new(env_values(detector, process_env()))
-    }
-
     /// Whether the set finds nothing.
     pub fn is_empty(&self) -> bool {
         self.ac.is_none()
@@ -185,12 +212,13 @@ impl ExactSet {
 
     /// How many distinct values the set holds.
     pub fn len(&self) -> usize {
-        self.values
+        self.values.len()
     }
 
-    /// Every occurrence of a value or an encoding of one, non-overlapping, by position.
+    /// Every occurrence of a value or an encoding of one, non-overlapping, by position
+    /// (pending values count as confirmed).
     pub fn find(&self, text: &[u8]) -> Vec<ExactHit> {
-        self.find_indexed(text)
+        self.find_indexed(text, |_| true)
             .into_iter()
             .filter_map(|(range, li)| {
                 Some(ExactHit {
@@ -201,20 +229,157 @@ impl ExactSet {
             .collect()
     }
 
-    /// [`ExactSet::find`] with label indexes (see [`ExactSet::label`]).
-    pub(crate) fn find_indexed(&self, text: &[u8]) -> Vec<(Range<usize>, usize)> {
+    /// Occurrences with label indexes (see [`ExactSet::label`]): the leftmost, then the
+    /// longest, of overlapping ones. A pending value counts only if `confirm(candidate)`.
+    pub(crate) fn find_indexed(
+        &self,
+        text: &[u8],
+        mut confirm: impl FnMut(usize) -> bool,
+    ) -> Vec<(Range<usize>, usize)> {
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
-        ac.find_iter(text)
-            .filter_map(|m| Some((m.range(), *self.pattern_label.get(m.pattern().as_usize())?)))
-            .collect()
+        let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            let Some(forms) = self.needle_forms.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let rest = text.get(m.start()..).unwrap_or_default();
+            for &fi in forms {
+                let Some((form, vi)) = self.forms.get(fi) else {
+                    continue;
+                };
+                if rest.starts_with(form) {
+                    hits.push((m.start()..m.start() + form.len(), *vi));
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+        let mut verdicts: Vec<Option<bool>> = vec![None; self.values.len()];
+        let mut out: Vec<(Range<usize>, usize)> = Vec::new();
+        for (range, vi) in hits {
+            if out.last().is_some_and(|(r, _)| range.start < r.end) {
+                continue;
+            }
+            let Some(&(li, pending)) = self.values.get(vi) else {
+                continue;
+            };
+            let ok = match (pending, verdicts.get_mut(vi)) {
+                (None, _) => true,
+                (Some(c), Some(slot)) => *slot.get_or_insert_with(|| confirm(c)),
+                (Some(_), None) => false,
+            };
+            if ok {
+                out.push((range, li));
+            }
+        }
+        out
     }
 
     /// Label number `i`.
     pub fn label(&self, i: usize) -> Option<&Arc<str>> {
         self.labels.get(i)
     }
+}
+
+/// The exact values a detector redacts: the caller's, and candidates from the environment,
+/// each judged by the detector's rules the first time one of its forms is seen.
+pub(crate) struct Known {
+    pub(crate) set: ExactSet,
+    /// Candidate variables, by candidate number.
+    vars: Vec<(String, String)>,
+    verdicts: Vec<OnceLock<bool>>,
+}
+
+impl std::fmt::Debug for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Known")
+            .field("set", &self.set)
+            .field("candidates", &self.vars.len())
+            .finish()
+    }
+}
+
+impl Known {
+    /// `extra` as known values; with `env`, this process's variables that may hold a secret
+    /// (a keyword of some rule occurs in `NAME=value`) as pending ones: the whole value, and
+    /// the password of a URL value.
+    pub(crate) fn build(
+        detector: &super::Detector,
+        env: bool,
+        extra: &[(String, Vec<u8>)],
+    ) -> Known {
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let mut entries: Vec<(String, Vec<u8>, Option<usize>)> = extra
+            .iter()
+            .map(|(l, v)| (l.clone(), v.clone(), None))
+            .collect();
+        if env {
+            for (name, value) in process_env() {
+                let password = url_password(&value).filter(|p| eligible(p));
+                let whole = eligible(value.as_bytes())
+                    && !matches!(value.as_bytes().first(), Some(b'/' | b'.' | b'~'));
+                if !(whole || password.is_some())
+                    || !detector.may_match(format!("{name}={value}").as_bytes())
+                {
+                    continue;
+                }
+                let c = vars.len();
+                let label = format!("env:{name}");
+                if let Some(p) = password {
+                    entries.push((label.clone(), p.to_vec(), Some(c)));
+                }
+                if whole {
+                    entries.push((label, value.as_bytes().to_vec(), Some(c)));
+                }
+                vars.push((name, value));
+            }
+        }
+        let verdicts = vars.iter().map(|_| OnceLock::new()).collect();
+        Known {
+            set: ExactSet::build(entries),
+            vars,
+            verdicts,
+        }
+    }
+
+    /// Occurrences in `text` (label indexes), pending values judged as needed.
+    pub(crate) fn find(
+        &self,
+        detector: &super::Detector,
+        text: &[u8],
+    ) -> Vec<(Range<usize>, usize)> {
+        self.set.find_indexed(text, |c| self.verdict(detector, c))
+    }
+
+    /// Whether candidate `c` is a secret: the detector's rules find something inside its
+    /// value when they scan `NAME=value`. Judged once per process.
+    fn verdict(&self, detector: &super::Detector, c: usize) -> bool {
+        let (Some(slot), Some((name, value))) = (self.verdicts.get(c), self.vars.get(c)) else {
+            return false;
+        };
+        *slot.get_or_init(|| {
+            let line = format!("{name}={value}");
+            detector
+                .find_without_exact(line.as_bytes())
+                .iter()
+                .any(|f| f.range.start > name.len())
+        })
+    }
+}
+
+/// The password of `scheme://user:password@host…`, if the value is such a URL.
+fn url_password(value: &str) -> Option<&[u8]> {
+    let rest = value.get(value.find("://")? + 3..)?;
+    let userinfo = rest.get(..rest.find('@')?)?;
+    if userinfo.contains('/') {
+        return None;
+    }
+    let pass = userinfo.get(userinfo.find(':')? + 1..)?;
+    (!pass.is_empty()).then_some(pass.as_bytes())
 }
 
 /// This process's environment, variables whose name or value is not UTF-8 left out.
@@ -438,6 +603,37 @@ mod tests {
         let s = ExactSet::new([("a", "short"), ("b", "aaaaaaaaaaaa"), ("c", "abababababab")]);
         assert!(s.is_empty());
         assert!(s.find(b"short aaaaaaaaaaaa abababababab").is_empty());
+    }
+
+    /// A pending value counts only when its verdict says so, and the verdict is asked once
+    /// per scan however often the value occurs.
+    #[test]
+    fn pending_values_are_judged_when_seen() {
+        let s = ExactSet::build([
+            ("env:A", "Kq9x7TzL2mPwAAAA1", Some(0)),
+            ("env:B", "Rt5vW8yB3nQzBBBB2", Some(1)),
+            ("inject:c", "Hj4kL6mN8pQrCCCC3", None),
+        ]);
+        let text = b"Kq9x7TzL2mPwAAAA1 Rt5vW8yB3nQzBBBB2 Hj4kL6mN8pQrCCCC3 Kq9x7TzL2mPwAAAA1";
+        let mut asked = Vec::new();
+        let hits = s.find_indexed(text, |c| {
+            asked.push(c);
+            c == 0
+        });
+        let labels: Vec<&str> = hits.iter().map(|(_, l)| &*s.labels[*l]).collect();
+        assert_eq!(labels, ["env:A", "inject:c", "env:A"]);
+        assert_eq!(asked, [0, 1]);
+        assert!(s
+            .find_indexed(b"nothing here", |_| panic!("asked"))
+            .is_empty());
+    }
+
+    #[test]
+    fn url_passwords_are_split_out() {
+        assert_eq!(url_password("postgres://u:p4ss@h/db"), Some(&b"p4ss"[..]));
+        assert_eq!(url_password("redis://:p4ss@h"), Some(&b"p4ss"[..]));
+        assert_eq!(url_password("https://h/a:b@c"), None);
+        assert_eq!(url_password("https://user@h"), None);
     }
 
     #[test]

@@ -52,8 +52,7 @@ pub const BASE32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 pub const BECH32: &str = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
 /// Passwords: letters, digits and the symbols password generators use that need no quoting
 /// in a URL's userinfo.
-pub const PASSWORD: &str =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*-_~.";
+pub const PASSWORD: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*-_~.";
 /// Passwords in an assignment: more symbols.
 pub const PASSWORD_SYMBOLS: &str =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#%^*-_+=~.";
@@ -339,7 +338,10 @@ pub fn shapes(line: &str) -> Vec<(&'static str, serde_json::Value)> {
             "read",
             json!({"type": "text", "file": {"filePath": "/p/.env", "content": format!("# settings\n{line}\nDEBUG=false\n"), "numLines": 3, "startLine": 1, "totalLines": 3}}),
         ),
-        ("mcp-text", json!([{"type": "text", "text": format!("Result:\n{line}\n")}])),
+        (
+            "mcp-text",
+            json!([{"type": "text", "text": format!("Result:\n{line}\n")}]),
+        ),
         ("nested-json", json!({"stdout": nested, "stderr": ""})),
     ]
 }

@@ -307,7 +307,7 @@ pub struct Detector {
     /// Known values redacted by exact match (see `exact.rs`), built on first scan from the
     /// environment (when `exact_env`) and `exact_extra`. A finding of value label `i` has rule
     /// number `rules.len() + i`.
-    exact: OnceLock<exact::ExactSet>,
+    exact: OnceLock<exact::Known>,
     exact_env: bool,
     exact_extra: Vec<(String, Vec<u8>)>,
 }
@@ -532,18 +532,21 @@ impl Detector {
         self
     }
 
-    /// The exact-value set, built on first use: the environment's secret values (found by
-    /// this detector's rules) and the caller's.
+    /// The exact values, built on first use: the caller's, and the environment's candidates
+    /// (judged by this detector's rules when first seen in a text).
+    fn known(&self) -> &exact::Known {
+        self.exact
+            .get_or_init(|| exact::Known::build(self, self.exact_env, &self.exact_extra))
+    }
+
+    /// The exact-value set (for inspection: how many values, which labels).
     pub fn exact_values(&self) -> &exact::ExactSet {
-        self.exact.get_or_init(|| {
-            let mut values = if self.exact_env {
-                exact::env_values(self, exact::process_env())
-            } else {
-                Vec::new()
-            };
-            values.extend(self.exact_extra.iter().cloned());
-            exact::ExactSet::new(values)
-        })
+        &self.known().set
+    }
+
+    /// Whether some rule's keyword occurs in `text` (so a rule may match there).
+    pub(crate) fn may_match(&self, text: &[u8]) -> bool {
+        self.prefilter_scan(text).active.iter().any(|a| *a)
     }
 
     /// The rules' candidates followed by the exact values' (a rule's finding wins a tie, so a
@@ -552,8 +555,8 @@ impl Detector {
         let mut cands = self.candidates(text);
         let base = self.rules.len();
         cands.extend(
-            self.exact_values()
-                .find_indexed(text)
+            self.known()
+                .find(self, text)
                 .into_iter()
                 .map(|(range, i)| Candidate {
                     range,
@@ -947,7 +950,7 @@ impl Detector {
             } else if let Some(label) = c
                 .rule
                 .checked_sub(self.rules.len())
-                .and_then(|i| self.exact.get()?.label(i))
+                .and_then(|i| self.exact.get()?.set.label(i))
             {
                 let name = match label.strip_prefix("env:") {
                     Some(var) => format!("value of environment variable {var}"),

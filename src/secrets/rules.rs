@@ -676,7 +676,9 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Discord bot token",
         "discord",
         &["discord", "bot"],
-        Raw(r"\b([MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})(?:[^A-Za-z0-9_-]|$)"),
+        Raw(
+            r"\b([MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})(?:[^A-Za-z0-9_-]|$)",
+        ),
         3.5,
         Strict,
         "",

@@ -1238,10 +1238,17 @@ fn every_rule_has_a_documented_format() {
     let covered: std::collections::HashSet<&str> =
         formats::FORMATS.iter().map(|f| f.rule).collect();
     let ids: Vec<String> = builtin().rules().map(|r| r.id.to_string()).collect();
-    let missing: Vec<&String> = ids.iter().filter(|id| !covered.contains(id.as_str())).collect();
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !covered.contains(id.as_str()))
+        .collect();
     assert!(missing.is_empty(), "rules without a format: {missing:?}");
     for f in formats::FORMATS {
-        assert!(ids.iter().any(|id| id == f.rule), "format for unknown rule {}", f.rule);
+        assert!(
+            ids.iter().any(|id| id == f.rule),
+            "format for unknown rule {}",
+            f.rule
+        );
     }
 }
 
@@ -1258,7 +1265,11 @@ fn redaction_span_is_the_secret_never_its_delimiter() {
     let mut cases = 0usize;
     for fmt in formats::FORMATS {
         let mut secrets: Vec<String> = (0..6).map(|_| fmt.sample(&mut rng)).collect();
-        for c in fmt.last_alphabet().chars().filter(|c| !c.is_ascii_alphanumeric()) {
+        for c in fmt
+            .last_alphabet()
+            .chars()
+            .filter(|c| !c.is_ascii_alphanumeric())
+        {
             secrets.extend(fmt.sample_ending_in(&mut rng, c));
         }
         let lead = if fmt.before.is_empty() { "x " } else { "" };

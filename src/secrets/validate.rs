@@ -519,7 +519,10 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
     });
-    if v.windows(3).any(|w| w == b"://") || v.first() == Some(&b'/') || home_ref || v.starts_with(b"./")
+    if v.windows(3).any(|w| w == b"://")
+        || v.first() == Some(&b'/')
+        || home_ref
+        || v.starts_with(b"./")
     {
         return false;
     }

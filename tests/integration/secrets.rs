@@ -119,3 +119,23 @@ fn scrub_redacts_environment_values() {
         "{out:?}"
     );
 }
+
+/// A variable whose name has a credential word but that the detector does not take for a
+/// secret (`NEXT_PAGE_TOKEN` is a cursor) is judged when its value shows up, and left alone;
+/// a variable with no credential word is never a candidate.
+#[test]
+fn environment_values_the_detector_does_not_flag_stay() {
+    let sb = Sandbox::new();
+    let cursor = "Zq8vR2mK7pLw4Tx9";
+    let build = "b7Xk2-release-9Qm4";
+    let ev = post(
+        &sb,
+        "Bash",
+        json!({"stdout": format!("next {cursor}\nbuild {build}\n"), "stderr": ""}),
+    );
+    let mut cmd = sb.cmd(&["hook"]);
+    cmd.env("NEXT_PAGE_TOKEN", cursor).env("BUILD_LABEL", build);
+    let out = run(cmd, ev.to_string().as_bytes());
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.answer().is_none(), "{}", out.stdout);
+}
