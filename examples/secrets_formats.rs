@@ -14,6 +14,7 @@
 //! seeded: every run prints the same numbers.
 #![allow(
     clippy::print_stdout,
+    clippy::disallowed_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
@@ -92,14 +93,17 @@ fn main() {
                 for (shape, left) in survives(&d, text, &secret) {
                     let t = by_provider.entry(fmt.provider).or_default();
                     t.cases += 1;
-                    let s = by_shape.entry(format!("{shape}")).or_default();
+                    let s = by_shape.entry(shape.to_string()).or_default();
                     s.cases += 1;
                     let c = by_shape.entry(format!("context {context}")).or_default();
                     c.cases += 1;
                     if left {
                         by_provider.entry(fmt.provider).or_default().missed += 1;
-                        by_shape.entry(format!("{shape}")).or_default().missed += 1;
-                        by_shape.entry(format!("context {context}")).or_default().missed += 1;
+                        by_shape.entry(shape.to_string()).or_default().missed += 1;
+                        by_shape
+                            .entry(format!("context {context}"))
+                            .or_default()
+                            .missed += 1;
                         let m = misses.entry(fmt.source).or_insert((0, String::new()));
                         m.0 += 1;
                         if m.1.is_empty() {
@@ -121,7 +125,9 @@ fn main() {
         total_cases - total_missed,
         pct(total_cases - total_missed, total_cases)
     );
-    println!("| provider | samples | cases (context × shape) | recall |\n| --- | ---: | ---: | ---: |");
+    println!(
+        "| provider | samples | cases (context × shape) | recall |\n| --- | ---: | ---: | ---: |"
+    );
     for (p, t) in &by_provider {
         println!(
             "| {p} | {} | {} | {:.2}% |",
@@ -132,7 +138,11 @@ fn main() {
     }
     println!("\n| context or output shape | cases | recall |\n| --- | ---: | ---: |");
     for (s, t) in &by_shape {
-        println!("| {s} | {} | {:.2}% |", t.cases, pct(t.cases - t.missed, t.cases));
+        println!(
+            "| {s} | {} | {:.2}% |",
+            t.cases,
+            pct(t.cases - t.missed, t.cases)
+        );
     }
     if misses.is_empty() {
         println!("\nNo misses.");
@@ -159,43 +169,114 @@ fn hard_negatives(d: &Detector, n: usize) {
     let mut r = |a: &str, k: usize| -> String { (0..k).map(|_| rng.pick(a)).collect() };
     type Gen<'a> = Box<dyn FnMut(&mut dyn FnMut(&str, usize) -> String) -> String + 'a>;
     let uuid = |r: &mut dyn FnMut(&str, usize) -> String| {
-        format!("{}-{}-4{}-a{}-{}", r(HEX, 8), r(HEX, 4), r(HEX, 3), r(HEX, 3), r(HEX, 12))
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            r(HEX, 8),
+            r(HEX, 4),
+            r(HEX, 3),
+            r(HEX, 3),
+            r(HEX, 12)
+        )
     };
     let families: Vec<(&str, Gen)> = vec![
-        ("git commit / merge lines", Box::new(|r| format!("commit {}\nMerge: {} {}", r(HEX, 40), r(HEX, 7), r(HEX, 7)))),
-        ("sha256sum output", Box::new(|r| format!("{}  dist/app-1.4.2.tar.gz", r(HEX, 64)))),
-        ("docker digests", Box::new(|r| format!("writing image sha256:{} done\n ---> Running in {}", r(HEX, 64), r(HEX, 12)))),
-        ("Cargo.lock checksums", Box::new(|r| format!("checksum = \"{}\"", r(HEX, 64)))),
-        ("npm integrity (SRI)", Box::new(|r| format!("      \"integrity\": \"sha512-{}==\",", r(B64, 86)))),
-        ("UUIDs in logs", Box::new(move |r| format!("INFO request_id={} user={} status=200", uuid(r), uuid(r)))),
-        ("UUID ids in JSON", Box::new(move |r| format!("{{\"id\": \"{}\", \"session\": \"{}\"}}", uuid(r), uuid(r)))),
-        ("base64 image data", Box::new(|r| format!("background: url(data:image/png;base64,{}==);", r(B64, 300)))),
-        ("build log lines", Box::new(|r| format!("   Compiling serde_json v1.0.{} (/home/dev/.cargo/registry/src/index.crates.io-{}/serde_json)\ngcc -O2 -fPIC -I./Include -c Objects/obj_{}.c -o Objects/obj.o", r("0123456789", 3), r(HEX, 16), r(ALNUM, 8)))),
-        ("npm fetch log", Box::new(|r| format!("npm http fetch GET 200 https://registry.npmjs.org/@scope%2fpkg-{} 45ms (cache hit)", r(ALNUM, 6)))),
-        ("Stripe test keys", Box::new(|r| format!("STRIPE_KEY=sk_test_{}", r(ALNUM, 24)))),
-        ("documented example keys", Box::new(|_| "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string())),
-        ("placeholders", Box::new(|r| {
-            let forms = [
-                "password: ${DB_PASSWORD}",
-                "api_key = \"<your-api-key>\"",
-                "token: \"{{ .Values.token }}\"",
-                "SECRET_KEY=changeme",
-                "export GITHUB_TOKEN=$(gh auth token)",
-                "password = os.environ[\"DB_PASSWORD\"]",
-                "password: *default_password",
-                "db_password: !vault |",
-                "@Value(\"${api.key}\") private String apiKey;",
-                "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-                "DATABASE_URL=postgres://user:password@localhost:5432/app",
-                "url = \"https://user:pass@example.com/repo.git\"",
-                "password = %(db_password)s",
-                "token=%GITHUB_TOKEN%",
-            ];
-            let i = r("0123456789abcd", 1).bytes().next().map_or(0, |b| usize::from(b) % forms.len());
-            forms[i].to_string()
-        })),
-        ("code identifiers", Box::new(|r| format!("let secret_key = settings.SECRET_KEY_{};\nconst tokenValue = getToken(ctx.{});", r("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4), r("abcdefghijklmnopqrstuvwxyz", 8)))),
-        ("minified code", Box::new(|r| format!("!function(e,t){{var n=e.{}||{{}};n.token=t.{}(\"{}\"),n.key=t.get(\"api\")}}(window,document);", r("abcdefghij", 3), r("abcdefghij", 4), r(ALNUM, 10)))),
+        (
+            "git commit / merge lines",
+            Box::new(|r| format!("commit {}\nMerge: {} {}", r(HEX, 40), r(HEX, 7), r(HEX, 7))),
+        ),
+        (
+            "sha256sum output",
+            Box::new(|r| format!("{}  dist/app-1.4.2.tar.gz", r(HEX, 64))),
+        ),
+        (
+            "docker digests",
+            Box::new(|r| {
+                format!(
+                    "writing image sha256:{} done\n ---> Running in {}",
+                    r(HEX, 64),
+                    r(HEX, 12)
+                )
+            }),
+        ),
+        (
+            "Cargo.lock checksums",
+            Box::new(|r| format!("checksum = \"{}\"", r(HEX, 64))),
+        ),
+        (
+            "npm integrity (SRI)",
+            Box::new(|r| format!("      \"integrity\": \"sha512-{}==\",", r(B64, 86))),
+        ),
+        (
+            "UUIDs in logs",
+            Box::new(move |r| format!("INFO request_id={} user={} status=200", uuid(r), uuid(r))),
+        ),
+        (
+            "UUID ids in JSON",
+            Box::new(move |r| format!("{{\"id\": \"{}\", \"session\": \"{}\"}}", uuid(r), uuid(r))),
+        ),
+        (
+            "base64 image data",
+            Box::new(|r| format!("background: url(data:image/png;base64,{}==);", r(B64, 300))),
+        ),
+        (
+            "build log lines",
+            Box::new(|r| {
+                format!("   Compiling serde_json v1.0.{} (/home/dev/.cargo/registry/src/index.crates.io-{}/serde_json)\ngcc -O2 -fPIC -I./Include -c Objects/obj_{}.c -o Objects/obj.o", r("0123456789", 3), r(HEX, 16), r(ALNUM, 8))
+            }),
+        ),
+        (
+            "npm fetch log",
+            Box::new(|r| {
+                format!("npm http fetch GET 200 https://registry.npmjs.org/@scope%2fpkg-{} 45ms (cache hit)", r(ALNUM, 6))
+            }),
+        ),
+        (
+            "Stripe test keys",
+            Box::new(|r| format!("STRIPE_KEY=sk_test_{}", r(ALNUM, 24))),
+        ),
+        (
+            "documented example keys",
+            Box::new(|_| {
+                "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string()
+            }),
+        ),
+        (
+            "placeholders",
+            Box::new(|r| {
+                let forms = [
+                    "password: ${DB_PASSWORD}",
+                    "api_key = \"<your-api-key>\"",
+                    "token: \"{{ .Values.token }}\"",
+                    "SECRET_KEY=changeme",
+                    "export GITHUB_TOKEN=$(gh auth token)",
+                    "password = os.environ[\"DB_PASSWORD\"]",
+                    "password: *default_password",
+                    "db_password: !vault |",
+                    "@Value(\"${api.key}\") private String apiKey;",
+                    "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                    "DATABASE_URL=postgres://user:password@localhost:5432/app",
+                    "url = \"https://user:pass@example.com/repo.git\"",
+                    "password = %(db_password)s",
+                    "token=%GITHUB_TOKEN%",
+                ];
+                let i = r("0123456789abcd", 1)
+                    .bytes()
+                    .next()
+                    .map_or(0, |b| usize::from(b) % forms.len());
+                forms[i].to_string()
+            }),
+        ),
+        (
+            "code identifiers",
+            Box::new(|r| {
+                format!("let secret_key = settings.SECRET_KEY_{};\nconst tokenValue = getToken(ctx.{});", r("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4), r("abcdefghijklmnopqrstuvwxyz", 8))
+            }),
+        ),
+        (
+            "minified code",
+            Box::new(|r| {
+                format!("!function(e,t){{var n=e.{}||{{}};n.token=t.{}(\"{}\"),n.key=t.get(\"api\")}}(window,document);", r("abcdefghij", 3), r("abcdefghij", 4), r(ALNUM, 10))
+            }),
+        ),
     ];
     println!("\n### False positives on hard negatives ({n} generated texts per family, seed 7)\n");
     println!("| family | lines | lines with a finding | per line |\n| --- | ---: | ---: | ---: |");
