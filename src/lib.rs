@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod bash;
 pub mod decision;
+pub mod dirs;
 pub mod egress;
 pub mod engine;
 pub mod exit;
@@ -36,3 +37,6 @@ pub mod sandbox;
 pub mod secrets;
 pub mod shell;
 pub mod wildcard;
+
+#[cfg(test)]
+mod layout_tests;

@@ -9,7 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
 
-/// The directories that `~`, `$HOME`, `${PROJECT}`, `${TMPDIR}` and `${BLASTWALL}` stand for.
+/// The directories that `~`, `$HOME`, `${PROJECT}`, `${TMPDIR}` and `${BLASTWALL}` stand for
+/// (`${BLASTWALL_CONFIG}` and `${BLASTWALL_STATE}` are blastwall's own, from [`crate::dirs`]).
 #[derive(Debug, Clone)]
 pub struct PathEnv {
     pub home: Option<PathBuf>,
@@ -24,7 +25,7 @@ pub struct PathEnv {
 pub enum ExpandError {
     #[error("`{0}` needs HOME, which is not set")]
     NoHome(String),
-    #[error("unknown variable `{var}` in `{text}` (known: ~, $HOME, ${{PROJECT}}, ${{TMPDIR}}, ${{BLASTWALL}})")]
+    #[error("unknown variable `{var}` in `{text}` (known: ~, $HOME, ${{PROJECT}}, ${{TMPDIR}}, ${{BLASTWALL}}, ${{BLASTWALL_CONFIG}}, ${{BLASTWALL_STATE}})")]
     UnknownVariable { var: String, text: String },
     #[error("`{0}`: `~user` paths are not supported")]
     OtherUser(String),
@@ -53,6 +54,11 @@ impl PathEnv {
         }
     }
 
+    /// blastwall's directories for this `HOME` and the process's `XDG_*`.
+    pub fn dirs(&self) -> crate::dirs::Dirs {
+        crate::dirs::Dirs::from_env(self.home.as_deref())
+    }
+
     fn lookup(&self, var: &str, text: &str) -> Result<String, ExpandError> {
         let path = match var {
             "HOME" => self
@@ -66,6 +72,15 @@ impl PathEnv {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("/nonexistent/blastwall")),
             "PWD" | "CWD" => self.cwd.clone(),
+            // blastwall's own directories, wherever `XDG_*` puts them.
+            "BLASTWALL_CONFIG" => self
+                .dirs()
+                .config
+                .ok_or_else(|| ExpandError::NoHome(text.to_string()))?,
+            "BLASTWALL_STATE" => self
+                .dirs()
+                .state
+                .ok_or_else(|| ExpandError::NoHome(text.to_string()))?,
             _ => {
                 return Err(ExpandError::UnknownVariable {
                     var: var.to_string(),

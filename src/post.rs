@@ -34,12 +34,7 @@ pub fn is_external(tool: &str) -> bool {
 /// Where blastwall keeps per-session state: `$XDG_STATE_HOME/blastwall`, else
 /// `~/.local/state/blastwall` (the default policy forbids the agent to write there).
 pub fn state_dir(home: Option<&Path>) -> Option<PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| home.map(|h| h.join(".local/state")))
-        .map(|d| d.join("blastwall"))
+    crate::dirs::Dirs::from_env(home).state
 }
 
 /// `home` is `None` for replay and explain, which must neither read nor write session state.
@@ -53,7 +48,9 @@ fn taint_file(home: Option<&Path>, session: &str) -> Option<PathBuf> {
     if safe.is_empty() {
         return None;
     }
-    state_dir(home).map(|d| d.join("taint").join(safe))
+    crate::dirs::Dirs::from_env(home)
+        .taint()
+        .map(|d| d.join(safe))
 }
 
 /// Why the session is tainted, if it is: the tool whose output looked like an injection.

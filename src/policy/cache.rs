@@ -5,7 +5,8 @@
 //! costs, and it grows with the policy (10,000 rules took 0.13 s per call). The result only
 //! changes when an input changes, so the real hook (`blastwall hook`, never `replay`,
 //! `explain` or `lint`, which always compile afresh) keeps the compiled [`Policy`] in
-//! `~/.local/state/blastwall/cache/`, one file per project and set of layer paths.
+//! blastwall's state directory (`crate::dirs`: `$XDG_STATE_HOME/blastwall/cache/`, else
+//! `~/.local/state/blastwall/cache/`), one file per project and set of layer paths.
 //!
 //! What belongs here: the key (everything a compiled policy depends on), reading and writing
 //! entries. What does not: the policy's meaning (the types serialise themselves).
@@ -17,7 +18,8 @@
 //! (device, inode, size, mtime); every layer path with its file's identity (device, inode,
 //! size, mode, mtime and ctime in nanoseconds) or its absence; `HOME`, the project, the temp
 //! dir and the symlink-resolved forms of the three (patterns cover both spellings); the
-//! binary's path (`${BLASTWALL}`); `XDG_STATE_HOME` (the default audit log); and the event's
+//! binary's path (`${BLASTWALL}`); `XDG_STATE_HOME` and `XDG_CONFIG_HOME` (the default audit
+//! log, and the directories `guard-files` protects); and the event's
 //! `cwd` when a layer mentions `CWD`/`PWD`. A file cannot be changed without changing its
 //! ctime, which user space cannot set, so an edited policy always misses.
 //!
@@ -31,8 +33,8 @@
 //! with the same size would otherwise keep a stale entry alive.
 //!
 //! The cache decides what is allowed, so it is protected like the policy files: the embedded
-//! default's `guard-files` rule denies the agent writes anywhere below
-//! `~/.local/state/blastwall` (and the entries are created `0600` in a `0700` directory; an
+//! default's `guard-files` rule denies the agent writes anywhere below the state directory
+//! (`${BLASTWALL_STATE}`, wherever `XDG_STATE_HOME` puts it) (and the entries are created `0600` in a `0700` directory; an
 //! entry that others may write is ignored).
 use std::fs::File;
 use std::io::{Read, Write};
@@ -127,6 +129,7 @@ struct Key<'a> {
     tmpdir: &'a Path,
     real: [Option<PathBuf>; 3],
     state_home: Option<std::ffi::OsString>,
+    config_home: Option<std::ffi::OsString>,
     /// Only when a layer can refer to it; most policies do not, and the cwd moves.
     cwd: Option<&'a Path>,
 }
@@ -141,12 +144,9 @@ pub struct Cache {
     cwd: PathBuf,
 }
 
-/// The cache directory: below `HOME`, in the state directory the default protects (not
-/// `XDG_STATE_HOME`, which the default's rules do not know).
+/// The cache directory, in the state directory the default's `guard-files` protects.
 fn dir(env: &PathEnv) -> Option<PathBuf> {
-    env.home
-        .as_ref()
-        .map(|h| h.join(".local/state/blastwall/cache"))
+    env.dirs().cache()
 }
 
 impl Cache {
@@ -208,6 +208,7 @@ impl Cache {
                 real_path(&env.tmpdir),
             ],
             state_home: std::env::var_os("XDG_STATE_HOME"),
+            config_home: std::env::var_os("XDG_CONFIG_HOME"),
             cwd: with_cwd.then_some(env.cwd.as_path()),
         };
         let key = postcard::to_allocvec(&key).ok()?;

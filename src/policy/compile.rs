@@ -35,6 +35,10 @@ pub(super) fn needs_check(src: &Source, env: &PathEnv) -> bool {
             .into_iter()
             .any(|p| meta(p))
         || env.exe.as_deref().is_some_and(meta)
+        || {
+            let dirs = env.dirs();
+            [dirs.config, dirs.state].iter().flatten().any(|p| meta(p))
+        }
 }
 
 fn src_of(sources: &[Source], si: usize) -> Result<&Source, PolicyError> {
@@ -142,10 +146,10 @@ fn compile_rule(
     r: &RawRule,
     sources: &[Source],
     lines: Option<&Lines>,
+    check: bool,
     env: &PathEnv,
 ) -> Result<Rule, PolicyError> {
     let src = src_of(sources, si)?;
-    let check = needs_check(src, env);
     let span = Some(r.id.span());
     let id = r.id.get_ref().trim();
     if id.is_empty()
@@ -288,13 +292,16 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
         prof.project = true;
         project_profiles.push(prof);
     }
+    // Whether each layer's globs and regexes are syntax-checked, decided once per layer.
+    let checks: Vec<bool> = sources.iter().map(|s| needs_check(s, env)).collect();
     let lines: Vec<Lines> = sources.iter().map(|s| Lines::new(&s.text)).collect();
     let mut rules = Vec::with_capacity(acc.rules.len());
     for (si, r) in acc.rules.iter().flatten() {
         if r.enabled == Some(false) {
             continue;
         }
-        rules.push(compile_rule(*si, r, sources, lines.get(*si), env)?);
+        let check = checks.get(*si).copied().unwrap_or(true);
+        rules.push(compile_rule(*si, r, sources, lines.get(*si), check, env)?);
     }
     let unlisted = match &acc.unlisted.value {
         Some((si, v)) => Val {
@@ -418,12 +425,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
 
 /// `$XDG_STATE_HOME/blastwall/audit.jsonl`, else `~/.local/state/blastwall/audit.jsonl`.
 fn default_audit_log(env: &PathEnv) -> Option<PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| env.home.as_ref().map(|h| h.join(".local/state")))
-        .map(|d| d.join("blastwall/audit.jsonl"))
+    env.dirs().audit_log()
 }
 
 impl Roots {

@@ -135,17 +135,13 @@ pub struct Discovery {
 
 impl Discovery {
     /// The standard places: `/etc/blastwall/policy.toml`, `$XDG_CONFIG_HOME/blastwall/policy.toml`
-    /// (else `~/.config/…`), and `${PROJECT}/.claude/blastwall.toml`.
+    /// (else `~/.config/…`), and `${PROJECT}/.claude/blastwall.toml` (see [`crate::dirs`]).
     pub fn standard(env: &PathEnv, command_line: Option<PathBuf>) -> Discovery {
-        let config_home = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+        let dirs = env.dirs();
         Discovery {
             command_line,
-            managed: Some(PathBuf::from("/etc/blastwall/policy.toml")),
-            user: config_home.map(|c| c.join("blastwall/policy.toml")),
+            managed: Some(dirs.managed_policy()),
+            user: dirs.user_policy(),
             project: Some(env.project.join(".claude/blastwall.toml")),
         }
     }

@@ -317,3 +317,44 @@ fn compiled_policy_cache_never_outlives_an_edit() {
         broken.reason()
     );
 }
+
+/// `XDG_STATE_HOME` and `XDG_CONFIG_HOME` move blastwall's audit log, compiled-policy cache,
+/// taint marks and user policy, but `guard-files` only named `~/.local/state/blastwall` and
+/// `~/.config/blastwall`: with a directory moved, the agent could rewrite the log, the cache or
+/// the user policy. Every location now comes from one `Dirs` type, and `guard-files` names
+/// `${BLASTWALL_STATE}` and `${BLASTWALL_CONFIG}`, so the protection moves with the directory.
+#[test]
+fn xdg_moved_state_and_config_dirs_stay_protected() {
+    let sb = Sandbox::new();
+    let cases = [
+        (
+            "XDG_STATE_HOME",
+            sb.project.join("xdg-state"),
+            "blastwall/audit.jsonl",
+        ),
+        (
+            "XDG_STATE_HOME",
+            sb.project.join("xdg-state"),
+            "blastwall/cache/x.bin",
+        ),
+        (
+            "XDG_CONFIG_HOME",
+            sb.project.join("xdg-config"),
+            "blastwall/policy.toml",
+        ),
+    ];
+    for (var, dir, file) in cases {
+        let ev = sb.pre_tool_use(
+            "Write",
+            json!({"file_path": dir.join(file), "content": "x"}),
+        );
+        // Without the variable it is an ordinary file in the project.
+        let plain = hook(&sb, &ev);
+        assert_eq!(plain.decision(), "none", "{var} {file}: {plain:?}");
+        let mut cmd = sb.cmd(&["hook"]);
+        cmd.env(var, &dir);
+        let moved = run(cmd, ev.to_string().as_bytes());
+        assert_eq!(moved.decision(), "deny", "{var} {file}: {moved:?}");
+        assert!(moved.reason().contains("`guard-files`"), "{moved:?}");
+    }
+}
