@@ -34,6 +34,9 @@ pub struct Record<'a> {
     pub subject: Option<String>,
     /// The client's id for the tool call, to match the PreToolUse and PostToolUse lines.
     pub tool_use_id: Option<&'a str>,
+    /// Which OS sandbox a Bash call runs in ("bwrap, network none", "none (no backend)",
+    /// "off"); absent for calls the sandbox does not concern.
+    pub sandbox: Option<&'a str>,
 }
 
 /// RFC 3339 UTC timestamp with milliseconds, without a date crate.
@@ -114,6 +117,10 @@ impl<'a> Record<'a> {
             cwd: ev.and_then(|e| e.cwd.as_deref()),
             subject,
             tool_use_id: ev.and_then(|e| e.tool_use_id.as_deref()),
+            sandbox: match outcome {
+                Outcome::Pre(p) => p.sandbox.as_deref(),
+                _ => None,
+            },
         }
     }
 
@@ -133,6 +140,7 @@ impl<'a> Record<'a> {
             "cwd": self.cwd,
             "subject": r(self.subject.as_deref()),
             "tool_use_id": self.tool_use_id,
+            "sandbox": self.sandbox,
             "pid": std::process::id(),
         })
     }
@@ -185,6 +193,7 @@ mod tests {
             decision: "deny",
             rule: Some("credential-stores"),
             reason: Some("r".into()),
+            sandbox: None,
             cwd: Some("/p"),
             subject: Some("/p/x".into()),
             tool_use_id: Some("toolu_1"),

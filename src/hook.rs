@@ -348,12 +348,21 @@ pub fn pre_outcome(ev: &HookEvent, judgement: &Judgement, policy: &Policy) -> Ou
         reason: judgement.verdict.reason(),
         profiles: judgement.profiles.clone(),
         updated_input: None,
+        system: None,
+        sandbox: None,
     })
 }
 
 fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
-    let (judgement, policy, _env) = judge_pre(ev, opts)?;
-    let answer = finish(ev, pre_outcome(ev, &judgement, &policy), &policy, opts);
+    let (judgement, policy, env) = judge_pre(ev, opts)?;
+    let mut outcome = pre_outcome(ev, &judgement, &policy);
+    // The OS sandbox step: a Bash call that gets through is rewritten to run sandboxed. Live
+    // sessions only: replay and explain judge calls, they run nothing.
+    if let (true, Outcome::Pre(pre)) = (opts.audit, &mut outcome) {
+        let state = crate::post::state_dir(env.home.as_deref());
+        crate::sandbox::hook::apply(ev, &policy, &env, pre, state.as_deref());
+    }
+    let answer = finish(ev, outcome, &policy, opts);
     release(policy, opts);
     Ok(answer)
 }

@@ -11,6 +11,7 @@
 //! - [`sandbox`]: the OS sandbox approved Bash calls run in (`blastwall sandbox`).
 pub mod audit;
 pub mod bash;
+pub mod client_perms;
 pub mod decision;
 pub mod dirs;
 pub mod egress;

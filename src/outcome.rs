@@ -81,6 +81,10 @@ pub struct Pre {
     /// The tool input the client should run instead (`updatedInput`), in the tool's own JSON
     /// shape: a payload of the protocol, passed through as it is.
     pub updated_input: Option<Map<String, Value>>,
+    /// A message for the user (`systemMessage`): the sandbox's "running unsandboxed" warning.
+    pub system: Option<String>,
+    /// Which OS sandbox a Bash call runs in (`sandbox::hook`), for the audit log.
+    pub sandbox: Option<String>,
 }
 
 /// Which event a [`Post`] answers.

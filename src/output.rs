@@ -94,10 +94,12 @@ pub fn context(outcome: &Outcome) -> Option<String> {
 fn pre_reason(p: &Pre) -> Option<String> {
     match p.ruling {
         Ruling::Pass => None,
-        Ruling::Allow => Some(format!(
-            "blastwall: allowed under profile `{}`",
-            p.profiles.join("`, `")
-        )),
+        Ruling::Allow => Some(p.reason.clone().unwrap_or_else(|| {
+            format!(
+                "blastwall: allowed under profile `{}`",
+                p.profiles.join("`, `")
+            )
+        })),
         Ruling::Ask | Ruling::Deny => Some(
             p.reason
                 .clone()
@@ -118,8 +120,17 @@ fn pre(p: &Pre) -> Option<Value> {
         _ if p.updated_input.is_some() => {
             json!({ "hookSpecificOutput": { "hookEventName": "PreToolUse" } })
         }
-        _ => return None,
+        _ => match &p.system {
+            Some(m) => return Some(json!({ "systemMessage": crate::redact::text(m) })),
+            None => return None,
+        },
     };
+    if let (Some(m), Some(obj)) = (&p.system, out.as_object_mut()) {
+        obj.insert(
+            "systemMessage".into(),
+            Value::String(crate::redact::text(m).into_owned()),
+        );
+    }
     if let (Some(input), Some(specific)) = (
         &p.updated_input,
         out.get_mut("hookSpecificOutput")

@@ -14,6 +14,7 @@ use super::globs::{glob, path_globs, PathGlobs};
 use super::merge::{Acc, ProfileAcc};
 use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
 use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision, TaintOn};
+use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::source::{Lines, PolicyError, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};
@@ -124,6 +125,16 @@ fn compile_profile(
         read_roots: roots(sources, &p.read_roots, env)?,
         write_roots: roots(sources, &p.write_roots, env)?,
         allow_programs: val(sources, &p.allow_programs)?,
+        sandbox: match &p.sandbox {
+            None => None,
+            Some((si, s)) if project => {
+                return Err(src_of(sources, *si)?.error(
+                    Some(s.span()),
+                    "a project profile cannot set `sandbox`; set `[sandbox]` at the top of the project policy (it may only tighten)",
+                ))
+            }
+            Some((_, s)) => Some(profile_sandbox(s.get_ref())),
+        },
         project,
     };
     if !project {
@@ -139,6 +150,71 @@ fn compile_profile(
         }
     }
     Ok(prof)
+}
+
+fn sandbox_network(n: SandboxNetwork) -> crate::sandbox::Network {
+    match n {
+        SandboxNetwork::None => crate::sandbox::Network::None,
+        SandboxNetwork::Host => crate::sandbox::Network::Host,
+        // The hosts are the policy's `[network] allow_hosts`, filled in per call.
+        SandboxNetwork::Allowlist => crate::sandbox::Network::Allowlist(Vec::new()),
+    }
+}
+
+fn profile_sandbox(s: &RawSandbox) -> crate::sandbox::spec::ProfileSandbox {
+    let list = |v: &Option<Spanned<Vec<String>>>| {
+        v.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default()
+    };
+    crate::sandbox::spec::ProfileSandbox {
+        mode: s.mode.as_ref().map(|m| *m.get_ref()),
+        network: s.network.as_ref().map(|n| sandbox_network(*n.get_ref())),
+        read_only: list(&s.read_only),
+        hidden: list(&s.hidden),
+        writable: list(&s.writable),
+        pass_env: list(&s.pass_env),
+        auto_allow: s.auto_allow.as_ref().map(|a| *a.get_ref()),
+    }
+}
+
+/// `[sandbox]` merged: the trusted value, with a project layer's additions and its floor.
+fn sandbox_policy(acc: &Acc, sources: &[Source]) -> crate::sandbox::spec::SandboxPolicy {
+    use crate::sandbox::spec::{SandboxPolicy, SandboxSettings};
+    let from_project = |si: usize| sources.get(si).is_some_and(|s| !s.kind.trusted());
+    let list = |v: &Option<(usize, Spanned<Vec<String>>)>| {
+        v.as_ref()
+            .map(|(_, v)| v.get_ref().clone())
+            .unwrap_or_default()
+    };
+    let mut settings = SandboxSettings::default();
+    let mut policy = SandboxPolicy::default();
+    if let Some((si, m)) = &acc.sandbox_mode.value {
+        settings.mode = *m.get_ref();
+        if from_project(*si) {
+            policy.project_mode = Some(settings.mode);
+        }
+    }
+    if let Some((si, n)) = &acc.sandbox_network.value {
+        settings.network = sandbox_network(*n.get_ref());
+        if from_project(*si) {
+            policy.project_network = Some(settings.network.clone());
+        }
+    }
+    if let Some((si, a)) = &acc.sandbox_auto_allow.value {
+        settings.auto_allow = *a.get_ref();
+        if from_project(*si) {
+            policy.project_auto_allow = Some(settings.auto_allow);
+        }
+    }
+    settings.read_only = list(&acc.sandbox_read_only.value);
+    settings
+        .read_only
+        .extend(list(&acc.sandbox_read_only.project));
+    settings.hidden = list(&acc.sandbox_hidden.value);
+    settings.hidden.extend(list(&acc.sandbox_hidden.project));
+    settings.writable.extend(list(&acc.sandbox_writable.value));
+    settings.pass_env = list(&acc.sandbox_pass_env.value);
+    policy.settings = settings;
+    policy
 }
 
 fn compile_rule(
@@ -295,6 +371,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
     // Whether each layer's globs and regexes are syntax-checked, decided once per layer.
     let checks: Vec<bool> = sources.iter().map(|s| needs_check(s, env)).collect();
     let lines: Vec<Lines> = sources.iter().map(|s| Lines::new(&s.text)).collect();
+    let sandbox = sandbox_policy(&acc, sources);
     let mut rules = Vec::with_capacity(acc.rules.len());
     for (si, r) in acc.rules.iter().flatten() {
         if r.enabled == Some(false) {
@@ -416,6 +493,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             .as_ref()
             .map(|(_, v)| *v.get_ref())
             .unwrap_or(TaintOn::Flagged),
+        sandbox,
         profiles,
         project_profiles,
         rules: rules::RuleSet::new(rules),

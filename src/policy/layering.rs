@@ -127,6 +127,42 @@ pub const LAYERING: &[KeyLayering] = &[
         trusted: Layering::Override,
         // A project may make any external content taint the session, never only flagged.
         project: Layering::Tighten(&["flagged", "any"]),
+        key: "sandbox.mode",
+        trusted: Layering::Override,
+        project: Layering::Tighten(&["off", "auto", "required"]),
+    },
+    KeyLayering {
+        key: "sandbox.network",
+        trusted: Layering::Override,
+        project: Layering::Tighten(&["host", "allowlist", "none"]),
+    },
+    KeyLayering {
+        // A project's read-only and hidden paths are added to the trusted ones.
+        key: "sandbox.read_only",
+        trusted: Layering::Override,
+        project: Layering::Intersect,
+    },
+    KeyLayering {
+        key: "sandbox.hidden",
+        trusted: Layering::Override,
+        project: Layering::Intersect,
+    },
+    KeyLayering {
+        key: "sandbox.writable",
+        trusted: Layering::Override,
+        project: Layering::Refused(
+            "a project policy cannot make more paths writable inside the sandbox",
+        ),
+    },
+    KeyLayering {
+        key: "sandbox.pass_env",
+        trusted: Layering::Override,
+        project: Layering::Refused("a project policy cannot pass variables into the sandbox"),
+    },
+    KeyLayering {
+        key: "sandbox.auto_allow",
+        trusted: Layering::Override,
+        project: Layering::Tighten(&["true", "false"]),
     },
     KeyLayering {
         key: "profiles",
@@ -196,6 +232,18 @@ impl Spelling for TaintOn {
         Some(match self {
             TaintOn::Flagged => "flagged",
             TaintOn::Any => "any",
+impl Spelling for crate::sandbox::Mode {
+    fn spelling(&self) -> Option<&'static str> {
+        Some(self.as_str())
+    }
+}
+
+impl Spelling for super::raw::SandboxNetwork {
+    fn spelling(&self) -> Option<&'static str> {
+        Some(match self {
+            super::raw::SandboxNetwork::None => "none",
+            super::raw::SandboxNetwork::Host => "host",
+            super::raw::SandboxNetwork::Allowlist => "allowlist",
         })
     }
 }

@@ -12,6 +12,9 @@ use super::compile::compile;
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
 use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision, TaintOn};
+use super::raw::{
+    OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,
+};
 use super::source::{PolicyError, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;
@@ -28,6 +31,7 @@ pub(super) struct ProfileAcc {
     pub(super) read_roots: Option<(usize, Spanned<Vec<String>>)>,
     pub(super) write_roots: Option<(usize, Spanned<Vec<String>>)>,
     pub(super) allow_programs: Option<(usize, Spanned<Vec<String>>)>,
+    pub(super) sandbox: Option<(usize, Spanned<RawSandbox>)>,
 }
 
 impl ProfileAcc {
@@ -47,7 +51,8 @@ impl ProfileAcc {
             ask_tools,
             read_roots,
             write_roots,
-            allow_programs
+            allow_programs,
+            sandbox
         );
     }
 }
@@ -66,6 +71,13 @@ pub(super) struct Acc {
     pub taint_on: Layered<TaintOn>,
     pub secret_input: Layered<RuleDecision>,
     pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
+    pub sandbox_mode: Layered<crate::sandbox::Mode>,
+    pub sandbox_network: Layered<SandboxNetwork>,
+    pub sandbox_read_only: Layered<Vec<String>>,
+    pub sandbox_hidden: Layered<Vec<String>>,
+    pub sandbox_writable: Layered<Vec<String>>,
+    pub sandbox_pass_env: Layered<Vec<String>>,
+    pub sandbox_auto_allow: Layered<bool>,
     pub profiles: BTreeMap<String, ProfileAcc>,
     pub project_profiles: BTreeMap<String, ProfileAcc>,
     /// Rules in order; later trusted layers replace earlier ones of the same id (the old slot
@@ -161,6 +173,15 @@ impl Acc {
                         .map(|r| (si, span.clone(), r)),
                 );
             }
+        }
+        if let Some(s) = raw.sandbox {
+            merge!("sandbox.mode", s.mode, sandbox_mode);
+            merge!("sandbox.network", s.network, sandbox_network);
+            merge!("sandbox.read_only", s.read_only, sandbox_read_only);
+            merge!("sandbox.hidden", s.hidden, sandbox_hidden);
+            merge!("sandbox.writable", s.writable, sandbox_writable);
+            merge!("sandbox.pass_env", s.pass_env, sandbox_pass_env);
+            merge!("sandbox.auto_allow", s.auto_allow, sandbox_auto_allow);
         }
         if !raw.profiles.is_empty() {
             let profiles = match layer("profiles")? {

@@ -82,6 +82,8 @@ pub struct Profile {
     pub read_roots: Option<Roots>,
     pub write_roots: Option<Roots>,
     pub allow_programs: Option<Val<Vec<String>>>,
+    /// `[profiles.X.sandbox]`: this profile's sandbox overrides (trusted profiles only).
+    pub sandbox: Option<crate::sandbox::spec::ProfileSandbox>,
     /// Defined by the project layer: only ever adds restrictions.
     pub project: bool,
 }
@@ -204,9 +206,29 @@ pub struct Policy {
     /// Trusted profiles; `main` is first.
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,
+    /// `[sandbox]`, merged over the layers.
+    pub sandbox: crate::sandbox::spec::SandboxPolicy,
     /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
     #[serde(skip)]
     pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
+}
+
+impl Policy {
+    /// The sandbox settings for a call judged under `profiles` (the first is the one whose
+    /// overrides apply); a network allowlist takes its hosts from `[network] allow_hosts`.
+    pub fn sandbox_for(&self, profiles: &[String]) -> crate::sandbox::spec::SandboxSettings {
+        let over = profiles
+            .first()
+            .and_then(|name| self.profiles.iter().find(|p| &p.name == name))
+            .and_then(|p| p.sandbox.as_ref());
+        let hosts = self
+            .network
+            .allow_hosts
+            .as_ref()
+            .map(|v| v.value.clone())
+            .unwrap_or_default();
+        self.sandbox.for_profile(over, &hosts)
+    }
 }

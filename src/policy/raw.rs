@@ -19,6 +19,7 @@ pub struct RawPolicy {
     pub network: Option<RawNetwork>,
     pub secrets: Option<RawSecrets>,
     pub untrusted: Option<RawUntrusted>,
+    pub sandbox: Option<RawSandbox>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Spanned<RawProfile>>,
     #[serde(default)]
@@ -94,6 +95,30 @@ pub struct RawProfile {
     pub write_roots: Option<Spanned<Vec<String>>>,
     /// Bash programs this profile may run without a prompt (default-deny: others are asked).
     pub allow_programs: Option<Spanned<Vec<String>>>,
+    /// This profile's sandbox overrides (trusted layers only).
+    pub sandbox: Option<Spanned<RawSandbox>>,
+}
+
+/// `[sandbox]` and `[profiles.X.sandbox]`: the OS sandbox approved Bash calls run in.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSandbox {
+    pub mode: Option<Spanned<crate::sandbox::Mode>>,
+    pub network: Option<Spanned<SandboxNetwork>>,
+    pub read_only: Option<Spanned<Vec<String>>>,
+    pub hidden: Option<Spanned<Vec<String>>>,
+    pub writable: Option<Spanned<Vec<String>>>,
+    pub pass_env: Option<Spanned<Vec<String>>>,
+    pub auto_allow: Option<Spanned<bool>>,
+}
+
+/// `sandbox.network` as written (`allowlist` takes its hosts from `[network] allow_hosts`).
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxNetwork {
+    None,
+    Host,
+    Allowlist,
 }
 
 /// Conditions that select a profile; every condition given must hold.

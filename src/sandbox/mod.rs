@@ -15,13 +15,15 @@
 //! - [`wrapper`]: the fixed-shape shell text the hook rewrites a Bash command to;
 //! - [`runner`]: `blastwall sandbox --ticket ID`, which consumes the ticket and runs the
 //!   command inside the backend;
-//! - [`probe`]: which backend works on this machine, and why not.
+//! - [`probe`]: which backend works on this machine, and why not;
+//! - [`hook`]: the hook's one sandbox step (client rules, ticket, rewrite, decision).
 //!
 //! Backends sit behind [`Backend`]: bubblewrap on Linux now; Landlock (degraded: it cannot
 //! carve read-only holes inside a writable root) and macOS Seatbelt are not written yet and
 //! [`probe`] says so. The judgement is not made here: the hook decides, the sandbox is what a
 //! call that gets through runs in.
 pub mod env;
+pub mod hook;
 pub mod plan;
 pub mod probe;
 pub mod runner;

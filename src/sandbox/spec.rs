@@ -53,7 +53,7 @@ impl Mode {
 
 /// `sandbox.network`: what the sandboxed command may reach.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "hosts")]
+#[serde(rename_all = "lowercase")]
 pub enum Network {
     /// A new, empty network namespace: no network at all (loopback only, and nothing listens).
     None,
@@ -113,6 +113,70 @@ impl Default for SandboxSettings {
             pass_env: Vec::new(),
             auto_allow: false,
         }
+    }
+}
+
+/// A profile's `[profiles.X.sandbox]` overrides: scalars replace, lists add.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSandbox {
+    pub mode: Option<Mode>,
+    pub network: Option<Network>,
+    pub read_only: Vec<String>,
+    pub hidden: Vec<String>,
+    pub writable: Vec<String>,
+    pub pass_env: Vec<String>,
+    pub auto_allow: Option<bool>,
+}
+
+/// The sandbox part of a compiled policy: the merged `[sandbox]` section and what a project
+/// layer set, which no profile override goes below.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxPolicy {
+    pub settings: SandboxSettings,
+    pub project_mode: Option<Mode>,
+    pub project_network: Option<Network>,
+    pub project_auto_allow: Option<bool>,
+}
+
+impl SandboxPolicy {
+    /// The settings for a profile with these overrides; `hosts` fill a network allowlist.
+    pub fn for_profile(&self, over: Option<&ProfileSandbox>, hosts: &[String]) -> SandboxSettings {
+        let mut s = self.settings.clone();
+        if let Some(o) = over {
+            if let Some(m) = o.mode {
+                s.mode = m;
+            }
+            if let Some(n) = &o.network {
+                s.network = n.clone();
+            }
+            if let Some(a) = o.auto_allow {
+                s.auto_allow = a;
+            }
+            s.read_only.extend(o.read_only.iter().cloned());
+            s.hidden.extend(o.hidden.iter().cloned());
+            s.writable.extend(o.writable.iter().cloned());
+            s.pass_env.extend(o.pass_env.iter().cloned());
+        }
+        if let Some(m) = self
+            .project_mode
+            .filter(|m| m.strictness() > s.mode.strictness())
+        {
+            s.mode = m;
+        }
+        if let Some(n) = self
+            .project_network
+            .as_ref()
+            .filter(|n| n.strictness() > s.network.strictness())
+        {
+            s.network = n.clone();
+        }
+        if self.project_auto_allow == Some(false) {
+            s.auto_allow = false;
+        }
+        if let Network::Allowlist(h) = &mut s.network {
+            *h = hosts.to_vec();
+        }
+        s
     }
 }
 

@@ -58,7 +58,8 @@ pub fn wrap(exe: &str, ticket_id: &str, profile: &str, command: &str, background
     let head = format!(
         "# blastwall sandbox (profile {}): {}\n",
         comment_text(profile),
-        comment_text(command)
+        // A secret literal is not repeated in the answer: the ticket holds the command.
+        comment_text(&crate::redact::text(command))
     );
     let run = format!(
         "BLASTWALL_SANDBOX_DEFS=\"$(declare -f; alias -p)\" {} sandbox --ticket {}",

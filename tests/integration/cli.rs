@@ -704,7 +704,9 @@ fn file_holding_a_live_secret_is_not_read() {
     }
     // Control: the same calls on a file without a secret pass.
     assert_eq!(hook(&sb, &read("plain.py")).decision(), "none");
-    assert_eq!(hook(&sb, &cat("plain.py")).decision(), "none");
+    // `cat` is read-only: where the sandbox runs it, blastwall answers the allow the client
+    // would have given by itself (its rules no longer see the original command).
+    assert!(hook(&sb, &cat("plain.py")).passes());
 }
 
 /// Web content that reads like a prompt injection taints its session: from then on, calls
@@ -943,7 +945,7 @@ fn user_profile_selected_by_environment() {
         "version = 1\n[profiles.ci]\nwhen = { env = { BLASTWALL_AGENT = \"ci-*\" } }\nallow_tools = [\"Read\"]\n",
     );
     let ev = sb.pre_tool_use("Bash", json!({"command": "ls", "description": "x"}));
-    assert_eq!(hook(&sb, &ev).decision(), "none");
+    assert!(hook(&sb, &ev).passes());
     let mut cmd = sb.cmd(&["hook"]);
     cmd.env("BLASTWALL_AGENT", "ci-7");
     let out = run(cmd, ev.to_string().as_bytes());

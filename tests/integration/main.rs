@@ -170,15 +170,30 @@ impl Output {
     }
 
     /// The PreToolUse decision: "allow", "ask", "deny", or "none" when nothing was printed.
+    /// A Bash call the sandbox rewrote without a decision of its own (`updatedInput` only) is
+    /// "none" too: the client's own flow decides, as without the rewrite.
     pub fn decision(&self) -> String {
         match self.answer() {
             None => "none".into(),
+            Some(v)
+                if v.pointer("/hookSpecificOutput/permissionDecision")
+                    .is_none()
+                    && v.pointer("/hookSpecificOutput/updatedInput").is_some() =>
+            {
+                "none".into()
+            }
             Some(v) => v
                 .pointer("/hookSpecificOutput/permissionDecision")
                 .and_then(Value::as_str)
                 .unwrap_or_else(|| panic!("answer without permissionDecision: {v}"))
                 .to_string(),
         }
+    }
+
+    /// Nothing objected: no decision, or (for a read-only Bash command the sandbox runs) the
+    /// allow the client would have given by itself.
+    pub fn passes(&self) -> bool {
+        matches!(self.decision().as_str(), "none" | "allow")
     }
 
     /// The PreToolUse reason ("" when nothing was printed).

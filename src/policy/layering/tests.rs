@@ -122,6 +122,9 @@ fn every_tighten_key_through_the_real_merge() {
                     "secrets.scan_prompts" => p.secrets.scan_prompts.spelling(),
                     "secrets.tool_input" => Some(p.secrets.tool_input.value.as_str()),
                     "untrusted.taint" => p.taint_on.spelling(),
+                    "sandbox.mode" => Some(p.sandbox.settings.mode.as_str()),
+                    "sandbox.network" => Some(p.sandbox.settings.network.as_str()),
+                    "sandbox.auto_allow" => p.sandbox.settings.auto_allow.spelling(),
                     other => panic!("no accessor for tighten-only key `{other}` in this test"),
                 };
                 assert_eq!(got, Some(want), "{}: {trusted} then {project}", k.key);
@@ -138,6 +141,14 @@ fn refused_keys_are_errors_naming_the_key() {
         (
             "[[rules]]\nid = \"x\"\nenabled = false\ndecision = \"ask\"\nreason = \"r\"\ntools = [\"x\"]\n",
             "cannot switch rules off",
+        ),
+        (
+            "[sandbox]\nwritable = [\"~\"]\n",
+            "cannot make more paths writable inside the sandbox",
+        ),
+        (
+            "[sandbox]\npass_env = [\"GITHUB_TOKEN\"]\n",
+            "cannot pass variables into the sandbox",
         ),
     ];
     for (project, message) in cases {
@@ -201,4 +212,28 @@ fn append_and_replace_by_id() {
         .map(|r| r.value.id.clone())
         .collect();
     assert_eq!(ids, ["one", "two"]);
+}
+
+/// A trusted profile's sandbox override applies to that profile; a project layer's `[sandbox]`
+/// is a floor no profile override goes below, and its read-only paths are added.
+#[test]
+fn sandbox_profile_overrides_and_the_project_floor() {
+    use crate::sandbox::{Mode, Network};
+    let trusted = "[sandbox]\nread_only = [\"/a\"]\n[profiles.loose]\nwhen = { subagent = true }\nsandbox = { mode = \"off\", network = \"host\", read_only = [\"/b\"] }\n";
+    let p = load(trusted, "").unwrap();
+    let s = p.sandbox_for(&["loose".to_string()]);
+    assert_eq!((s.mode, s.network.clone()), (Mode::Off, Network::Host));
+    assert_eq!(s.read_only, ["/a", "/b"]);
+    assert_eq!(p.sandbox_for(&["main".to_string()]).mode, Mode::Auto);
+    let p = load(
+        trusted,
+        "[sandbox]\nmode = \"required\"\nnetwork = \"none\"\nread_only = [\"/c\"]\n",
+    )
+    .unwrap();
+    let s = p.sandbox_for(&["loose".to_string()]);
+    assert_eq!((s.mode, s.network), (Mode::Required, Network::None));
+    assert_eq!(s.read_only, ["/a", "/c", "/b"]);
+    // A project profile cannot carry its own sandbox table.
+    let e = load("", "[profiles.main]\nsandbox = { mode = \"required\" }\n").unwrap_err();
+    assert!(e.to_string().contains("cannot set `sandbox`"), "{e}");
 }

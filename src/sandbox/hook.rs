@@ -1,0 +1,201 @@
+//! The hook's one sandbox step ([`apply`]): what happens to a Bash call the judge let through or
+//! asked about. It edits the judged [`Pre`] outcome and nothing else.
+//!
+//! Order: the judge's deny stays a deny (nothing is rewritten); `mode = "off"` leaves the call
+//! alone; the user's own Claude Code permission rules are applied to the ORIGINAL command
+//! (`client_perms`: a deny rule denies); then, when a backend works, a ticket is written and
+//! the command rewritten to the wrapper (the whole tool input is kept, only `command` changes),
+//! answered with `allow` (blastwall's own auto-approval, an allow rule or read-only command the
+//! client would have approved, `bypassPermissions`, `sandbox.auto_allow`), `ask` (the judge or
+//! an ask rule asked) or no decision (the client's own flow decides on the wrapped input).
+//! Without a backend: `required` denies with how to fix it; `auto` leaves the call unsandboxed
+//! and warns the user once per session.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::spec::{default_credential_stores, SandboxSettings};
+use super::ticket::{self, Ticket};
+use super::{BackendKind, Mode, SandboxSpec};
+use crate::client_perms::{ClientRules, ClientVerdict};
+use crate::input::HookEvent;
+use crate::outcome::{Pre, Ruling};
+use crate::paths::PathEnv;
+use crate::policy::Policy;
+
+/// The rule names the sandbox step decides under (audit log, replay).
+pub const RULE_CLIENT: &str = "client-permissions";
+pub const RULE_REQUIRED: &str = "sandbox-required";
+
+fn refuse(pre: &mut Pre, rule: &str, reason: String) {
+    pre.ruling = Ruling::Deny;
+    pre.rule = Some(Arc::from(rule));
+    pre.reason = Some(reason);
+    pre.updated_input = None;
+}
+
+/// The sandbox step for a judged PreToolUse. `state` is blastwall's state directory.
+pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, state: Option<&Path>) {
+    if ev.tool_name.as_deref() != Some("Bash") || pre.ruling == Ruling::Deny {
+        return;
+    }
+    let Ok((_, input, _)) = ev.tool_call() else {
+        return;
+    };
+    let settings = policy.sandbox_for(&pre.profiles);
+    if settings.mode == Mode::Off {
+        pre.sandbox = Some("off".into());
+        return;
+    }
+    let client = ClientRules::load(env.home.as_deref(), &env.project);
+    let verdict = client.verdict(input, ev.permission_mode.as_deref());
+    if let ClientVerdict::Deny(rule) = &verdict {
+        return refuse(pre, RULE_CLIENT, format!("blastwall: your Claude Code permission rule {rule} denies this command (blastwall applies your rules to the command as written, because it runs it in its sandbox)"));
+    }
+    let probe = super::probe::cached(state);
+    if probe.backend != BackendKind::Bwrap {
+        let why = probe.why_not.first().cloned().unwrap_or_default();
+        if settings.mode == Mode::Required {
+            return refuse(pre, RULE_REQUIRED, format!(
+                "blastwall: Bash must run sandboxed (sandbox.mode = \"required\") and no sandbox works on this machine: {why}. How to fix: {}",
+                super::probe::how_to_fix()
+            ));
+        }
+        pre.sandbox = Some("none (no backend)".into());
+        if first_warning(state, ev.session_id.as_deref()) {
+            pre.system = Some(format!("blastwall: Bash commands are running WITHOUT a sandbox in this session (sandbox.mode = \"auto\" and no backend works: {why}). {}", super::probe::how_to_fix()));
+        }
+        return;
+    }
+    let Some(state) = state else {
+        return refuse(pre, RULE_REQUIRED, "blastwall: cannot sandbox this Bash call: blastwall's state directory is unknown (HOME is unset)".into());
+    };
+    let command = input.get("command").and_then(Value::as_str).unwrap_or("");
+    let background = input
+        .get("run_in_background")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let profile = pre
+        .profiles
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "main".into());
+    let spec = spec_for(policy, env, &profile, &settings);
+    let t = Ticket::new(
+        command,
+        background,
+        BackendKind::Bwrap,
+        spec,
+        ev.session_id.as_deref(),
+        ev.agent_id.as_deref(),
+        ev.agent_type.as_deref(),
+        ev.tool_use_id.as_deref(),
+    );
+    let id = match ticket::write(state, &t) {
+        Ok(id) => id,
+        Err(e) => {
+            return refuse(
+                pre,
+                RULE_REQUIRED,
+                format!("blastwall: cannot sandbox this Bash call: {e}"),
+            )
+        }
+    };
+    let exe = env
+        .exe
+        .as_deref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "blastwall".into());
+    let mut updated = input.clone();
+    updated.insert(
+        "command".into(),
+        Value::String(super::wrapper::wrap(
+            &exe, &id, &profile, command, background,
+        )),
+    );
+    pre.updated_input = Some(updated);
+    pre.sandbox = Some(format!("bwrap, network {}", settings.network.as_str()));
+    match (&verdict, pre.ruling) {
+        (_, Ruling::Ask) => {
+            let r = pre.reason.take().unwrap_or_default();
+            pre.reason = Some(format!("{r} (if approved, it runs in blastwall's sandbox)"));
+        }
+        (ClientVerdict::Ask(why), _) => {
+            pre.ruling = Ruling::Ask;
+            pre.rule = Some(Arc::from(RULE_CLIENT));
+            pre.reason = Some(format!("blastwall: your Claude Code permission rule {why} asks about this command; if approved, it runs in blastwall's sandbox"));
+        }
+        (_, Ruling::Allow) => {}
+        (ClientVerdict::Allow(why), _) => {
+            pre.ruling = Ruling::Allow;
+            pre.reason = Some(format!(
+                "blastwall: allowed in the sandbox under profile `{profile}` ({why})"
+            ));
+        }
+        _ if settings.auto_allow => {
+            pre.ruling = Ruling::Allow;
+            pre.reason = Some(format!(
+                "blastwall: allowed in the sandbox under profile `{profile}` (sandbox.auto_allow)"
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// The spec for this call: the profile's write roots, the settings' paths, the policy's
+/// `credential-stores` rule (or the built-in list).
+pub fn spec_for(
+    policy: &Policy,
+    env: &PathEnv,
+    profile: &str,
+    settings: &SandboxSettings,
+) -> SandboxSpec {
+    let write_roots: Vec<PathBuf> = policy
+        .profiles
+        .iter()
+        .find(|p| p.name == profile)
+        .and_then(|p| p.write_roots.as_ref())
+        .or(policy.write_roots.as_ref())
+        .map(|r| r.dirs.clone())
+        .unwrap_or_else(|| vec![env.project.clone()]);
+    let mut stores = policy
+        .rules
+        .iter()
+        .find(|r| &*r.id == "credential-stores")
+        .and_then(|r| r.paths.as_ref())
+        .map(|g| g.patterns().to_vec())
+        .unwrap_or_else(default_credential_stores);
+    // Sockets are hidden whatever the rule lists.
+    stores.extend(
+        [
+            "/run/docker.sock",
+            "/var/run/docker.sock",
+            "/run/podman/podman.sock",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    SandboxSpec::build(env, profile, &write_roots, settings, &stores)
+}
+
+/// Whether this is the first "running unsandboxed" warning of the session (a marker file in
+/// the state directory remembers it was given).
+fn first_warning(state: Option<&Path>, session: Option<&str>) -> bool {
+    let (Some(state), Some(session)) = (state, session) else {
+        return true;
+    };
+    let safe: String = session
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(128)
+        .collect();
+    let dir = state.join("sandbox-warned");
+    let marker = dir.join(safe);
+    if marker.exists() {
+        return false;
+    }
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(&marker, b"");
+    true
+}
