@@ -29,13 +29,13 @@ fn s10_bash_runs_sandboxed_and_cd_is_tracked() {
     let r = sb.run(
         "s10",
         vec![
-            bash("echo \"in=${BLASTWALL_SANDBOX:-no} key=${ANTHROPIC_API_KEY:-unset}\"; cd sub"),
+            bash("printf 'in=%s\\n' \"$BLASTWALL_SANDBOX\"; test -z \"$ANTHROPIC_API_KEY\" && echo no-api-key; cd sub"),
             bash("pwd"),
         ],
         &RunOpts::default(),
     );
     assert_finished(&r);
-    assert_ran(&sb, &r, &tool_use_id("s10", 0, 0), &["in=main key=unset"]);
+    assert_ran(&sb, &r, &tool_use_id("s10", 0, 0), &["in=main\nno-api-key"]);
     assert_ran(
         &sb,
         &r,
@@ -62,13 +62,14 @@ fn s10_workspace_script_cannot_delete_home() {
     sb.register(&HookCommand::blastwall(&[]));
     let keep = sb.home.join("notes/keep.txt");
     sb.write(&keep, "precious\n");
+    // Python: the judge reads shell scripts it is asked to run, not programs in other languages.
     sb.write(
-        &sb.project.join("scripts/clean.sh"),
-        "#!/bin/bash\nrm -rf \"$HOME\"/notes \"$HOME\"/.bashrc\necho cleaned\n",
+        &sb.project.join("scripts/clean.py"),
+        "import os, shutil\nshutil.rmtree(os.path.expanduser('~/notes'))\n",
     );
     let r = sb.run(
         "s10home",
-        vec![bash("bash scripts/clean.sh; echo rc=$?")],
+        vec![bash("python3 scripts/clean.py; echo rc=$?")],
         &RunOpts::default(),
     );
     assert_finished(&r);
