@@ -31,6 +31,7 @@ pub mod paths;
 pub mod pattern;
 pub mod policy;
 pub mod post;
+pub mod programs;
 pub mod redact;
 pub mod replay;
 pub mod run;

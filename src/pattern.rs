@@ -53,6 +53,17 @@ pub struct RawCommandPattern {
     pub stdin: Option<Vec<String>>,
     /// `true`: only when there is no positional argument at all (`env`, `set`: print all).
     pub no_positionals: Option<bool>,
+    /// `true`: only when there is no argument at all (`set`, but not `set -e`).
+    pub no_args: Option<bool>,
+    /// None of these flags present (`git clean -f` unless `-n`/`--dry-run`).
+    pub not_flags: Option<Vec<String>>,
+    /// A subcommand allowlist: the pattern matches a command that has a subcommand and whose
+    /// leading positional words start with none of these entries. Words are wildcards
+    /// compared without regard to case (`"pr list"`, `"* describe-*"`); an entry starting with
+    /// `**` may skip up to three leading group words (`"** list"` is `gcloud compute
+    /// instances list`), but never a word that names an action (`ssh`, `create`, `add-…`).
+    /// A command with no positional word (`gh`, `kubectl --help`) never matches.
+    pub except_subcommands: Option<Vec<String>>,
 }
 
 /// A compiled pattern. Serialisable for the compiled-policy cache (`policy::cache`).
@@ -66,6 +77,9 @@ pub struct CommandPattern {
     via: Vec<String>,
     stdin: Vec<String>,
     no_positionals: bool,
+    no_args: bool,
+    not_flags: Vec<String>,
+    except_subcommands: Vec<Vec<String>>,
 }
 
 fn regex(re: &str, check: bool) -> Result<LazyRegex, String> {
@@ -232,6 +246,14 @@ impl CommandPattern {
             via: raw.via.unwrap_or_default(),
             stdin: raw.stdin.unwrap_or_default(),
             no_positionals: raw.no_positionals.unwrap_or(false),
+            no_args: raw.no_args.unwrap_or(false),
+            not_flags: raw.not_flags.unwrap_or_default(),
+            except_subcommands: raw
+                .except_subcommands
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.split_whitespace().map(str::to_ascii_lowercase).collect())
+                .collect(),
         })
     }
 
@@ -257,6 +279,24 @@ impl CommandPattern {
         if !self.stdin.is_empty() && !self.stdin_matches(&cmd.stdin) {
             return Match::No;
         }
+        if self.no_args && !cmd.args.is_empty() {
+            return Match::No;
+        }
+        if self
+            .not_flags
+            .iter()
+            .any(|f| shape.flags.iter().any(|g| g == f))
+        {
+            return Match::No;
+        }
+        let outside_list = if self.except_subcommands.is_empty() {
+            Match::Yes
+        } else {
+            match self.outside_allowlist(shape) {
+                Match::No => return Match::No,
+                m => m,
+            }
+        };
         let sub_len = self.subcommands.iter().map(Vec::len).max().unwrap_or(0);
         if !self.subcommands.is_empty() {
             let lead = shape
@@ -319,7 +359,40 @@ impl CommandPattern {
                 return Match::No;
             }
         }
-        Match::Yes
+        outside_list
+    }
+
+    /// `No` when the command's leading positionals start with an entry of the allowlist (or
+    /// there are none); `Maybe` when a dynamic word sits where an entry could match; else `Yes`.
+    fn outside_allowlist(&self, shape: &Shape) -> Match {
+        let pos = &shape.positionals;
+        if pos.is_empty() {
+            return Match::No;
+        }
+        if self
+            .except_subcommands
+            .iter()
+            .any(|e| entry_matches(e, pos))
+        {
+            return Match::No;
+        }
+        let reach = self
+            .except_subcommands
+            .iter()
+            .map(|e| {
+                if e.first().is_some_and(|w| w == "**") {
+                    e.len() + 2
+                } else {
+                    e.len()
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        if pos.iter().take(reach).any(|p| p.1) {
+            Match::Maybe
+        } else {
+            Match::Yes
+        }
     }
 
     fn stdin_matches(&self, stdin: &Stdin) -> bool {
@@ -336,56 +409,57 @@ impl CommandPattern {
     }
 }
 
+/// Words an allowlist entry's `**` never skips: they name what the command does, not a group
+/// of commands (`gcloud compute ssh list` runs `ssh`).
+fn names_an_action(word: &str) -> bool {
+    const ACTIONS: &[&str] = &[
+        "ssh", "scp", "create", "delete", "update", "deploy", "set", "add", "remove", "rm", "run",
+        "exec", "start", "stop", "reset", "import", "export", "attach", "detach", "enable",
+        "disable", "apply", "patch", "replace", "upload", "download", "copy", "cp", "mv", "move",
+        "restart", "resize", "rollback", "sign", "encrypt", "decrypt", "grant", "revoke", "access",
+        "purge", "destroy", "invoke", "call", "send", "publish", "login", "logout", "connect",
+        "tunnel", "proxy", "edit", "put", "post", "write", "promote", "restore", "failover",
+    ];
+    let w = word.to_ascii_lowercase();
+    ACTIONS.contains(&w.as_str())
+        || [
+            "add-",
+            "remove-",
+            "set-",
+            "create-",
+            "delete-",
+            "update-",
+            "get-credentials",
+        ]
+        .iter()
+        .any(|p| w.starts_with(p))
+}
+
+/// Whether an allowlist entry matches the start of the positionals (static words only).
+fn entry_matches(entry: &[String], pos: &[(String, bool)]) -> bool {
+    let at = |words: &[String], start: usize| {
+        words.iter().enumerate().all(|(i, w)| {
+            pos.get(start + i)
+                .is_some_and(|p| !p.1 && wildcard::matches(w, &p.0.to_ascii_lowercase()))
+        })
+    };
+    match entry.split_first() {
+        Some((first, rest)) if first == "**" => (0..=3).any(|skip| {
+            pos.iter()
+                .take(skip)
+                .all(|p| !p.1 && !names_an_action(&p.0))
+                && at(rest, skip)
+        }),
+        _ => at(entry, 0),
+    }
+}
+
 /// How sure a match is; ordered so the best of several patterns is the `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Match {
     No,
     Maybe,
     Yes,
-}
-
-/// Global options that take a value, per program, so `git -C dir push` finds `push`.
-fn global_value_options(program: &str) -> &'static [&'static str] {
-    match program {
-        "git" => &[
-            "-C",
-            "-c",
-            "--git-dir",
-            "--work-tree",
-            "--namespace",
-            "--super-prefix",
-            "--config-env",
-            "--exec-path",
-        ],
-        "kubectl" | "helm" => &[
-            "-n",
-            "--namespace",
-            "--context",
-            "--kubeconfig",
-            "--cluster",
-            "--user",
-            "--kube-context",
-            "-s",
-            "--server",
-        ],
-        "docker" | "podman" => &[
-            "-H",
-            "--host",
-            "--context",
-            "-c",
-            "--config",
-            "-l",
-            "--log-level",
-        ],
-        "gh" => &["-R", "--repo"],
-        "cargo" => &["-Z", "--config", "-C"],
-        "npm" | "pnpm" | "yarn" => &["--prefix", "-C", "--cwd", "-w", "--workspace"],
-        "aws" => &["--profile", "--region", "--output", "--endpoint-url"],
-        "gcloud" => &["--project", "--account", "--configuration"],
-        "az" => &["--subscription"],
-        "systemctl" => &["-H", "--host", "-M", "--machine"],
-        _ => &[],
-    }
 }
 
 /// The argument list of one command, cut into flags and positionals.
@@ -404,7 +478,7 @@ pub struct Shape {
 impl Shape {
     pub fn of(cmd: &Command) -> Shape {
         let mut shape = Shape::default();
-        let globals = global_value_options(&cmd.program);
+        let globals = crate::programs::global_value_options(&cmd.program);
         let mut in_globals = true;
         let mut end_of_options = false;
         let mut skip_value = false;
@@ -447,6 +521,10 @@ impl Shape {
                 if body.chars().all(|c| c.is_ascii_alphabetic()) && body.len() > 1 {
                     shape.flags.extend(body.chars().map(|c| format!("-{c}")));
                 }
+                continue;
+            }
+            // `cargo +nightly build`: a toolchain, not the subcommand.
+            if in_globals && t.starts_with('+') && cmd.program == "cargo" {
                 continue;
             }
             in_globals = false;

@@ -9,6 +9,7 @@
 /// re-exported here so `bash::pattern::…` paths keep working.
 pub use crate::pattern;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::decision::{Decision, Finding, Verdict};
@@ -78,9 +79,17 @@ const DATA_PROGRAMS: &[&str] = &[
     "local", "declare", "alias",
 ];
 
+/// A word made from part of another (`-ofile` → `file`, `HEAD:path` → `path`).
+fn owned_word<'w>(text: &str, dynamic: bool) -> Cow<'w, Word> {
+    Cow::Owned(Word {
+        text: text.to_string(),
+        dynamic,
+    })
+}
+
 /// How one path argument is used.
 struct PathUse<'w> {
-    word: &'w Word,
+    word: Cow<'w, Word>,
     access: Access,
 }
 
@@ -117,23 +126,23 @@ fn has_flag(cmd: &Command, names: &[&str]) -> bool {
 fn write_all<'w>(out: &mut Vec<PathUse<'w>>, words: &[&'w Word]) {
     for w in words {
         out.push(PathUse {
-            word: w,
+            word: Cow::Borrowed(w),
             access: Access::Write,
         });
     }
 }
 
 /// The paths a command writes and reads, by what the program does with its arguments.
-fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
+fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
     let mut out = Vec::new();
     for r in &cmd.redirects {
         match r.op {
             op if op.writes() => out.push(PathUse {
-                word: &r.target,
+                word: Cow::Borrowed(&r.target),
                 access: Access::Write,
             }),
             RedirectOp::Read => out.push(PathUse {
-                word: &r.target,
+                word: Cow::Borrowed(&r.target),
                 access: Access::Read,
             }),
             _ => {}
@@ -141,7 +150,7 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
     }
     if let Stdin::File(w) = &cmd.stdin {
         out.push(PathUse {
-            word: w,
+            word: Cow::Borrowed(w),
             access: Access::Read,
         });
     }
@@ -156,23 +165,23 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
             let moves = cmd.program == "mv";
             if let Some(dir) = flag_value(cmd, &["-t", "--target-directory"]) {
                 out.push(PathUse {
-                    word: dir,
+                    word: Cow::Borrowed(dir),
                     access: Access::Write,
                 });
                 for w in &pos {
                     out.push(PathUse {
-                        word: w,
+                        word: Cow::Borrowed(w),
                         access: if moves { Access::Any } else { Access::Read },
                     });
                 }
             } else if let Some((last, rest)) = pos.split_last() {
                 out.push(PathUse {
-                    word: last,
+                    word: Cow::Borrowed(last),
                     access: Access::Write,
                 });
                 for w in rest {
                     out.push(PathUse {
-                        word: w,
+                        word: Cow::Borrowed(w),
                         access: if moves { Access::Any } else { Access::Read },
                     });
                 }
@@ -183,12 +192,12 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
                 if let Some(p) = a.text.strip_prefix("of=") {
                     let _ = p;
                     out.push(PathUse {
-                        word: a,
+                        word: Cow::Borrowed(a),
                         access: Access::Write,
                     });
                 } else if a.text.starts_with("if=") {
                     out.push(PathUse {
-                        word: a,
+                        word: Cow::Borrowed(a),
                         access: Access::Read,
                     });
                 }
@@ -214,7 +223,7 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
                 .collect();
             if roots.is_empty() {
                 out.push(PathUse {
-                    word: &DOT,
+                    word: Cow::Borrowed(&DOT),
                     access: Access::Write,
                 });
             }
@@ -233,21 +242,147 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
                     || matches!(prev, Some("-T" | "--upload-file"))
                 {
                     out.push(PathUse {
-                        word: a,
+                        word: Cow::Borrowed(a),
                         access: Access::Read,
                     });
                 }
             }
-            if let Some(w) = flag_value(cmd, &["-o", "--output", "-O", "--output-document"]) {
-                if !(cmd.program == "curl" && w.text.starts_with('-')) {
+        }
+        "uniq" => {
+            // `uniq IN OUT` writes OUT.
+            if let Some(w) = pos.get(1) {
+                out.push(PathUse {
+                    word: Cow::Borrowed(w),
+                    access: Access::Write,
+                });
+            }
+        }
+        "patch" => {
+            // `patch FILE PATCH` writes FILE; `-o`/`-d` name what it writes too.
+            if let Some(w) = pos.first() {
+                out.push(PathUse {
+                    word: Cow::Borrowed(w),
+                    access: Access::Write,
+                });
+            }
+            if let Some(w) = flag_value(cmd, &["-o", "--output", "-d", "--directory"]) {
+                out.push(PathUse {
+                    word: Cow::Borrowed(w),
+                    access: Access::Write,
+                });
+            }
+        }
+        "tar" | "bsdtar" | "gtar" => {
+            let bundle = cmd
+                .args
+                .first()
+                .filter(|a| !a.text.starts_with('-'))
+                .map(|a| a.text.as_str())
+                .unwrap_or("");
+            let extract = has_flag(cmd, &["-x", "--extract", "--get"]) || bundle.contains('x');
+            let create = has_flag(cmd, &["-c", "--create", "-r", "--append", "-u", "--update"])
+                || bundle.contains(['c', 'r', 'u']);
+            if extract {
+                if let Some(w) = flag_value(cmd, &["-C", "--directory"]) {
                     out.push(PathUse {
-                        word: w,
+                        word: Cow::Borrowed(w),
+                        access: Access::Write,
+                    });
+                }
+            }
+            if create {
+                let archive = flag_value(cmd, &["-f", "--file"]).or_else(|| {
+                    // `tar czf out.tgz dir`: the bundle's `f` takes the next word.
+                    bundle.contains('f').then(|| cmd.args.get(1)).flatten()
+                });
+                if let Some(w) = archive.filter(|w| w.text != "-") {
+                    out.push(PathUse {
+                        word: Cow::Borrowed(w),
                         access: Access::Write,
                     });
                 }
             }
         }
+        "git" => {
+            let shape = Shape::of(cmd);
+            let sub: Vec<&str> = shape.positionals.iter().map(|p| p.0.as_str()).collect();
+            let target = |from: usize| -> Option<&Word> {
+                // The word of the n-th positional (after the subcommand), found by text.
+                let text = sub.get(from)?;
+                cmd.args.iter().rev().find(|a| a.text == *text)
+            };
+            let mut push = |w: Option<&'w Word>| {
+                if let Some(w) = w {
+                    out.push(PathUse {
+                        word: Cow::Borrowed(w),
+                        access: Access::Write,
+                    });
+                }
+            };
+            match sub.as_slice() {
+                ["clone", _, _, ..] => push(target(2)),
+                ["worktree", "add", _, ..] => push(target(2)),
+                ["submodule", "add", _, _, ..] => push(target(3)),
+                ["init", _, ..] => push(target(1)),
+                ["bundle", "create", _, ..] => push(target(2)),
+                ["archive" | "format-patch", ..] => {
+                    push(flag_value(cmd, &["-o", "--output", "--output-directory"]));
+                }
+                _ => {}
+            }
+            // `git show REV:path`, `git cat-file -p :path`: a file's content from the object
+            // store is printed like a read of that path.
+            if matches!(
+                sub.first(),
+                Some(
+                    &("show"
+                        | "cat-file"
+                        | "diff"
+                        | "log"
+                        | "grep"
+                        | "archive"
+                        | "checkout"
+                        | "restore"
+                        | "blame")
+                )
+            ) {
+                for a in &cmd.args {
+                    if let Some((rev, path)) = a.text.split_once(':') {
+                        if !a.text.starts_with('-')
+                            && !path.is_empty()
+                            && !rev.contains('/')
+                            && !a.text.contains("://")
+                        {
+                            let path =
+                                path.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':');
+                            out.push(PathUse {
+                                word: owned_word(path, a.dynamic),
+                                access: Access::Read,
+                            });
+                        }
+                    }
+                }
+            }
+        }
         _ => {}
+    }
+    // Options whose value is a file the program writes (`curl -o`, `sort -o`, `wget -P`).
+    let texts: Vec<&str> = cmd.args.iter().map(|a| a.text.as_str()).collect();
+    for (i, off) in crate::programs::output_values(&cmd.program, &texts) {
+        if let Some(a) = cmd.args.get(i) {
+            let value = a.text.get(off..).unwrap_or("");
+            if value == "-" || value.is_empty() || value.starts_with("type=") {
+                continue;
+            }
+            out.push(PathUse {
+                word: if off == 0 {
+                    Cow::Borrowed(a)
+                } else {
+                    owned_word(value, a.dynamic)
+                },
+                access: Access::Write,
+            });
+        }
     }
     // Every other static argument may name a file the command reads (`cat`, `grep`, `cp`, `tar`,
     // `base64` …): the never-readable rules decide; plain words match none of them.
@@ -261,16 +396,19 @@ fn path_uses(cmd: &Command) -> Vec<PathUse<'_>> {
                 if let Some((_, v)) = text.split_once('=') {
                     if v.contains('/') {
                         out.push(PathUse {
-                            word: a,
+                            word: Cow::Borrowed(a),
                             access: Access::Read,
                         });
                     }
                 }
                 continue;
             }
-            if !out.iter().any(|u| std::ptr::eq(u.word, a)) {
+            if !out
+                .iter()
+                .any(|u| matches!(&u.word, Cow::Borrowed(w) if std::ptr::eq(*w, a)))
+            {
                 out.push(PathUse {
-                    word: a,
+                    word: Cow::Borrowed(a),
                     access: Access::Read,
                 });
             }

@@ -103,3 +103,18 @@ fn static_prefixes() {
     assert_eq!(super::static_prefix("$X/y"), None);
     assert_eq!(super::static_prefix("/*"), Some("/"));
 }
+
+/// Scratch: decisions for the commands in $BLASTWALL_PROBE (one per line).
+#[test]
+#[ignore = "manual probe"]
+fn probe() {
+    let Ok(path) = std::env::var("BLASTWALL_PROBE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (d, r) = decide(&line.replace("\\n", "\n"));
+        let rule = r.split('`').nth(1).unwrap_or("");
+        eprintln!("PROBE {d:<5} {rule:<22} {line}");
+    }
+}

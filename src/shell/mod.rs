@@ -145,6 +145,10 @@ pub struct Analysis {
     /// (with `via: ["function NAME"]`); a command whose `program` is one of these names is a
     /// call to that function, not to a program on `PATH`.
     pub functions: Vec<String>,
+    /// Values variables are given in the command without a command word (`p=~/.ssh/key`) and
+    /// the words a `for` loop runs over, in source order. A later `$p` may expand to any of
+    /// them (the judge checks each; which one is not tracked).
+    pub constants: Vec<(String, Word)>,
 }
 
 impl Analysis {
@@ -358,6 +362,7 @@ fn internal_failure(detail: &str) -> Analysis {
             program: None,
         }],
         functions: Vec::new(),
+        constants: Vec::new(),
     }
 }
 

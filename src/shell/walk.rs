@@ -111,6 +111,7 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         last_output: None,
         pipe_text: None,
         stopped: false,
+        constants: Vec::new(),
     };
     w.run_code(command);
     // The same unknown can arise many times (a loop body, a repeated pattern): report it once.
@@ -124,11 +125,14 @@ pub(crate) fn analyze_top(command: &str, cx: &Context<'_>) -> Analysis {
         commands: w.commands,
         unknowns,
         functions: w.functions,
+        constants: w.constants,
     }
 }
 
 struct Walker<'c, 'a> {
     cx: &'c Context<'a>,
+    /// Values given to variables without a command (`p=~/.ssh/key`) and `for` loop words.
+    constants: Vec<(String, Word)>,
     commands: Vec<Command>,
     unknowns: Vec<Unknown>,
     /// Bytes the parser may still read.
@@ -397,13 +401,15 @@ impl Walker<'_, '_> {
             }
             ast::CompoundCommand::ForClause(f) => {
                 let ast::ForClauseCommand {
-                    variable_name: _,
+                    variable_name,
                     values,
                     body,
                     loc: _,
                 } = f;
                 for v in values.iter().flatten() {
-                    self.expand(&v.value);
+                    let a = self.expand(&v.value);
+                    // `for f in ~/.ssh/*`: `$f` in the body is one of these words.
+                    self.constants.push((variable_name.clone(), a.word));
                 }
                 self.walk_list(&body.list);
             }
@@ -714,8 +720,12 @@ impl Walker<'_, '_> {
                         });
                     }
                     ast::IoFileRedirectTarget::ProcessSubstitution(_kind, sub) => {
-                        // A pipe to or from commands, which are walked; not a file.
-                        self.walk_procsub(sub);
+                        // A pipe to or from commands, which are walked; not a file. As the
+                        // input of a command (`sh < <(curl …)`) it is that command's stdin.
+                        let from = self.walk_procsub(sub);
+                        if op == RedirectOp::Read && fd_u.is_none_or(|n| n == 0) {
+                            *stdin = Some((Stdin::Pipe { from }, true));
+                        }
                     }
                 }
             }
@@ -873,6 +883,17 @@ impl Walker<'_, '_> {
                             "PWD" => Some(self.cwd.display().to_string()),
                             _ => None,
                         },
+                        ParameterExpr::Parameter { indirect: true, .. } => {
+                            // `${!name}`: the value of the variable named by `$name`.
+                            self.unknowns.push(Unknown {
+                                kind: UnknownKind::DynamicCommandWord,
+                                detail: format!(
+                                    "indirect expansion `{source}` names a variable only known when the command runs"
+                                ),
+                                program: None,
+                            });
+                            None
+                        }
                         _ => None,
                     };
                     // Defaults, patterns and indices can hold substitutions that run.
@@ -1016,6 +1037,8 @@ impl Walker<'_, '_> {
             }
             None => {
                 self.last_output = None;
+                // `p=~/.ssh/key; cat $p`: a later `$p` may be this value.
+                self.constants.extend(assignments.iter().cloned());
                 if !redirects.is_empty() || stdin.is_some() {
                     self.emit_noop(redirects, stdin);
                 }
