@@ -416,7 +416,8 @@ mod tests {
 
     #[test]
     fn output_options_are_found_in_every_spelling() {
-        let cases: &[(&str, &[&str], &[(usize, usize)])] = &[
+        type Case<'a> = (&'a str, &'a [&'a str], &'a [(usize, usize)]);
+        let cases: &[Case<'_>] = &[
             ("curl", &["-o", "x", "https://a"], &[(1, 0)]),
             ("curl", &["-ox", "https://a"], &[(0, 2)]),
             ("curl", &["--output=x"], &[(0, 9)]),
