@@ -4,7 +4,9 @@
 //! profile; rules with `command` patterns; the paths each command reads and writes (redirects,
 //! `cp`/`mv` targets, `rm` operands, `tee`, `dd of=`, `sed -i` …) through the same scope and path
 //! rules as the file tools; hosts in URLs through the network allowlist; and what the analysis
-//! could not see through (always at least ask). Parsing lives in `crate::shell`.
+//! could not see through (always at least ask). Parsing lives in `crate::shell`; checks that
+//! depend on values (environment variables, bind addresses, lockfiles) live in `classes.rs`.
+mod classes;
 /// The command-pattern types now live in [`crate::pattern`] (the policy compiles them too);
 /// re-exported here so `bash::pattern::…` paths keep working.
 pub use crate::pattern;
@@ -291,10 +293,18 @@ fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
                 }
             }
             if create {
-                let archive = flag_value(cmd, &["-f", "--file"]).or_else(|| {
-                    // `tar czf out.tgz dir`: the bundle's `f` takes the next word.
-                    bundle.contains('f').then(|| cmd.args.get(1)).flatten()
+                let cluster_f = cmd.args.iter().position(|a| {
+                    a.text.len() > 2
+                        && a.text.starts_with('-')
+                        && !a.text.starts_with("--")
+                        && a.text.ends_with('f')
                 });
+                let archive = flag_value(cmd, &["-f", "--file"])
+                    .or_else(|| cluster_f.and_then(|i| cmd.args.get(i + 1)))
+                    .or_else(|| {
+                        // `tar czf out.tgz dir`: the bundle's `f` takes the next word.
+                        bundle.contains('f').then(|| cmd.args.get(1)).flatten()
+                    });
                 if let Some(w) = archive.filter(|w| w.text != "-") {
                     out.push(PathUse {
                         word: Cow::Borrowed(w),
@@ -388,7 +398,13 @@ fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
     // `base64` …): the never-readable rules decide; plain words match none of them.
     if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
         for a in &cmd.args {
-            if a.dynamic && !a.text.contains('/') {
+            // A bare `$x` may be anything; a glob or brace with a literal part (`.e*`,
+            // `{.env,x}`) or a variable the command set earlier is judged below.
+            if a.dynamic
+                && !a.text.contains('/')
+                && !a.text.contains(['*', '?', '[', '{'])
+                && !a.text.contains('$')
+            {
                 continue;
             }
             let text = a.text.as_str();
@@ -588,6 +604,7 @@ pub fn judge(
     }
     let programs = profile.allow_programs.as_ref();
     let temp_vars = mktemp_vars(command);
+    classes::check_bare_assignments(j, analysis, out);
     for cmd in &analysis.commands {
         if let Some(list) = programs {
             if !wildcard::any(&list.value, &cmd.program) && !profile.project {
@@ -610,7 +627,8 @@ pub fn judge(
         if outbound(cmd) {
             j.check_taint(&format!("`{}`", cmd.program), out);
         }
-        check_paths(j, profile, cmd, &temp_vars, out);
+        check_paths(j, profile, cmd, analysis, &temp_vars, out);
+        classes::check(j, analysis, cmd, out);
         if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
             for h in url_hosts(cmd) {
                 j.check_host(profile, &h, out, "Bash");
@@ -631,6 +649,9 @@ fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdic
             continue;
         };
         let best = patterns.iter().map(|p| p.matches(cmd, &shape)).max();
+        if !matches!(best, Some(Match::Yes | Match::Maybe)) {
+            continue;
+        }
         let words = std::iter::once(cmd.program.as_str())
             .chain(cmd.args.iter().map(|a| a.text.as_str()))
             .collect::<Vec<_>>()
@@ -662,14 +683,152 @@ fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdic
     }
 }
 
+/// Brace expansion of one word (`{.env,x}` → `.env`, `x`), bounded; `None` without braces.
+fn brace_alternatives(text: &str) -> Option<Vec<String>> {
+    let open = text.find('{')?;
+    let close = open + text.get(open..)?.find('}')?;
+    let inner = text.get(open + 1..close)?;
+    if !inner.contains(',') {
+        return None;
+    }
+    let (head, tail) = (text.get(..open)?, text.get(close + 1..)?);
+    let mut out = Vec::new();
+    for alt in inner.split(',').take(64) {
+        let w = format!("{head}{alt}{tail}");
+        match brace_alternatives(&w) {
+            Some(more) if out.len() < 256 => out.extend(more),
+            _ => out.push(w),
+        }
+    }
+    Some(out)
+}
+
+/// What a dynamic word can be, as far as the command itself tells: constants assigned earlier
+/// (`p=~/.ssh/key; cat $p`), `for` loop words, and brace alternatives. Each result is a word
+/// that is still dynamic when a glob or an unknown variable remains in it.
+fn known_values(word: &Word, analysis: &Analysis) -> Vec<Word> {
+    let mut texts = vec![word.text.clone()];
+    for (name, value) in &analysis.constants {
+        let plain = format!("${name}");
+        let braced = format!("${{{name}}}");
+        let mut next = Vec::new();
+        for t in &texts {
+            let hit = t.contains(&braced)
+                || t.match_indices(&plain).any(|(i, _)| {
+                    !t.get(i + plain.len()..)
+                        .and_then(|r| r.chars().next())
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            if hit {
+                let v = value.text.as_str();
+                next.push(t.replace(&braced, v).replace(&plain, v));
+            }
+        }
+        texts.extend(next);
+        texts.truncate(256);
+    }
+    let mut out = Vec::new();
+    for t in texts {
+        match brace_alternatives(&t) {
+            Some(alts) => out.extend(alts),
+            None => out.push(t),
+        }
+    }
+    out.into_iter()
+        .filter(|t| *t != word.text)
+        .map(|t| Word {
+            dynamic: t.contains(['$', '`', '*', '?', '[']),
+            text: t,
+        })
+        .collect()
+}
+
+/// Programs that look at names and metadata, never at content: `ls ~/.ssh` lists key names,
+/// which is not reading a key.
+const METADATA_PROGRAMS: &[&str] = &[
+    "ls", "stat", "du", "tree", "realpath", "readlink", "basename", "dirname", "test", "[", "[[",
+    "exa", "eza", "lsd",
+];
+
+/// Example and template files whose copies (`cp .env.example .env`) hold no secret.
+fn template_file(text: &str) -> bool {
+    let base = text.rsplit('/').next().unwrap_or(text);
+    [
+        ".example",
+        ".sample",
+        ".template",
+        ".dist",
+        ".defaults",
+        ".tmpl",
+        ".tpl",
+    ]
+    .iter()
+    .any(|e| base.ends_with(e))
+}
+
 fn check_paths(
     j: &Judge<'_>,
     profile: &Profile,
     cmd: &Command,
+    analysis: &Analysis,
     temp_vars: &[String],
     out: &mut Verdict,
 ) {
-    for u in path_uses(cmd) {
+    let mut uses = path_uses(cmd);
+    let mut extra = Vec::new();
+    for u in &uses {
+        if u.word.dynamic {
+            for w in known_values(&u.word, analysis) {
+                extra.push(PathUse {
+                    word: Cow::Owned(w),
+                    access: u.access,
+                });
+            }
+        }
+    }
+    uses.extend(extra);
+    let metadata_only = METADATA_PROGRAMS.contains(&cmd.program.as_str());
+    // `cp .env.example .env`: a copy of a template is not a secret being overwritten.
+    let from_template = matches!(cmd.program.as_str(), "cp" | "install")
+        && positionals(cmd).len() >= 2
+        && positionals(cmd)
+            .split_last()
+            .is_some_and(|(_, src)| src.iter().all(|w| !w.dynamic && template_file(&w.text)));
+    for u in uses {
+        if metadata_only && u.access == Access::Read {
+            continue;
+        }
+        // A bare variable read (`cat $f`) says nothing by itself; its known values (added
+        // above) are what is judged.
+        if u.access == Access::Read
+            && u.word.dynamic
+            && !u.word.text.contains('/')
+            && u.word.text.starts_with('$')
+            && !u.word.text.contains(['*', '?', '['])
+        {
+            continue;
+        }
+        let before = out.findings.len();
+        check_one_path(j, profile, cmd, temp_vars, &u, out);
+        if from_template && u.access == Access::Write {
+            let mut i = 0;
+            out.findings.retain(|f| {
+                i += 1;
+                i <= before || &*f.rule != "secret-files-write"
+            });
+        }
+    }
+}
+
+fn check_one_path(
+    j: &Judge<'_>,
+    profile: &Profile,
+    cmd: &Command,
+    temp_vars: &[String],
+    u: &PathUse<'_>,
+    out: &mut Verdict,
+) {
+    {
         let raw = match u.word.text.as_str() {
             "" => ".".to_string(),
             t => t
@@ -700,7 +859,7 @@ fn check_paths(
             || raw.starts_with("/dev/fd/")
             || raw.starts_with("/proc/self/fd/")
         {
-            continue;
+            return;
         }
         // bash's /dev/tcp and /dev/udp redirections open network connections.
         if let Some(rest) = raw
@@ -710,16 +869,26 @@ fn check_paths(
             let host = rest.split('/').next().unwrap_or("");
             j.check_host(profile, host, out, "Bash");
             j.check_taint(&format!("a /dev/tcp connection to {host}"), out);
-            continue;
+            return;
         }
         if u.word.dynamic && u.access == Access::Read {
             check_dynamic_read(j, profile, cmd, &raw, out);
         }
+        // A read whose only dynamic part is the last component (`~/.ssh/*.pub`) was judged
+        // by what it can expand to; its directory is not read.
+        if u.word.dynamic
+            && u.access == Access::Read
+            && raw
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| !dir.contains(['*', '?', '[', '{', '$', '`']))
+        {
+            return;
+        }
         let (text, prefix_only) = if u.word.dynamic {
             match static_prefix(&raw) {
                 Some(p) => (p.to_string(), true),
-                None if u.access == Access::Read => continue,
-                None if is_temp_word(&raw, temp_vars) => continue,
+                None if u.access == Access::Read => return,
+                None if is_temp_word(&raw, temp_vars) => return,
                 None => {
                     out.push(Finding::new(
                         Decision::Ask,
@@ -731,7 +900,7 @@ fn check_paths(
                             truncate(&raw, 120)
                         ),
                     ));
-                    continue;
+                    return;
                 }
             }
         } else {
@@ -754,7 +923,11 @@ fn check_paths(
             access: u.access,
             recursive,
         };
-        if u.access != Access::Read && DELETERS.contains(&cmd.program.as_str()) && !prefix_only {
+        if u.access != Access::Read
+            && DELETERS.contains(&cmd.program.as_str())
+            && !prefix_only
+            && !(cmd.program == "find" && classes::filtered_find(cmd))
+        {
             let roots = [
                 Some(j.env.project.as_path()),
                 j.env.home.as_deref(),
@@ -837,6 +1010,9 @@ fn check_dynamic_read(
                 _ => false,
             }
         };
+        // A glob in the last component can match a file a basename rule protects:
+        // `cat .e*` can be `cat .env`.
+        let could = could || glob_can_match_basename(rule, &abs);
         if could {
             protected.push(rule);
         }
@@ -866,6 +1042,47 @@ fn check_dynamic_read(
             ),
         ));
     }
+}
+
+/// Whether the glob in the last component of `abs` can name a file that one of `rule`'s
+/// basename patterns (`.env`, `*.pem`, `id_rsa*`) protects, and its except list does not free.
+fn glob_can_match_basename(rule: &crate::policy::Rule, abs: &Path) -> bool {
+    let Some(last) = abs.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    if !last.contains(['*', '?', '[']) {
+        return false;
+    }
+    let glob = last.replace('[', "?");
+    // bash globs match a leading dot only when they start with one.
+    let dot_ok = |name: &str| !name.starts_with('.') || glob.starts_with('.');
+    if let Some(dir) = abs.parent().filter(|d| d.is_dir()) {
+        // The directory exists: judge the names the glob really matches.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            return entries.take(10_000).flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                dot_ok(&name)
+                    && wildcard::matches(&glob, &name)
+                    && rule.matches_path(&dir.join(&name), Access::Read)
+            });
+        }
+    }
+    // Not there (yet): a glob with a literal part that fits a protected name (`.e*`).
+    if !last.chars().any(|c| c.is_ascii_alphanumeric() || c == '.') {
+        return false;
+    }
+    rule.paths.iter().flat_map(|g| g.patterns()).any(|pat| {
+        let pat = pat.strip_prefix("**/").unwrap_or(pat);
+        if pat.contains('/') {
+            return false;
+        }
+        // A name the pattern matches: its wildcards filled with a plain letter.
+        let sample = pat.replace("**", "x").replace(['*', '?'], "x");
+        let probe = abs.with_file_name(&sample);
+        dot_ok(&sample)
+            && wildcard::matches(&glob, &sample)
+            && !rule.except.as_ref().is_some_and(|e| e.is_match(&probe))
+    })
 }
 
 /// Replace each dynamic part of a word (`$x`, `${x}`, `$$`, `$(…)`, `` `…` ``) by `*`.

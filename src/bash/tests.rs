@@ -118,3 +118,64 @@ fn probe() {
         eprintln!("PROBE {d:<5} {rule:<22} {line}");
     }
 }
+
+fn decide_in(project: &std::path::Path, command: &str) -> Decision {
+    let mut env = crate::policy::tests::test_env();
+    env.project = project.to_path_buf();
+    env.cwd = project.to_path_buf();
+    let p = Policy::embedded(&env).unwrap();
+    let judge = Judge::new(&p, &env);
+    let input = json!({ "command": command });
+    let call = Call {
+        tool: "Bash",
+        input: input.as_object().unwrap(),
+        agent_type: None,
+        agent_id: None,
+    };
+    judge.judge(&call, &|_| None).verdict.decision()
+}
+
+/// `npx` of a package the project declares or has installed is quiet; anything else is asked.
+#[test]
+fn npx_is_quiet_for_the_projects_own_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"devDependencies": {"typescript": "^5", "@scope/tool": "1"}}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("node_modules/.bin")).unwrap();
+    std::fs::write(dir.path().join("node_modules/.bin/tsc"), "").unwrap();
+    for (command, want) in [
+        ("npx tsc --noEmit", Decision::Allow),
+        ("npx typescript", Decision::Allow),
+        ("npx @scope/tool@1.2 run", Decision::Allow),
+        ("npx cowsay hi", Decision::Ask),
+        ("npx -p evil tsc", Decision::Ask),
+        ("npm dlx typescript", Decision::Ask),
+    ] {
+        assert_eq!(decide_in(dir.path(), command), want, "{command}");
+    }
+}
+
+/// A glob is judged by the names it really matches when its directory exists.
+#[test]
+fn globs_are_judged_by_the_files_they_match() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+    assert_eq!(decide_in(dir.path(), "cat *"), Decision::Allow);
+    std::fs::write(dir.path().join("server.pem"), "").unwrap();
+    assert_eq!(decide_in(dir.path(), "cat *"), Decision::Deny);
+    assert_eq!(decide_in(dir.path(), "cat *.txt"), Decision::Allow);
+    std::fs::write(dir.path().join(".env"), "").unwrap();
+    assert_eq!(decide_in(dir.path(), "cat .e*"), Decision::Deny);
+}
+
+#[test]
+fn brace_alternatives() {
+    assert_eq!(
+        super::brace_alternatives("{.env,x}/{a,b}").unwrap(),
+        [".env/a", ".env/b", "x/a", "x/b"]
+    );
+    assert!(super::brace_alternatives("plain").is_none());
+}
