@@ -975,10 +975,8 @@ fn truncation(j: &Judge<'_>, cmd: &Command, out: &mut Verdict) {
                 }
             }
         }
-        "mv" => {
-            if pos.len() >= 2 && pos.last().is_some_and(|t| t.starts_with("/dev/")) {
-                targets.extend(pos.iter().take(pos.len() - 1));
-            }
+        "mv" if pos.len() >= 2 && pos.last().is_some_and(|t| t.starts_with("/dev/")) => {
+            targets.extend(pos.iter().take(pos.len() - 1));
         }
         _ => {}
     }
