@@ -239,6 +239,52 @@ const QUIET_NPM_KEYS: &[&str] = &[
 /// Everything for one command.
 pub(super) fn check(j: &Judge<'_>, analysis: &Analysis, cmd: &Command, out: &mut Verdict) {
     env_dump(cmd, out);
+    if !cmd.assignments.is_empty()
+        || matches!(
+            cmd.program.as_str(),
+            "export" | "declare" | "typeset" | "local" | "readonly"
+        )
+    {
+        check_assignments(j, cmd, out);
+    }
+    if cmd.program.starts_with("python") || cmd.program.starts_with("php") || cmd.program == "ruby"
+    {
+        serve(j, cmd, out);
+    }
+    if matches!(
+        cmd.program.as_str(),
+        "npx"
+            | "bunx"
+            | "pnpx"
+            | "npm"
+            | "pnpm"
+            | "yarn"
+            | "bun"
+            | "uvx"
+            | "uvenv"
+            | "uv"
+            | "pipx"
+            | "go"
+            | "deno"
+    ) {
+        remote_code(j, cmd, out);
+    }
+    if !cmd.redirects.is_empty()
+        || matches!(
+            cmd.program.as_str(),
+            "truncate" | "cp" | "install" | "dd" | "mv"
+        )
+    {
+        truncation(j, cmd, out);
+        memory_import(cmd, out);
+    } else if matches!(cmd.program.as_str(), "tee" | "sed" | "perl") {
+        memory_import(cmd, out);
+    }
+    find_delete(cmd, out);
+    let _ = analysis;
+}
+
+fn check_assignments(j: &Judge<'_>, cmd: &Command, out: &mut Verdict) {
     let mut assigned: Vec<(&str, &Word)> = cmd
         .assignments
         .iter()
@@ -249,12 +295,6 @@ pub(super) fn check(j: &Judge<'_>, analysis: &Analysis, cmd: &Command, out: &mut
     for (name, value) in assigned {
         exec_env(j, cmd, name, value, out);
     }
-    serve(j, cmd, out);
-    remote_code(j, cmd, out);
-    truncation(j, cmd, out);
-    find_delete(cmd, out);
-    memory_import(cmd, out);
-    let _ = analysis;
 }
 
 /// Bare assignments (`PAGER='sh -c id'; git log`) change an exported variable too.
