@@ -15,6 +15,7 @@ use super::merge::{Acc, ProfileAcc};
 use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
 use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision, TaintOn};
 use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
+use super::raw::TaintOn;
 use super::source::{Lines, PolicyError, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};
@@ -494,6 +495,12 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             .map(|(_, v)| *v.get_ref())
             .unwrap_or(TaintOn::Flagged),
         sandbox,
+        taint_on: acc
+            .taint_on
+            .value
+            .as_ref()
+            .map(|(_, v)| *v.get_ref())
+            .unwrap_or(TaintOn::Flagged),
         profiles,
         project_profiles,
         rules: rules::RuleSet::new(rules),

@@ -165,6 +165,12 @@ pub const LAYERING: &[KeyLayering] = &[
         project: Layering::Tighten(&["true", "false"]),
     },
     KeyLayering {
+        key: "untrusted.taint",
+        trusted: Layering::Override,
+        // A project may make any external content taint the session, never only flagged.
+        project: Layering::Tighten(&["flagged", "any"]),
+    },
+    KeyLayering {
         key: "profiles",
         trusted: Layering::Override,
         project: Layering::Intersect,
@@ -244,6 +250,15 @@ impl Spelling for super::raw::SandboxNetwork {
             super::raw::SandboxNetwork::None => "none",
             super::raw::SandboxNetwork::Host => "host",
             super::raw::SandboxNetwork::Allowlist => "allowlist",
+        })
+    }
+}
+
+impl Spelling for TaintOn {
+    fn spelling(&self) -> Option<&'static str> {
+        Some(match self {
+            TaintOn::Flagged => "flagged",
+            TaintOn::Any => "any",
         })
     }
 }

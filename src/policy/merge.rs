@@ -15,6 +15,7 @@ use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision,
 use super::raw::{
     OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,
 };
+use super::raw::TaintOn;
 use super::source::{PolicyError, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;

@@ -20,6 +20,7 @@ pub struct RawPolicy {
     pub secrets: Option<RawSecrets>,
     pub untrusted: Option<RawUntrusted>,
     pub sandbox: Option<RawSandbox>,
+    pub untrusted: Option<RawUntrusted>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Spanned<RawProfile>>,
     #[serde(default)]

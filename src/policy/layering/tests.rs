@@ -125,6 +125,7 @@ fn every_tighten_key_through_the_real_merge() {
                     "sandbox.mode" => Some(p.sandbox.settings.mode.as_str()),
                     "sandbox.network" => Some(p.sandbox.settings.network.as_str()),
                     "sandbox.auto_allow" => p.sandbox.settings.auto_allow.spelling(),
+                    "untrusted.taint" => p.taint_on.spelling(),
                     other => panic!("no accessor for tighten-only key `{other}` in this test"),
                 };
                 assert_eq!(got, Some(want), "{}: {trusted} then {project}", k.key);
