@@ -5,9 +5,26 @@
 //! What belongs here: the record, built from the event and its [`Outcome`] in one place
 //! ([`Record::of`]), and appending it. What does not: where the log lives (the policy's
 //! `audit_log`).
+//!
+//! # Schema (version 1)
+//!
+//! Each line is one JSON object: `v` (the schema version, 1), `ts` (RFC 3339 UTC with
+//! milliseconds), `event` (the hook event name), `session_id`, `agent_id` and `agent_type`
+//! (null on the main thread), `profile` (the profiles that judged it, comma-separated), `tool`,
+//! `decision` (the answer: see [`Record::decision`]), `rule` (the deciding rule's id, if any),
+//! `reason`, `cwd`, `subject` (a redacted summary of the input: the command, path or URL),
+//! `tool_use_id`, `pid`. Fields may be added in a later version without changing `v`; a field's
+//! meaning changes only with a new `v`. `blastwall log` reads it.
+//!
+//! # Rotation
+//!
+//! When the log has grown past [`MAX_BYTES`], the process about to append moves it aside
+//! (`audit.jsonl` → `audit.jsonl.1` → … → `audit.jsonl.N`, [`KEEP_ROTATED`] kept, the oldest
+//! dropped). The move is claimed by one atomic rename, so two hook processes rotating at the same
+//! moment rotate once; a line is never split across files.
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -61,6 +78,50 @@ pub fn timestamp(now: SystemTime) -> String {
         rem % 60,
         d.subsec_millis()
     )
+}
+
+/// The audit line schema version (the `v` field).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Rotate the log once it is larger than this.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How many rotated generations are kept (`audit.jsonl.1` … `.N`).
+pub const KEEP_ROTATED: u32 = 5;
+
+/// The path of rotated generation `n` (1 = the newest).
+pub fn rotated(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+/// Move the log aside if it is over `max` bytes. Only the process whose rename of the live
+/// log succeeds shifts the generations; the others find a new, small log and do nothing.
+pub fn rotate_if_needed(path: &Path, max: u64, keep: u32) -> std::io::Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > max => {}
+        _ => return Ok(false),
+    }
+    let mut claim = path.as_os_str().to_owned();
+    claim.push(format!(".rotating-{}", std::process::id()));
+    let claim = PathBuf::from(claim);
+    if std::fs::rename(path, &claim).is_err() {
+        // Someone else rotated it first.
+        return Ok(false);
+    }
+    if keep == 0 {
+        std::fs::remove_file(&claim)?;
+        return Ok(true);
+    }
+    for n in (1..keep).rev() {
+        let from = rotated(path, n);
+        if from.exists() {
+            std::fs::rename(&from, rotated(path, n + 1))?;
+        }
+    }
+    std::fs::rename(&claim, rotated(path, 1))?;
+    Ok(true)
 }
 
 /// A short description of what a call acts on, for the audit log.
@@ -127,6 +188,7 @@ impl<'a> Record<'a> {
     pub fn to_json(&self) -> Value {
         let r = |s: Option<&str>| s.map(|v| crate::redact::text(v).into_owned());
         json!({
+            "v": SCHEMA_VERSION,
             "ts": timestamp(SystemTime::now()),
             "event": self.event,
             "session_id": self.session_id,
@@ -152,6 +214,8 @@ pub fn append(path: &Path, record: &Record<'_>) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    // A failed rotation must not lose the record: append to the log as it is.
+    let _ = rotate_if_needed(path, MAX_BYTES, KEEP_ROTATED);
     let mut line = serde_json::to_string(&record.to_json()).map_err(std::io::Error::other)?;
     line.push('\n');
     let mut file = std::fs::OpenOptions::new()
@@ -206,7 +270,33 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["v"], SCHEMA_VERSION);
         assert_eq!(lines[0]["decision"], "deny");
         assert_eq!(lines[0]["rule"], "credential-stores");
+    }
+
+    #[test]
+    fn rotation_keeps_n_generations_and_drops_the_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("audit.jsonl");
+        for gen in 0..5 {
+            std::fs::write(&log, format!("gen{gen}-{}\n", "x".repeat(20))).unwrap();
+            assert!(rotate_if_needed(&log, 10, 3).unwrap());
+            assert!(!log.exists());
+        }
+        let read = |n| std::fs::read_to_string(rotated(&log, n)).unwrap();
+        assert!(read(1).starts_with("gen4"));
+        assert!(read(2).starts_with("gen3"));
+        assert!(read(3).starts_with("gen2"));
+        assert!(!rotated(&log, 4).exists());
+        // Small enough: left alone.
+        std::fs::write(&log, "small\n").unwrap();
+        assert!(!rotate_if_needed(&log, 10, 3).unwrap());
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "small\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 4, "no claim file left: {names:?}");
     }
 }

@@ -1,15 +1,26 @@
-//! `blastwall install`: register the hook in a Claude Code settings file the way the README
-//! describes — exec form, absolute path, a timeout, `onFailure: "block"` — for PreToolUse,
-//! PostToolUse, PostToolUseFailure and UserPromptSubmit.
+//! `blastwall install` and `blastwall uninstall`: register the hook in a Claude Code settings
+//! file the way the README describes — exec form, absolute path, a timeout,
+//! `onFailure: "block"` — for PreToolUse, PostToolUse, PostToolUseFailure and UserPromptSubmit.
 //!
-//! Other settings and other hooks in the file are kept; an earlier blastwall registration is
-//! replaced, so running it twice changes nothing. A file that is not valid JSON is left alone.
+//! Where: the registration names this machine's absolute path to the binary, so it goes only
+//! into files that are not shared: `~/.claude/settings.json` (`--user`) or the project's
+//! `.claude/settings.local.json` (project scope), never the committed `.claude/settings.json`.
+//!
+//! How: other settings and other hooks are kept, in their order ([`Doc`] is an
+//! order-preserving JSON tree used only here, so the crate-wide `serde_json::Map` and with it
+//! the hook's own parsing are unchanged) and with the file's indentation; an earlier blastwall
+//! registration is replaced, so running it twice changes nothing. The file is written
+//! atomically (temp file + rename, mode kept, a symlink's target written) after a copy of the
+//! old one is saved as `FILE.blastwall.bak`. A file that is not valid JSON, is read-only, or
+//! whose shape is not what Claude Code writes is left alone with an error saying what to fix.
+//! `uninstall` removes only the handlers whose command is a `blastwall` binary run as `hook`.
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
-/// Seconds Claude Code waits for the hook. The binary's own deadline (3 s) is well inside it,
+/// Seconds Claude Code waits for the hook. The binary's own deadline (5 s) is well inside it,
 /// so a slow judgement becomes blastwall's deny, not the client's fail-open timeout.
 pub const TIMEOUT_SECS: u64 = 10;
 
@@ -29,189 +40,533 @@ pub enum InstallError {
     Io(PathBuf, String),
     #[error("{0}: the settings (and their `hooks` and each event's list) must be JSON objects and arrays as Claude Code writes them; fix the file, then run install again")]
     BadShape(PathBuf),
+    #[error(
+        "{0}: the file is read-only; make it writable (chmod u+w) if blastwall should change it"
+    )]
+    ReadOnly(PathBuf),
+}
+
+/// A JSON value that keeps object keys in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doc {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Doc>),
+    Object(Vec<(String, Doc)>),
+}
+
+impl Doc {
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        match self {
+            Doc::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Doc> {
+        match self {
+            Doc::Object(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value at `key`, inserted at the end when missing. `None` if self is no object.
+    fn entry(&mut self, key: &str, default: Doc) -> Option<&mut Doc> {
+        let Doc::Object(m) = self else { return None };
+        let i = match m.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                m.push((key.to_string(), default));
+                m.len() - 1
+            }
+        };
+        m.get_mut(i).map(|(_, v)| v)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Doc::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&Vec<Doc>> {
+        match self {
+            Doc::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Parse JSON text.
+    pub fn parse(text: &str) -> Result<Doc, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Pretty-print with `indent` per level (Claude Code writes two spaces).
+    pub fn pretty(&self, indent: &str) -> String {
+        let mut out = String::new();
+        self.write(&mut out, indent, 0);
+        out
+    }
+
+    fn write(&self, out: &mut String, indent: &str, level: usize) {
+        let pad = |out: &mut String, n: usize| {
+            for _ in 0..n {
+                out.push_str(indent);
+            }
+        };
+        match self {
+            Doc::Null => out.push_str("null"),
+            Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Doc::Number(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Doc::String(s) => out.push_str(&serde_json::Value::from(s.as_str()).to_string()),
+            Doc::Array(a) if a.is_empty() => out.push_str("[]"),
+            Doc::Object(m) if m.is_empty() => out.push_str("{}"),
+            Doc::Array(a) => {
+                out.push_str("[\n");
+                for (i, v) in a.iter().enumerate() {
+                    pad(out, level + 1);
+                    v.write(out, indent, level + 1);
+                    out.push_str(if i + 1 < a.len() { ",\n" } else { "\n" });
+                }
+                pad(out, level);
+                out.push(']');
+            }
+            Doc::Object(m) => {
+                out.push_str("{\n");
+                for (i, (k, v)) in m.iter().enumerate() {
+                    pad(out, level + 1);
+                    out.push_str(&serde_json::Value::from(k.as_str()).to_string());
+                    out.push_str(": ");
+                    v.write(out, indent, level + 1);
+                    out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+                }
+                pad(out, level);
+                out.push('}');
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Doc;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Doc, E> {
+                Ok(Doc::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Doc, E> {
+                Ok(Doc::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Doc, E> {
+                Ok(Doc::Number(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Doc, E> {
+                Ok(Doc::Number(n.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Doc, E> {
+                serde_json::Number::from_f64(n)
+                    .map(Doc::Number)
+                    .ok_or_else(|| E::custom("not a finite number"))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Doc, E> {
+                Ok(Doc::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Doc, E> {
+                Ok(Doc::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(Doc::Array(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+                let mut v: Vec<(String, Doc)> = Vec::new();
+                while let Some((k, x)) = map.next_entry::<String, Doc>()? {
+                    // A repeated key: the last one wins, as in serde_json, in the first's place.
+                    match v.iter_mut().find(|(key, _)| *key == k) {
+                        Some(slot) => slot.1 = x,
+                        None => v.push((k, x)),
+                    }
+                }
+                Ok(Doc::Object(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn s(text: &str) -> Doc {
+    Doc::String(text.to_string())
 }
 
 /// The handler entry for one event.
-pub fn handler(exe: &Path, policy: Option<&Path>) -> Value {
-    let mut args = vec![Value::from("hook")];
+pub fn handler(exe: &Path, policy: Option<&Path>) -> Doc {
+    let mut args = vec![s("hook")];
     if let Some(p) = policy {
-        args.push("--policy".into());
-        args.push(p.to_string_lossy().into_owned().into());
+        args.push(s("--policy"));
+        args.push(s(&p.to_string_lossy()));
     }
-    json!({ "type": "command", "command": exe.to_string_lossy(), "args": args, "timeout": TIMEOUT_SECS, "onFailure": "block" })
+    Doc::Object(vec![
+        ("type".into(), s("command")),
+        ("command".into(), s(&exe.to_string_lossy())),
+        ("args".into(), Doc::Array(args)),
+        ("timeout".into(), Doc::Number(TIMEOUT_SECS.into())),
+        ("onFailure".into(), s("block")),
+    ])
 }
 
-fn is_ours(h: &Value) -> bool {
-    let cmd = h.get("command").and_then(Value::as_str).unwrap_or("");
+/// Whether a handler is blastwall's: a command named `blastwall` run as `hook` (exec form or
+/// one shell string).
+pub fn is_ours(h: &Doc) -> bool {
+    let cmd = h.get("command").and_then(Doc::as_str).unwrap_or("");
     let first_arg = h
         .get("args")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .and_then(|a| a.first())
-        .and_then(Value::as_str);
+        .and_then(Doc::as_str);
     Path::new(cmd.split_whitespace().next().unwrap_or(""))
         .file_name()
         .is_some_and(|n| n == "blastwall")
         && (first_arg == Some("hook") || cmd.split_whitespace().nth(1) == Some("hook"))
 }
 
-/// The settings with blastwall registered (pure: for tests and `--dry-run`).
-pub fn register(
-    mut settings: Value,
-    exe: &Path,
-    policy: Option<&Path>,
-    file: &Path,
-) -> Result<Value, InstallError> {
-    if settings.is_null() {
-        settings = json!({});
+/// Remove blastwall's handlers from `settings`, dropping groups and event lists left empty by
+/// that (and `hooks` itself when nothing is left). Returns how many handlers were removed.
+pub fn unregister(settings: &mut Doc, file: &Path) -> Result<usize, InstallError> {
+    let bad = || InstallError::BadShape(file.to_path_buf());
+    if !matches!(settings, Doc::Object(_) | Doc::Null) {
+        return Err(bad());
     }
-    if !settings.is_object() {
-        return Err(InstallError::BadShape(file.to_path_buf()));
-    }
-    let root = settings
-        .as_object_mut()
-        .ok_or_else(|| InstallError::BadShape(file.to_path_buf()))?;
-    let hooks = root.entry("hooks").or_insert_with(|| json!({}));
-    let hooks = hooks
-        .as_object_mut()
-        .ok_or_else(|| InstallError::BadShape(file.to_path_buf()))?;
-    for (event, matcher) in EVENTS {
-        let groups = hooks.entry(event.to_string()).or_insert_with(|| json!([]));
-        if !groups.is_array() {
-            return Err(InstallError::BadShape(file.to_path_buf()));
-        }
-        if let Some(list) = groups.as_array_mut() {
-            // Drop earlier blastwall handlers, and groups left empty by that.
-            for g in list.iter_mut() {
-                if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
-                    hs.retain(|h| !is_ours(h));
+    let Some(hooks) = settings.get_mut("hooks") else {
+        return Ok(0);
+    };
+    let Doc::Object(events) = hooks else {
+        return Err(bad());
+    };
+    let mut removed = 0;
+    for (_, groups) in events.iter_mut() {
+        let Doc::Array(list) = groups else {
+            return Err(bad());
+        };
+        let mut emptied = Vec::new();
+        for (i, g) in list.iter_mut().enumerate() {
+            if let Some(Doc::Array(hs)) = g.get_mut("hooks") {
+                let before = hs.len();
+                hs.retain(|h| !is_ours(h));
+                removed += before - hs.len();
+                if hs.is_empty() && before > 0 {
+                    emptied.push(i);
                 }
             }
-            list.retain(|g| {
-                g.get("hooks")
-                    .and_then(Value::as_array)
-                    .is_none_or(|hs| !hs.is_empty())
-            });
-            let mut group = Map::new();
-            if *matcher {
-                group.insert("matcher".into(), "*".into());
-            }
-            group.insert("hooks".into(), json!([handler(exe, policy)]));
-            list.push(Value::Object(group));
+        }
+        for i in emptied.into_iter().rev() {
+            list.remove(i);
         }
     }
-    Ok(settings)
+    if removed > 0 {
+        events.retain(|(_, g)| !matches!(g, Doc::Array(a) if a.is_empty()));
+        if events.is_empty() {
+            if let Doc::Object(m) = settings {
+                m.retain(|(k, _)| k != "hooks");
+            }
+        }
+    }
+    Ok(removed)
 }
 
-/// Read, register, and write back atomically (temp file + rename).
-pub fn install(
-    file: &Path,
+/// The settings with blastwall registered (pure: for tests and `--dry-run`). Returns the
+/// settings and how many earlier blastwall handlers were replaced.
+pub fn register(
+    mut settings: Doc,
     exe: &Path,
     policy: Option<&Path>,
-    dry_run: bool,
-) -> Result<Value, InstallError> {
-    let io = |e: std::io::Error| InstallError::Io(file.to_path_buf(), e.to_string());
-    let current = match std::fs::read_to_string(file) {
-        Ok(text) if text.trim().is_empty() => json!({}),
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|e| InstallError::BadJson(file.to_path_buf(), e.to_string()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => return Err(io(e)),
-    };
-    let updated = register(current, exe, policy, file)?;
-    if !dry_run {
-        // Dotfile managers link settings.json from a repository: write the link's target, so
-        // the link stays a link.
-        let file = &std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
-        let io = |e: std::io::Error| InstallError::Io(file.to_path_buf(), e.to_string());
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mode = std::fs::metadata(file).ok().map(|m| m.permissions());
-        let tmp = file.with_extension("json.blastwall-tmp");
-        let mut text = serde_json::to_string_pretty(&updated)
-            .map_err(|e| InstallError::Io(file.to_path_buf(), e.to_string()))?;
-        text.push('\n');
-        std::fs::write(&tmp, text).map_err(io)?;
-        // Keep the file's mode (a 0600 settings file stays private).
-        if let Some(mode) = mode {
-            std::fs::set_permissions(&tmp, mode).map_err(io)?;
-        }
-        std::fs::rename(&tmp, file).map_err(io)?;
+    file: &Path,
+) -> Result<(Doc, usize), InstallError> {
+    let bad = || InstallError::BadShape(file.to_path_buf());
+    if settings == Doc::Null {
+        settings = Doc::Object(Vec::new());
     }
-    Ok(updated)
+    let replaced = unregister(&mut settings, file)?;
+    let hooks = settings
+        .entry("hooks", Doc::Object(Vec::new()))
+        .ok_or_else(bad)?;
+    for (event, matcher) in EVENTS {
+        let Some(Doc::Array(list)) = hooks.entry(event, Doc::Array(Vec::new())) else {
+            return Err(bad());
+        };
+        let mut group = Vec::new();
+        if *matcher {
+            group.push(("matcher".to_string(), s("*")));
+        }
+        group.push(("hooks".to_string(), Doc::Array(vec![handler(exe, policy)])));
+        list.push(Doc::Object(group));
+    }
+    Ok((settings, replaced))
+}
+
+/// The indentation a JSON file uses (its first indented line), two spaces when none.
+pub fn detect_indent(text: &str) -> String {
+    text.lines()
+        .skip(1)
+        .find_map(|l| {
+            let ws: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            (!ws.is_empty() && !l.trim().is_empty()).then_some(ws)
+        })
+        .unwrap_or_else(|| "  ".to_string())
+}
+
+/// A settings file as read: its text ("" when missing) and the parsed tree.
+pub struct Settings {
+    pub file: PathBuf,
+    pub exists: bool,
+    pub text: String,
+    pub doc: Doc,
+}
+
+/// Read a settings file; a missing or empty one is `{}`.
+pub fn read(file: &Path) -> Result<Settings, InstallError> {
+    let (exists, text) = match std::fs::read_to_string(file) {
+        Ok(t) => (true, t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (false, String::new()),
+        Err(e) => return Err(InstallError::Io(file.to_path_buf(), e.to_string())),
+    };
+    let doc = if text.trim().is_empty() {
+        Doc::Object(Vec::new())
+    } else {
+        Doc::parse(&text).map_err(|e| InstallError::BadJson(file.to_path_buf(), e.to_string()))?
+    };
+    if !matches!(doc, Doc::Object(_)) {
+        return Err(InstallError::BadShape(file.to_path_buf()));
+    }
+    Ok(Settings {
+        file: file.to_path_buf(),
+        exists,
+        text,
+        doc,
+    })
+}
+
+/// The new text for `doc`, in the indentation of the file it came from.
+pub fn render(old_text: &str, doc: &Doc) -> String {
+    let mut text = doc.pretty(&detect_indent(old_text));
+    text.push('\n');
+    text
+}
+
+/// Write `text` to `file` atomically (temp file in the same folder + rename), keeping the
+/// mode, writing a symlink's target, and saving the old content as `FILE.blastwall.bak`.
+/// Returns the backup's path, if one was made.
+pub fn write_atomically(file: &Path, text: &str) -> Result<Option<PathBuf>, InstallError> {
+    // Dotfile managers link settings.json from a repository: write the link's target, so
+    // the link stays a link.
+    let file = &std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let io = |e: std::io::Error| InstallError::Io(file.to_path_buf(), e.to_string());
+    let meta = std::fs::metadata(file).ok();
+    if meta.as_ref().is_some_and(|m| m.permissions().readonly()) {
+        return Err(InstallError::ReadOnly(file.to_path_buf()));
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let backup = match &meta {
+        Some(_) => {
+            let mut name = file.as_os_str().to_owned();
+            name.push(".blastwall.bak");
+            let b = PathBuf::from(name);
+            std::fs::copy(file, &b).map_err(io)?;
+            Some(b)
+        }
+        None => None,
+    };
+    let mut tmp_name = file.as_os_str().to_owned();
+    tmp_name.push(format!(".blastwall-tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp_name);
+    let result = (|| {
+        std::fs::write(&tmp, text)?;
+        // Keep the file's mode (a 0600 settings file stays private).
+        if let Some(m) = &meta {
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
+        std::fs::rename(&tmp, file)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(backup)
+}
+
+/// A unified diff of two texts (for `--dry-run`), empty when they are equal.
+pub fn diff(old: &str, new: &str, name: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn p(t: &str) -> Doc {
+        Doc::parse(t).unwrap()
+    }
+
     #[test]
     fn registers_every_event_with_on_failure_block() {
-        let s = register(
-            json!({}),
+        let (s, replaced) = register(
+            p("{}"),
             Path::new("/usr/local/bin/blastwall"),
             None,
             Path::new("s.json"),
         )
         .unwrap();
+        assert_eq!(replaced, 0);
+        let v: serde_json::Value = serde_json::from_str(&s.pretty("  ")).unwrap();
         for (event, matcher) in EVENTS {
-            let g = &s["hooks"][event][0];
+            let g = &v["hooks"][event][0];
             assert_eq!(g.get("matcher").is_some(), *matcher, "{event}");
             let h = &g["hooks"][0];
             assert_eq!(h["command"], "/usr/local/bin/blastwall");
-            assert_eq!(h["args"], json!(["hook"]));
+            assert_eq!(h["args"], serde_json::json!(["hook"]));
             assert_eq!(h["onFailure"], "block");
             assert_eq!(h["timeout"], TIMEOUT_SECS);
         }
     }
 
     #[test]
-    fn keeps_other_settings_and_hooks_and_is_idempotent() {
-        let before = json!({
-            "permissions": {"allow": ["Bash(ls)"]},
-            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other-guard"}]}]}
-        });
-        let once = register(
-            before,
-            Path::new("/bin/blastwall"),
-            Some(Path::new("/etc/p.toml")),
-            Path::new("s.json"),
-        )
-        .unwrap();
-        let twice = register(
-            once.clone(),
-            Path::new("/bin/blastwall"),
-            Some(Path::new("/etc/p.toml")),
-            Path::new("s.json"),
-        )
-        .unwrap();
+    fn keeps_key_order_other_hooks_and_is_idempotent() {
+        let before = p(
+            r#"{"permissions": {"allow": ["Bash(ls)"]}, "model": "opus", "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other-guard"}]}]}, "alwaysThinkingEnabled": true}"#,
+        );
+        let exe = Path::new("/bin/blastwall");
+        let pol = Some(Path::new("/etc/p.toml"));
+        let (once, r1) = register(before, exe, pol, Path::new("s.json")).unwrap();
+        let (twice, r2) = register(once.clone(), exe, pol, Path::new("s.json")).unwrap();
+        assert_eq!((r1, r2), (0, 4));
         assert_eq!(once, twice);
-        assert_eq!(once["permissions"]["allow"][0], "Bash(ls)");
-        let pre = once["hooks"]["PreToolUse"].as_array().unwrap();
+        let text = once.pretty("  ");
+        let order: Vec<usize> = [
+            "\"permissions\"",
+            "\"model\"",
+            "\"hooks\"",
+            "\"alwaysThinkingEnabled\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let pre = v["hooks"]["PreToolUse"].as_array().unwrap();
         assert_eq!(pre.len(), 2);
         assert_eq!(pre[0]["hooks"][0]["command"], "other-guard");
         assert_eq!(
             pre[1]["hooks"][0]["args"],
-            json!(["hook", "--policy", "/etc/p.toml"])
+            serde_json::json!(["hook", "--policy", "/etc/p.toml"])
         );
     }
 
     #[test]
-    fn refuses_to_overwrite_invalid_json() {
+    fn unregister_removes_only_blastwall_handlers() {
+        let mut doc = p(r#"{"hooks": {
+            "PreToolUse": [{"matcher": "*", "hooks": [
+                {"type": "command", "command": "/x/blastwall", "args": ["hook"]},
+                {"type": "command", "command": "other-guard"}]}],
+            "UserPromptSubmit": [{"hooks": [{"type": "command", "command": "/x/blastwall hook --policy /p"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "/x/blastwall", "args": ["scrub"]}]}]}}"#);
+        assert_eq!(unregister(&mut doc, Path::new("s")).unwrap(), 2);
+        let v: serde_json::Value = serde_json::from_str(&doc.pretty("  ")).unwrap();
+        assert_eq!(
+            v["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+            "other-guard"
+        );
+        assert!(v["hooks"].get("UserPromptSubmit").is_none(), "{v}");
+        assert_eq!(v["hooks"]["Stop"][0]["hooks"][0]["args"][0], "scrub");
+        let mut only = register(
+            p("{\"a\": 1}"),
+            Path::new("/b/blastwall"),
+            None,
+            Path::new("s"),
+        )
+        .unwrap()
+        .0;
+        assert_eq!(unregister(&mut only, Path::new("s")).unwrap(), 4);
+        assert_eq!(only, p("{\"a\": 1}"));
+    }
+
+    #[test]
+    fn bad_shapes_are_refused() {
+        for text in ["[]", r#"{"hooks": []}"#, r#"{"hooks": {"PreToolUse": {}}}"#] {
+            assert!(
+                matches!(
+                    register(p(text), Path::new("/b/blastwall"), None, Path::new("s")),
+                    Err(InstallError::BadShape(_))
+                ),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn pretty_keeps_indentation_and_round_trips() {
+        let text =
+            "{\n    \"a\": [1, 2.5, -3, \"x\\\"y\\u0001\"],\n    \"b\": {},\n    \"c\": null\n}\n";
+        assert_eq!(detect_indent(text), "    ");
+        assert_eq!(detect_indent("{}"), "  ");
+        assert_eq!(detect_indent("{\n\t\"a\": 1\n}"), "\t");
+        let doc = p(text);
+        let again = render(text, &doc);
+        assert_eq!(p(&again), doc);
+        assert!(again.contains("\n    \"b\": {},\n"), "{again}");
+    }
+
+    #[test]
+    fn writes_atomically_with_a_backup_and_refuses_read_only() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("settings.json");
-        std::fs::write(&f, "{ nope").unwrap();
-        assert!(matches!(
-            install(&f, Path::new("/bin/blastwall"), None, false),
-            Err(InstallError::BadJson(..))
-        ));
-        assert_eq!(std::fs::read_to_string(&f).unwrap(), "{ nope");
-        let g = dir.path().join(".claude/settings.json");
-        install(&g, Path::new("/bin/blastwall"), None, false).unwrap();
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&g).unwrap()).unwrap();
+        std::fs::write(&f, "{}\n").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let b = write_atomically(&f, "{\"a\": 1}\n").unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "{}\n");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "{\"a\": 1}\n");
         assert_eq!(
-            v["hooks"]["UserPromptSubmit"][0]["hooks"][0]["onFailure"],
-            "block"
+            std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
         );
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(matches!(
+            write_atomically(&f, "{}"),
+            Err(InstallError::ReadOnly(_))
+        ));
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "{\"a\": 1}\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temp file left: {names:?}");
+    }
+
+    #[test]
+    fn dry_run_diff_is_unified() {
+        let d = diff("{\n  \"a\": 1\n}\n", "{\n  \"a\": 2\n}\n", "s.json");
+        assert!(d.contains("-  \"a\": 1\n+  \"a\": 2\n"), "{d}");
+        assert!(d.starts_with("--- s.json\n+++ s.json\n"), "{d}");
+        assert_eq!(diff("x", "x", "s"), "");
     }
 }

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod bash;
 pub mod client_perms;
+pub mod cmd;
 pub mod decision;
 pub mod dirs;
 pub mod egress;
@@ -24,6 +25,7 @@ pub mod inject;
 pub mod input;
 pub mod install;
 pub mod loc;
+pub mod logview;
 pub mod needle;
 pub mod outcome;
 pub mod output;

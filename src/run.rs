@@ -55,7 +55,7 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    fn options(&self) -> Options {
+    pub(crate) fn options(&self) -> Options {
         Options {
             policy_file: self.policy.clone(),
             isolated: self.isolated,
@@ -105,14 +105,51 @@ pub enum Command {
         "  blastwall scrub build.log > build.clean.log"
     ))]
     Scrub(ScrubArgs),
-    /// Register the hook in a Claude Code settings file
+    /// Register the hook in a Claude Code settings file (project: .claude/settings.local.json)
     #[command(after_help = concat!(
+        "Writes atomically and keeps a copy of the old file as FILE.blastwall.bak; other\n",
+        "settings, other hooks and key order are kept. The --policy file is linted first.\n\n",
         "Examples:\n",
         "  blastwall install --dry-run\n",
         "  blastwall install --user\n",
         "  blastwall install --project ~/src/app --policy ~/src/app/team.toml"
     ))]
     Install(InstallArgs),
+    /// Remove blastwall's own handlers from a settings file (nothing else)
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall uninstall --dry-run\n",
+        "  blastwall uninstall --user\n",
+        "  blastwall uninstall --shared --project ~/src/app"
+    ))]
+    Uninstall(UninstallArgs),
+    /// Check the set-up: registration, policy layers, audit log, sandbox, client, a test event
+    #[command(after_help = concat!(
+        "Each problem is printed with its fix; exit 1 when there is any.\n\n",
+        "Examples:\n",
+        "  blastwall doctor\n",
+        "  blastwall doctor --project ~/src/app"
+    ))]
+    Doctor(crate::cmd::doctor::DoctorArgs),
+    /// Show the audit log: filter it, follow it, summarise what each agent did
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall log --since 1h --decision deny\n",
+        "  blastwall log --session 3f1c --summary\n",
+        "  blastwall log --agent Explore --follow\n",
+        "  blastwall log --json --rule credential-stores | jq .subject"
+    ))]
+    Log(crate::cmd::log::LogArgs),
+    /// List or clear the sessions tainted by a likely prompt injection
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall taint list\n",
+        "  blastwall taint clear 3f1c9a2e-7b4d-4e8a-9c61-2d5f0b8e4a17\n",
+        "  blastwall taint clear --all"
+    ))]
+    Taint(crate::cmd::taint::TaintArgs),
+    /// Show the effective policy, or the embedded default with line numbers
+    Policy(crate::cmd::policy_show::PolicyCmdArgs),
     /// Print the version
     #[command(hide = true)]
     Version,
@@ -204,12 +241,29 @@ pub struct InstallArgs {
     /// Register for every project: ~/.claude/settings.json
     #[arg(long, conflicts_with = "project")]
     pub user: bool,
-    /// Register for this project (default: the current directory)
+    /// Register for this project, in DIR/.claude/settings.local.json (default: the current
+    /// directory; it must exist)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
     /// Register `hook --policy FILE` (the file is checked first)
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Remove from ~/.claude/settings.json
+    #[arg(long, conflicts_with = "project")]
+    pub user: bool,
+    /// Remove from DIR/.claude/settings.local.json (default: the current directory)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Remove from the project's shared .claude/settings.json instead (older installs wrote there)
+    #[arg(long, conflicts_with = "user")]
+    pub shared: bool,
     /// Show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -336,6 +390,11 @@ pub fn main(args: &[String]) -> Exit {
         Command::Lint(a) => lint(&a),
         Command::Scrub(a) => scrub(&a),
         Command::Install(a) => install(&a),
+        Command::Uninstall(a) => uninstall(&a),
+        Command::Doctor(a) => crate::cmd::doctor::run(&a),
+        Command::Log(a) => crate::cmd::log::run(&a),
+        Command::Taint(a) => crate::cmd::taint::run(&a),
+        Command::Policy(a) => crate::cmd::policy_show::run(&a),
     }
 }
 
@@ -682,54 +741,208 @@ fn scrub(a: &ScrubArgs) -> Exit {
     }
 }
 
+/// The settings file a scope writes: `~/.claude/settings.json` for `--user`, else the
+/// project's `.claude/settings.local.json` (`.claude/settings.json` with `shared`, which only
+/// uninstall reads). The project directory must exist.
+fn settings_file(user: bool, project: Option<&Path>, shared: bool) -> Result<PathBuf, String> {
+    if user {
+        return match std::env::var_os("HOME").map(PathBuf::from) {
+            Some(h) if h.is_absolute() => Ok(h.join(".claude/settings.json")),
+            _ => Err("--user needs HOME (an absolute path)".into()),
+        };
+    }
+    let dir = match project {
+        Some(p) => p.to_path_buf(),
+        None => std::env::current_dir()
+            .map_err(|e| format!("cannot tell the current directory: {e}"))?,
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "--project {}: no such directory (install does not create projects)",
+            dir.display()
+        ));
+    }
+    let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let name = if shared {
+        "settings.json"
+    } else {
+        "settings.local.json"
+    };
+    Ok(dir.join(".claude").join(name))
+}
+
+/// Lint a policy file the way the hook will load it (as the command-line layer).
+fn lint_policy_file(file: &Path) -> Result<(), String> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let env = PathEnv::from_process(&cwd);
+    let name = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read policy {name}: {e}"))?;
+    let sources = [
+        Source::embedded(),
+        Source {
+            kind: LayerKind::CommandLine,
+            name: std::sync::Arc::from(name.as_str()),
+            text,
+        },
+    ];
+    let policy = Policy::from_sources(&sources, &env).map_err(|e| e.to_string())?;
+    crate::policy::lint::check(&policy)
+        .map(|_| ())
+        .map_err(|e| e.join("\n"))
+}
+
 /// `blastwall install`: write the registration into a settings file.
 fn install(a: &InstallArgs) -> Exit {
-    let (user, project, policy, dry_run) = (a.user, a.project.clone(), a.policy.clone(), a.dry_run);
+    use crate::install as inst;
+    let fail = |e: &str| {
+        stderr(&format!("blastwall install: {e}\n"));
+        Exit::CheckFailed
+    };
+    let file = match settings_file(a.user, a.project.as_deref(), false) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
     let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
         Ok(p) => p,
-        Err(e) => {
-            stderr(&format!(
-                "blastwall install: cannot tell where this binary is: {e}\n"
-            ));
-            return Exit::CheckFailed;
-        }
+        Err(e) => return fail(&format!("cannot tell where this binary is: {e}")),
     };
-    let policy = match policy.map(std::fs::canonicalize).transpose() {
+    let policy = match a.policy.as_deref().map(std::fs::canonicalize).transpose() {
         Ok(p) => p,
         Err(e) => {
-            stderr(&format!("blastwall install: --policy: {e}\n"));
-            return Exit::CheckFailed;
+            let shown = a
+                .policy
+                .as_deref()
+                .unwrap_or(Path::new(""))
+                .display()
+                .to_string();
+            return fail(&format!("--policy {shown}: {e}"));
         }
     };
-    let file = if user {
-        match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-            Some(h) => PathBuf::from(h).join(".claude/settings.json"),
-            None => {
-                stderr("blastwall install: --user needs HOME\n");
-                return Exit::CheckFailed;
+    // A broken policy, once registered, denies every call: check it first.
+    if let Some(p) = &policy {
+        if let Err(e) = lint_policy_file(p) {
+            return fail(&format!(
+                "--policy {} has errors; nothing was registered:\n{e}",
+                p.display()
+            ));
+        }
+    }
+    let settings = match inst::read(&file) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let (doc, replaced) = match inst::register(settings.doc.clone(), &exe, policy.as_deref(), &file)
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let text = inst::render(&settings.text, &doc);
+    let shown = file.display().to_string();
+    let mut out = String::new();
+    if a.dry_run {
+        let d = inst::diff(&settings.text, &text, &shown);
+        if d.is_empty() {
+            out.push_str(&format!(
+                "{shown}: blastwall is registered already; nothing would change\n"
+            ));
+        } else {
+            out.push_str(&format!("would write {shown}:\n{d}"));
+        }
+        let _ = output::emit_text(&out);
+        return Exit::Ok;
+    }
+    if settings.exists && text == settings.text {
+        out.push_str(&format!(
+            "{shown}: blastwall is registered already; nothing to change\n"
+        ));
+    } else {
+        let backup = match inst::write_atomically(&file, &text) {
+            Ok(b) => b,
+            Err(e) => return fail(&e.to_string()),
+        };
+        let events: Vec<&str> = inst::EVENTS.iter().map(|(e, _)| *e).collect();
+        out.push_str(&format!("registered blastwall in {shown}\n"));
+        out.push_str(&format!("  events:  {}\n", events.join(", ")));
+        let mut command = format!("{} hook", exe.display());
+        if let Some(p) = &policy {
+            command.push_str(&format!(" --policy {}", p.display()));
+        }
+        out.push_str(&format!(
+            "  command: {command} (timeout {}s, onFailure: block)\n",
+            inst::TIMEOUT_SECS
+        ));
+        if replaced > 0 {
+            out.push_str(&format!(
+                "  replaced {replaced} earlier blastwall handler(s)\n"
+            ));
+        }
+        if let Some(b) = backup {
+            out.push_str(&format!("  backup:  {}\n", b.display()));
+        }
+    }
+    // The shared, committed settings.json must not carry this machine's path.
+    if !a.user {
+        if let Ok(shared) = settings_file(false, a.project.as_deref(), true) {
+            let mut doc = inst::read(&shared)
+                .map(|s| s.doc)
+                .unwrap_or(inst::Doc::Null);
+            if inst::unregister(&mut doc, &shared).unwrap_or(0) > 0 {
+                out.push_str(&format!(
+                    "warning: {} (shared, usually committed) also registers blastwall with a per-machine path; \
+                     `blastwall uninstall --shared` removes it\n",
+                    shared.display()
+                ));
             }
         }
-    } else {
-        project
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join(".claude/settings.json")
+    }
+    let _ = output::emit_text(&out);
+    Exit::Ok
+}
+
+/// `blastwall uninstall`: remove blastwall's own handlers, nothing else.
+fn uninstall(a: &UninstallArgs) -> Exit {
+    use crate::install as inst;
+    let fail = |e: &str| {
+        stderr(&format!("blastwall uninstall: {e}\n"));
+        Exit::CheckFailed
     };
-    match crate::install::install(&file, &exe, policy.as_deref(), dry_run) {
-        Ok(v) => {
-            let verb = if dry_run {
-                "would write"
-            } else {
-                "registered blastwall in"
-            };
-            let body = serde_json::to_string_pretty(&v).unwrap_or_default();
-            let _ = output::emit_text(&format!("{verb} {}:\n{body}\n", file.display()));
+    let file = match settings_file(a.user, a.project.as_deref(), a.shared) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let shown = file.display().to_string();
+    let settings = match inst::read(&file) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let mut doc = settings.doc.clone();
+    let removed = match inst::unregister(&mut doc, &file) {
+        Ok(n) => n,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if removed == 0 {
+        let _ = output::emit_text(&format!(
+            "{shown}: no blastwall handler; nothing to change\n"
+        ));
+        return Exit::Ok;
+    }
+    let text = inst::render(&settings.text, &doc);
+    if a.dry_run {
+        let d = inst::diff(&settings.text, &text, &shown);
+        let _ = output::emit_text(&format!("would write {shown}:\n{d}"));
+        return Exit::Ok;
+    }
+    match inst::write_atomically(&file, &text) {
+        Ok(backup) => {
+            let mut out = format!("removed {removed} blastwall handler(s) from {shown}\n");
+            if let Some(b) = backup {
+                out.push_str(&format!("  backup:  {}\n", b.display()));
+            }
+            let _ = output::emit_text(&out);
             Exit::Ok
         }
-        Err(e) => {
-            stderr(&format!("blastwall install: {e}\n"));
-            Exit::CheckFailed
-        }
+        Err(e) => fail(&e.to_string()),
     }
 }
 

@@ -12,7 +12,8 @@ use crate::{assert_blocked, assert_finished, bash};
 /// probe::client_onfailure_block_*).
 const ON_FAILURE_BLOCK: &str = "blocking because onFailure is \"block\"";
 
-/// `blastwall install` (project scope, the default, and `--user`), then the real client with
+/// `blastwall install` (project scope, the default, into `.claude/settings.local.json`, and
+/// `--user`), then the real client with
 /// those settings unchanged: every registration fails closed, a credential read is denied, a
 /// failing command's PostToolUseFailure answer is accepted by the client, the prompt hook lets
 /// an ordinary prompt through, and the audit log is written.
@@ -40,7 +41,8 @@ fn s8_settings_written_by_install_work_as_they_are() {
         );
         let file = match scope {
             "user" => sb.home.join(".claude/settings.json"),
-            _ => sb.project.join(".claude/settings.json"),
+            // Project scope writes the per-machine, uncommitted file.
+            _ => sb.project.join(".claude/settings.local.json"),
         };
         let settings: Value = serde_json::from_str(
             &std::fs::read_to_string(&file)

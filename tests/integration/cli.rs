@@ -1172,7 +1172,7 @@ fn install_into_a_project_with_a_policy_and_dry_run() {
     let sb = Sandbox::new();
     let policy = sb.home.join("team.toml");
     sb.write(&policy, "version = 1\n");
-    let file = sb.project.join(".claude/settings.json");
+    let file = sb.project.join(".claude/settings.local.json");
     let project = sb.project.to_str().unwrap();
     let out = run(
         sb.cmd(&[
@@ -1188,6 +1188,15 @@ fn install_into_a_project_with_a_policy_and_dry_run() {
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(!file.exists(), "--dry-run wrote the file");
     assert!(out.stdout.contains("would write"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with('+') && l.contains("\"onFailure\": \"block\"")),
+        "a diff: {}",
+        out.stdout
+    );
+    // Never the shared, committed settings.json: it would carry this machine's path.
+    assert!(!sb.project.join(".claude/settings.json").exists());
 
     let out = run(
         sb.cmd(&[

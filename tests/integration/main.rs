@@ -5,6 +5,8 @@
 //!   the audit log, and the hand tools (`lint`, `explain`, `--version`);
 //! - [`link`]: how the binary is linked (static on x86_64 Linux, see build.rs), and that it
 //!   still turns a panic into a deny;
+//! - [`setup`]: `install` and `uninstall` on odd, broken and read-only settings files;
+//! - [`tools`]: `log`, `taint`, `policy show`, `doctor`;
 //! - [`usage`]: the command line itself: help, typos, missing and conflicting arguments;
 //! - [`regression`]: one test per bug found, named after what it caught;
 //! - [`secrets`]: secret redaction end to end (exact values from the environment).
@@ -31,6 +33,8 @@ mod regression;
 mod replay;
 mod sandbox;
 mod secrets;
+mod setup;
+mod tools;
 mod usage;
 
 use std::io::Write;

@@ -5,7 +5,18 @@ use serde_json::json;
 
 use crate::{run, Sandbox};
 
-const SUBCOMMANDS: &[&str] = &["hook", "replay", "explain", "lint", "scrub", "install"];
+const SUBCOMMANDS: &[&str] = &[
+    "hook",
+    "replay",
+    "explain",
+    "lint",
+    "scrub",
+    "install",
+    "uninstall",
+    "doctor",
+    "log",
+    "taint",
+];
 
 /// `blastwall X --help` and `blastwall help X` print X's help with examples on stdout, exit 0,
 /// and read nothing from stdin (an event there is not judged).
