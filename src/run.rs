@@ -20,7 +20,7 @@ use crate::hook::{self, Answer, Options};
 use crate::input::{self, HookEvent};
 use crate::output;
 use crate::paths::PathEnv;
-use crate::policy::{Discovery, LayerKind, Policy, Source};
+use crate::policy::{LayerKind, Policy, Source};
 
 /// blastwall — a Claude Code hook that shrinks the blast radius of one bad agent turn.
 #[derive(Debug, Parser)]
@@ -95,9 +95,10 @@ pub enum Command {
         "Examples:\n",
         "  blastwall lint\n",
         "  blastwall lint my-policy.toml\n",
-        "  blastwall lint --layer project .claude/blastwall.toml"
+        "  blastwall lint --layer project .claude/blastwall.toml\n",
+        "  blastwall lint --format github --deny-warnings policy/team.toml"
     ))]
-    Lint(LintArgs),
+    Lint(crate::cmd::lint::LintArgs),
     /// Copy a file (or stdin) to stdout with secrets redacted; the count goes to stderr
     #[command(after_help = concat!(
         "Examples:\n",
@@ -193,40 +194,6 @@ pub struct ExplainArgs {
     /// The event file (a hook event, or {"expect", "event"}); `-` or none reads stdin
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
-}
-
-/// The layer a linted file is checked as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LayerArg {
-    /// `--policy FILE` (may loosen)
-    CommandLine,
-    /// /etc/blastwall/policy.toml
-    Managed,
-    /// ~/.config/blastwall/policy.toml
-    User,
-    /// .claude/blastwall.toml (may only tighten)
-    Project,
-}
-
-impl LayerArg {
-    fn kind(self) -> LayerKind {
-        match self {
-            LayerArg::CommandLine => LayerKind::CommandLine,
-            LayerArg::Managed => LayerKind::Managed,
-            LayerArg::User => LayerKind::User,
-            LayerArg::Project => LayerKind::Project,
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct LintArgs {
-    /// Check the files as this layer (a project layer may only tighten)
-    #[arg(long, value_enum, value_name = "LAYER", default_value = "command-line")]
-    pub layer: LayerArg,
-    /// Policy files; none checks every layer in effect in the current directory
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -387,7 +354,7 @@ pub fn main(args: &[String]) -> Exit {
         Command::Version => version(),
         Command::Replay(a) => replay(&a),
         Command::Explain(a) => explain(&a),
-        Command::Lint(a) => lint(&a),
+        Command::Lint(a) => crate::cmd::lint::run(&a),
         Command::Scrub(a) => scrub(&a),
         Command::Install(a) => install(&a),
         Command::Uninstall(a) => uninstall(&a),
@@ -630,81 +597,6 @@ fn explain(a: &ExplainArgs) -> Exit {
     ));
     let _ = output::emit_text(&out);
     Exit::Ok
-}
-
-fn lint(a: &LintArgs) -> Exit {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let env = PathEnv::from_process(&cwd);
-    // No file: the layers in effect here, as the hook would read them.
-    let sets: Vec<(String, Result<Vec<Source>, String>)> = if a.files.is_empty() {
-        let sources = Discovery::standard(&env, None)
-            .read(&env)
-            .map_err(|e| e.to_string());
-        vec![("the layers in effect".to_string(), sources)]
-    } else {
-        let kind = a.layer.kind();
-        a.files
-            .iter()
-            .map(|f| {
-                let name = f.display().to_string();
-                let sources = std::fs::read_to_string(f)
-                    .map_err(|e| format!("cannot read policy {name}: {e}"))
-                    .map(|text| {
-                        vec![
-                            Source::embedded(),
-                            Source {
-                                kind,
-                                name: std::sync::Arc::from(name.as_str()),
-                                text,
-                            },
-                        ]
-                    });
-                (format!("{name} ({} layer)", kind.as_str()), sources)
-            })
-            .collect()
-    };
-    let mut failed = false;
-    let mut out = String::new();
-    for (what, sources) in sets {
-        let result = sources
-            .and_then(|s| {
-                let names: Vec<String> = s
-                    .iter()
-                    .map(|s| format!("{} ({})", s.name, s.kind.as_str()))
-                    .collect();
-                Policy::from_sources(&s, &env)
-                    .map(|p| (p, names))
-                    .map_err(|e| e.to_string())
-            })
-            .and_then(|(p, names)| {
-                crate::policy::lint::check(&p)
-                    .map(|w| (w, names))
-                    .map_err(|e| e.join("\n"))
-            });
-        match result {
-            Ok((warnings, names)) => {
-                out.push_str(&format!("ok: {what}\n"));
-                if a.files.is_empty() {
-                    for n in names {
-                        out.push_str(&format!("  layer: {n}\n"));
-                    }
-                }
-                for w in warnings {
-                    out.push_str(&format!("  warning: {w}\n"));
-                }
-            }
-            Err(e) => {
-                failed = true;
-                out.push_str(&format!("error: {e}\n"));
-            }
-        }
-    }
-    let _ = output::emit_text(&out);
-    if failed {
-        Exit::CheckFailed
-    } else {
-        Exit::Ok
-    }
 }
 
 /// `blastwall scrub`: a filter for pipes and CI logs. The count goes to stderr.

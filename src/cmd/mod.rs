@@ -1,4 +1,4 @@
-//! The hand tools that show state around the hook: `log`, `taint`, `policy show`, `doctor`.
+//! The hand tools around the hook: `lint`, `log`, `taint`, `policy show`, `doctor`.
 //!
 //! What belongs here: one module per subcommand, each with its `clap` arguments and a `run`
 //! returning an [`Exit`]. The dispatcher and the hook fast path are in `crate::run`; reusable
@@ -11,6 +11,7 @@ use crate::paths::PathEnv;
 use crate::policy::{Policy, PolicyError};
 
 pub mod doctor;
+pub mod lint;
 pub mod log;
 pub mod policy_show;
 pub mod taint;

@@ -242,3 +242,85 @@ fn doctor_reports_problems_with_fixes() {
     );
     assert_eq!(out.code, Some(1), "{out:?}");
 }
+
+/// `lint` reports every file in one run, warnings included, in each format; warnings fail
+/// only with --deny-warnings.
+#[test]
+fn lint_reports_every_problem_in_every_format() {
+    let sb = Sandbox::new();
+    let warn = sb.project.join("warn.toml");
+    sb.write(
+        &warn,
+        "version = 1\n[network]\nallow_hosts = [\"https://internal.example/api\"]\n",
+    );
+    let bad = sb.project.join("bad.toml");
+    sb.write(&bad, "version = 1\n[network]\nunlisted = \"maybe\"\n");
+    let missing = sb.project.join("missing.toml");
+    let (w, b, m) = (
+        warn.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    );
+
+    let out = run(sb.cmd(&["lint", w]), b"");
+    assert_eq!(out.code, Some(0), "warnings alone pass: {out:?}");
+    assert!(
+        out.stdout.contains("warning[host-as-url]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("write `internal.example`"),
+        "{}",
+        out.stdout
+    );
+    let out = run(sb.cmd(&["lint", "--deny-warnings", w]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+
+    let out = run(sb.cmd(&["lint", w, b, m]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    for needle in [
+        "warning[host-as-url]",
+        "error[invalid]",
+        "bad.toml:3:",
+        "missing.toml",
+        "unlisted = \"maybe\"",
+        "^^^",
+    ] {
+        assert!(out.stdout.contains(needle), "{needle}: {}", out.stdout);
+    }
+
+    let out = run(sb.cmd(&["lint", "--format", "github", w, b]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::warning file=") && l.contains(",line=3,")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::error file=") && l.contains(",line=3,")),
+        "{}",
+        out.stdout
+    );
+
+    let out = run(sb.cmd(&["lint", "--format=sarif", w, b]), b"");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 2, "{v}");
+
+    let out = run(sb.cmd(&["lint", "--format", "json", b]), b"");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (v["errors"].as_u64(), v["diagnostics"][0]["line"].as_u64()),
+        (Some(1), Some(3))
+    );
+
+    let out = run(sb.cmd(&["lint", "--format", "xml", w]), b"");
+    assert_eq!(out.code, Some(2), "{out:?}");
+}
