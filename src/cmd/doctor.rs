@@ -313,15 +313,21 @@ fn self_test(
     }
 }
 
-/// Sandbox backends.
-///
-/// SANDBOX HOOK POINT: the sandbox helper (issue #12) reports here which backend works
-/// (`crate::sandbox::probe()` once that module exists). Until then, doctor says it does not know.
-fn sandbox_checks() -> Vec<Check> {
+/// Sandbox backends: probed afresh (a real, empty sandbox), and the hook's cached result
+/// replaced, so a fix (bubblewrap installed, user namespaces allowed) counts at once.
+fn sandbox_checks(home: Option<&Path>) -> Vec<Check> {
+    use crate::sandbox::probe;
+    let state = crate::post::state_dir(home);
+    if let Some(s) = &state {
+        let _ = std::fs::remove_file(s.join("sandbox-probe.json"));
+    }
+    let p = probe::cached(state.as_deref());
+    let text = p.explain();
+    let works = p.backend == crate::sandbox::BackendKind::Bwrap;
     vec![Check::new(
-        Status::Info,
-        "sandbox: no backend probe in this build",
-        None,
+        if works { Status::Ok } else { Status::Warn },
+        text.trim_end().to_string(),
+        (!works).then(probe::how_to_fix),
     )]
 }
 
@@ -466,8 +472,8 @@ pub fn run(a: &DoctorArgs) -> Exit {
         None => {}
     }
 
-    // 4. Sandbox backends (filled by the sandbox module).
-    checks.extend(sandbox_checks());
+    // 4. Sandbox backends.
+    checks.extend(sandbox_checks(home.as_deref()));
 
     // 5. The client.
     if !a.no_client {
@@ -490,7 +496,7 @@ pub fn run(a: &DoctorArgs) -> Exit {
             }
             Status::Info => "info",
         };
-        out.push_str(&format!("{tag}  {}\n", c.what));
+        out.push_str(&format!("{tag}  {}\n", c.what.replace('\n', "\n      ")));
         if let Some(f) = &c.fix {
             out.push_str(&format!("      fix: {f}\n"));
         }
