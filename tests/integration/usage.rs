@@ -160,3 +160,30 @@ fn lint_without_a_file_checks_the_layers_in_effect() {
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stdout.contains("policy.toml:3:"), "{}", out.stdout);
 }
+
+/// `explain` takes a replay origin (`FILE.jsonl:LINE`) and judges a fixture with placeholders
+/// the way replay does; a line that is not there, or text that is not JSON, is an error.
+#[test]
+fn explain_takes_a_jsonl_line_and_bad_input() {
+    let sb = Sandbox::new();
+    let file = sb.project.join("events.jsonl");
+    let ok = json!({"expect": "pass", "event": {"session_id": "s", "transcript_path": "/t", "cwd": "{{PROJECT}}", "hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": {"file_path": "{{PROJECT}}/a.rs"}, "tool_use_id": "t1"}});
+    let deny = json!({"expect": "deny", "event": {"session_id": "s", "transcript_path": "/t", "cwd": "{{PROJECT}}", "hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": {"file_path": "{{HOME}}/.ssh/id_rsa"}, "tool_use_id": "t2"}});
+    sb.write(&file, &format!("{ok}\n{deny}\nnot json\n"));
+    let f = file.to_str().unwrap();
+    let out = run(sb.cmd(&["explain", "--isolated", &format!("{f}:2")]), b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stdout.contains("decision: deny"), "{}", out.stdout);
+    assert!(out.stdout.contains("`credential-stores`"), "{}", out.stdout);
+    let out = run(sb.cmd(&["explain", "--isolated", &format!("{f}:9")]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("no line 9"), "{}", out.stderr);
+    let out = run(sb.cmd(&["explain", "--isolated", &format!("{f}:3")]), b"");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("not JSON"), "{}", out.stderr);
+    let out = run(
+        sb.cmd(&["explain", "--isolated", "/no/such/event.json"]),
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:?}");
+}
