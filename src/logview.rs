@@ -108,7 +108,7 @@ pub fn render(v: &Value) -> String {
     }
     line.push('\n');
     let reason = field(v, "reason");
-    if !reason.is_empty() && field(v, "decision") != "allow" {
+    if !reason.is_empty() && !matches!(field(v, "decision"), "allow" | "pass") {
         line.push_str(&format!("    {reason}\n"));
     }
     line
