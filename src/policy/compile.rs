@@ -16,6 +16,7 @@ use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, 
 use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision, TaintOn};
 use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::raw::TaintOn;
+use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::source::{Lines, PolicyError, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};

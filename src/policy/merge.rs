@@ -12,10 +12,10 @@ use super::compile::compile;
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
 use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision, TaintOn};
+use super::raw::TaintOn;
 use super::raw::{
     OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,
 };
-use super::raw::TaintOn;
 use super::source::{PolicyError, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;
