@@ -43,26 +43,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Which policy layers to read.
-#[derive(Debug, Clone, Default, Args)]
-pub struct PolicyArgs {
-    /// A policy file layered above every other (the command-line layer)
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-    /// Read only the embedded default and --policy: the machine's own policy files do not count
-    #[arg(long)]
-    pub isolated: bool,
-}
-
-impl PolicyArgs {
-    pub(crate) fn options(&self) -> Options {
-        Options {
-            policy_file: self.policy.clone(),
-            isolated: self.isolated,
-            ..Options::default()
-        }
-    }
-}
+pub use crate::cmd::PolicyArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -47,3 +47,24 @@ pub(crate) fn process_env(project: Option<&std::path::Path>) -> PathEnv {
 pub(crate) fn policy_in_effect(env: &PathEnv, opts: &Options) -> Result<Policy, PolicyError> {
     crate::hook::load_policy(env, opts)
 }
+
+/// Which policy layers to read.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PolicyArgs {
+    /// A policy file layered above every other (the command-line layer)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<std::path::PathBuf>,
+    /// Read only the embedded default and --policy: the machine's own policy files do not count
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+impl PolicyArgs {
+    pub(crate) fn options(&self) -> crate::hook::Options {
+        crate::hook::Options {
+            policy_file: self.policy.clone(),
+            isolated: self.isolated,
+            ..crate::hook::Options::default()
+        }
+    }
+}

@@ -31,7 +31,7 @@ pub enum PolicyCommand {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     #[command(flatten)]
-    pub policy: crate::run::PolicyArgs,
+    pub policy: super::PolicyArgs,
     /// The project whose `.claude/blastwall.toml` counts (default: CLAUDE_PROJECT_DIR, else here)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
