@@ -13,8 +13,6 @@ use toml::Spanned;
 use super::globs::{glob, path_globs, PathGlobs};
 use super::merge::{Acc, ProfileAcc};
 use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
-use super::raw::{Access, OnAllow, RawRule, RawWhen, RuleDecision, TaintOn};
-use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::raw::TaintOn;
 use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::source::{Lines, PolicyError, Source};
@@ -489,12 +487,6 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             extra_rules,
             custom_detector,
         },
-        taint_on: acc
-            .taint_on
-            .value
-            .as_ref()
-            .map(|(_, v)| *v.get_ref())
-            .unwrap_or(TaintOn::Flagged),
         sandbox,
         taint_on: acc
             .taint_on

@@ -123,10 +123,6 @@ pub const LAYERING: &[KeyLayering] = &[
         project: Layering::Append,
     },
     KeyLayering {
-        key: "untrusted.taint",
-        trusted: Layering::Override,
-        // A project may make any external content taint the session, never only flagged.
-        project: Layering::Tighten(&["flagged", "any"]),
         key: "sandbox.mode",
         trusted: Layering::Override,
         project: Layering::Tighten(&["off", "auto", "required"]),
@@ -233,11 +229,6 @@ impl Spelling for RuleDecision {
     }
 }
 
-impl Spelling for TaintOn {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(match self {
-            TaintOn::Flagged => "flagged",
-            TaintOn::Any => "any",
 impl Spelling for crate::sandbox::Mode {
     fn spelling(&self) -> Option<&'static str> {
         Some(self.as_str())

@@ -11,7 +11,6 @@ use toml::Spanned;
 use super::compile::compile;
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
-use super::raw::{OnAllow, RawPolicy, RawProfile, RawRule, RawWhen, RuleDecision, TaintOn};
 use super::raw::TaintOn;
 use super::raw::{
     OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,

@@ -18,7 +18,6 @@ pub struct RawPolicy {
     pub paths: Option<RawPaths>,
     pub network: Option<RawNetwork>,
     pub secrets: Option<RawSecrets>,
-    pub untrusted: Option<RawUntrusted>,
     pub sandbox: Option<RawSandbox>,
     pub untrusted: Option<RawUntrusted>,
     #[serde(default)]

@@ -121,7 +121,6 @@ fn every_tighten_key_through_the_real_merge() {
                     "network.unlisted" => Some(p.network.unlisted.value.as_str()),
                     "secrets.scan_prompts" => p.secrets.scan_prompts.spelling(),
                     "secrets.tool_input" => Some(p.secrets.tool_input.value.as_str()),
-                    "untrusted.taint" => p.taint_on.spelling(),
                     "sandbox.mode" => Some(p.sandbox.settings.mode.as_str()),
                     "sandbox.network" => Some(p.sandbox.settings.network.as_str()),
                     "sandbox.auto_allow" => p.sandbox.settings.auto_allow.spelling(),
