@@ -16,31 +16,9 @@ use crate::engine::{truncate, Judge};
 use crate::paths;
 use crate::shell::{Analysis, Command, RedirectOp, Stdin, Word};
 
-/// Variables whose value a program runs as a command line.
-const COMMAND_VARS: &[&str] = &[
-    "GIT_SSH_COMMAND",
-    "GIT_SSH",
-    "GIT_PAGER",
-    "PAGER",
-    "GIT_EDITOR",
-    "EDITOR",
-    "VISUAL",
-    "GIT_SEQUENCE_EDITOR",
-    "GIT_EXTERNAL_DIFF",
-    "GIT_ASKPASS",
-    "SSH_ASKPASS",
-    "SUDO_ASKPASS",
-    "LESSOPEN",
-    "LESSCLOSE",
-    "MANPAGER",
-    "SYSTEMD_PAGER",
-    "BROWSER",
-    "PROMPT_COMMAND",
-    "FZF_DEFAULT_COMMAND",
-    "GIT_PROXY_COMMAND",
-    "RSYNC_RSH",
-    "CVS_RSH",
-    "FCEDIT",
+/// Variables whose value a program runs as a command line: the walker's shell-code variables
+/// (`shell::walk::SHELL_CODE_VARS`) plus those naming a compiler, wrapper or tool.
+const EXTRA_COMMAND_VARS: &[&str] = &[
     "CC",
     "CXX",
     "LD",
@@ -451,7 +429,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
         let p = expand(j, &cmd.cwd, text);
         !in_project(j, &p) && !in_system(&p)
     };
-    if COMMAND_VARS.contains(&name) {
+    if crate::shell::walk::SHELL_CODE_VARS.contains(&name) || EXTRA_COMMAND_VARS.contains(&name) {
         if v.is_empty() {
             return;
         }

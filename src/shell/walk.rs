@@ -19,7 +19,7 @@ use super::{
 };
 
 /// Environment variables whose value some program runs through the shell.
-const SHELL_CODE_VARS: &[&str] = &[
+pub(crate) const SHELL_CODE_VARS: &[&str] = &[
     "GIT_SSH_COMMAND",
     "GIT_SSH",
     "GIT_PAGER",
