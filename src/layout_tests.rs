@@ -10,12 +10,6 @@ use std::path::Path;
 /// Edges that close a cycle today, and why they are still there.
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
-        "bash",
-        "engine",
-        "the Bash judge calls the engine's path and host checks (Judge::check_path, check_host) \
-         and the engine calls the Bash judge: one judge with the checks in one place removes it",
-    ),
-    (
         "sandbox",
         "egress",
         "the sandbox runner builds egress's implementation of the sandbox's own EgressBridge \

@@ -11,8 +11,8 @@
 //! `truncate`, `recursive-delete`, `memory-import`); the README lists what each guarantees.
 use std::path::{Path, PathBuf};
 
+use crate::checks::{truncate, Judge};
 use crate::decision::{Decision, Finding, Verdict};
-use crate::engine::{truncate, Judge};
 use crate::paths;
 use crate::shell::{Analysis, Command, RedirectOp, Stdin, Word};
 

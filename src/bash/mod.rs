@@ -14,8 +14,8 @@ pub use crate::pattern;
 use std::borrow::Cow;
 use std::path::Path;
 
+use crate::checks::{truncate, Judge, Touched};
 use crate::decision::{Decision, Finding, Verdict};
-use crate::engine::{truncate, Judge, Touched};
 use crate::paths;
 use crate::policy::rules::Kind;
 use crate::policy::{Access, Profile};
@@ -501,7 +501,7 @@ fn url_hosts(cmd: &Command) -> Vec<String> {
                 .map(|(_, v)| v)
                 .unwrap_or(t);
             let t = t.strip_prefix("git+").unwrap_or(t);
-            crate::engine::url_host(t).ok()
+            crate::checks::url_host(t).ok()
         })
         .collect()
 }

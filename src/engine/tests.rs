@@ -4,6 +4,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::paths::PathEnv;
 use crate::policy::{LayerKind, Policy, Source};
 
 fn policy(extra: Option<&str>) -> Policy {
