@@ -173,8 +173,12 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// The event file (a hook event, or {"expect", "event"}); `-` or none reads stdin
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", conflicts_with = "program")]
     pub file: Option<PathBuf>,
+    /// Print what blastwall's program table knows about NAME (traits, options that take a
+    /// value, options naming a file it writes) instead of judging an event
+    #[arg(long, value_name = "NAME")]
+    pub program: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -484,6 +488,18 @@ fn read_event_text(file: Option<&Path>) -> Result<String, String> {
 }
 
 fn explain(a: &ExplainArgs) -> Exit {
+    if let Some(name) = &a.program {
+        return match crate::programs::describe(name) {
+            Some(text) => {
+                let _ = output::emit_text(&text);
+                Exit::Ok
+            }
+            None => {
+                stderr(&format!("blastwall explain: `{name}` is not in the program table; only the policy's rules and the generic analysis (redirects, path arguments) apply to it\n"));
+                Exit::CheckFailed
+            }
+        };
+    }
     let mut opts = a.policy.options();
     opts.project = a.project.clone();
     opts.home = a.home.clone();

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::checks::{truncate, Judge};
 use crate::decision::{Decision, Finding, Verdict};
 use crate::paths;
+use crate::programs;
 use crate::shell::{Analysis, Command, RedirectOp, Stdin, Word};
 
 /// Variables whose value a program runs as a command line: the walker's shell-code variables
@@ -81,32 +82,6 @@ const QUIET_COMMANDS: &[&str] = &[
     "diff",
     "colordiff",
     "tee",
-];
-
-/// Shells and interpreters: a variable or option that runs one of them runs arbitrary code.
-const SHELLS: &[&str] = &[
-    "sh",
-    "bash",
-    "zsh",
-    "dash",
-    "ksh",
-    "fish",
-    "csh",
-    "tcsh",
-    "busybox",
-    "python",
-    "python3",
-    "perl",
-    "ruby",
-    "node",
-    "php",
-    "osascript",
-    "pwsh",
-    "lua",
-    "env",
-    "eval",
-    "exec",
-    "xargs",
 ];
 
 /// Variables that make a program load code or configuration from the value.
@@ -435,7 +410,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
         }
         let prog = value_program(v);
         let first = v.split_whitespace().next().unwrap_or("");
-        if SHELLS.contains(&prog) {
+        if runs_code(prog) {
             deny(
                 format!("makes a program run `{prog}`, a shell or interpreter: that runs any code"),
                 out,
@@ -496,7 +471,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
                 "sets a git configuration key that can make git run a program",
                 out,
             );
-        } else if name.starts_with("GIT_CONFIG_VALUE_") && SHELLS.contains(&value_program(v)) {
+        } else if name.starts_with("GIT_CONFIG_VALUE_") && runs_code(value_program(v)) {
             deny(
                 "gives git a configuration value that runs a shell".to_string(),
                 out,
@@ -509,7 +484,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
         if QUIET_NPM_KEYS.contains(&key) {
             return;
         }
-        if SHELLS.contains(&value_program(v)) && key.contains("shell") || outside(v) {
+        if runs_code(value_program(v)) && key.contains("shell") || outside(v) {
             deny(
                 "points npm configuration at a shell or at a file outside the workspace"
                     .to_string(),
@@ -529,7 +504,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
             && lower.ends_with("_linker")
             && !QUIET_COMMANDS.contains(&value_program(v)))
     {
-        if SHELLS.contains(&value_program(v)) || outside(value_program_path(v)) {
+        if runs_code(value_program(v)) || outside(value_program_path(v)) {
             deny(
                 "runs a program from outside the workspace or a shell".to_string(),
                 out,
@@ -626,9 +601,7 @@ fn exec_env(j: &Judge<'_>, cmd: &Command, name: &str, value: &Word, out: &mut Ve
             }
         }
         _ => {
-            if SHELLS.contains(&value_program(v))
-                || outside(value_program_path(v))
-                || v.contains("data:")
+            if runs_code(value_program(v)) || outside(value_program_path(v)) || v.contains("data:")
             {
                 deny(
                     "makes a program load code from outside the workspace".to_string(),
@@ -1168,6 +1141,15 @@ fn memory_import(cmd: &Command, out: &mut Verdict) {
             "this writes an `@import` of a credential file into a memory file that every later session reads into its context",
         ));
     }
+}
+
+/// A shell, an interpreter or a program runner: a variable or option that runs one of them
+/// runs arbitrary code.
+fn runs_code(program: &str) -> bool {
+    programs::has(
+        program,
+        programs::T_SHELL | programs::T_INTERPRETER | programs::T_RUNNER,
+    )
 }
 
 #[cfg(test)]

@@ -19,49 +19,10 @@ use crate::decision::{Decision, Finding, Verdict};
 use crate::paths;
 use crate::policy::rules::Kind;
 use crate::policy::{Access, Profile};
+use crate::programs;
 use crate::shell::{Analysis, Command, RedirectOp, Stdin, UnknownKind, Word};
 use crate::wildcard;
 use pattern::{Match, Shape};
-
-/// Programs that fetch from the network: their output piped or evaluated into a shell is
-/// remote code.
-const FETCHERS: &[&str] = &[
-    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat",
-    "ssh", "lynx", "links",
-];
-
-/// Programs whose output is shell code people `eval` every day (shell hooks, completions).
-const EVAL_GENERATORS: &[&str] = &[
-    "direnv",
-    "ssh-agent",
-    "kubectl",
-    "helm",
-    "starship",
-    "brew",
-    "pyenv",
-    "rbenv",
-    "nodenv",
-    "goenv",
-    "zoxide",
-    "fnm",
-    "mise",
-    "rtx",
-    "conda",
-    "thefuck",
-    "gh",
-    "rustup",
-    "npm",
-    "pip",
-    "pip3",
-    "poetry",
-    "uv",
-    "docker",
-    "minikube",
-    "dircolors",
-    "keychain",
-    "opam",
-    "asdf",
-];
 
 /// Device files that reading or writing cannot harm.
 const HARMLESS_DEVICES: &[&str] = &[
@@ -73,12 +34,6 @@ const HARMLESS_DEVICES: &[&str] = &[
     "/dev/tty",
     "/dev/random",
     "/dev/urandom",
-];
-
-/// Programs whose arguments are data to print, not paths to read.
-const DATA_PROGRAMS: &[&str] = &[
-    "echo", "printf", "print", ":", "true", "false", "test", "[", "[[", "export", "set", "unset",
-    "local", "declare", "alias",
 ];
 
 /// A word made from part of another (`-ofile` → `file`, `HEAD:path` → `path`).
@@ -396,7 +351,7 @@ fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
     }
     // Every other static argument may name a file the command reads (`cat`, `grep`, `cp`, `tar`,
     // `base64` …): the never-readable rules decide; plain words match none of them.
-    if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
+    if !programs::has(&cmd.program, programs::T_DATA_ARGS) {
         for a in &cmd.args {
             // A bare `$x` may be anything; a glob or brace with a literal part (`.e*`,
             // `{.env,x}`) or a variable the command set earlier is judged below.
@@ -433,27 +388,9 @@ fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
     out
 }
 
-/// Programs that read whole trees when asked to (`grep -r ~`, `tar czf x ~`).
-const RECURSIVE_READERS: &[&str] = &[
-    "grep", "egrep", "fgrep", "rg", "ag", "cp", "tar", "zip", "rsync", "scp",
-];
-
-/// Programs that print the files they read into the conversation.
-const PRINTERS: &[&str] = &[
-    "cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "base64", "xxd", "od",
-    "hexdump", "strings", "grep", "egrep", "fgrep", "rg", "ag", "awk", "sed", "cut", "sort",
-    "uniq", "jq", "yq", "diff", "column", "paste",
-];
-
-/// Programs that reach the network (asked after a prompt injection tainted the session).
-const OUTBOUND: &[&str] = &[
-    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "netcat", "socat",
-    "ssh", "scp", "sftp", "rsync", "ftp", "telnet", "mail", "mailx", "sendmail", "gh",
-];
-
 /// Whether a command reaches the network (for the taint check).
 fn outbound(cmd: &Command) -> bool {
-    if OUTBOUND.contains(&cmd.program.as_str()) {
+    if programs::has(&cmd.program, programs::T_NETWORK) {
         return true;
     }
     let first = positionals(cmd).first().map(|w| w.text.as_str());
@@ -468,9 +405,6 @@ fn outbound(cmd: &Command) -> bool {
         _ => false,
     }
 }
-
-/// Programs whose write targets are deleted.
-const DELETERS: &[&str] = &["rm", "rmdir", "find", "shred", "unlink"];
 
 static DOT: Word = Word {
     text: String::new(),
@@ -561,15 +495,20 @@ pub fn judge(
     for u in &analysis.unknowns {
         let program = u.program.as_deref().unwrap_or("");
         let (decision, rule, what) = match u.kind {
-            UnknownKind::EvalOfSubstitution if FETCHERS.contains(&program) => (
+            UnknownKind::EvalOfSubstitution if programs::has(program, programs::T_FETCH) => (
                 Decision::Deny,
                 "remote-code",
                 format!("runs code downloaded by `{program}`; download it, read it, then run it"),
             ),
-            UnknownKind::EvalOfSubstitution if EVAL_GENERATORS.contains(&program) => continue,
+            UnknownKind::EvalOfSubstitution if programs::has(program, programs::T_EVAL_OUTPUT) => {
+                continue
+            }
             UnknownKind::OpaqueStdinCode
                 if u.detail.split_whitespace().any(|w| {
-                    FETCHERS.contains(&w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+                    programs::has(
+                        w.trim_matches(|c: char| !c.is_ascii_alphanumeric()),
+                        programs::T_FETCH,
+                    )
                 }) =>
             {
                 (
@@ -618,7 +557,7 @@ pub fn judge(
         }
         if matches!(cmd.stdin, Stdin::Pipe { .. }) && cmd.runs_stdin_as_code {
             if let Stdin::Pipe { from } = &cmd.stdin {
-                if let Some(f) = from.iter().find(|p| FETCHERS.contains(&p.as_str())) {
+                if let Some(f) = from.iter().find(|p| programs::has(p, programs::T_FETCH)) {
                     out.push(Finding::new(Decision::Deny, "remote-code", None, format!("pipes `{f}` output into `{}`: that runs code from the network unseen; download it, read it, then run it", cmd.program)));
                 }
             }
@@ -629,7 +568,7 @@ pub fn judge(
         }
         check_paths(j, profile, cmd, analysis, &temp_vars, out);
         classes::check(j, analysis, cmd, out);
-        if !DATA_PROGRAMS.contains(&cmd.program.as_str()) {
+        if !programs::has(&cmd.program, programs::T_DATA_ARGS) {
             for h in url_hosts(cmd) {
                 j.check_host(profile, &h, out, "Bash");
             }
@@ -743,13 +682,6 @@ fn known_values(word: &Word, analysis: &Analysis) -> Vec<Word> {
         .collect()
 }
 
-/// Programs that look at names and metadata, never at content: `ls ~/.ssh` lists key names,
-/// which is not reading a key.
-const METADATA_PROGRAMS: &[&str] = &[
-    "ls", "stat", "du", "tree", "realpath", "readlink", "basename", "dirname", "test", "[", "[[",
-    "exa", "eza", "lsd",
-];
-
 /// Example and template files whose copies (`cp .env.example .env`) hold no secret.
 fn template_file(text: &str) -> bool {
     let base = text.rsplit('/').next().unwrap_or(text);
@@ -787,7 +719,7 @@ fn check_paths(
         }
     }
     uses.extend(extra);
-    let metadata_only = METADATA_PROGRAMS.contains(&cmd.program.as_str());
+    let metadata_only = programs::has(&cmd.program, programs::T_METADATA);
     // `cp .env.example .env`: a copy of a template is not a secret being overwritten.
     let from_template = matches!(cmd.program.as_str(), "cp" | "install")
         && positionals(cmd).len() >= 2
@@ -913,7 +845,7 @@ fn check_one_path(
         };
         let resolved = j.resolve(&lexical);
         let recursive = u.access == Access::Read
-            && RECURSIVE_READERS.contains(&cmd.program.as_str())
+            && programs::has(&cmd.program, programs::T_RECURSIVE)
             && (has_flag(cmd, &["-r", "-R", "--recursive", "-a", "--archive"])
                 || matches!(cmd.program.as_str(), "rg" | "ag" | "tar" | "zip"));
         let t = Touched {
@@ -924,7 +856,7 @@ fn check_one_path(
             recursive,
         };
         if u.access != Access::Read
-            && DELETERS.contains(&cmd.program.as_str())
+            && programs::has(&cmd.program, programs::T_DELETES)
             && !prefix_only
             && !(cmd.program == "find" && classes::filtered_find(cmd))
         {
@@ -943,7 +875,10 @@ fn check_one_path(
             }
         }
         j.check_path(profile, &t, out, "Bash");
-        if u.access == Access::Read && !u.word.dynamic && PRINTERS.contains(&cmd.program.as_str()) {
+        if u.access == Access::Read
+            && !u.word.dynamic
+            && programs::has(&cmd.program, programs::T_PRINTS)
+        {
             j.check_file_secrets(&t.resolved, out);
         }
     }
@@ -1030,7 +965,8 @@ fn check_dynamic_read(
             ),
         ));
     }
-    if PRINTERS.contains(&cmd.program.as_str()) && (raw.contains("$(") || raw.contains('`')) {
+    if programs::has(&cmd.program, programs::T_PRINTS) && (raw.contains("$(") || raw.contains('`'))
+    {
         out.push(Finding::new(
             Decision::Ask,
             "bash-dynamic-path",

@@ -28,6 +28,25 @@ pub struct Info {
 pub const T_FETCH: u32 = 1;
 /// Reaches the network whatever its arguments (asked after a prompt injection).
 pub const T_NETWORK: u32 = 1 << 1;
+/// Prints the files it reads into the conversation (`cat`, `grep`, `jq`).
+pub const T_PRINTS: u32 = 1 << 2;
+/// Reads whole trees when asked to (`grep -r ~`, `tar czf x ~`).
+pub const T_RECURSIVE: u32 = 1 << 3;
+/// Deletes its operands (`rm`, `shred`; `find` with `-delete`).
+pub const T_DELETES: u32 = 1 << 4;
+/// Looks at names and metadata, never at content: `ls ~/.ssh` lists key names, which is not
+/// reading a key.
+pub const T_METADATA: u32 = 1 << 5;
+/// Its arguments are data to print or set, not paths to read (`echo`, `export`).
+pub const T_DATA_ARGS: u32 = 1 << 6;
+/// Prints shell code people `eval` every day (shell hooks, completions: `direnv hook`).
+pub const T_EVAL_OUTPUT: u32 = 1 << 7;
+/// A POSIX-family shell: its `-c` argument and its stdin are shell code.
+pub const T_SHELL: u32 = 1 << 8;
+/// An interpreter of another language: a variable or option that runs it runs any code.
+pub const T_INTERPRETER: u32 = 1 << 9;
+/// Runs another program named in its arguments (`env`, `xargs`, `exec`).
+pub const T_RUNNER: u32 = 1 << 10;
 
 const NONE: &[&str] = &[];
 
@@ -125,10 +144,18 @@ const REDIS_GLOBALS: &[&str] = &[
 
 /// The table, sorted by program name.
 pub const PROGRAMS: &[(&str, Info)] = &[
+    (":", info(NONE, NONE, T_DATA_ARGS)),
+    ("[", info(NONE, NONE, T_METADATA | T_DATA_ARGS)),
+    ("[[", info(NONE, NONE, T_METADATA | T_DATA_ARGS)),
+    ("ag", info(NONE, NONE, T_PRINTS | T_RECURSIVE)),
+    ("alias", info(NONE, NONE, T_DATA_ARGS)),
     (
         "aria2c",
         info(NONE, &["-d", "--dir", "-o", "--out"], T_FETCH | T_NETWORK),
     ),
+    ("asdf", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("ash", info(NONE, NONE, T_SHELL)),
+    ("awk", info(NONE, NONE, T_PRINTS)),
     (
         "aws",
         info(
@@ -138,6 +165,13 @@ pub const PROGRAMS: &[(&str, Info)] = &[
         ),
     ),
     ("az", info(&["--subscription"], NONE, T_NETWORK)),
+    ("base64", info(NONE, NONE, T_PRINTS)),
+    ("basename", info(NONE, NONE, T_METADATA)),
+    ("bash", info(NONE, NONE, T_SHELL)),
+    ("bat", info(NONE, NONE, T_PRINTS)),
+    ("batcat", info(NONE, NONE, T_PRINTS)),
+    ("brew", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("busybox", info(NONE, NONE, T_RUNNER)),
     ("c++", info(NONE, CC_OUT, 0)),
     (
         "cargo",
@@ -147,10 +181,22 @@ pub const PROGRAMS: &[(&str, Info)] = &[
             0,
         ),
     ),
+    ("cat", info(NONE, NONE, T_PRINTS)),
     ("cc", info(NONE, CC_OUT, 0)),
     ("clang", info(NONE, CC_OUT, 0)),
     ("clang++", info(NONE, CC_OUT, 0)),
+    ("column", info(NONE, NONE, T_PRINTS)),
+    ("conda", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("cp", info(NONE, NONE, T_RECURSIVE)),
+    ("csh", info(NONE, NONE, T_SHELL)),
     ("curl", info(NONE, CURL_OUT, T_FETCH | T_NETWORK)),
+    ("cut", info(NONE, NONE, T_PRINTS)),
+    ("dash", info(NONE, NONE, T_SHELL)),
+    ("declare", info(NONE, NONE, T_DATA_ARGS)),
+    ("diff", info(NONE, NONE, T_PRINTS)),
+    ("dircolors", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("direnv", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("dirname", info(NONE, NONE, T_METADATA)),
     (
         "docker",
         info(
@@ -162,14 +208,31 @@ pub const PROGRAMS: &[(&str, Info)] = &[
                 "--metadata-file",
                 "--cidfile",
             ],
-            0,
+            T_EVAL_OUTPUT,
         ),
     ),
+    ("du", info(NONE, NONE, T_METADATA)),
+    ("echo", info(NONE, NONE, T_DATA_ARGS)),
+    ("egrep", info(NONE, NONE, T_PRINTS | T_RECURSIVE)),
+    ("env", info(NONE, NONE, T_RUNNER)),
+    ("eval", info(NONE, NONE, T_RUNNER)),
+    ("exa", info(NONE, NONE, T_METADATA)),
+    ("exec", info(NONE, NONE, T_RUNNER)),
+    ("export", info(NONE, NONE, T_DATA_ARGS)),
+    ("eza", info(NONE, NONE, T_METADATA)),
+    ("false", info(NONE, NONE, T_DATA_ARGS)),
     ("fetch", info(NONE, &["-o"], T_FETCH | T_NETWORK)),
+    ("fgrep", info(NONE, NONE, T_PRINTS | T_RECURSIVE)),
     (
         "find",
-        info(NONE, &["-fprint", "-fprint0", "-fprintf", "-fls"], 0),
+        info(
+            NONE,
+            &["-fprint", "-fprint0", "-fprintf", "-fls"],
+            T_DELETES,
+        ),
     ),
+    ("fish", info(NONE, NONE, T_SHELL)),
+    ("fnm", info(NONE, NONE, T_EVAL_OUTPUT)),
     ("ftp", info(NONE, NONE, T_NETWORK)),
     ("g++", info(NONE, CC_OUT, 0)),
     ("gcc", info(NONE, CC_OUT, 0)),
@@ -186,7 +249,7 @@ pub const PROGRAMS: &[(&str, Info)] = &[
         info(
             &["-R", "--repo"],
             &["-O", "--output", "-D", "--dir"],
-            T_NETWORK,
+            T_NETWORK | T_EVAL_OUTPUT,
         ),
     ),
     (
@@ -221,26 +284,60 @@ pub const PROGRAMS: &[(&str, Info)] = &[
             0,
         ),
     ),
+    ("goenv", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("grep", info(NONE, NONE, T_PRINTS | T_RECURSIVE)),
+    ("head", info(NONE, NONE, T_PRINTS)),
     (
         "helm",
-        info(KUBE_GLOBALS, &["--destination", "-d", "--output-dir"], 0),
+        info(
+            KUBE_GLOBALS,
+            &["--destination", "-d", "--output-dir"],
+            T_EVAL_OUTPUT,
+        ),
     ),
+    ("hexdump", info(NONE, NONE, T_PRINTS)),
     ("http", info(NONE, &["-o", "--output"], T_FETCH | T_NETWORK)),
     (
         "https",
         info(NONE, &["-o", "--output"], T_FETCH | T_NETWORK),
     ),
-    ("kubectl", info(KUBE_GLOBALS, NONE, 0)),
+    ("jq", info(NONE, NONE, T_PRINTS)),
+    ("keychain", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("ksh", info(NONE, NONE, T_SHELL)),
+    ("ksh93", info(NONE, NONE, T_SHELL)),
+    ("kubectl", info(KUBE_GLOBALS, NONE, T_EVAL_OUTPUT)),
+    ("less", info(NONE, NONE, T_PRINTS)),
     ("links", info(NONE, NONE, T_FETCH | T_NETWORK)),
+    ("local", info(NONE, NONE, T_DATA_ARGS)),
+    ("ls", info(NONE, NONE, T_METADATA)),
+    ("lsd", info(NONE, NONE, T_METADATA)),
+    ("lua", info(NONE, NONE, T_INTERPRETER)),
     ("lynx", info(NONE, NONE, T_FETCH | T_NETWORK)),
     ("mail", info(NONE, NONE, T_NETWORK)),
     ("mailx", info(NONE, NONE, T_NETWORK)),
+    ("minikube", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("mise", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("mksh", info(NONE, NONE, T_SHELL)),
+    ("more", info(NONE, NONE, T_PRINTS)),
     ("nc", info(NONE, NONE, T_FETCH | T_NETWORK)),
     ("ncat", info(NONE, NONE, T_FETCH | T_NETWORK)),
     ("netcat", info(NONE, NONE, T_FETCH | T_NETWORK)),
-    ("npm", info(NPM_GLOBALS, &["--pack-destination"], 0)),
+    ("nl", info(NONE, NONE, T_PRINTS)),
+    ("node", info(NONE, NONE, T_INTERPRETER)),
+    ("nodenv", info(NONE, NONE, T_EVAL_OUTPUT)),
+    (
+        "npm",
+        info(NPM_GLOBALS, &["--pack-destination"], T_EVAL_OUTPUT),
+    ),
+    ("od", info(NONE, NONE, T_PRINTS)),
+    ("oksh", info(NONE, NONE, T_SHELL)),
+    ("opam", info(NONE, NONE, T_EVAL_OUTPUT)),
     ("openssl", info(NONE, &["-out", "-keyout"], 0)),
+    ("osascript", info(NONE, NONE, T_INTERPRETER)),
     ("pandoc", info(NONE, &["-o", "--output"], 0)),
+    ("paste", info(NONE, NONE, T_PRINTS)),
+    ("perl", info(NONE, NONE, T_INTERPRETER)),
+    ("php", info(NONE, NONE, T_INTERPRETER)),
     (
         "pip",
         info(
@@ -254,7 +351,7 @@ pub const PROGRAMS: &[(&str, Info)] = &[
                 "-w",
                 "--wheel-dir",
             ],
-            0,
+            T_EVAL_OUTPUT,
         ),
     ),
     (
@@ -270,7 +367,7 @@ pub const PROGRAMS: &[(&str, Info)] = &[
                 "-w",
                 "--wheel-dir",
             ],
-            0,
+            T_EVAL_OUTPUT,
         ),
     ),
     ("pnpm", info(NPM_GLOBALS, &["--pack-destination"], 0)),
@@ -282,10 +379,25 @@ pub const PROGRAMS: &[(&str, Info)] = &[
             0,
         ),
     ),
+    ("poetry", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("posh", info(NONE, NONE, T_SHELL)),
+    ("print", info(NONE, NONE, T_DATA_ARGS)),
+    ("printf", info(NONE, NONE, T_DATA_ARGS)),
+    ("pwsh", info(NONE, NONE, T_INTERPRETER)),
+    ("pyenv", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("python", info(NONE, NONE, T_INTERPRETER)),
+    ("python3", info(NONE, NONE, T_INTERPRETER)),
+    ("rbash", info(NONE, NONE, T_SHELL)),
+    ("rbenv", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("readlink", info(NONE, NONE, T_METADATA)),
+    ("realpath", info(NONE, NONE, T_METADATA)),
     (
         "redis-cli",
         info(REDIS_GLOBALS, &["--rdb", "--functions-rdb"], 0),
     ),
+    ("rg", info(NONE, NONE, T_PRINTS | T_RECURSIVE)),
+    ("rm", info(NONE, NONE, T_DELETES)),
+    ("rmdir", info(NONE, NONE, T_DELETES)),
     (
         "rsync",
         info(
@@ -299,47 +411,82 @@ pub const PROGRAMS: &[(&str, Info)] = &[
                 "-T",
                 "--partial-dir",
             ],
-            T_NETWORK,
+            T_NETWORK | T_RECURSIVE,
         ),
     ),
+    ("rtx", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("ruby", info(NONE, NONE, T_INTERPRETER)),
     ("rustc", info(NONE, &["-o", "--out-dir", "--emit"], 0)),
-    ("scp", info(NONE, NONE, T_NETWORK)),
+    ("rustup", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("scp", info(NONE, NONE, T_NETWORK | T_RECURSIVE)),
+    ("sed", info(NONE, NONE, T_PRINTS)),
     ("sendmail", info(NONE, NONE, T_NETWORK)),
+    ("set", info(NONE, NONE, T_DATA_ARGS)),
     ("sftp", info(NONE, NONE, T_NETWORK)),
+    ("sh", info(NONE, NONE, T_SHELL)),
+    ("shred", info(NONE, NONE, T_DELETES)),
     ("socat", info(NONE, NONE, T_FETCH | T_NETWORK)),
     (
         "sort",
-        info(NONE, &["-o", "--output", "-T", "--temporary-directory"], 0),
+        info(
+            NONE,
+            &["-o", "--output", "-T", "--temporary-directory"],
+            T_PRINTS,
+        ),
     ),
     ("sqlite3", info(SQLITE_GLOBALS, NONE, 0)),
     ("ssh", info(NONE, NONE, T_FETCH | T_NETWORK)),
+    ("ssh-agent", info(NONE, NONE, T_EVAL_OUTPUT)),
     ("ssh-keygen", info(NONE, &["-f"], 0)),
+    ("starship", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("stat", info(NONE, NONE, T_METADATA)),
+    ("strings", info(NONE, NONE, T_PRINTS)),
     (
         "systemctl",
         info(&["-H", "--host", "-M", "--machine"], NONE, 0),
     ),
+    ("tac", info(NONE, NONE, T_PRINTS)),
+    ("tail", info(NONE, NONE, T_PRINTS)),
     (
         "tar",
-        info(NONE, &["--index-file", "-g", "--listed-incremental"], 0),
+        info(
+            NONE,
+            &["--index-file", "-g", "--listed-incremental"],
+            T_RECURSIVE,
+        ),
     ),
+    ("tcsh", info(NONE, NONE, T_SHELL)),
     ("telnet", info(NONE, NONE, T_NETWORK)),
+    ("test", info(NONE, NONE, T_METADATA | T_DATA_ARGS)),
+    ("thefuck", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("tree", info(NONE, NONE, T_METADATA)),
+    ("true", info(NONE, NONE, T_DATA_ARGS)),
     (
         "tsc",
         info(NONE, &["--outDir", "--outFile", "--declarationDir"], 0),
     ),
+    ("uniq", info(NONE, NONE, T_PRINTS)),
+    ("unlink", info(NONE, NONE, T_DELETES)),
+    ("unset", info(NONE, NONE, T_DATA_ARGS)),
     ("unzip", info(NONE, &["-d"], 0)),
     (
         "uv",
         info(
             &["--directory", "--project"],
             &["-o", "--output-file", "--out-dir"],
-            0,
+            T_EVAL_OUTPUT,
         ),
     ),
     ("wget", info(NONE, WGET_OUT, T_FETCH | T_NETWORK)),
+    ("xargs", info(NONE, NONE, T_RUNNER)),
     ("xh", info(NONE, &["-o", "--output"], T_FETCH | T_NETWORK)),
+    ("xxd", info(NONE, NONE, T_PRINTS)),
     ("yarn", info(NPM_GLOBALS, NONE, 0)),
-    ("zip", info(NONE, &["-O", "--output-file"], 0)),
+    ("yash", info(NONE, NONE, T_SHELL)),
+    ("yq", info(NONE, NONE, T_PRINTS)),
+    ("zip", info(NONE, &["-O", "--output-file"], T_RECURSIVE)),
+    ("zoxide", info(NONE, NONE, T_EVAL_OUTPUT)),
+    ("zsh", info(NONE, NONE, T_SHELL)),
 ];
 
 /// What the table knows about `program` (a basename).
@@ -359,6 +506,46 @@ pub fn global_value_options(program: &str) -> &'static [&'static str] {
 /// Whether `program` has trait `t` (one of the `T_*` constants).
 pub fn has(program: &str, t: u32) -> bool {
     lookup(program).is_some_and(|i| i.traits & t != 0)
+}
+
+/// The names of the traits, in bit order, as `explain --program` prints them.
+pub const TRAIT_NAMES: &[(u32, &str)] = &[
+    (T_FETCH, "fetch"),
+    (T_NETWORK, "network"),
+    (T_PRINTS, "prints"),
+    (T_RECURSIVE, "recursive"),
+    (T_DELETES, "deletes"),
+    (T_METADATA, "metadata"),
+    (T_DATA_ARGS, "data-args"),
+    (T_EVAL_OUTPUT, "eval-output"),
+    (T_SHELL, "shell"),
+    (T_INTERPRETER, "interpreter"),
+    (T_RUNNER, "runner"),
+];
+
+/// What the table says about `program`, one fact per line (for `blastwall explain --program`).
+/// `None` when the table does not know it: then only the policy's rules and the generic
+/// analysis (redirects, path-like arguments) apply to it.
+pub fn describe(program: &str) -> Option<String> {
+    let info = lookup(program)?;
+    let traits: Vec<&str> = TRAIT_NAMES
+        .iter()
+        .filter(|(bit, _)| info.traits & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    let list = |v: &[&str]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    Some(format!(
+        "program: {program}\ntraits: {}\noptions before the subcommand that take a value: {}\noptions naming a file it writes: {}\n",
+        list(&traits),
+        list(info.global_value_options),
+        list(info.output_options),
+    ))
 }
 
 /// The values of `program`'s output options in `args`: `-o f`, `-of`, `--output f`,
@@ -431,6 +618,57 @@ mod tests {
         for (program, args, want) in cases {
             assert_eq!(output_values(program, args), *want, "{program} {args:?}");
         }
+    }
+
+    #[test]
+    fn every_trait_has_a_name_and_members() {
+        let all = TRAIT_NAMES.iter().fold(0, |acc, (bit, _)| acc | bit);
+        for (name, info) in PROGRAMS {
+            assert_eq!(info.traits & !all, 0, "{name} has an unnamed trait bit");
+        }
+        for (bit, name) in TRAIT_NAMES {
+            assert!(
+                PROGRAMS.iter().any(|(_, i)| i.traits & bit != 0),
+                "no program has trait {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn traits_table() {
+        // (program, trait, has it): the facts the Bash judge relies on.
+        let cases: &[(&str, u32, bool)] = &[
+            ("curl", T_FETCH, true),
+            ("wget", T_NETWORK, true),
+            ("scp", T_NETWORK, true),
+            ("scp", T_FETCH, false),
+            ("gh", T_NETWORK, true),
+            ("lynx", T_NETWORK, true),
+            ("cat", T_PRINTS, true),
+            ("jq", T_PRINTS, true),
+            ("ls", T_PRINTS, false),
+            ("ls", T_METADATA, true),
+            ("grep", T_RECURSIVE, true),
+            ("rm", T_DELETES, true),
+            ("echo", T_DATA_ARGS, true),
+            ("direnv", T_EVAL_OUTPUT, true),
+            ("bash", T_SHELL, true),
+            ("python3", T_SHELL, false),
+            ("python3", T_INTERPRETER, true),
+            ("xargs", T_RUNNER, true),
+            ("frobnicate", T_SHELL, false),
+        ];
+        for (program, t, want) in cases {
+            assert_eq!(has(program, *t), *want, "{program} trait {t}");
+        }
+    }
+
+    #[test]
+    fn describe_prints_traits_and_options() {
+        let text = describe("curl").unwrap();
+        assert!(text.contains("traits: fetch network"), "{text}");
+        assert!(text.contains("--output"), "{text}");
+        assert!(describe("frobnicate").is_none());
     }
 
     #[test]

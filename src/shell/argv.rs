@@ -65,13 +65,8 @@ pub(crate) enum Action {
     Dynamic { detail: String },
 }
 
-pub(crate) const SHELLS: &[&str] = &[
-    "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "rbash", "yash", "posh", "fish", "tcsh",
-    "csh", "ksh93", "oksh",
-];
-
 pub(crate) fn is_shell(program: &str) -> bool {
-    SHELLS.contains(&program)
+    crate::programs::has(program, crate::programs::T_SHELL)
 }
 
 /// Where options end: the index of the first operand. `short_arg` are short options that take
