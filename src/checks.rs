@@ -206,16 +206,15 @@ impl<'a> Judge<'a> {
         let scope_end = out.findings.len();
         // The path prepared once for every rule (its text, byte mask and head).
         let probes: Vec<PathProbe> = t.spellings().map(PathProbe::new).collect();
+        // `Kind::Path` rules have paths as their only condition (the kind is decided once, at
+        // compile time, by `Kind::of`); rules that combine paths with hosts or a regex are
+        // `Kind::Other`, checked once per call by the engine.
         for rule in self
             .policy
             .rules
             .reachable(&[Kind::Path], tool)
             .filter(|r| r.paths.is_some() && r.applies_to(&profile.name, tool))
         {
-            if rule.hosts.is_some() || rule.input_regex.is_some() || rule.command_patterns.is_some()
-            {
-                continue; // combined conditions are checked in `check_rules`
-            }
             // A recursive search rooted above a protected store reads it too.
             let recursive_read = t.recursive && reads && rule.access != Access::Write;
             if recursive_read && t.spellings().any(|root| rule.has_literal_dir_below(root)) {
@@ -274,12 +273,9 @@ impl<'a> Judge<'a> {
             .reachable(&[Kind::Host], tool)
             .filter(|r| r.applies_to(&profile.name, tool))
         {
+            // `Kind::Host`: hosts are the rule's only condition.
             if let Some(hosts) = &rule.hosts {
-                if rule.paths.is_none()
-                    && rule.input_regex.is_none()
-                    && rule.command_patterns.is_none()
-                    && wildcard::any(hosts, &host)
-                {
+                if wildcard::any(hosts, &host) {
                     out.push(Finding::new(
                         rule.decision,
                         &rule.id,

@@ -251,17 +251,9 @@ impl<'a> Judge<'a> {
             .reachable(&[Kind::Other], call.tool)
             .filter(|r| r.applies_to(&profile.name, call.tool))
         {
-            let single_path = rule.paths.is_some()
-                && rule.hosts.is_none()
-                && rule.input_regex.is_none()
-                && rule.command_patterns.is_none();
-            let single_host = rule.hosts.is_some()
-                && rule.paths.is_none()
-                && rule.input_regex.is_none()
-                && rule.command_patterns.is_none();
-            if single_path || single_host || rule.command_patterns.is_some() {
-                continue; // handled per path / per host / by the Bash judge
-            }
+            // `Kind::Other` only: single-path and single-host rules are checked per path and per
+            // host (`crate::checks`), command patterns by the Bash judge; `Kind::of` decided
+            // which, once, when the policy was compiled.
             let path_ok = rule.paths.is_none()
                 || touched
                     .iter()
