@@ -82,7 +82,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         .cloned()
         .unwrap_or_else(|| "main".into());
     let spec = spec_for(policy, env, &profile, &settings);
-    let t = Ticket::new(
+    let mut t = Ticket::new(
         command,
         background,
         BackendKind::Bwrap,
@@ -92,6 +92,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         ev.agent_type.as_deref(),
         ev.tool_use_id.as_deref(),
     );
+    t.egress = crate::egress::sandbox::ticket_egress(policy, env, command, &profile);
     let id = match ticket::write(state, &t) {
         Ok(id) => id,
         Err(e) => {
