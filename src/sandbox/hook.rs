@@ -120,7 +120,14 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     match (&verdict, pre.ruling) {
         (_, Ruling::Ask) => {
             let r = pre.reason.take().unwrap_or_default();
-            pre.reason = Some(format!("{r} (if approved, it runs in blastwall's sandbox)"));
+            let net = if matches!(settings.network, super::Network::Allowlist(_)) {
+                ", which reaches only the hosts on `network.allow_hosts`"
+            } else {
+                ""
+            };
+            pre.reason = Some(format!(
+                "{r} (if approved, it runs in blastwall's sandbox{net})"
+            ));
         }
         (ClientVerdict::Ask(why), _) => {
             pre.ruling = Ruling::Ask;
