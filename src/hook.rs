@@ -264,7 +264,12 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
         }
         Err(e) => return Err(e.into()),
     };
-    let detector = policy.secrets.detector();
+    // Injected credentials are redacted by exact value (and their encodings) from tool output
+    // and prompts, whatever their shape.
+    let with_injected = injected_detector(&policy, &env);
+    let detector = with_injected
+        .as_ref()
+        .unwrap_or_else(|| policy.secrets.detector());
     let outcome = if ev.kind() == EventKind::UserPromptSubmit {
         policy
             .secrets
@@ -288,6 +293,30 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
     let answer = finish(ev, outcome, &policy, opts);
     release(policy, opts);
     Ok(answer)
+}
+
+/// The policy's detector plus the values its `[[secrets.inject]]` entries can hand a
+/// sandboxed call (see `egress::credentials::known_values`); `None` when there are none.
+fn injected_detector(policy: &Policy, env: &PathEnv) -> Option<crate::secrets::Detector> {
+    if policy.inject.is_empty() {
+        return None;
+    }
+    let state = crate::post::state_dir(env.home.as_deref());
+    let values = crate::egress::credentials::known_values(&policy.inject, state.as_deref(), &|k| {
+        std::env::var(k).ok()
+    });
+    if values.is_empty() {
+        return None;
+    }
+    let rules = policy
+        .secrets
+        .extra_rules
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
+    // The custom rules compiled when the policy loaded; they compile again here.
+    let detector = crate::secrets::Detector::with_extra_rules(rules).ok()?;
+    Some(detector.with_exact_values(values))
 }
 
 /// The answer for an outcome, recorded in the audit log when this is the real hook.

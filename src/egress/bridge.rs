@@ -36,7 +36,7 @@ impl Forward {
 }
 
 fn pump(mut from: impl io::Read, mut to: impl io::Write, done: impl FnOnce()) {
-    let _ = io::copy(&mut from, &mut to);
+    let _ = super::relay(&mut from, &mut to);
     done();
 }
 

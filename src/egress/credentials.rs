@@ -38,30 +38,7 @@ use std::path::{Path, PathBuf};
 
 use crate::shell::{Analysis, Command, Stdin};
 
-/// Where an injected value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ValueSource {
-    /// `env:VAR`: the hook's (the client's) environment.
-    Env(String),
-    /// `file:PATH`: a file the agent cannot read (keep it outside every sandbox's view).
-    File(PathBuf),
-    /// `command = [argv]`: a program run by blastwall outside the sandbox (`gh auth token`);
-    /// its stdout, trailing newline removed.
-    Command(Vec<String>),
-}
-
-/// One `[[secrets.inject]]` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Injection {
-    /// The variable set inside the sandbox (`GH_TOKEN`).
-    pub name: String,
-    /// Where the value comes from.
-    pub from: ValueSource,
-    /// Programs that may receive it: `gh`, or a program with leading words (`npm publish`).
-    pub programs: Vec<String>,
-    /// Profiles it applies to (empty: every profile).
-    pub profiles: Vec<String>,
-}
+pub use crate::policy::model::{forbidden_name, Injection, ValueSource};
 
 /// A credential value. `Debug` does not show it; there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,55 +77,6 @@ pub enum InjectError {
     },
     #[error("secrets.inject `{name}`: the value is empty or not one line of text")]
     BadValue { name: String },
-}
-
-/// Variable names an injection may not set (they change what runs, not what it may access).
-pub fn forbidden_name(name: &str) -> Option<&'static str> {
-    let valid = name
-        .bytes()
-        .enumerate()
-        .all(|(i, b)| b == b'_' || b.is_ascii_uppercase() || (i > 0 && b.is_ascii_digit()));
-    if name.is_empty() || !valid {
-        return Some("not an upper-case environment variable name");
-    }
-    let risky = [
-        "PATH",
-        "HOME",
-        "SHELL",
-        "ENV",
-        "BASH_ENV",
-        "IFS",
-        "PS4",
-        "SHELLOPTS",
-        "BASHOPTS",
-        "PROMPT_COMMAND",
-        "GIT_SSH_COMMAND",
-        "GIT_ASKPASS",
-        "SSH_ASKPASS",
-        "EDITOR",
-        "VISUAL",
-        "PAGER",
-        "GIT_PAGER",
-        "GIT_CONFIG_GLOBAL",
-        "GIT_CONFIG_SYSTEM",
-        "GIT_EXEC_PATH",
-        "GIT_DIR",
-        "NODE_OPTIONS",
-        "PYTHONPATH",
-        "PYTHONSTARTUP",
-        "PERL5OPT",
-        "RUBYOPT",
-    ];
-    if risky.contains(&name)
-        || name.starts_with("LD_")
-        || name.starts_with("DYLD_")
-        || name.starts_with("BASH_FUNC_")
-        || name.starts_with("BLASTWALL")
-        || name.ends_with("_PROXY")
-    {
-        return Some("a variable that changes what runs or where it connects");
-    }
-    None
 }
 
 /// git options that run other programs or read another repository's configuration.
@@ -326,6 +254,116 @@ pub fn read_value(
         return Err(InjectError::BadValue { name });
     }
     Ok(SecretValue(v.to_owned()))
+}
+
+/// Where values from `command` sources are kept for the redactor: `<state>/inject/<NAME>`,
+/// files 0600 in a 0700 directory. The state directory is hidden inside every sandbox, and
+/// the default policy's `credential-stores` rule denies reading it (and `guard-files`
+/// writing it) with the client's own tools.
+pub fn cache_dir(state: &Path) -> PathBuf {
+    state.join("inject")
+}
+
+/// Remember a `command` source's value for the redactor of later PostToolUse events (they
+/// must not run `gh auth token` on every tool call). Best effort: a value that could not be
+/// cached is still redacted where it looks like a token.
+pub fn cache_value(state: &Path, name: &str, value: &SecretValue) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if forbidden_name(name).is_some() {
+        return Err(std::io::Error::other("not a variable name"));
+    }
+    let dir = cache_dir(state);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(value.expose().as_bytes())?;
+    drop(f);
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// A cached `command` value, if one was cached.
+fn cached_value(state: &Path, name: &str) -> Option<SecretValue> {
+    if forbidden_name(name).is_some() {
+        return None;
+    }
+    let v = std::fs::read_to_string(cache_dir(state).join(name)).ok()?;
+    (!v.is_empty() && !v.contains(['\n', '\0'])).then_some(SecretValue(v))
+}
+
+/// Every value the policy's injections can hand a sandboxed call, as the redactor's exact
+/// values labelled `inject:NAME`: `env` and `file` sources read again here (the hook runs in
+/// the same environment as `blastwall sandbox`), `command` sources from the runner's cache
+/// (never run here). Sources that cannot be read are skipped: nothing was injected from them.
+pub fn known_values(
+    injections: &[Injection],
+    state: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, Vec<u8>)> {
+    injections
+        .iter()
+        .filter_map(|i| {
+            let v = match &i.from {
+                ValueSource::Command(_) => cached_value(state?, &i.name)?,
+                _ => read_value(i, env).ok()?,
+            };
+            Some((format!("inject:{}", i.name), v.0.into_bytes()))
+        })
+        .collect()
+}
+
+/// What the runner passes into one call: each name the ticket lists that the policy still
+/// injects for this command under this profile, with its value (read now, outside the
+/// sandbox). The rule is checked again here, so a ticket can only ever name what the policy
+/// would give this command. Errors name the variable, never a value.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the call as the runner sees it, one argument each"
+)]
+pub fn resolve_for_call(
+    names: &[String],
+    injections: &[Injection],
+    analysis: &Analysis,
+    command: &str,
+    cwd: &Path,
+    profile: &str,
+    state: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<(String, SecretValue)>, Vec<String>) {
+    let allowed = injectable(analysis, command, cwd, injections, profile);
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        let Some(inj) = allowed.iter().find(|i| &i.name == name) else {
+            errors.push(format!(
+                "secrets.inject `{name}`: the policy does not inject it into this command; not passed"
+            ));
+            continue;
+        };
+        match read_value(inj, env) {
+            Ok(v) => {
+                if let (ValueSource::Command(_), Some(state)) = (&inj.from, state) {
+                    if let Err(e) = cache_value(state, name, &v) {
+                        errors.push(format!(
+                            "secrets.inject `{name}`: could not remember the value for redaction ({e})"
+                        ));
+                    }
+                }
+                values.push((name.clone(), v));
+            }
+            Err(e) => errors.push(format!("{e}; not passed")),
+        }
+    }
+    (values, errors)
 }
 
 #[cfg(test)]

@@ -374,11 +374,11 @@ fn splice(client: UnixStream, upstream: TcpStream) -> io::Result<()> {
     let up = std::thread::Builder::new()
         .name("blastwall-egress-up".into())
         .spawn(move || {
-            let _ = io::copy(&mut c_read, &mut u_write);
+            let _ = super::relay(&mut c_read, &mut u_write);
             let _ = u_write.shutdown(Shutdown::Write);
         })?;
     let (mut u_read, mut c_write) = (upstream, client);
-    let _ = io::copy(&mut u_read, &mut c_write);
+    let _ = super::relay(&mut u_read, &mut c_write);
     let _ = c_write.shutdown(Shutdown::Write);
     let _ = up.join();
     Ok(())
@@ -557,7 +557,7 @@ fn forward(
     out.push_str("Connection: close\r\n\r\n");
     let mut c = &conn;
     c.write_all(out.as_bytes())?;
-    io::copy(&mut ureader, &mut c)?;
+    super::relay(&mut ureader, &mut c)?;
     let _ = conn.shutdown(Shutdown::Both);
     let _ = upstream.shutdown(Shutdown::Both);
     Ok(())

@@ -406,6 +406,11 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             },
         },
     };
+    let inject = compile_inject(sources, &acc.inject, env)?;
+    let trusted_when_tainted = list_of(&acc.trusted_when_tainted.value)
+        .into_iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let mut extra_rules = Vec::new();
     let mut custom = Vec::new();
     for (si, span, v) in acc.secret_rules {
@@ -475,6 +480,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             allow_hosts: lower(val(sources, &acc.allow_hosts.value)?),
             unlisted,
             project_hosts: lower(val(sources, &acc.allow_hosts.project)?),
+            trusted_when_tainted,
         },
         secrets: SecretsSettings {
             scan_prompts: acc
@@ -488,6 +494,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             custom_detector,
         },
         sandbox,
+        inject,
         taint_on: acc
             .taint_on
             .value
@@ -570,4 +577,92 @@ impl When {
             env: raw.env.clone().unwrap_or_default().into_iter().collect(),
         })
     }
+}
+
+fn list_of(v: &Option<(usize, Spanned<Vec<String>>)>) -> Vec<String> {
+    v.as_ref()
+        .map(|(_, l)| l.get_ref().clone())
+        .unwrap_or_default()
+}
+
+/// `[[secrets.inject]]`: exactly one source, a name that only carries a credential, at least
+/// one program, each a program name with optional leading words.
+fn compile_inject(
+    sources: &[Source],
+    entries: &[(usize, Spanned<super::raw::RawInject>)],
+    env: &PathEnv,
+) -> Result<Vec<super::model::Injection>, PolicyError> {
+    use super::model::{forbidden_name, Injection, ValueSource};
+    let mut out = Vec::with_capacity(entries.len());
+    for (si, e) in entries {
+        let src = src_of(sources, *si)?;
+        let span = e.span();
+        let e = e.get_ref();
+        let name = e.name.get_ref();
+        if let Some(why) = forbidden_name(name) {
+            return Err(src.error(
+                Some(e.name.span()),
+                format!("secrets.inject: `{name}` cannot be injected: {why}"),
+            ));
+        }
+        let from = match (&e.env, &e.file, &e.command) {
+            (Some(v), None, None) => {
+                if v.get_ref().is_empty() {
+                    return Err(src.error(Some(v.span()), "secrets.inject: `env` is empty"));
+                }
+                ValueSource::Env(v.get_ref().clone())
+            }
+            (None, Some(f), None) => {
+                if !f.get_ref().starts_with(['/', '~', '$']) {
+                    return Err(src.error(
+                        Some(f.span()),
+                        "secrets.inject: `file` must be an absolute path (`~/…`, `/…`, `${XDG_CONFIG_HOME}/…`)",
+                    ));
+                }
+                let path = env
+                    .absolute(f.get_ref())
+                    .map_err(|err| src.error(Some(f.span()), err.to_string()))?;
+                ValueSource::File(paths::normalize(&path))
+            }
+            (None, None, Some(c)) => {
+                if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(src.error(
+                        Some(c.span()),
+                        "secrets.inject: `command` needs a program (`[\"gh\", \"auth\", \"token\"]`)",
+                    ));
+                }
+                ValueSource::Command(c.get_ref().clone())
+            }
+            _ => {
+                return Err(src.error(
+                    Some(span),
+                    format!(
+                        "secrets.inject `{name}`: give exactly one of `env`, `file` or `command`"
+                    ),
+                ))
+            }
+        };
+        let programs = e.programs.get_ref();
+        let bad = programs.iter().find(|p| {
+            p.split_whitespace()
+                .next()
+                .is_none_or(|w| w.contains('/') || !w.bytes().all(|b| b.is_ascii_graphic()))
+        });
+        if programs.is_empty() || bad.is_some() {
+            return Err(src.error(
+                Some(e.programs.span()),
+                format!(
+                    "secrets.inject `{name}`: `programs` must list program names (`gh`, `npm publish`), not paths or nothing{}",
+                    bad.map(|b| format!(" (`{b}`)")).unwrap_or_default()
+                ),
+            ));
+        }
+        out.push(Injection {
+            name: name.clone(),
+            from,
+            programs: programs.clone(),
+            profiles: e.profiles.clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }

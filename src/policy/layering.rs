@@ -108,6 +108,13 @@ pub const LAYERING: &[KeyLayering] = &[
         project: Layering::Tighten(DECISION_ORDER),
     },
     KeyLayering {
+        key: "network.trusted_when_tainted",
+        trusted: Layering::Override,
+        project: Layering::Refused(
+            "a project policy cannot choose hosts that stay reachable while the session is tainted",
+        ),
+    },
+    KeyLayering {
         key: "secrets.scan_prompts",
         trusted: Layering::Override,
         project: Layering::Tighten(&["false", "true"]),
@@ -121,6 +128,15 @@ pub const LAYERING: &[KeyLayering] = &[
         key: "secrets.rules",
         trusted: Layering::Append,
         project: Layering::Append,
+    },
+    KeyLayering {
+        // Credentials go only where a trusted layer says: a project can neither add an entry
+        // nor widen one (more programs, another source, another profile).
+        key: "secrets.inject",
+        trusted: Layering::ReplaceById,
+        project: Layering::Refused(
+            "a project policy cannot inject credentials (`[[secrets.inject]]` belongs in your user or managed policy)",
+        ),
     },
     KeyLayering {
         key: "sandbox.mode",

@@ -99,9 +99,89 @@ pub fn check(p: &Policy) -> Result<Vec<String>, Vec<String>> {
             }
         }
     }
+    warnings.extend(inject_warnings(p));
     if errors.is_empty() {
         Ok(warnings)
     } else {
         Err(errors)
+    }
+}
+
+/// `[[secrets.inject]]` and the egress keys: entries that cannot work as meant.
+fn inject_warnings(p: &Policy) -> Vec<String> {
+    let mut w = Vec::new();
+    for i in &p.inject {
+        for prof in &i.profiles {
+            if !p.profiles.iter().any(|x| &x.name == prof) {
+                w.push(format!(
+                    "secrets.inject `{}` names unknown profile `{prof}`: it is never injected there",
+                    i.name
+                ));
+            }
+        }
+        if let super::model::ValueSource::File(path) = &i.from {
+            let denied = p.rules.iter().any(|r| {
+                r.decision == crate::decision::Decision::Deny
+                    && r.matches_path(path, super::Access::Read)
+            });
+            if !denied {
+                w.push(format!(
+                    "secrets.inject `{}` reads {}, which no deny rule keeps the agent from reading; add it to the `credential-stores` rule's paths",
+                    i.name,
+                    path.display()
+                ));
+            }
+        }
+    }
+    if !p.inject.is_empty() && p.sandbox.settings.mode == crate::sandbox::Mode::Off {
+        w.push("secrets.inject has entries but `[sandbox] mode = \"off\"`: values are only injected into sandboxed calls".into());
+    }
+    let allow = p
+        .network
+        .allow_hosts
+        .as_ref()
+        .map(|v| v.value.as_slice())
+        .unwrap_or_default();
+    for t in &p.network.trusted_when_tainted {
+        let host = t.split(':').next().unwrap_or(t);
+        if !allow
+            .iter()
+            .any(|a| crate::wildcard::matches(a.split(':').next().unwrap_or(a), host))
+        {
+            w.push(format!(
+                "network.trusted_when_tainted `{t}` is not on `network.allow_hosts`: trusted does not mean allowed, so it is never reached"
+            ));
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{LayerKind, Source};
+
+    #[test]
+    fn inject_and_taint_lint_table() {
+        let user = "version = 1\n[network]\ntrusted_when_tainted = [\"crates.io\", \"evil.example\"]\n\
+            [[secrets.inject]]\nname = \"A_TOKEN\"\nfile = \"/srv/tok\"\nprograms = [\"gh\"]\nprofiles = [\"nope\"]\n\
+            [[secrets.inject]]\nname = \"B_TOKEN\"\nfile = \"~/.config/gh/token\"\nprograms = [\"gh\"]\n";
+        let sources = vec![
+            Source::embedded(),
+            Source {
+                kind: LayerKind::User,
+                name: "u.toml".into(),
+                text: user.into(),
+            },
+        ];
+        let p = Policy::from_sources(&sources, &crate::policy::tests::test_env()).unwrap();
+        let w = check(&p).unwrap();
+        let has = |s: &str| w.iter().any(|x| x.contains(s));
+        assert!(has("`A_TOKEN` names unknown profile `nope`"), "{w:?}");
+        assert!(has("`A_TOKEN` reads /srv/tok"), "{w:?}");
+        // ~/.config/gh is a credential store the default already denies.
+        assert!(!has("`B_TOKEN` reads"), "{w:?}");
+        assert!(has("`evil.example` is not on"), "{w:?}");
+        assert!(!has("`crates.io` is not on"), "{w:?}");
     }
 }

@@ -67,10 +67,13 @@ pub(super) struct Acc {
     pub write_roots: Layered<Vec<String>>,
     pub allow_hosts: Layered<Vec<String>>,
     pub unlisted: Layered<RuleDecision>,
+    pub trusted_when_tainted: Layered<Vec<String>>,
     pub scan_prompts: Layered<bool>,
     pub taint_on: Layered<TaintOn>,
     pub secret_input: Layered<RuleDecision>,
     pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
+    /// `[[secrets.inject]]` entries in order, each with its layer.
+    pub inject: Vec<(usize, Spanned<super::raw::RawInject>)>,
     pub sandbox_mode: Layered<crate::sandbox::Mode>,
     pub sandbox_network: Layered<SandboxNetwork>,
     pub sandbox_read_only: Layered<Vec<String>>,
@@ -153,6 +156,11 @@ impl Acc {
         if let Some(n) = raw.network {
             merge!("network.allow_hosts", n.allow_hosts, allow_hosts);
             merge!("network.unlisted", n.unlisted, unlisted);
+            merge!(
+                "network.trusted_when_tainted",
+                n.trusted_when_tainted,
+                trusted_when_tainted
+            );
         }
         if let Some(u) = raw.untrusted {
             merge!("untrusted.taint", u.taint, taint_on);
@@ -172,6 +180,29 @@ impl Acc {
                         .into_iter()
                         .map(|r| (si, span.clone(), r)),
                 );
+            }
+            if let Some(entries) = s.inject {
+                match layer("secrets.inject")? {
+                    // A later trusted layer replaces an entry of the same name.
+                    Layering::ReplaceById => {
+                        for e in entries {
+                            let name = e.get_ref().name.get_ref().clone();
+                            self.inject
+                                .retain(|(_, old)| *old.get_ref().name.get_ref() != name);
+                            self.inject.push((si, e));
+                        }
+                    }
+                    Layering::Refused(message) => {
+                        let span = entries.first().map(|e| e.span()).unwrap_or(0..0);
+                        return Err(src.error(Some(span), message));
+                    }
+                    _ => {
+                        return Err(internal(
+                            "secrets.inject",
+                            "can only replace by name or be refused",
+                        ))
+                    }
+                }
             }
         }
         if let Some(s) = raw.sandbox {

@@ -168,6 +168,10 @@ pub struct Network {
     pub unlisted: Val<Decision>,
     /// A project layer's list: a host must be on both.
     pub project_hosts: Option<Val<Vec<String>>>,
+    /// Hosts the sandbox's egress proxy still reaches while the session is tainted (trusted
+    /// layers only; default none).
+    #[serde(default)]
+    pub trusted_when_tainted: Vec<String>,
 }
 
 /// Secret handling switches (the detector lives in `crate::secrets`).
@@ -208,6 +212,10 @@ pub struct Policy {
     pub project_profiles: Vec<Profile>,
     /// `[sandbox]`, merged over the layers.
     pub sandbox: crate::sandbox::spec::SandboxPolicy,
+    /// `[[secrets.inject]]` (trusted layers only), later layers replacing earlier entries of
+    /// the same name.
+    #[serde(default)]
+    pub inject: Vec<Injection>,
     /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
     #[serde(skip)]
     pub rules: rules::RuleSet,
@@ -231,4 +239,82 @@ impl Policy {
             .unwrap_or_default();
         self.sandbox.for_profile(over, &hosts)
     }
+}
+
+// `[[secrets.inject]]`: credentials given back at the tool boundary. The rule that decides
+// which call gets which entry is `crate::egress::credentials`; these are the policy's plain
+// types, so the compiled policy (and its cache) can hold them.
+
+/// Where an injected value comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ValueSource {
+    /// `env:VAR`: the hook's (the client's) environment.
+    Env(String),
+    /// `file:PATH`: a file the agent cannot read (keep it outside every sandbox's view).
+    File(PathBuf),
+    /// `command = [argv]`: a program run by blastwall outside the sandbox (`gh auth token`);
+    /// its stdout, trailing newline removed.
+    Command(Vec<String>),
+}
+
+/// One `[[secrets.inject]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Injection {
+    /// The variable set inside the sandbox (`GH_TOKEN`).
+    pub name: String,
+    /// Where the value comes from.
+    pub from: ValueSource,
+    /// Programs that may receive it: `gh`, or a program with leading words (`npm publish`).
+    pub programs: Vec<String>,
+    /// Profiles it applies to (empty: every profile).
+    pub profiles: Vec<String>,
+}
+
+/// Variable names an injection may not set (they change what runs, not what it may access).
+pub fn forbidden_name(name: &str) -> Option<&'static str> {
+    let valid = name
+        .bytes()
+        .enumerate()
+        .all(|(i, b)| b == b'_' || b.is_ascii_uppercase() || (i > 0 && b.is_ascii_digit()));
+    if name.is_empty() || !valid {
+        return Some("not an upper-case environment variable name");
+    }
+    let risky = [
+        "PATH",
+        "HOME",
+        "SHELL",
+        "ENV",
+        "BASH_ENV",
+        "IFS",
+        "PS4",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "PROMPT_COMMAND",
+        "GIT_SSH_COMMAND",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "GIT_PAGER",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_EXEC_PATH",
+        "GIT_DIR",
+        "NODE_OPTIONS",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+        "PERL5OPT",
+        "RUBYOPT",
+    ];
+    if risky.contains(&name)
+        || name.starts_with("LD_")
+        || name.starts_with("DYLD_")
+        || name.starts_with("BASH_FUNC_")
+        || name.starts_with("BLASTWALL")
+        || name.ends_with("_PROXY")
+    {
+        return Some("a variable that changes what runs or where it connects");
+    }
+    None
 }

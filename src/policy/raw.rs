@@ -55,6 +55,8 @@ pub struct RawPaths {
 pub struct RawNetwork {
     pub allow_hosts: Option<Spanned<Vec<String>>>,
     pub unlisted: Option<Spanned<RuleDecision>>,
+    /// Hosts the sandbox's egress proxy still reaches while the session is tainted.
+    pub trusted_when_tainted: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,6 +68,27 @@ pub struct RawSecrets {
     pub tool_input: Option<Spanned<RuleDecision>>,
     /// Extra detector rules; each is checked by the secrets module.
     pub rules: Option<Spanned<Vec<toml::Value>>>,
+    /// `[[secrets.inject]]`: credentials passed into sandboxed calls that only run the
+    /// entry's programs.
+    pub inject: Option<Vec<Spanned<RawInject>>>,
+}
+
+/// One `[[secrets.inject]]` entry as written: exactly one of `env`, `file`, `command`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawInject {
+    /// The variable set inside the sandbox.
+    pub name: Spanned<String>,
+    /// The value is this variable of the hook's (the client's) environment.
+    pub env: Option<Spanned<String>>,
+    /// The value is this file's content (a file the agent cannot read).
+    pub file: Option<Spanned<String>>,
+    /// The value is this program's output, run by blastwall outside the sandbox.
+    pub command: Option<Spanned<Vec<String>>>,
+    /// Programs (with optional leading words: `npm publish`) that may receive it.
+    pub programs: Spanned<Vec<String>>,
+    /// Profiles it applies to (default: every profile).
+    pub profiles: Option<Vec<String>>,
 }
 
 /// External content (WebFetch, WebSearch, MCP output): what taints the session.

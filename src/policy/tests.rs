@@ -322,3 +322,75 @@ fn embedded_default_passes_every_check() {
     );
     load(&[(LayerKind::User, EMBEDDED_DEFAULT)]).unwrap();
 }
+
+#[test]
+fn secrets_inject_entries_compile_and_bad_ones_are_errors_at_their_line() {
+    let ok = "version = 1\n[[secrets.inject]]\nname = \"GH_TOKEN\"\ncommand = [\"gh\", \"auth\", \"token\"]\nprograms = [\"gh\", \"git\"]\n\n[[secrets.inject]]\nname = \"NPM_TOKEN\"\nfile = \"~/.config/blastwall/npm\"\nprograms = [\"npm publish\"]\nprofiles = [\"release\"]\n";
+    let p = load(&[(LayerKind::User, ok)]).unwrap();
+    use model::ValueSource;
+    let got: Vec<(&str, &ValueSource, Vec<&str>)> = p
+        .inject
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                &i.from,
+                i.programs.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "GH_TOKEN",
+                &ValueSource::Command(vec!["gh".into(), "auth".into(), "token".into()]),
+                vec!["gh", "git"]
+            ),
+            (
+                "NPM_TOKEN",
+                &ValueSource::File(PathBuf::from("/home/u/.config/blastwall/npm")),
+                vec!["npm publish"]
+            ),
+        ]
+    );
+    assert_eq!(p.inject[1].profiles, ["release"]);
+    // A later trusted layer replaces an entry of the same name.
+    let later = "version = 1\n[secrets]\ninject = [{ name = \"GH_TOKEN\", env = \"GITHUB_TOKEN\", programs = [\"gh\"] }]\n";
+    let p = load(&[(LayerKind::User, ok), (LayerKind::Managed, later)]).unwrap();
+    let gh: Vec<_> = p.inject.iter().filter(|i| i.name == "GH_TOKEN").collect();
+    assert_eq!(gh.len(), 1);
+    assert_eq!(gh[0].from, ValueSource::Env("GITHUB_TOKEN".into()));
+    assert_eq!(gh[0].programs, ["gh"]);
+
+    let entry = |body: &str| format!("version = 1\n[[secrets.inject]]\n{body}");
+    #[rustfmt::skip]
+    let bad: &[(&str, &str)] = &[
+        ("name = \"GH_TOKEN\"\nprograms = [\"gh\"]\n", "exactly one of `env`, `file` or `command`"),
+        ("name = \"GH_TOKEN\"\nenv = \"A\"\nfile = \"/x\"\nprograms = [\"gh\"]\n", "exactly one of"),
+        ("name = \"LD_PRELOAD\"\nenv = \"A\"\nprograms = [\"gh\"]\n", "layer0.toml:3:"),
+        ("name = \"PATH\"\nenv = \"A\"\nprograms = [\"gh\"]\n", "changes what runs"),
+        ("name = \"gh_token\"\nenv = \"A\"\nprograms = [\"gh\"]\n", "not an upper-case"),
+        ("name = \"GH_TOKEN\"\nenv = \"A\"\nprograms = []\n", "`programs` must list"),
+        ("name = \"GH_TOKEN\"\nenv = \"A\"\nprograms = [\"/usr/bin/gh\"]\n", "not paths"),
+        ("name = \"GH_TOKEN\"\nenv = \"A\"\nprograms = [\"\"]\n", "`programs` must list"),
+        ("name = \"GH_TOKEN\"\nfile = \"token.txt\"\nprograms = [\"gh\"]\n", "absolute path"),
+        ("name = \"GH_TOKEN\"\ncommand = []\nprograms = [\"gh\"]\n", "needs a program"),
+        ("name = \"GH_TOKEN\"\nenv = \"A\"\nprograms = [\"gh\"]\nvalue = \"x\"\n", "unknown field `value`"),
+    ];
+    for (body, want) in bad {
+        let e = err(&[(LayerKind::User, &entry(body))]);
+        assert!(e.contains(want), "{body:?}: {e}");
+    }
+}
+
+#[test]
+fn trusted_when_tainted_is_lower_cased_and_defaults_to_none() {
+    assert!(load(&[]).unwrap().network.trusted_when_tainted.is_empty());
+    let p = load(&[(
+        LayerKind::User,
+        "version = 1\n[network]\ntrusted_when_tainted = [\"Crates.IO\"]\n",
+    )])
+    .unwrap();
+    assert_eq!(p.network.trusted_when_tainted, ["crates.io"]);
+}

@@ -82,7 +82,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         .cloned()
         .unwrap_or_else(|| "main".into());
     let spec = spec_for(policy, env, &profile, &settings);
-    let t = Ticket::new(
+    let mut t = Ticket::new(
         command,
         background,
         BackendKind::Bwrap,
@@ -92,6 +92,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         ev.agent_type.as_deref(),
         ev.tool_use_id.as_deref(),
     );
+    t.egress = crate::egress::sandbox::ticket_egress(policy, env, command, &profile);
     let id = match ticket::write(state, &t) {
         Ok(id) => id,
         Err(e) => {
@@ -119,7 +120,14 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     match (&verdict, pre.ruling) {
         (_, Ruling::Ask) => {
             let r = pre.reason.take().unwrap_or_default();
-            pre.reason = Some(format!("{r} (if approved, it runs in blastwall's sandbox)"));
+            let net = if matches!(settings.network, super::Network::Allowlist(_)) {
+                ", which reaches only the hosts on `network.allow_hosts`"
+            } else {
+                ""
+            };
+            pre.reason = Some(format!(
+                "{r} (if approved, it runs in blastwall's sandbox{net})"
+            ));
         }
         (ClientVerdict::Ask(why), _) => {
             pre.ruling = Ruling::Ask;

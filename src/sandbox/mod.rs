@@ -108,9 +108,15 @@ pub trait Backend {
 
 /// Starts what a network allowlist needs before the command runs (the egress proxy and its
 /// bridge), and keeps it alive while `guard` lives. The egress module provides one; without
-/// it, `network = "allowlist"` fails closed.
+/// it, `network = "allowlist"` fails closed. `tainted`: the session is tainted now, so only
+/// the ticket's `trusted_when_tainted` hosts stay reachable.
 pub trait EgressBridge {
-    fn start(&self, allow_hosts: &[String]) -> Result<Bridge, SandboxError>;
+    fn start(
+        &self,
+        ticket: &ticket::Ticket,
+        allow_hosts: &[String],
+        tainted: bool,
+    ) -> Result<Bridge, SandboxError>;
 }
 
 /// What an [`EgressBridge`] hands the runner: paths to bind into the sandbox (a proxy socket),

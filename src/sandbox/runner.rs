@@ -127,10 +127,26 @@ pub fn run_ticket(
             .unwrap_or_else(|| PRIVATE_TMP.into()),
     ));
     env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
+    if !ticket.egress.inject.is_empty() {
+        // Values are read here, outside the sandbox, and go only into its environment.
+        let (values, errors) = crate::egress::sandbox::inject_values(state, ticket);
+        for e in errors {
+            stderr(&format!("blastwall sandbox: {e}\n"));
+        }
+        env.retain(|(k, _)| !values.iter().any(|(n, _)| n == k));
+        env.extend(
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned())),
+        );
+    }
     let bridge = match &spec.network {
         Network::Allowlist(hosts) => {
             let egress = egress.ok_or(SandboxError::NoEgress)?;
-            let bridge = egress.start(hosts)?;
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let tainted =
+                crate::post::is_tainted(home.as_deref(), ticket.session_id.as_deref()).is_some();
+            let bridge = egress.start(ticket, hosts, tainted)?;
             for b in &bridge.binds {
                 plan.mounts.push(super::plan::Mount::Bind(b.clone()));
             }

@@ -37,6 +37,23 @@ pub struct Ticket {
     pub background: bool,
     pub backend: BackendKind,
     pub spec: SandboxSpec,
+    /// What the egress side needs besides the spec (names and hosts, never a value).
+    #[serde(default)]
+    pub egress: TicketEgress,
+}
+
+/// The egress part of a ticket: which `[[secrets.inject]]` variables the hook found this
+/// command may receive (names only: the runner checks the rule again against the policy and
+/// reads the values itself, outside the sandbox), the hosts still reachable while the
+/// session is tainted, and where refused connections are recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEgress {
+    pub inject: Vec<String>,
+    pub trusted_when_tainted: Vec<String>,
+    pub audit_log: Option<PathBuf>,
+    /// The `--policy` file the hook read, so the runner resolves injections from the same
+    /// policy.
+    pub policy_file: Option<PathBuf>,
 }
 
 pub fn now() -> u64 {
@@ -71,6 +88,7 @@ impl Ticket {
             background,
             backend,
             spec,
+            egress: TicketEgress::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod fake_model;
 mod harness;
 mod probe;
 mod s10_sandbox;
+mod s11_inject;
 mod s1_deny;
 mod s2_ask_allow;
 mod s3_subagent;

@@ -123,6 +123,11 @@ fn s10_subagent_without_network_fails_to_curl() {
 [network]
 allow_hosts = ["127.0.0.1"]
 
+# The main agent reaches the fake model directly (not through the egress proxy, which only
+# serves ports 80/443 unless a port is listed).
+[sandbox]
+network = "host"
+
 [profiles.offline]
 when = { agent_type = ["general-purpose"] }
 sandbox = { network = "none" }

@@ -558,3 +558,359 @@ fn the_sandbox_runner_routes_an_allowlist_ticket_through_the_proxy() {
     );
     assert_eq!(out.code, Some(0), "{out:?}");
 }
+
+/// A script that prints GH_TOKEN (python, so the hook's print-secrets rule does not deny the
+/// call before it runs: the point is what the sandbox hands it).
+const SHOW: &str = "import os\nprint(\"[\" + os.environ.get(\"GH_\" + \"TOKEN\", \"\") + \"]\")\n";
+
+/// A credential value no detector rule knows, with characters URL encoding changes.
+const INJECTED: &str = "Gx7/kq+Zr=Lm2Pw9Vt4N-bH6";
+
+/// A machine for the injection tests: a user policy that sandboxes Bash and injects GH_TOKEN
+/// for `gh` from a helper command run outside the sandbox, a fake `gh` on PATH that prints
+/// the token plain, base64 and URL-encoded, and the helper itself.
+struct Inject {
+    sb: crate::Sandbox,
+    bin: PathBuf,
+}
+
+impl Inject {
+    fn new() -> Inject {
+        let sb = crate::Sandbox::new();
+        let bin = sb.home.parent().unwrap().join("bin");
+        sb.write(
+            &bin.join("gh"),
+            "#!/bin/bash\nurl() { local s=\"$1\" i c; for ((i=0;i<${#s};i++)); do c=${s:i:1}; case $c in [a-zA-Z0-9.~_-]) printf %s \"$c\";; *) printf %%%02X \"'$c\";; esac; done; }\n\
+             if [ -z \"$GH_TOKEN\" ]; then echo 'gh: no GH_TOKEN' >&2; exit 4; fi\n\
+             echo \"plain=$GH_TOKEN\"\necho \"b64=$(printf %s \"$GH_TOKEN\" | base64 -w0)\"\necho \"url=$(url \"$GH_TOKEN\")\"\n",
+        );
+        sb.write(
+            &bin.join("token-helper"),
+            &format!("#!/bin/sh\necho '{INJECTED}'\n"),
+        );
+        for f in ["gh", "token-helper"] {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(bin.join(f), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        sb.write(
+            &sb.user_policy(),
+            &format!(
+                "version = 1\n[sandbox]\nmode = \"required\"\n\n[[secrets.inject]]\nname = \"GH_TOKEN\"\ncommand = [\"{}\"]\nprograms = [\"gh\"]\n",
+                bin.join("token-helper").display()
+            ),
+        );
+        Inject { sb, bin }
+    }
+
+    /// `blastwall ARGS` as the client runs it: its PATH with the fake gh first.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.sb.cmd(args);
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        c.env("PATH", path);
+        c
+    }
+
+    /// The hook's rewritten command for a Bash call of `command`; `None` when it denies.
+    fn try_wrapped(&self, command: &str) -> Option<String> {
+        let ev = self
+            .sb
+            .pre_tool_use("Bash", serde_json::json!({"command": command}));
+        let out = crate::run(self.cmd(&["hook"]), ev.to_string().as_bytes());
+        let v = out.answer().unwrap_or_else(|| panic!("no answer: {out:?}"));
+        if v["hookSpecificOutput"]["permissionDecision"] == "deny" {
+            return None;
+        }
+        Some(
+            v["hookSpecificOutput"]["updatedInput"]["command"]
+                .as_str()
+                .unwrap_or_else(|| panic!("not rewritten: {v}"))
+                .to_string(),
+        )
+    }
+
+    fn wrapped(&self, command: &str) -> String {
+        self.try_wrapped(command)
+            .unwrap_or_else(|| panic!("denied: {command}"))
+    }
+
+    /// Run the rewritten command in the client's shell, as the Bash tool does; `None` when
+    /// the hook denies it (it never runs).
+    fn try_run(&self, command: &str) -> Option<crate::Output> {
+        let wrapped = self.try_wrapped(command)?;
+        let template = self.cmd(&[]);
+        let mut c = Command::new("bash");
+        c.arg("-c")
+            .arg(&wrapped)
+            .env_clear()
+            .current_dir(&self.sb.project);
+        for (k, v) in template.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        Some(crate::run(c, b""))
+    }
+
+    fn run(&self, command: &str) -> crate::Output {
+        self.try_run(command)
+            .unwrap_or_else(|| panic!("denied: {command}"))
+    }
+
+    /// The PostToolUse answer for a Bash call that printed `stdout`.
+    fn post(&self, stdout: &str) -> crate::Output {
+        let mut ev = self
+            .sb
+            .pre_tool_use("Bash", serde_json::json!({"command": "gh pr list"}));
+        ev["hook_event_name"] = "PostToolUse".into();
+        ev["tool_response"] = serde_json::json!({"stdout": stdout, "stderr": "", "interrupted": false, "isImage": false});
+        crate::run(self.cmd(&["hook"]), ev.to_string().as_bytes())
+    }
+}
+
+fn forms(value: &str) -> [String; 3] {
+    let b64 = {
+        let o = Command::new("base64")
+            .arg("-w0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(value.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let url: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    [value.to_string(), b64, url]
+}
+
+/// The injection rule end to end: the hook records the name for `gh pr list` only, the
+/// runner reads the value outside the sandbox and passes it in; `echo $GH_TOKEN` and a
+/// dynamic `gh` get nothing; whatever shape `gh` prints the value in, the PostToolUse answer
+/// withholds it; the ticket and the audit log never hold it.
+#[test]
+fn an_injected_token_reaches_only_its_program_and_never_the_model() {
+    require_sandbox!();
+    let m = Inject::new();
+    let [plain, b64, url] = forms(INJECTED);
+    assert_ne!(url, plain, "the value must change under URL encoding");
+
+    let out = m.run("gh pr list");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    for form in [&plain, &b64, &url] {
+        assert!(
+            out.stdout.contains(form.as_str()),
+            "{form} not printed: {out:?}"
+        );
+    }
+
+    // Not for another program, a dynamic word, or a shell running a string. (The hook's own
+    // rules deny some of these outright; those that run must see no token.)
+    m.sb.write(&m.sb.project.join("show.py"), SHOW);
+    let mut ran = 0;
+    for command in [
+        "gh pr list; echo \"[$GH_TOKEN]\"",
+        "echo \"[$GH_TOKEN]\"",
+        "gh pr list; python3 show.py",
+        "python3 show.py",
+        "x=pr; gh $x list; python3 show.py",
+        "s='python3 show.py'; bash -c \"$s\"",
+    ] {
+        let Some(out) = m.try_run(command) else {
+            continue;
+        };
+        ran += 1;
+        assert!(!out.stdout.contains(INJECTED), "{command}: {out:?}");
+        assert!(out.stdout.contains("[]"), "{command}: {out:?}");
+    }
+    assert!(
+        ran >= 3,
+        "the hook denied almost every case; the test shows nothing"
+    );
+    let out = m.run("gh $(echo pr) list");
+    assert!(
+        !out.stdout.contains(INJECTED) && out.stderr.contains("no GH_TOKEN"),
+        "{out:?}"
+    );
+
+    // What the model gets back: every form withheld, from the cache the runner kept.
+    let printed = format!("plain={plain}\nb64={b64}\nurl={url}\n");
+    let answer = m.post(&printed);
+    assert_eq!(answer.code, Some(0), "{answer:?}");
+    let v = answer.answer().expect("a redaction answer");
+    let updated = v["hookSpecificOutput"]["updatedToolOutput"].to_string();
+    for (form, shown) in [
+        (&plain, plain.as_str()),
+        (&b64, &b64[4..b64.len() - 4]),
+        (&url, url.as_str()),
+    ] {
+        assert!(
+            !answer.stdout.contains(shown),
+            "{form} reached the model: {updated}"
+        );
+    }
+    assert!(updated.contains("[REDACTED:inject:GH_TOKEN]"), "{updated}");
+
+    // The value is in no file the hook or runner wrote but the 0600 cache.
+    let state = m.sb.home.join(".local/state/blastwall");
+    let audit = std::fs::read_to_string(state.join("audit.jsonl")).unwrap();
+    assert!(!audit.contains(INJECTED));
+    let cache = state.join("inject/GH_TOKEN");
+    assert_eq!(std::fs::read_to_string(&cache).unwrap(), INJECTED);
+    // Without it, the same text is ordinary to the detector: the exact value is what found it.
+    std::fs::remove_file(&cache).unwrap();
+    let answer = m.post(&printed);
+    assert!(
+        answer.stdout.is_empty() || !answer.stdout.contains("inject:GH_TOKEN"),
+        "{answer:?}"
+    );
+}
+
+/// A ticket that names a variable for a command the policy would not give it (forged, or
+/// from an older policy) gets nothing: the runner checks the rule again.
+#[test]
+fn the_runner_checks_the_injection_rule_again() {
+    use blastwall::sandbox::ticket::{self, Ticket};
+    require_sandbox!();
+    let m = Inject::new();
+    // A real ticket for `gh pr list`, its command swapped after the hook decided.
+    let wrapped = m.wrapped("gh pr list");
+    let state = m.sb.home.join(".local/state/blastwall");
+    let id = std::fs::read_dir(ticket::dir(&state))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.len() == 32)
+        .unwrap();
+    let path = ticket::dir(&state).join(&id);
+    let mut t: Ticket = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(t.egress.inject, ["GH_TOKEN"]);
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(INJECTED));
+    m.sb.write(&m.sb.project.join("show.py"), SHOW);
+    t.command = "python3 show.py".into();
+    std::fs::write(&path, serde_json::to_vec(&t).unwrap()).unwrap();
+    let template = m.cmd(&[]);
+    let mut c = Command::new("bash");
+    c.arg("-c")
+        .arg(&wrapped)
+        .env_clear()
+        .current_dir(&m.sb.project);
+    for (k, v) in template.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    let out = crate::run(c, b"");
+    assert!(
+        out.stdout.contains("[]") && !out.stdout.contains(INJECTED),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("does not inject it into this command"),
+        "{out:?}"
+    );
+}
+
+/// Through the runner: in a tainted session the proxy refuses a listed host unless it is on
+/// the ticket's `trusted_when_tainted`, the tool's stderr says why, and each refusal is a line
+/// in the audit log (event `EgressRefused`, rule `egress`).
+#[test]
+fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::ticket::{self, Ticket};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    require_sandbox!();
+    let serve = || {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+            }
+        });
+        port
+    };
+    let (a, b) = (serve(), serve());
+    let sb = crate::Sandbox::new();
+    let state = sb.home.join(".local/state/blastwall");
+    let log = state.join("audit.jsonl");
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from(BIN)),
+    };
+    let listed = vec![format!("127.0.0.1:{a}"), format!("127.0.0.1:{b}")];
+    let settings = SandboxSettings {
+        network: Network::Allowlist(listed),
+        ..SandboxSettings::default()
+    };
+    let spec = SandboxSpec::build(
+        &env,
+        "main",
+        &[sb.project.clone(), PathBuf::from("/tmp")],
+        &settings,
+        &default_credential_stores(),
+    );
+    let command = format!(
+        "curl -sS --noproxy '' http://127.0.0.1:{a}/; curl -sS --noproxy '' http://127.0.0.1:{b}/; true"
+    );
+    let mut t = Ticket::new(
+        &command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        Some("tainted-session"),
+        None,
+        None,
+        Some("toolu_taint"),
+    );
+    t.egress.trusted_when_tainted = vec![format!("127.0.0.1:{a}")];
+    t.egress.audit_log = Some(log.clone());
+    let run_once = |t: &Ticket| {
+        let id = ticket::write(&state, t).unwrap();
+        crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"")
+    };
+    // Not tainted: both listed hosts answer, nothing is refused or logged.
+    let out = run_once(&t);
+    assert_eq!(out.stdout.matches("ok\n").count(), 2, "{out:?}");
+    assert!(!log.exists());
+    // Tainted: only the trusted one.
+    std::fs::create_dir_all(state.join("taint")).unwrap();
+    std::fs::write(state.join("taint/tainted-session"), "WebFetch: injection").unwrap();
+    let out = run_once(&t);
+    assert_eq!(out.stdout.matches("ok\n").count(), 1, "{out:?}");
+    let why = format!("refused 127.0.0.1:{b}: the session is tainted");
+    assert!(out.stderr.contains(&why), "{out:?}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let l = &lines[0];
+    assert_eq!(l["event"], "EgressRefused");
+    assert_eq!(l["decision"], "deny");
+    assert_eq!(l["rule"], "egress");
+    assert_eq!(l["session_id"], "tainted-session");
+    assert_eq!(l["tool_use_id"], "toolu_taint");
+    assert_eq!(l["subject"], format!("127.0.0.1:{b}"));
+    assert!(l["reason"].as_str().unwrap().contains("tainted"), "{l}");
+}

@@ -185,3 +185,91 @@ fn values_are_read_and_never_shown() {
         assert!(msg.contains("GH_TOKEN") && !msg.contains("s3cr3t"), "{msg}");
     }
 }
+
+#[test]
+fn the_runner_resolves_only_what_the_policy_still_injects_and_caches_command_values() {
+    let state = tempfile::tempdir().unwrap();
+    let cwd = Path::new("/work/project");
+    let cx = Context {
+        cwd,
+        home: None,
+        read_scripts: false,
+        limits: Limits::default(),
+    };
+    let entry = |name: &str, from: ValueSource| Injection {
+        name: name.into(),
+        from,
+        programs: vec!["gh".into()],
+        profiles: vec![],
+    };
+    let all = [
+        entry("GH_TOKEN", ValueSource::Env("GITHUB_TOKEN".into())),
+        entry(
+            "GH_ENTERPRISE_TOKEN",
+            ValueSource::Command(vec!["printf".into(), "Zq8-cmd-value-7781\n".into()]),
+        ),
+        entry("MISSING_TOKEN", ValueSource::Env("NOPE".into())),
+    ];
+    let env = |k: &str| (k == "GITHUB_TOKEN").then(|| "Xk2-env-value-5519".to_owned());
+    let names: Vec<String> = ["GH_TOKEN", "GH_ENTERPRISE_TOKEN", "MISSING_TOKEN", "OTHER"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = |cmd: &str| {
+        resolve_for_call(
+            &names,
+            &all,
+            &analyze(cmd, &cx),
+            cmd,
+            cwd,
+            "main",
+            Some(state.path()),
+            &env,
+        )
+    };
+    // A forged or stale ticket naming variables for `echo` gets nothing.
+    let (values, errors) = run("gh pr list; echo $GH_TOKEN");
+    assert!(values.is_empty());
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    let (values, errors) = run("gh pr list");
+    let got: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("GH_TOKEN", "Xk2-env-value-5519"),
+            ("GH_ENTERPRISE_TOKEN", "Zq8-cmd-value-7781")
+        ]
+    );
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in &errors {
+        assert!(!e.contains("value-"), "{e}");
+    }
+    // The command's value was cached privately for the redactor; env values are re-read.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache_dir(state.path())), 0o700);
+    assert_eq!(
+        mode(&cache_dir(state.path()).join("GH_ENTERPRISE_TOKEN")),
+        0o600
+    );
+    let known = known_values(&all, Some(state.path()), &env);
+    let known: Vec<(&str, &[u8])> = known
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.as_slice()))
+        .collect();
+    assert_eq!(
+        known,
+        [
+            ("inject:GH_TOKEN", b"Xk2-env-value-5519".as_slice()),
+            (
+                "inject:GH_ENTERPRISE_TOKEN",
+                b"Zq8-cmd-value-7781".as_slice()
+            ),
+        ]
+    );
+    // Without the state directory, command values are unknown (never run by the redactor).
+    assert_eq!(known_values(&all, None, &env).len(), 1);
+}

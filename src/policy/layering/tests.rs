@@ -150,6 +150,19 @@ fn refused_keys_are_errors_naming_the_key() {
             "[sandbox]\npass_env = [\"GITHUB_TOKEN\"]\n",
             "cannot pass variables into the sandbox",
         ),
+        (
+            "[network]\ntrusted_when_tainted = [\"github.com\"]\n",
+            "cannot choose hosts that stay reachable while the session is tainted",
+        ),
+        (
+            "[[secrets.inject]]\nname = \"GH_TOKEN\"\nenv = \"GITHUB_TOKEN\"\nprograms = [\"gh\"]\n",
+            "cannot inject credentials",
+        ),
+        // Widening a trusted entry of the same name is adding one: refused too.
+        (
+            "[secrets]\ninject = [{ name = \"GH_TOKEN\", env = \"GITHUB_TOKEN\", programs = [\"gh\", \"bash\"] }]\n",
+            "cannot inject credentials",
+        ),
     ];
     for (project, message) in cases {
         let e = load("", project)
