@@ -59,7 +59,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     if backend == BackendKind::None {
         if settings.mode == Mode::Required {
             return refuse(pre, RULE_REQUIRED, format!(
-                "blastwall: Bash must run sandboxed (sandbox.mode = \"required\") and no sandbox works on this machine: {why}. How to fix: {}",
+                "blastwall: Bash must run sandboxed (sandbox.mode = \"required\") and no sandbox works on this machine: {why}. How to fix: {}. Or set `[sandbox] mode = \"auto\"` in your own policy to run unsandboxed with a warning",
                 super::probe::how_to_fix()
             ));
         }

@@ -100,7 +100,7 @@ pub enum SandboxError {
     NoBackend(String),
     #[error("network = \"allowlist\" needs the egress proxy, which is not available in this build; the command did not run")]
     NoEgress,
-    #[error("the sandbox could not start: {0}")]
+    #[error("the sandbox could not start ({0}); the command did not run")]
     Start(String),
 }
 

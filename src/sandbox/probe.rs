@@ -72,7 +72,7 @@ pub fn landlock_limits(abi: u8) -> String {
 
 /// The advice a denial under `mode = "required"` carries.
 pub fn how_to_fix() -> &'static str {
-    "install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`) and allow unprivileged user namespaces (Ubuntu 24.04+: `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap; in Docker: `--security-opt seccomp=unconfined` or run blastwall outside the container); `blastwall doctor` re-checks. Or set `[sandbox] mode = \"auto\"` in your own policy to run unsandboxed with a warning"
+    "install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`) and allow unprivileged user namespaces (Ubuntu 24.04+: `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap; in Docker: `--security-opt seccomp=unconfined` or run blastwall outside the container); `blastwall doctor` re-checks"
 }
 
 #[cfg(target_os = "linux")]

@@ -223,14 +223,20 @@ pub fn run_ticket(
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .status()
-            .map_err(|e| SandboxError::Start(format!("{}: {e}", kind.as_str())))?;
+            .map_err(|e| {
+                SandboxError::Start(format!(
+                    "{}: cannot start it in {}: {e}",
+                    kind.as_str(),
+                    plan.chdir.display()
+                ))
+            })?;
         let started = std::fs::metadata(run_dir.join(STARTED_FILE)).is_ok_and(|m| m.len() > 0);
         if !started {
             // The sandbox failed before the command (its own message is above). The cached
             // probe said it works; it is stale now, so the next call probes afresh.
             let _ = std::fs::remove_file(state.join(super::probe::CACHE_FILE));
             return Err(SandboxError::Start(format!(
-                "{} exited with {} before the command began (see its message above); the command did not run. `blastwall doctor` checks this machine",
+                "{} exited with {} before the command began, see its message above; `blastwall doctor` checks this machine",
                 kind.as_str(),
                 exit_code(&status)
             )));

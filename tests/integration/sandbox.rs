@@ -440,3 +440,366 @@ fn the_wrapper_tracks_cd_and_keeps_functions_and_exit_codes() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Fail closed: every branch where the sandbox cannot be had ends in a deny, an ask, or a
+// non-zero exit with a readable message; never in the command running unsandboxed (except
+// `mode = "auto"` without any backend, which warns once per session and records `none`).
+// The hook's "no backend" and "only Landlock" machines are simulated with the
+// fault-injection build's BLASTWALL_FAULT=sandbox-none / sandbox-landlock.
+// ---------------------------------------------------------------------------------------
+
+const SESSION: &str = "3f1c9a2e-7b4d-4e8a-9c61-2d5f0b8e4a17";
+
+/// `blastwall hook` on a Bash call in `session`, with `BLASTWALL_FAULT=fault` when given.
+fn bash_hook(sb: &Sandbox, command: &str, session: &str, fault: Option<&str>) -> Output {
+    let mut ev = sb.pre_tool_use(
+        "Bash",
+        serde_json::json!({"command": command, "description": "d", "timeout": 5000}),
+    );
+    ev["session_id"] = session.into();
+    let mut c = sb.cmd(&["hook"]);
+    if let Some(f) = fault {
+        c.env("BLASTWALL_FAULT", f);
+    }
+    run(c, ev.to_string().as_bytes())
+}
+
+fn audit_lines(sb: &Sandbox) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(sb.home.join(".local/state/blastwall/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn updated_command(o: &Output) -> Option<String> {
+    o.answer()?
+        .pointer("/hookSpecificOutput/updatedInput/command")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+}
+
+fn system_message(o: &Output) -> Option<String> {
+    o.answer()?
+        .get("systemMessage")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+}
+
+fn policy(sb: &Sandbox, sandbox_section: &str) {
+    sb.write(
+        &sb.user_policy(),
+        &format!("version = 1\n\n[sandbox]\n{sandbox_section}\n"),
+    );
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn fail_closed_required_without_a_backend_denies_with_how_to_fix() {
+    let sb = Sandbox::new();
+    policy(&sb, "mode = \"required\"");
+    let o = bash_hook(&sb, "touch made.txt", SESSION, Some("sandbox-none"));
+    assert_eq!(o.decision(), "deny", "{o:?}");
+    let reason = o.reason();
+    assert!(
+        reason.contains("sandbox.mode = \"required\"") && reason.contains("install bubblewrap"),
+        "{reason}"
+    );
+    assert!(updated_command(&o).is_none());
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn fail_closed_auto_without_a_backend_warns_once_per_session_and_records_none() {
+    let sb = Sandbox::new();
+    let first = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-none"));
+    let answer = first.answer().expect("a warning");
+    assert!(answer.get("hookSpecificOutput").is_none(), "{first:?}");
+    let warning = system_message(&first).expect("a warning on the first call");
+    assert!(warning.contains("WITHOUT a sandbox"), "{warning}");
+    let second = bash_hook(&sb, "touch b.txt", SESSION, Some("sandbox-none"));
+    assert!(
+        system_message(&second).is_none(),
+        "warned twice: {second:?}"
+    );
+    let other = bash_hook(&sb, "touch c.txt", "other-session", Some("sandbox-none"));
+    assert!(system_message(&other).is_some(), "{other:?}");
+    let lines = audit_lines(&sb);
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l["sandbox"] == "none"), "{lines:?}");
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn fail_closed_landlock_only_runs_sandboxed_warns_degraded_once_and_records_it() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let sb = Sandbox::new();
+    policy(&sb, "mode = \"required\"");
+    let first = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-landlock"));
+    assert!(
+        updated_command(&first).is_some_and(|c| c.contains(" sandbox --ticket ")),
+        "{first:?}"
+    );
+    let warning = system_message(&first).expect("a degraded warning");
+    assert!(
+        warning.contains("DEGRADED")
+            && warning.contains("CANNOT keep paths inside a writable root"),
+        "{warning}"
+    );
+    let second = bash_hook(&sb, "touch b.txt", SESSION, Some("sandbox-landlock"));
+    assert!(updated_command(&second).is_some());
+    assert!(system_message(&second).is_none(), "{second:?}");
+    let lines = audit_lines(&sb);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["sandbox"] == "landlock (degraded), network host"),
+        "{lines:?}"
+    );
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn fail_closed_landlock_only_refuses_a_network_allowlist() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n\n[network]\nallow_hosts = [\"example.com\"]\n\n[sandbox]\nnetwork = \"allowlist\"\n",
+    );
+    let o = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-landlock"));
+    assert_eq!(o.decision(), "deny", "{o:?}");
+    assert!(o.reason().contains("cannot hold"), "{o:?}");
+}
+
+#[test]
+fn fail_closed_a_ticket_that_cannot_be_written_denies() {
+    let sb = Sandbox::new();
+    // The state directory is a file: no ticket can be written under it.
+    sb.write(&sb.home.join(".local/state/blastwall"), "not a directory");
+    let o = bash_hook(&sb, "touch a.txt", SESSION, None);
+    let p = probe();
+    if p.backend == BackendKind::None {
+        eprintln!("SKIPPED: no backend here, so no ticket is written");
+        return;
+    }
+    assert_eq!(o.decision(), "deny", "{o:?}");
+    assert!(
+        o.reason().contains("cannot sandbox this Bash call"),
+        "{o:?}"
+    );
+    assert!(!sb.project.join("a.txt").exists());
+}
+
+/// Without HOME (and XDG_STATE_HOME) there is no state directory for a ticket; the default
+/// policy cannot be read either, and that alone already denies.
+#[test]
+fn fail_closed_an_unknown_state_dir_denies() {
+    let sb = Sandbox::new();
+    let ev = sb.pre_tool_use("Bash", serde_json::json!({"command": "touch a.txt"}));
+    let mut c = sb.cmd(&["hook"]);
+    c.env_remove("HOME").env_remove("XDG_STATE_HOME");
+    let o = run(c, ev.to_string().as_bytes());
+    assert_eq!(o.decision(), "deny", "{o:?}");
+    assert!(
+        o.reason().contains("needs HOME") || o.reason().contains("state directory is unknown"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn fail_closed_mode_off_leaves_the_command_and_records_off() {
+    let sb = Sandbox::new();
+    policy(&sb, "mode = \"off\"");
+    let o = bash_hook(&sb, "touch a.txt", SESSION, None);
+    assert!(o.passes() && updated_command(&o).is_none(), "{o:?}");
+    assert_eq!(audit_lines(&sb)[0]["sandbox"], "off");
+}
+
+/// Every Bash decision the hook makes records which sandbox runs the call; a denied call
+/// runs nowhere and records none.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn every_bash_decision_records_its_sandbox_in_the_audit_log() {
+    let real = probe().backend;
+    let label = |kind: BackendKind| kind.audit_label(&Network::Host);
+    let mut cases: Vec<(Option<&str>, &str, String)> = vec![
+        (Some("sandbox-none"), "", "none".into()),
+        (None, "mode = \"off\"", "off".into()),
+    ];
+    if real != BackendKind::None {
+        cases.push((None, "", label(real)));
+    }
+    if blastwall::sandbox::landlock::kernel_abi() > 0 {
+        cases.push((Some("sandbox-landlock"), "", label(BackendKind::Landlock)));
+    }
+    for (fault, section, want) in cases {
+        let sb = Sandbox::new();
+        policy(&sb, section);
+        sb.write(&sb.home.join(".ssh/id_rsa"), "key");
+        let commands = [
+            "ls",                // read-only: allow (or pass)
+            "touch made.txt",    // nothing objects: the client decides
+            "rm -rf build",      // the judge asks
+            "cat ~/.ssh/id_rsa", // the judge denies
+        ];
+        for c in commands {
+            bash_hook(&sb, c, SESSION, fault);
+        }
+        let lines = audit_lines(&sb);
+        assert_eq!(lines.len(), commands.len(), "{lines:?}");
+        let mut rulings = Vec::new();
+        for l in &lines {
+            let ruling = l["decision"].as_str().unwrap_or_default().to_string();
+            if ruling == "deny" {
+                assert!(l.get("sandbox").is_none_or(|s| s.is_null()), "{l}");
+            } else {
+                assert_eq!(l["sandbox"], want.as_str(), "{fault:?} {section}: {l}");
+            }
+            rulings.push(ruling);
+        }
+        assert!(
+            rulings.iter().any(|r| r == "deny") && rulings.iter().any(|r| r == "ask"),
+            "{rulings:?}"
+        );
+    }
+}
+
+#[test]
+fn fail_closed_an_expired_ticket_runs_nothing() {
+    for kind in backends() {
+        let b = Box::new(kind);
+        let mut t = Ticket::new(
+            "touch ran.txt",
+            false,
+            kind,
+            b.spec(Network::Host),
+            None,
+            None,
+            None,
+            None,
+        );
+        t.expires = t.created.saturating_sub(1);
+        let id = ticket::write(&b.state(), &t).unwrap();
+        let o = run(b.cmd(&["sandbox", "--ticket", &id]), b"");
+        assert_eq!(o.code, Some(125), "{o:?}");
+        assert!(
+            o.stderr.contains("expired") && o.stderr.contains("did not run"),
+            "{o:?}"
+        );
+        assert!(!b.sb.project.join("ran.txt").exists());
+    }
+}
+
+#[test]
+fn fail_closed_a_tampered_ticket_runs_nothing() {
+    for kind in backends() {
+        let b = Box::new(kind);
+        for body in ["{not json", "{\"version\": 99}", ""] {
+            let id = b.ticket("touch ran.txt", Network::Host);
+            std::fs::write(ticket::dir(&b.state()).join(&id), body).unwrap();
+            let o = run(b.cmd(&["sandbox", "--ticket", &id]), b"");
+            assert_eq!(o.code, Some(125), "{body}: {o:?}");
+            assert!(o.stderr.contains("unreadable"), "{o:?}");
+            assert!(!b.sb.project.join("ran.txt").exists());
+        }
+    }
+}
+
+/// The sandbox cannot be set up (here: the working directory is gone by the time the call
+/// runs): bubblewrap exits before the command, Landlock cannot start it; either way the
+/// runner says so and exits 125, the command never runs, and the cached probe is dropped.
+#[test]
+fn fail_closed_a_sandbox_that_cannot_start_exits_125_and_runs_nothing() {
+    for kind in backends() {
+        let b = Box::new(kind);
+        let mut spec = b.spec(Network::Host);
+        spec.cwd = b.sb.project.join("gone");
+        let witness = b.sb.project.join("ran.txt");
+        let t = Ticket::new(
+            &format!("touch {}", witness.display()),
+            false,
+            kind,
+            spec,
+            None,
+            None,
+            None,
+            None,
+        );
+        let cache = b.state().join(blastwall::sandbox::probe::CACHE_FILE);
+        std::fs::create_dir_all(b.state()).unwrap();
+        std::fs::write(&cache, "{}").unwrap();
+        let id = ticket::write(&b.state(), &t).unwrap();
+        let o = run(b.cmd(&["sandbox", "--ticket", &id]), b"");
+        assert_eq!(o.code, Some(125), "{kind:?}: {o:?}");
+        assert!(o.stderr.contains("did not run"), "{kind:?}: {o:?}");
+        assert!(!witness.exists(), "{kind:?}: ran outside the sandbox");
+        if kind == BackendKind::Bwrap {
+            assert!(!cache.exists(), "the stale probe was kept");
+        }
+    }
+}
+
+#[test]
+fn fail_closed_the_runner_without_a_state_dir_runs_nothing() {
+    let b = Box::new(BackendKind::Bwrap);
+    let id = b.ticket("touch ran.txt", Network::Host);
+    let mut c = b.cmd(&["sandbox", "--ticket", &id]);
+    c.env_remove("HOME");
+    let o = run(c, b"");
+    assert_eq!(o.code, Some(125), "{o:?}");
+    assert!(o.stderr.contains("state directory is unknown"), "{o:?}");
+    assert!(!b.sb.project.join("ran.txt").exists());
+}
+
+#[test]
+fn fail_closed_landlock_refuses_a_network_allowlist_ticket() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let b = Box::new(BackendKind::Landlock);
+    let o = b.run_net(
+        "touch ran.txt",
+        Network::Allowlist(vec!["example.com".into()]),
+    );
+    assert_eq!(o.code, Some(125), "{o:?}");
+    assert!(o.stderr.contains("needs bubblewrap"), "{o:?}");
+    assert!(!b.sb.project.join("ran.txt").exists());
+}
+
+/// The wrapper's own failure modes: `mktemp` failing and a blastwall binary that is gone
+/// both end in a non-zero exit, and the command runs nowhere.
+#[test]
+fn fail_closed_the_wrapper_runs_nothing_when_its_parts_fail() {
+    let b = Box::new(BackendKind::Bwrap);
+    let witness = b.sb.project.join("ran.txt");
+    let id = b.ticket("touch ran.txt", Network::Host);
+    let w = blastwall::sandbox::wrapper::wrap(BIN, &id, "main", "touch ran.txt", false);
+    let mut c = b.shell(&format!("eval {}", blastwall::sandbox::wrapper::quote(&w)));
+    c.env("TMPDIR", "/nonexistent-dir");
+    let o = run(c, b"");
+    assert_ne!(o.code, Some(0), "{o:?}");
+    assert!(o.stderr.contains("mktemp"), "{o:?}");
+    assert!(!witness.exists());
+    let w = blastwall::sandbox::wrapper::wrap(
+        "/nonexistent/blastwall",
+        &id,
+        "main",
+        "touch ran.txt",
+        false,
+    );
+    let o = run(
+        b.shell(&format!("eval {}", blastwall::sandbox::wrapper::quote(&w))),
+        b"",
+    );
+    assert_eq!(o.code, Some(127), "{o:?}");
+    assert!(!witness.exists());
+}
