@@ -803,3 +803,77 @@ fn fail_closed_the_wrapper_runs_nothing_when_its_parts_fail() {
     assert_eq!(o.code, Some(127), "{o:?}");
     assert!(!witness.exists());
 }
+
+/// Everyday builds work inside: `cargo build` and `npm install`, offline, writing their caches
+/// (`~/.cargo/registry`, `~/.npm`) and the project, and nothing else.
+#[test]
+fn cargo_build_and_npm_install_work_offline_with_their_caches() {
+    let have = |p: &str| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    for kind in backends() {
+        let b = Box::new(kind);
+        if have("cargo") {
+            b.sb.write(
+                &b.sb.project.join("app/Cargo.toml"),
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nhelper = { path = \"../helper\" }\n",
+            );
+            b.sb.write(
+                &b.sb.project.join("app/src/main.rs"),
+                "fn main() { println!(\"{}\", helper::hi()); }\n",
+            );
+            b.sb.write(
+                &b.sb.project.join("helper/Cargo.toml"),
+                "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            );
+            b.sb.write(
+                &b.sb.project.join("helper/src/lib.rs"),
+                "pub fn hi() -> &'static str { \"built-in-sandbox\" }\n",
+            );
+            let mut c = b.cmd(&[]);
+            let rustup = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| {
+                format!("{}/.rustup", std::env::var("HOME").unwrap_or_default())
+            });
+            c.env("RUSTUP_HOME", rustup)
+                .env("CARGO_HOME", b.sb.home.join(".cargo"));
+            let id = b.ticket("cd app && cargo run -q --offline 2>&1", Network::None);
+            c.args(["sandbox", "--ticket", &id]);
+            let o = run(c, b"");
+            assert_eq!(ok(&o).trim(), "built-in-sandbox", "{kind:?}");
+        } else {
+            eprintln!("SKIPPED (cargo part): no cargo on PATH");
+        }
+        if have("npm") {
+            let dep = b.sb.home.join("src/dep");
+            b.sb.write(
+                &dep.join("package.json"),
+                "{\"name\":\"dep\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n",
+            );
+            b.sb.write(
+                &dep.join("index.js"),
+                "module.exports = 'npm-in-sandbox';\n",
+            );
+            sh(&dep, "npm pack --silent >/dev/null");
+            std::fs::create_dir_all(b.sb.project.join("vendor")).unwrap();
+            std::fs::copy(
+                dep.join("dep-1.0.0.tgz"),
+                b.sb.project.join("vendor/dep-1.0.0.tgz"),
+            )
+            .unwrap();
+            b.sb.write(
+                &b.sb.project.join("package.json"),
+                "{\"name\":\"proj\",\"version\":\"1.0.0\",\"dependencies\":{\"dep\":\"file:vendor/dep-1.0.0.tgz\"}}\n",
+            );
+            let o = b.run_net(
+                "npm install --offline --no-audit --no-fund --silent && node -e \"console.log(require('dep'))\" && ls ~/.npm/_cacache >/dev/null && echo cache-ok",
+                Network::None,
+            );
+            assert_eq!(ok(&o).trim(), "npm-in-sandbox\ncache-ok", "{kind:?}");
+        } else {
+            eprintln!("SKIPPED (npm part): no npm on PATH");
+        }
+    }
+}
