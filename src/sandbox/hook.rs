@@ -54,23 +54,52 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         return refuse(pre, RULE_CLIENT, format!("blastwall: your Claude Code permission rule {rule} denies this command (blastwall applies your rules to the command as written, because it runs it in its sandbox)"));
     }
     let probe = super::probe::cached(state);
-    if probe.backend != BackendKind::Bwrap {
-        let why = probe.why_not.first().cloned().unwrap_or_default();
+    let backend = probe.backend;
+    let why = probe.why_not.first().cloned().unwrap_or_default();
+    if backend == BackendKind::None {
         if settings.mode == Mode::Required {
             return refuse(pre, RULE_REQUIRED, format!(
-                "blastwall: Bash must run sandboxed (sandbox.mode = \"required\") and no sandbox works on this machine: {why}. How to fix: {}",
+                "blastwall: Bash must run sandboxed (sandbox.mode = \"required\") and no sandbox works on this machine: {why}. How to fix: {}. Or set `[sandbox] mode = \"auto\"` in your own policy to run unsandboxed with a warning",
                 super::probe::how_to_fix()
             ));
         }
-        pre.sandbox = Some("none (no backend)".into());
-        if first_warning(state, ev.session_id.as_deref()) {
+        pre.sandbox = Some(BackendKind::None.audit_label(&settings.network));
+        if first_warning(state, ev.session_id.as_deref(), "none") {
             pre.system = Some(format!("blastwall: Bash commands are running WITHOUT a sandbox in this session (sandbox.mode = \"auto\" and no backend works: {why}). {}", super::probe::how_to_fix()));
         }
         return;
     }
+    if backend == BackendKind::Landlock {
+        // Landlock has no network namespace: an allowlist cannot be held at all, and `none`
+        // only with TCP rules (ABI 4).
+        let cannot = match &settings.network {
+            super::Network::Allowlist(_) => Some("a network allowlist"),
+            super::Network::None if probe.landlock_abi < 4 => Some("network = \"none\""),
+            _ => None,
+        };
+        if let Some(what) = cannot {
+            return refuse(pre, RULE_REQUIRED, format!(
+                "blastwall: this profile asks for {what}, which the only sandbox that works here (Landlock ABI {}) cannot hold; the command was not run. How to fix: {}",
+                probe.landlock_abi,
+                super::probe::how_to_fix()
+            ));
+        }
+        if first_warning(state, ev.session_id.as_deref(), "landlock") {
+            pre.system = Some(format!(
+                "blastwall: Bash commands run in a DEGRADED sandbox in this session (Landlock only: {why}). {}.",
+                super::probe::landlock_limits(probe.landlock_abi)
+            ));
+        }
+    }
     let Some(state) = state else {
         return refuse(pre, RULE_REQUIRED, "blastwall: cannot sandbox this Bash call: blastwall's state directory is unknown (HOME is unset)".into());
     };
+    // The wrapper runs blastwall by its absolute path: a bare `blastwall` would be looked up
+    // in a PATH the project can put first.
+    let Some(exe) = env.exe.as_deref().filter(|p| p.is_absolute()) else {
+        return refuse(pre, RULE_REQUIRED, "blastwall: cannot sandbox this Bash call: blastwall cannot find its own binary (/proc/self/exe), so the wrapper could not name it".into());
+    };
+    let exe = exe.to_string_lossy().into_owned();
     let command = input.get("command").and_then(Value::as_str).unwrap_or("");
     let background = input
         .get("run_in_background")
@@ -85,7 +114,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     let mut t = Ticket::new(
         command,
         background,
-        BackendKind::Bwrap,
+        backend,
         spec,
         ev.session_id.as_deref(),
         ev.agent_id.as_deref(),
@@ -103,11 +132,6 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
             )
         }
     };
-    let exe = env
-        .exe
-        .as_deref()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "blastwall".into());
     let mut updated = input.clone();
     updated.insert(
         "command".into(),
@@ -116,7 +140,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         )),
     );
     pre.updated_input = Some(updated);
-    pre.sandbox = Some(format!("bwrap, network {}", settings.network.as_str()));
+    pre.sandbox = Some(backend.audit_label(&settings.network));
     match (&verdict, pre.ruling) {
         (_, Ruling::Ask) => {
             let r = pre.reason.take().unwrap_or_default();
@@ -189,7 +213,7 @@ pub fn spec_for(
 
 /// Whether this is the first "running unsandboxed" warning of the session (a marker file in
 /// the state directory remembers it was given).
-fn first_warning(state: Option<&Path>, session: Option<&str>) -> bool {
+fn first_warning(state: Option<&Path>, session: Option<&str>, kind: &str) -> bool {
     let (Some(state), Some(session)) = (state, session) else {
         return true;
     };
@@ -199,7 +223,7 @@ fn first_warning(state: Option<&Path>, session: Option<&str>) -> bool {
         .take(128)
         .collect();
     let dir = state.join("sandbox-warned");
-    let marker = dir.join(safe);
+    let marker = dir.join(format!("{safe}.{kind}"));
     if marker.exists() {
         return false;
     }

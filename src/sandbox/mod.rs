@@ -18,12 +18,16 @@
 //! - [`probe`]: which backend works on this machine, and why not;
 //! - [`hook`]: the hook's one sandbox step (client rules, ticket, rewrite, decision).
 //!
-//! Backends sit behind [`Backend`]: bubblewrap on Linux now; Landlock (degraded: it cannot
-//! carve read-only holes inside a writable root) and macOS Seatbelt are not written yet and
-//! [`probe`] says so. The judgement is not made here: the hook decides, the sandbox is what a
+//! Backends sit behind [`Backend`]: bubblewrap on Linux ([`plan::Bwrap`]); Landlock
+//! ([`landlock`], degraded: it cannot carve read-only holes inside a writable root, hide
+//! secret files inside the project or cut the network off below TCP) where bubblewrap cannot
+//! run; macOS Seatbelt is not written yet. [`probe`] says which one works and why the others
+//! do not. The judgement is not made here: the hook decides, the sandbox is what a
 //! call that gets through runs in.
 pub mod env;
 pub mod hook;
+#[cfg(target_os = "linux")]
+pub mod landlock;
 pub mod plan;
 pub mod probe;
 pub mod runner;
@@ -43,8 +47,8 @@ pub use spec::{Mode, Network, SandboxSpec};
 pub enum BackendKind {
     /// bubblewrap: namespaces and bind mounts; the full profile.
     Bwrap,
-    /// Landlock only (not implemented yet): write scope and credential stores, no read-only
-    /// holes inside write roots.
+    /// Landlock only (degraded): write scope, credential stores, TCP; no read-only holes
+    /// inside write roots, no private `/tmp`, no network namespace.
     Landlock,
     /// Nothing: the call runs unsandboxed (mode `auto` without a backend, or mode `off`).
     None,
@@ -56,6 +60,16 @@ impl BackendKind {
             BackendKind::Bwrap => "bwrap",
             BackendKind::Landlock => "landlock",
             BackendKind::None => "none",
+        }
+    }
+
+    /// What the audit log records for a call this backend runs: `bwrap, network none`,
+    /// `landlock (degraded), network host`, `none`.
+    pub fn audit_label(self, network: &Network) -> String {
+        match self {
+            BackendKind::Bwrap => format!("bwrap, network {}", network.as_str()),
+            BackendKind::Landlock => format!("landlock (degraded), network {}", network.as_str()),
+            BackendKind::None => "none".to_string(),
         }
     }
 }
@@ -86,7 +100,7 @@ pub enum SandboxError {
     NoBackend(String),
     #[error("network = \"allowlist\" needs the egress proxy, which is not available in this build; the command did not run")]
     NoEgress,
-    #[error("the sandbox could not start: {0}")]
+    #[error("the sandbox could not start ({0}); the command did not run")]
     Start(String),
 }
 
@@ -99,11 +113,20 @@ impl SandboxError {
     }
 }
 
-/// A sandbox implementation: turns a mount plan into the program to run.
+/// A sandbox implementation: turns a plan into the process to start. A macOS Seatbelt
+/// backend would be a third implementation (`sandbox-exec -p PROFILE`).
 pub trait Backend {
     fn kind(&self) -> BackendKind;
-    /// The program and its arguments that run `inner` (already an argv) inside the plan.
-    fn command(&self, plan: &plan::Plan, inner: &[String]) -> Vec<String>;
+    /// Where the run directory (`plan.run_dir`: prelude, command, functions) is seen from
+    /// inside the sandbox.
+    fn run_dir_inside(&self, host: &std::path::Path) -> std::path::PathBuf;
+    /// The process that runs `inner` (already an argv) inside the plan; the runner sets its
+    /// environment and starts it.
+    fn command(
+        &self,
+        plan: &plan::Plan,
+        inner: &[String],
+    ) -> Result<std::process::Command, SandboxError>;
 }
 
 /// Starts what a network allowlist needs before the command runs (the egress proxy and its

@@ -59,6 +59,9 @@ pub struct Plan {
     pub chdir: PathBuf,
     /// Protected paths that did not exist: whatever the call creates there is removed.
     pub tripwires: Vec<PathBuf>,
+    /// The runner's private run directory (prelude, command, the start marker), shown
+    /// read-only inside; set by the runner.
+    pub run_dir: Option<PathBuf>,
 }
 
 fn canonical(p: &Path) -> Option<PathBuf> {
@@ -151,8 +154,15 @@ fn linked_git_dirs(root: &Path) -> Vec<PathBuf> {
 }
 
 impl Plan {
-    /// Plan the mounts for `spec` against the filesystem now.
+    /// Plan the mounts for `spec` against the filesystem now, for bubblewrap (a private `/tmp`).
     pub fn new(spec: &SandboxSpec) -> Plan {
+        Plan::new_for(spec, BackendKind::Bwrap)
+    }
+
+    /// Plan for a backend: bubblewrap gives the call a private `/tmp`, so nothing under the
+    /// host's is mounted; the others see the host's `/tmp`, and hide what it holds.
+    pub fn new_for(spec: &SandboxSpec, kind: BackendKind) -> Plan {
+        let private_tmp = kind == BackendKind::Bwrap;
         let mut mounts = Vec::new();
         let mut rw: Vec<PathBuf> = Vec::new();
         let mut tripwires = Vec::new();
@@ -189,7 +199,8 @@ impl Plan {
         }
         // From here on `seen` dedupes the mounts that cover the writable ones.
         seen.clear();
-        let visible = |p: &Path| !under_private_tmp(p) || rw.iter().any(|r| is_within(p, r));
+        let visible =
+            |p: &Path| !private_tmp || !under_private_tmp(p) || rw.iter().any(|r| is_within(p, r));
         let writable = |p: &Path| rw.iter().any(|r| is_within(p, r));
 
         // The working directory must exist inside: one under the private /tmp that no write
@@ -269,6 +280,7 @@ impl Plan {
             unshare_net: !matches!(spec.network, Network::Host),
             chdir,
             tripwires,
+            run_dir: None,
         }
     }
 }
@@ -288,7 +300,28 @@ impl Backend for Bwrap {
         BackendKind::Bwrap
     }
 
-    fn command(&self, plan: &Plan, inner: &[String]) -> Vec<String> {
+    fn run_dir_inside(&self, _host: &Path) -> PathBuf {
+        PathBuf::from(super::runner::INSIDE_RUN_DIR)
+    }
+
+    fn command(
+        &self,
+        plan: &Plan,
+        inner: &[String],
+    ) -> Result<std::process::Command, super::SandboxError> {
+        let argv = self.argv(plan, inner);
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| super::SandboxError::Start("empty command".into()))?;
+        let mut c = std::process::Command::new(program);
+        c.args(args);
+        Ok(c)
+    }
+}
+
+impl Bwrap {
+    /// The bubblewrap argv for a plan.
+    pub fn argv(&self, plan: &Plan, inner: &[String]) -> Vec<String> {
         let mut a: Vec<String> = vec![s(&self.program)];
         let mut push = |xs: &[&str]| a.extend(xs.iter().map(|x| x.to_string()));
         push(&[
@@ -317,6 +350,17 @@ impl Backend for Bwrap {
                 }
                 Mount::EmptyFile(p) => a.extend(["--ro-bind".into(), "/dev/null".into(), s(p)]),
             }
+        }
+        if let Some(run) = &plan.run_dir {
+            // Last, over the private /tmp: read-only, but for the start marker.
+            let inside = Path::new(super::runner::INSIDE_RUN_DIR);
+            let started = super::runner::STARTED_FILE;
+            a.extend(["--ro-bind".into(), s(run), s(inside)]);
+            a.extend([
+                "--bind".into(),
+                s(&run.join(started)),
+                s(&inside.join(started)),
+            ]);
         }
         a.extend(["--chdir".into(), s(&plan.chdir), "--".into()]);
         a.extend(inner.iter().cloned());
@@ -404,13 +448,14 @@ mod tests {
             unshare_net: true,
             chdir: "/w/sub".into(),
             tripwires: vec![],
+            run_dir: Some("/s/run/1".into()),
         };
         let b = Bwrap {
             program: "/usr/bin/bwrap".into(),
         };
-        let argv = b.command(&plan, &["bash".into(), "-c".into(), "x".into()]);
+        let argv = b.argv(&plan, &["bash".into(), "-c".into(), "x".into()]);
         let text = argv.join(" ");
         assert!(text.starts_with("/usr/bin/bwrap --die-with-parent --new-session --unshare-user --disable-userns --cap-drop ALL"));
-        assert!(text.contains("--unshare-net --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --bind /w /w --ro-bind /w/.claude /w/.claude --tmpfs /h/.ssh --remount-ro /h/.ssh --ro-bind /dev/null /w/.env --chdir /w/sub -- bash -c x"), "{text}");
+        assert!(text.contains("--unshare-net --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --bind /w /w --ro-bind /w/.claude /w/.claude --tmpfs /h/.ssh --remount-ro /h/.ssh --ro-bind /dev/null /w/.env --ro-bind /s/run/1 /tmp/.blastwall --bind /s/run/1/started /tmp/.blastwall/started --chdir /w/sub -- bash -c x"), "{text}");
     }
 }

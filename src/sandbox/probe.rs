@@ -25,6 +25,9 @@ pub struct Probe {
     pub bwrap: Option<PathBuf>,
     /// One line per backend that does not work, saying why.
     pub why_not: Vec<String>,
+    /// The kernel's Landlock ABI (0: none), as far as it matters to the Landlock backend.
+    #[serde(default)]
+    pub landlock_abi: u8,
     /// What the bwrap binary and the boot were when this was probed (the cache key).
     key: String,
 }
@@ -36,6 +39,11 @@ impl Probe {
             (BackendKind::Bwrap, Some(b)) => format!(
                 "sandbox: bubblewrap ({}) works: Bash calls run with the profile's filesystem view, no credentials in the environment, the profile's network, and no new user namespaces.\n",
                 b.display()
+            ),
+            (BackendKind::Landlock, _) => format!(
+                "sandbox: DEGRADED: Landlock (ABI {}) only. {} `sandbox.mode = \"required\"` accepts it.\n",
+                self.landlock_abi,
+                landlock_limits(self.landlock_abi)
             ),
             _ => "sandbox: no backend works here; with sandbox.mode = \"required\" Bash calls are denied, with \"auto\" they run unsandboxed (and the user is warned once per session).\n".to_string(),
         };
@@ -49,9 +57,32 @@ impl Probe {
     }
 }
 
+/// What the Landlock backend holds and what it does not, in one paragraph.
+pub fn landlock_limits(abi: u8) -> String {
+    format!(
+        "Writes are limited to the profile's writable roots and a private TMPDIR, the credential stores and blastwall's state are unreadable, the environment is rebuilt, and no new privileges{}. It CANNOT keep paths inside a writable root read-only or hidden (.claude/, .git/hooks, .git/config, the project's .env: blastwall's hook checks are the only guard there), has no private /tmp, no PID namespace, and no network namespace ({})",
+        if abi >= 6 { ", signals and abstract sockets outside refused" } else { "" },
+        if abi >= 4 {
+            "network = \"none\" refuses TCP only; UDP and unix sockets such as docker.sock still reach out; an allowlist is refused"
+        } else {
+            "network = \"none\" and allowlists are refused: this kernel's Landlock has no TCP rules"
+        }
+    )
+}
+
 /// The advice a denial under `mode = "required"` carries.
 pub fn how_to_fix() -> &'static str {
-    "install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`) and allow unprivileged user namespaces (Ubuntu 24.04+: `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap; in Docker: `--security-opt seccomp=unconfined` or run blastwall outside the container); `blastwall doctor` re-checks. Or set `[sandbox] mode = \"auto\"` in your own policy to run unsandboxed with a warning"
+    "install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`) and allow unprivileged user namespaces (Ubuntu 24.04+: `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap; in Docker: `--security-opt seccomp=unconfined` or run blastwall outside the container); `blastwall doctor` re-checks"
+}
+
+#[cfg(target_os = "linux")]
+fn landlock_abi() -> u8 {
+    super::landlock::kernel_abi()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn landlock_abi() -> u8 {
+    0
 }
 
 fn find_bwrap() -> Option<PathBuf> {
@@ -138,20 +169,64 @@ pub fn probe() -> Probe {
             }
         }
     };
-    why_not.push("landlock: not implemented yet (it would be a degraded backend: write scope and credential stores only, no read-only holes inside writable roots)".to_string());
+    let landlock_abi = landlock_abi();
+    let backend = match (backend, landlock_abi) {
+        (BackendKind::Bwrap, 0) => BackendKind::Bwrap,
+        (BackendKind::Bwrap, abi) => {
+            why_not.push(format!("landlock: ABI {abi} available, the fallback where bubblewrap cannot run (not used here)"));
+            BackendKind::Bwrap
+        }
+        (_, 0) => {
+            why_not.push("landlock: not available in this kernel (needs Linux 5.13+ with landlock in the lsm= list)".to_string());
+            BackendKind::None
+        }
+        (_, abi) => {
+            why_not.push(format!(
+                "landlock: ABI {abi} available and used instead, DEGRADED (see above)"
+            ));
+            BackendKind::Landlock
+        }
+    };
     why_not.push("seccomp filters: not applied (nested user namespaces are refused by bwrap's --disable-userns; ptrace/keyctl/io_uring stay available)".to_string());
-    Probe {
+    let mut p = Probe {
         backend,
         bwrap,
         why_not,
+        landlock_abi,
         key,
-    }
+    };
+    forced(&mut p);
+    p
 }
+
+/// Tests only (`fault-injection` builds): `BLASTWALL_FAULT=sandbox-none` or
+/// `sandbox-landlock` makes the probe report that backend, so the hook's branches for a
+/// machine without bubblewrap can be tested on one with it.
+#[cfg(feature = "fault-injection")]
+fn forced(p: &mut Probe) {
+    let kind = match std::env::var("BLASTWALL_FAULT").as_deref() {
+        Ok("sandbox-none") => BackendKind::None,
+        Ok("sandbox-landlock") if p.landlock_abi > 0 => BackendKind::Landlock,
+        _ => return,
+    };
+    p.backend = kind;
+    p.why_not.insert(
+        0,
+        format!("forced by BLASTWALL_FAULT to `{}`", kind.as_str()),
+    );
+    p.key.push_str("|forced");
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn forced(_: &mut Probe) {}
+
+/// The file in the state directory the last probe is kept in.
+pub const CACHE_FILE: &str = "sandbox-probe.json";
 
 /// The last probe's result when it still holds (same boot, same bwrap binary), else a fresh
 /// probe, stored for next time. `state` is blastwall's state directory.
 pub fn cached(state: Option<&Path>) -> Probe {
-    let file = state.map(|s| s.join("sandbox-probe.json"));
+    let file = state.map(|s| s.join(CACHE_FILE));
     let current = key(find_bwrap().as_deref());
     if let Some(f) = &file {
         if let Some(p) = std::fs::read(f)

@@ -13,7 +13,6 @@
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::plan::{Bwrap, Plan, PRIVATE_TMP};
 use super::ticket::{self, Ticket};
@@ -32,6 +31,19 @@ fn stderr(text: &str) {
 
 /// `blastwall sandbox …` from the command line; returns the exit code.
 pub fn main(args: &[String]) -> i32 {
+    #[cfg(target_os = "linux")]
+    if let [flag, rules, sep, inner @ ..] = args {
+        if flag == "--landlock-exec" && sep == "--" {
+            // The Landlock backend's second stage, started by the runner (restrict, then exec).
+            return match super::landlock::exec_main(Path::new(rules), inner) {
+                Ok(code) => code,
+                Err(e) => {
+                    stderr(&format!("blastwall sandbox: {e}\n"));
+                    EXIT_NOT_RUN
+                }
+            };
+        }
+    }
     let id = match args {
         [flag, id] if flag == "--ticket" => id.as_str(),
         [one] if one.starts_with("--ticket=") => one.trim_start_matches("--ticket="),
@@ -77,13 +89,51 @@ fn private_file(path: &Path, body: &[u8]) -> Result<(), SandboxError> {
         .map_err(|e| SandboxError::io(format!("writing {}", path.display()), e))
 }
 
+/// The file in the run directory the command's shell writes to as its first act: empty
+/// afterwards means the sandbox never got as far as the command.
+pub const STARTED_FILE: &str = "started";
+
 /// The prelude the inner shell sources before the command.
-fn prelude(background: bool) -> String {
-    let mut p = String::from("shopt -s expand_aliases\n. /tmp/.blastwall/defs 2>/dev/null\n");
+fn prelude(inside: &str, background: bool) -> String {
+    let mut p = format!(
+        "printf 1 >| {inside}/{STARTED_FILE} 2>/dev/null\nshopt -s expand_aliases\n. {inside}/defs 2>/dev/null\n"
+    );
     if !background {
         p.push_str("if { : >&9; } 2>/dev/null; then trap 'pwd -P >&9' EXIT; fi\n");
     }
     p
+}
+
+/// The backend a ticket asks for, as this machine can run it now.
+fn backend_for(ticket: &Ticket) -> Result<Box<dyn Backend>, SandboxError> {
+    match ticket.backend {
+        BackendKind::Bwrap => Ok(Box::new(Bwrap {
+            program: crate::sandbox::probe::BWRAP_PATHS
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    SandboxError::NoBackend("bubblewrap is no longer installed".into())
+                })?,
+        })),
+        #[cfg(target_os = "linux")]
+        BackendKind::Landlock => Ok(Box::new(super::landlock::Landlock {
+            exe: std::env::current_exe()
+                .map_err(|e| SandboxError::io("finding blastwall's own binary", e))?,
+        })),
+        other => Err(SandboxError::NoBackend(format!(
+            "the ticket asks for backend `{}`, which this build cannot run",
+            other.as_str()
+        ))),
+    }
+}
+
+/// Make a private (0700) directory that must not exist yet.
+fn fresh_dir(dir: &Path) -> Result<(), SandboxError> {
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))
 }
 
 /// Run a taken ticket.
@@ -94,38 +144,12 @@ pub fn run_ticket(
     defs: &str,
     egress: Option<&dyn EgressBridge>,
 ) -> Result<i32, SandboxError> {
-    let backend = match ticket.backend {
-        BackendKind::Bwrap => Bwrap {
-            program: crate::sandbox::probe::BWRAP_PATHS
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file())
-                .ok_or_else(|| {
-                    SandboxError::NoBackend("bubblewrap is no longer installed".into())
-                })?,
-        },
-        other => {
-            return Err(SandboxError::NoBackend(format!(
-                "the ticket asks for backend `{}`, which this build cannot run",
-                other.as_str()
-            )))
-        }
-    };
+    let backend = backend_for(ticket)?;
+    let kind = backend.kind();
     let spec = &ticket.spec;
-    let mut plan = Plan::new(spec);
+    let mut plan = Plan::new_for(spec, kind);
     let mut env = super::env::from_process(&spec.pass_env);
     env.retain(|(k, _)| k != DEFS_VAR && k != "TMPDIR");
-    // A TMPDIR outside the private /tmp that is writable stays; anything else becomes /tmp.
-    let tmpdir = std::env::var_os("TMPDIR")
-        .map(PathBuf::from)
-        .filter(|t| t.is_absolute() && !crate::paths::is_within(t, Path::new(PRIVATE_TMP)))
-        .filter(|t| spec.is_writable(t));
-    env.push((
-        "TMPDIR".into(),
-        tmpdir
-            .map(|t| t.to_string_lossy().into_owned())
-            .unwrap_or_else(|| PRIVATE_TMP.into()),
-    ));
     env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
     if !ticket.egress.inject.is_empty() {
         // Values are read here, outside the sandbox, and go only into its environment.
@@ -141,6 +165,11 @@ pub fn run_ticket(
         );
     }
     let bridge = match &spec.network {
+        Network::Allowlist(_) if kind != BackendKind::Bwrap => {
+            return Err(SandboxError::NoBackend(
+                "network = \"allowlist\" needs bubblewrap (a network namespace the proxy is the only way out of); Landlock cannot hold it".into(),
+            ))
+        }
         Network::Allowlist(hosts) => {
             let egress = egress.ok_or(SandboxError::NoEgress)?;
             let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -164,17 +193,33 @@ pub fn run_ticket(
         .create(&runs)
         .map_err(|e| SandboxError::io(format!("creating {}", runs.display()), e))?;
     let run_dir = runs.join(id);
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&run_dir)
-        .map_err(|e| SandboxError::io(format!("creating {}", run_dir.display()), e))?;
+    fresh_dir(&run_dir)?;
+    // Without bubblewrap there is no private /tmp: the call gets a private TMPDIR instead.
+    let host_tmp =
+        (kind != BackendKind::Bwrap).then(|| std::env::temp_dir().join(format!(".blastwall-{id}")));
     let result = (|| {
+        if let Some(t) = &host_tmp {
+            fresh_dir(t)?;
+            plan.mounts.push(super::plan::Mount::Bind(t.clone()));
+        }
+        // A TMPDIR that is writable in the sandbox stays; anything else becomes the private one.
+        let tmpdir = std::env::var_os("TMPDIR")
+            .map(PathBuf::from)
+            .filter(|t| t.is_absolute() && !crate::paths::is_within(t, Path::new(PRIVATE_TMP)))
+            .filter(|t| spec.is_writable(t))
+            .or_else(|| host_tmp.clone())
+            .unwrap_or_else(|| PathBuf::from(PRIVATE_TMP));
+        env.push(("TMPDIR".into(), tmpdir.to_string_lossy().into_owned()));
+        let inside = backend.run_dir_inside(&run_dir);
+        let inside_q = super::wrapper::quote(&inside.to_string_lossy());
         private_file(&run_dir.join("command"), ticket.command.as_bytes())?;
         private_file(&run_dir.join("defs"), defs.as_bytes())?;
         private_file(
             &run_dir.join("prelude"),
-            prelude(ticket.background).as_bytes(),
+            prelude(&inside_q, ticket.background).as_bytes(),
         )?;
+        private_file(&run_dir.join(STARTED_FILE), b"")?;
+        plan.run_dir = Some(run_dir.clone());
         let before: Vec<(PathBuf, bool)> = plan
             .tripwires
             .iter()
@@ -186,27 +231,32 @@ pub fn run_ticket(
             .chain([
                 "/bin/bash".to_string(),
                 "-c".to_string(),
-                format!(". {INSIDE_RUN_DIR}/prelude; eval \"$(< {INSIDE_RUN_DIR}/command)\""),
+                format!(". {inside_q}/prelude; eval \"$(< {inside_q}/command)\""),
             ])
             .collect();
-        let mut argv = backend.command(&plan, &inner);
-        // The run directory goes in last, over the private /tmp.
-        if let Some(sep) = argv.iter().position(|a| a == "--chdir") {
-            let dir = run_dir.to_string_lossy().into_owned();
-            argv.splice(
-                sep..sep,
-                ["--ro-bind".to_string(), dir, INSIDE_RUN_DIR.to_string()],
-            );
-        }
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| SandboxError::Start("empty command".into()))?;
-        let status = Command::new(program)
-            .args(args)
+        let mut cmd = backend.command(&plan, &inner)?;
+        let status = cmd
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .status()
-            .map_err(|e| SandboxError::Start(format!("{program}: {e}")))?;
+            .map_err(|e| {
+                SandboxError::Start(format!(
+                    "{}: cannot start it in {}: {e}",
+                    kind.as_str(),
+                    plan.chdir.display()
+                ))
+            })?;
+        let started = std::fs::metadata(run_dir.join(STARTED_FILE)).is_ok_and(|m| m.len() > 0);
+        if !started {
+            // The sandbox failed before the command (its own message is above). The cached
+            // probe said it works; it is stale now, so the next call probes afresh.
+            let _ = std::fs::remove_file(state.join(super::probe::CACHE_FILE));
+            return Err(SandboxError::Start(format!(
+                "{} exited with {} before the command began, see its message above; `blastwall doctor` checks this machine",
+                kind.as_str(),
+                exit_code(&status)
+            )));
+        }
         let mut code = exit_code(&status);
         for (p, existed) in before {
             if !existed && p.symlink_metadata().is_ok() {
@@ -231,6 +281,9 @@ pub fn run_ticket(
         Ok(code)
     })();
     let _ = std::fs::remove_dir_all(&run_dir);
+    if let Some(t) = &host_tmp {
+        let _ = std::fs::remove_dir_all(t);
+    }
     result
 }
 

@@ -157,3 +157,99 @@ sandbox = { network = "none" }
         "the subagent reached the network: {text}"
     );
 }
+
+/// How CI runs agents, `-p --allowedTools Bash`: a command nothing objects to and no rule of
+/// the user's decides gets the sandboxed input with no decision of blastwall's; the client's
+/// own flow (here: Bash allowed) runs the rewritten command. Without `--allowedTools` the
+/// same answer leaves the client to ask, which `-p` turns into a denial: blastwall did not
+/// approve it behind the user's back.
+#[test]
+fn s10_allowed_tools_bash_runs_the_rewritten_command_without_a_decision() {
+    if !available() {
+        return;
+    }
+    let sb = Sandbox::new("s10-nodecision");
+    sb.register(&HookCommand::blastwall(&[]));
+    let step = "touch made.txt && echo \"in=$BLASTWALL_SANDBOX\"";
+    let only_bash = RunOpts {
+        allowed_tools: vec!["Bash".into()],
+        ..RunOpts::default()
+    };
+    let r = sb.run("s10nd", vec![bash(step)], &only_bash);
+    assert_finished(&r);
+    assert_ran(&sb, &r, &tool_use_id("s10nd", 0, 0), &["in=main"]);
+    assert!(sb.project.join("made.txt").exists());
+    let lines = sb.audit_pre("Bash");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["decision"], "pass", "{lines:?}");
+    assert!(
+        lines[0]["sandbox"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("bwrap")),
+        "{lines:?}"
+    );
+
+    std::fs::remove_file(sb.project.join("made.txt")).unwrap();
+    let none = RunOpts {
+        allowed_tools: Vec::new(),
+        ..RunOpts::default()
+    };
+    let r = sb.run("s10nd2", vec![bash(step)], &none);
+    assert_finished(&r);
+    assert_blocked(&sb, &r, &tool_use_id("s10nd2", 0, 0), &[]);
+    assert!(!sb.project.join("made.txt").exists());
+}
+
+/// A machine where bubblewrap cannot run but Landlock can (simulated with the
+/// fault-injection build): Bash runs in the degraded sandbox (the audit log says so), a `cd`
+/// is still tracked, and home stays intact.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn s10_landlock_only_machine_runs_degraded_keeps_home_and_tracks_cd() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let sb = Sandbox::new("s10-landlock");
+    sb.register(&HookCommand::blastwall(&[]));
+    std::fs::create_dir_all(sb.project.join("sub")).unwrap();
+    let keep = sb.home.join("notes/keep.txt");
+    sb.write(&keep, "precious\n");
+    sb.write(
+        &sb.project.join("scripts/clean.py"),
+        "import os, shutil\nshutil.rmtree(os.path.expanduser('~/notes'))\n",
+    );
+    let opts = RunOpts {
+        extra_env: vec![("BLASTWALL_FAULT".into(), "sandbox-landlock".into())],
+        ..RunOpts::default()
+    };
+    let r = sb.run(
+        "s10ll",
+        vec![
+            bash("python3 scripts/clean.py 2>&1 | tail -1; echo \"in=$BLASTWALL_SANDBOX\"; cd sub"),
+            bash("pwd"),
+        ],
+        &opts,
+    );
+    assert_finished(&r);
+    assert_ran(
+        &sb,
+        &r,
+        &tool_use_id("s10ll", 0, 0),
+        &["Permission denied", "in=main"],
+    );
+    assert_ran(
+        &sb,
+        &r,
+        &tool_use_id("s10ll", 1, 0),
+        &[&sb.project.join("sub").to_string_lossy()],
+    );
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "precious\n");
+    let lines = sb.audit_pre("Bash");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["sandbox"] == "landlock (degraded), network host"),
+        "{lines:?}"
+    );
+}
