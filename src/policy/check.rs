@@ -47,8 +47,11 @@ pub fn parse_all(src: &Source) -> (RawPolicy, Vec<PolicyError>) {
     let at = |e: &toml::de::Error| src.error(e.span(), e.message().to_string());
     let (root, syntax) = DeTable::parse_recoverable(&src.text);
     let mut errors: Vec<PolicyError> = syntax.iter().map(at).collect();
+    // The lines of syntax errors: a schema error there is what recovery made of the broken
+    // text (`x = [` read as an empty array), not a second mistake.
+    let broken: Vec<u32> = errors.iter().filter_map(line_of).collect();
     let mut root = root;
-    loop {
+    for _ in 0..MAX_ERRORS_PER_FILE {
         match RawPolicy::deserialize(toml::de::Deserializer::from(root.clone())) {
             Ok(raw) => {
                 if let Err(e) = check_version(src, &raw) {
@@ -57,7 +60,10 @@ pub fn parse_all(src: &Source) -> (RawPolicy, Vec<PolicyError>) {
                 return (raw, errors);
             }
             Err(e) => {
-                errors.push(at(&e));
+                let err = at(&e);
+                if !line_of(&err).is_some_and(|l| broken.contains(&l)) {
+                    errors.push(err);
+                }
                 let dropped = e.span().is_some_and(|span| {
                     let whole = root.span();
                     span != whole && drop_at(root.get_mut(), &span)
@@ -67,6 +73,14 @@ pub fn parse_all(src: &Source) -> (RawPolicy, Vec<PolicyError>) {
                 }
             }
         }
+    }
+    (RawPolicy::default(), errors)
+}
+
+fn line_of(e: &PolicyError) -> Option<u32> {
+    match e {
+        PolicyError::Invalid { line, .. } => Some(*line),
+        PolicyError::Unreadable { .. } => None,
     }
 }
 
@@ -190,6 +204,12 @@ mod tests {
         let l = lines(text);
         assert!(l.contains(&3) && l.contains(&5), "{:#?}", errors(text));
         assert!(l.contains(&8), "{:#?}", errors(text));
+        assert_eq!(
+            l.iter().filter(|l| **l == 3).count(),
+            1,
+            "no second error from what recovery made of line 3: {:#?}",
+            errors(text)
+        );
     }
 
     #[test]
