@@ -255,10 +255,13 @@ pub fn unregister(settings: &mut Doc, file: &Path) -> Result<usize, InstallError
         return Err(bad());
     };
     let mut removed = 0;
-    for (_, groups) in events.iter_mut() {
+    // Only what this removal empties is pruned: a user's own empty list stays.
+    let mut emptied_events = Vec::new();
+    for (event, groups) in events.iter_mut() {
         let Doc::Array(list) = groups else {
             return Err(bad());
         };
+        let had = list.len();
         let mut emptied = Vec::new();
         for (i, g) in list.iter_mut().enumerate() {
             if let Some(Doc::Array(hs)) = g.get_mut("hooks") {
@@ -273,9 +276,12 @@ pub fn unregister(settings: &mut Doc, file: &Path) -> Result<usize, InstallError
         for i in emptied.into_iter().rev() {
             list.remove(i);
         }
+        if had > 0 && list.is_empty() {
+            emptied_events.push(event.clone());
+        }
     }
-    if removed > 0 {
-        events.retain(|(_, g)| !matches!(g, Doc::Array(a) if a.is_empty()));
+    if removed > 0 && !emptied_events.is_empty() {
+        events.retain(|(k, _)| !emptied_events.contains(k));
         if events.is_empty() {
             if let Doc::Object(m) = settings {
                 m.retain(|(k, _)| k != "hooks");

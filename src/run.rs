@@ -353,6 +353,19 @@ pub fn main(args: &[String]) -> Exit {
 pub use crate::replay::{answer_reason, judge_value};
 
 fn replay(a: &ReplayArgs) -> Exit {
+    // A policy that does not load answers deny to everything, which could pass fixtures that
+    // expect a deny: refuse to replay against one.
+    for (flag, file) in [("--policy", &a.policy.policy), ("--diff", &a.diff)] {
+        if let Some(f) = file.as_deref().filter(|f| f.is_file()) {
+            if let Err(e) = lint_policy_file(f) {
+                stderr(&format!(
+                    "blastwall replay: {flag} {} does not load (every event would be denied):\n{e}\n",
+                    f.display()
+                ));
+                return Exit::CheckFailed;
+            }
+        }
+    }
     let scratch = match (&a.project, &a.home) {
         (Some(_), Some(_)) => None,
         _ => match crate::replay::Scratch::new() {
@@ -546,6 +559,9 @@ fn explain(a: &ExplainArgs) -> Exit {
     };
     let event_value = value.get("event").cloned().unwrap_or(value);
     let mut out = String::new();
+    // A policy that does not load or an event that is not one: the answer shown is the
+    // fail-closed one, and the exit code says something is wrong (1).
+    let mut failed = false;
     // Judged once: a PreToolUse here, with every finding shown; any other event as the hook
     // answers it.
     let answer = match serde_json::from_value::<HookEvent>(event_value.clone()) {
@@ -574,12 +590,14 @@ fn explain(a: &ExplainArgs) -> Exit {
                 answer
             }
             Err(e) => {
+                failed = true;
                 out.push_str(&format!("error: {e}\n"));
                 Answer::failure(Some(ev.kind()), &e.to_string())
             }
         },
         Ok(_) => judge_value(&event_value, &opts),
         Err(e) => {
+            failed = true;
             out.push_str(&format!("error: not a hook event: {e}\n"));
             judge_value(&event_value, &opts)
         }
@@ -593,7 +611,11 @@ fn explain(a: &ExplainArgs) -> Exit {
             .unwrap_or_else(|| "(nothing: Claude Code's own permission flow decides)".into())
     ));
     let _ = output::emit_text(&out);
-    Exit::Ok
+    if failed {
+        Exit::CheckFailed
+    } else {
+        Exit::Ok
+    }
 }
 
 /// `blastwall scrub`: a filter for pipes and CI logs. The count goes to stderr.
@@ -717,6 +739,18 @@ fn install(a: &InstallArgs) -> Exit {
             ));
         }
     }
+    // The other layers (user, managed, project) are not install's to refuse, but a broken
+    // one denies every call from now on: say so.
+    let env = crate::cmd::process_env(if a.user { None } else { a.project.as_deref() });
+    let discovery = crate::policy::Discovery::standard(&env, policy.clone());
+    if let Err(e) = discovery
+        .read(&env)
+        .and_then(|s| Policy::from_sources(&s, &env))
+    {
+        stderr(&format!(
+            "blastwall install: warning: the policy layers in effect do not load, so every call is denied until this is fixed (`blastwall lint` shows every error):\n  {e}\n"
+        ));
+    }
     let settings = match inst::read(&file) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
@@ -770,6 +804,7 @@ fn install(a: &InstallArgs) -> Exit {
             out.push_str(&format!("  backup:  {}\n", b.display()));
         }
     }
+
     // The shared, committed settings.json must not carry this machine's path.
     if !a.user {
         if let Ok(shared) = settings_file(false, a.project.as_deref(), true) {

@@ -353,6 +353,13 @@ pub fn run(a: &DoctorArgs) -> Exit {
     let home = env.home.clone();
     let exe = std::env::current_exe().and_then(std::fs::canonicalize).ok();
     let mut checks = Vec::new();
+    if let Some(dir) = a.project.as_deref().filter(|d| !d.is_dir()) {
+        checks.push(Check::new(
+            Status::Fail,
+            format!("project folder {} does not exist", dir.display()),
+            Some("pass the folder Claude Code runs in: `blastwall doctor --project DIR`"),
+        ));
+    }
 
     // 1. Registrations, and whether Claude Code will read each file.
     let mut regs = Vec::new();

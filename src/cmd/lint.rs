@@ -6,8 +6,9 @@
 //! `codespan-reporting` needs a file database and `termcolor`, `miette` wants every error type
 //! to implement its `Diagnostic` trait and brings far more dependencies).
 //!
-//! Errors: what stops the policy from loading (the loader stops at the first such error in a
-//! file, so one per file), and what the lint pass finds in a loaded policy (every one).
+//! Errors: every one in one run: what stops the policy from loading (each syntax error, each
+//! schema error, each validation error, found by `policy::check`, which goes on where the
+//! loader stops at the first), and what the lint pass finds in a loaded policy.
 //! Warnings (every one): duplicate rule ids (a later `[[rules]]` with the same id replaces the
 //! earlier one), hosts written as URLs, keys that do nothing in a project layer (it may only
 //! tighten), profiles whose `when` can never match, rules shadowed by a broader one that is at
@@ -264,7 +265,9 @@ pub fn text_warnings(
         let trusted_value = |key: &str| -> Option<String> {
             let p = trusted?;
             Some(match key {
-                "settings.on_allow" => format!("{:?}", p.on_allow).to_lowercase(),
+                "settings.on_allow" => crate::policy::layering::Spelling::spelling(&p.on_allow)
+                    .unwrap_or("pass")
+                    .to_string(),
                 "network.unlisted" => p.network.unlisted.value.as_str().to_string(),
                 "secrets.tool_input" => p.secrets.tool_input.value.as_str().to_string(),
                 "secrets.scan_prompts" => p.secrets.scan_prompts.to_string(),
@@ -280,6 +283,10 @@ pub fn text_warnings(
             };
             let Some(v) = get(section, key) else { continue };
             let spelled = match &v {
+                // `none` is the older spelling of `on_allow = "pass"`.
+                toml::Value::String(s) if k.key == "settings.on_allow" && s == "none" => {
+                    "pass".to_string()
+                }
                 toml::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -334,32 +341,85 @@ pub fn text_warnings(
     out
 }
 
-/// Whether rule `a` matches at least everything `b` matches (conservatively: only path rules
-/// with nothing but tools, profiles and path globs; `None` means "any").
-fn covers(a: &Rule, b: &Rule) -> bool {
-    let subset = |outer: &Option<Vec<String>>, inner: &Option<Vec<String>>| match (outer, inner) {
+/// Whether the name glob `outer` (`*` any run, `?` one character) matches everything `inner`
+/// does. `outer` is matched against `inner`'s text; that is exact when `outer` has no `?` (its
+/// `*` then absorbs whatever `inner`'s wildcards stand for).
+fn name_glob_covers(outer: &str, inner: &str) -> bool {
+    outer == inner || (!outer.contains('?') && crate::wildcard::matches(outer, inner))
+}
+
+/// Whether the path glob `outer` matches every path `inner` does (globset syntax: `*` within a
+/// component, `**` across). Only shapes that are sure: equal, `DIR/**` over anything below
+/// `DIR`, `X/**` over `Y/**` when `X` covers `Y`, `**/NAME` over `…/NAME`, and any glob over a
+/// literal path it matches.
+fn path_glob_covers(outer: &str, inner: &str) -> bool {
+    let meta = |s: &str| s.contains(['*', '?', '[', '{']);
+    if outer == inner || outer == "**" {
+        return true;
+    }
+    if let Some(dir) = outer.strip_suffix("/**") {
+        if !meta(dir) && (inner == dir || inner.starts_with(&format!("{dir}/"))) {
+            return true;
+        }
+        // Below whatever `dir` matches covers below whatever a narrower glob matches.
+        if let Some(inner_dir) = inner.strip_suffix("/**") {
+            if path_glob_covers(dir, inner_dir) {
+                return true;
+            }
+        }
+    }
+    if let Some(name) = outer.strip_prefix("**/") {
+        if !name.contains('/') && inner.ends_with(&format!("/{name}")) {
+            return true;
+        }
+    }
+    !meta(inner)
+        && globset::GlobBuilder::new(outer)
+            .literal_separator(true)
+            .build()
+            .is_ok_and(|g| g.compile_matcher().is_match(inner))
+}
+
+/// `outer` (a rule's list, `None` = any) allows at least everything `inner` does.
+fn list_covers(
+    outer: Option<&[String]>,
+    inner: Option<&[String]>,
+    covers: impl Fn(&str, &str) -> bool,
+) -> bool {
+    match (outer, inner) {
         (None, _) => true,
         (Some(_), None) => false,
-        (Some(o), Some(i)) => i.iter().all(|x| o.contains(x)),
-    };
-    let simple =
-        |r: &Rule| r.hosts.is_none() && r.command_patterns.is_none() && r.input_regex.is_none();
-    let (Some(ap), Some(bp)) = (&a.paths, &b.paths) else {
-        return false;
-    };
-    simple(a)
-        && simple(b)
-        && a.except.is_none()
-        && subset(&a.tools, &b.tools)
-        && subset(&a.profiles, &b.profiles)
-        && (a.access == b.access || a.access == crate::policy::Access::Any)
-        && bp.patterns().iter().all(|q| {
-            ap.patterns().iter().any(|p| {
-                p == q
-                    || p.strip_suffix("/**")
-                        .is_some_and(|dir| q.starts_with(&format!("{dir}/")) || q == dir)
-            })
-        })
+        (Some(o), Some(i)) => i.iter().all(|x| o.iter().any(|p| covers(p, x))),
+    }
+}
+
+/// Whether rule `a` matches at least every call `b` matches. A rule matches when every
+/// condition it has holds, so `a` covers `b` when each of `a`'s conditions is implied by `b`'s:
+/// tools, profiles and hosts by glob, paths by glob with the access and `except` no narrower,
+/// and an input regex or command pattern only when `a` has none.
+fn covers(a: &Rule, b: &Rule) -> bool {
+    fn paths(r: &Rule) -> Option<&[String]> {
+        r.paths.as_ref().map(|p| p.patterns())
+    }
+    fn except(r: &Rule) -> Option<&[String]> {
+        r.except.as_ref().map(|p| p.patterns())
+    }
+    let paths_ok = list_covers(paths(a), paths(b), path_glob_covers)
+        && (a.paths.is_none() || a.access == crate::policy::Access::Any || a.access == b.access)
+        // What `a` exempts, `b` exempts too.
+        && match (except(a), except(b)) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(ae), Some(be)) => ae.iter().all(|x| be.contains(x)),
+        };
+    paths_ok
+        && list_covers(a.tools.as_deref(), b.tools.as_deref(), name_glob_covers)
+        && list_covers(a.profiles.as_deref(), b.profiles.as_deref(), name_glob_covers)
+        && list_covers(a.hosts.as_deref(), b.hosts.as_deref(), name_glob_covers)
+        && a.input_regex.is_none()
+        && a.command_patterns.is_none()
+        // A rule with no condition at all cannot load; never call it a cover.
+        && (a.paths.is_some() || a.tools.is_some() || a.hosts.is_some())
 }
 
 /// Rules of `file` that a broader rule, at least as strict, already covers.
@@ -385,7 +445,7 @@ pub fn shadowed(policy: &Policy, file: &str) -> Vec<Diag> {
                 b.loc.line,
                 0,
                 format!(
-                    "rule `{}` never decides anything: rule `{}` ({}) covers every path it names and is at least as strict",
+                    "rule `{}` never decides anything: rule `{}` ({}) matches every call it matches and is at least as strict",
                     b.id, a.id, a.loc
                 ),
             ));
@@ -412,19 +472,23 @@ pub fn check_sources(sources: &[Source], env: &PathEnv) -> Vec<Diag> {
             trusted_policy.as_ref(),
         ));
     }
-    match Policy::from_sources(sources, env) {
-        Err(PolicyError::Invalid {
-            file,
-            line,
-            col,
-            message,
-        }) => {
-            out.push(diag(Severity::Error, "invalid", &file, line, col, message));
-        }
-        Err(e @ PolicyError::Unreadable { .. }) => {
-            out.push(diag(Severity::Error, "unreadable", "", 0, 0, e.to_string()));
-        }
-        Ok(p) => {
+    let (policy, errors) = crate::policy::check::check_all(sources, env);
+    for e in errors {
+        out.push(match e {
+            PolicyError::Invalid {
+                file,
+                line,
+                col,
+                message,
+            } => diag(Severity::Error, "invalid", &file, line, col, message),
+            e @ PolicyError::Unreadable { .. } => {
+                diag(Severity::Error, "unreadable", "", 0, 0, e.to_string())
+            }
+        });
+    }
+    match policy {
+        None => {}
+        Some(p) => {
             let (warnings, errors) = match crate::policy::lint::check(&p) {
                 Ok(w) => (w, Vec::new()),
                 Err(e) => (Vec::new(), e),
@@ -445,6 +509,8 @@ pub fn check_sources(sources: &[Source], env: &PathEnv) -> Vec<Diag> {
             }
         }
     }
+    // In reading order, each file's problems by line (a stable sort: same line, found order).
+    out.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     out
 }
 
@@ -767,6 +833,95 @@ mod tests {
             "{}",
             s[0].message
         );
+    }
+
+    /// (rule a, rule b, whether a shadows b): each rule is its TOML body without id/reason.
+    #[test]
+    fn shadowing_by_condition() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "decision = \"deny\"\npaths = [\"/srv/**\"]",
+                "decision = \"ask\"\npaths = [\"/srv/data/**\"]",
+                true,
+            ),
+            (
+                "decision = \"ask\"\npaths = [\"/srv/**\"]",
+                "decision = \"deny\"\npaths = [\"/srv/data/**\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\npaths = [\"/srv/**\"]\naccess = \"write\"",
+                "decision = \"deny\"\npaths = [\"/srv/x\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\npaths = [\"/srv/**\"]",
+                "decision = \"deny\"\npaths = [\"/srv/x\"]\naccess = \"read\"",
+                true,
+            ),
+            (
+                "decision = \"deny\"\npaths = [\"/srv/**\"]\nexcept = [\"/srv/pub/**\"]",
+                "decision = \"deny\"\npaths = [\"/srv/x/**\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\npaths = [\"*.pem\"]",
+                "decision = \"ask\"\npaths = [\"/srv/tls/server.pem\"]",
+                true,
+            ),
+            (
+                "decision = \"deny\"\npaths = [\"/srv/*/x\"]",
+                "decision = \"deny\"\npaths = [\"/srv/**/x\"]",
+                false,
+            ),
+            (
+                "decision = \"ask\"\nhosts = [\"*.example.com\"]",
+                "decision = \"ask\"\nhosts = [\"api.example.com\", \"*.cdn.example.com\"]",
+                true,
+            ),
+            (
+                "decision = \"ask\"\nhosts = [\"*.example.com\"]",
+                "decision = \"ask\"\nhosts = [\"example.org\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\ntools = [\"mcp__*\"]",
+                "decision = \"ask\"\ntools = [\"mcp__gh__delete_repo\"]\ninput_regex = \"prod\"",
+                true,
+            ),
+            (
+                "decision = \"deny\"\ntools = [\"mcp__gh__*\"]",
+                "decision = \"ask\"\ntools = [\"mcp__*\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\ntools = [\"Write\"]",
+                "decision = \"ask\"\npaths = [\"/srv/**\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\ntools = [\"Write\"]\nprofiles = [\"main\"]",
+                "decision = \"ask\"\ntools = [\"Write\"]",
+                false,
+            ),
+            (
+                "decision = \"deny\"\ninput_regex = \"x\"\ntools = [\"Bash\"]",
+                "decision = \"ask\"\ntools = [\"Bash\"]\ninput_regex = \"x\"",
+                false,
+            ),
+        ];
+        for (a, b, want) in cases {
+            let text = format!("version = 1\n[[rules]]\nid = \"a\"\nreason = \"r\"\n{a}\n\n[[rules]]\nid = \"b\"\nreason = \"r\"\n{b}\n");
+            let d = lint(LayerKind::User, &text);
+            assert!(
+                !d.iter().any(|d| d.severity == Severity::Error),
+                "{text}\n{d:#?}"
+            );
+            let got = d
+                .iter()
+                .any(|d| d.code == "shadowed-rule" && d.message.starts_with("rule `b`"));
+            assert_eq!(got, *want, "a: {a}\nb: {b}\n{d:#?}");
+        }
     }
 
     #[test]

@@ -120,7 +120,7 @@ pub fn render(p: &Policy) -> String {
     let _ = writeln!(
         out,
         "\n[settings]\non_allow = {:?}",
-        format!("{:?}", p.on_allow).to_lowercase()
+        crate::policy::layering::Spelling::spelling(&p.on_allow).unwrap_or("pass")
     );
     match &p.audit_log {
         Some(l) => {

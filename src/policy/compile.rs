@@ -15,7 +15,7 @@ use super::merge::{Acc, ProfileAcc};
 use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
 use super::raw::TaintOn;
 use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
-use super::source::{Lines, PolicyError, Source};
+use super::source::{keep, Lines, PolicyError, PolicyErrors, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};
 use crate::paths::{self, PathEnv};
@@ -109,7 +109,11 @@ fn compile_profile(
     // A project profile named like a trusted one applies whenever that one is selected.
     if !is_main && when.is_empty() && !project {
         return Err(src.error(
-            p.when.as_ref().map(|w| w.1.clone()).or(Some(0..0)),
+            p.when
+                .as_ref()
+                .map(|w| w.1.clone())
+                .or(p.span.clone())
+                .or(Some(0..0)),
             format!("profile `{name}` needs a `when` table (only `main` is selected without one)"),
         ));
     }
@@ -240,11 +244,12 @@ fn compile_rule(
             ),
         ));
     }
+    // Each error points at the key or value at fault; what concerns the whole rule, at its id.
     let paths = match &r.paths {
         Some(p) => Some(PathGlobs::new(path_globs(
             src,
-            span.clone(),
-            p,
+            Some(p.span()),
+            p.get_ref(),
             env,
             check,
         )?)),
@@ -253,25 +258,25 @@ fn compile_rule(
     let except = match &r.except {
         Some(p) => Some(PathGlobs::new(path_globs(
             src,
-            span.clone(),
-            p,
+            Some(p.span()),
+            p.get_ref(),
             env,
             check,
         )?)),
         None => None,
     };
-    if except.is_some() && paths.is_none() {
-        return Err(src.error(span, "`except` needs `paths`"));
+    if let (Some(e), None) = (&r.except, &paths) {
+        return Err(src.error(Some(e.span()), "`except` needs `paths`"));
     }
-    if r.access.is_some() && paths.is_none() {
-        return Err(src.error(span, "`access` needs `paths`"));
+    if let (Some(a), None) = (&r.access, &paths) {
+        return Err(src.error(Some(a.span()), "`access` needs `paths`"));
     }
     let input_regex = match &r.input_regex {
         Some(re) => Some(if check {
-            crate::pattern::LazyRegex::new(re)
-                .map_err(|e| src.error(span.clone(), format!("bad input_regex: {e}")))?
+            crate::pattern::LazyRegex::new(re.get_ref())
+                .map_err(|e| src.error(Some(re.span()), format!("bad input_regex: {e}")))?
         } else {
-            crate::pattern::LazyRegex::unchecked(re)
+            crate::pattern::LazyRegex::unchecked(re.get_ref())
         }),
         None => None,
     };
@@ -285,18 +290,21 @@ fn compile_rule(
     }
     let command_patterns = match &r.command {
         Some(v) => Some(
-            crate::pattern::CommandPattern::compile_value_with(v, check)
-                .map_err(|e| src.error(span.clone(), format!("bad `command` pattern: {e}")))?,
+            crate::pattern::CommandPattern::compile_value_with(v.get_ref(), check)
+                .map_err(|e| src.error(Some(v.span()), format!("bad `command` pattern: {e}")))?,
         ),
         None => None,
     };
-    if r.reason.trim().is_empty() {
-        return Err(src.error(span, "a rule needs a `reason` the user can act on"));
+    if r.reason.get_ref().trim().is_empty() {
+        return Err(src.error(
+            Some(r.reason.span()),
+            "a rule needs a `reason` the user can act on",
+        ));
     }
     Ok(Rule {
         id: Arc::from(id),
         decision: rule_decision(*r.decision.get_ref()),
-        reason: r.reason.clone(),
+        reason: r.reason.get_ref().clone(),
         loc: match lines {
             Some(l) => Loc {
                 file: src.name.clone(),
@@ -308,7 +316,7 @@ fn compile_rule(
         tools: r.tools.clone(),
         paths,
         except,
-        access: r.access.unwrap_or(Access::Any),
+        access: r.access.as_ref().map_or(Access::Any, |a| *a.get_ref()),
         hosts: r
             .hosts
             .as_ref()
@@ -319,7 +327,33 @@ fn compile_rule(
     })
 }
 
-pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+/// Validate and build the policy. Every error that does not stop the rest from being checked
+/// (a rule, a profile, a root list, a secret rule) is collected, so `lint` reports them all in
+/// one run; `errs` may already hold the merge's errors.
+pub(super) fn compile(
+    acc: Acc,
+    sources: &[Source],
+    env: &PathEnv,
+    mut errs: Vec<PolicyError>,
+) -> Result<Policy, PolicyErrors> {
+    match compile_all(acc, sources, env, &mut errs) {
+        Ok(policy) if errs.is_empty() => Ok(policy),
+        Ok(_) => Err(PolicyErrors(errs)),
+        Err(fatal) => {
+            errs.push(fatal);
+            Err(PolicyErrors(errs))
+        }
+    }
+}
+
+/// [`compile`]'s work: `Err` for an error that stops the rest from being checked, `errs` for
+/// the others.
+fn compile_all(
+    acc: Acc,
+    sources: &[Source],
+    env: &PathEnv,
+    errs: &mut Vec<PolicyError>,
+) -> Result<Policy, PolicyError> {
     let main_acc = acc.profiles.get(MAIN_PROFILE).ok_or_else(|| {
         let last = sources
             .last()
@@ -335,13 +369,13 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
     let mut main = compile_profile(MAIN_PROFILE, main_acc, sources, env, false, None)?;
     if main.allow_tools.is_none() {
         return Err(src_of(sources, main_acc.src.unwrap_or(0))?.error(
-            None,
+            main_acc.span.clone(),
             "profile `main` needs `allow_tools` (default-deny: an empty list denies every tool)",
         ));
     }
     // Global roots apply to profiles that do not set their own.
-    let read_roots = roots(sources, &acc.read_roots.value, env)?;
-    let write_roots = roots(sources, &acc.write_roots.value, env)?;
+    let read_roots = keep(errs, roots(sources, &acc.read_roots.value, env)).flatten();
+    let write_roots = keep(errs, roots(sources, &acc.write_roots.value, env)).flatten();
     if main.read_roots.is_none() {
         main.read_roots = read_roots.clone();
     }
@@ -351,19 +385,23 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
     let mut profiles = Vec::with_capacity(acc.profiles.len());
     for (name, p) in &acc.profiles {
         if name != MAIN_PROFILE {
-            profiles.push(compile_profile(name, p, sources, env, false, Some(&main))?);
+            let prof = compile_profile(name, p, sources, env, false, Some(&main));
+            profiles.extend(keep(errs, prof));
         }
     }
     profiles.insert(0, main);
     let mut project_profiles = Vec::new();
     for (name, p) in &acc.project_profiles {
-        let mut prof = compile_profile(name, p, sources, env, true, None)?;
+        let Some(mut prof) = keep(errs, compile_profile(name, p, sources, env, true, None)) else {
+            continue;
+        };
         if prof.when.is_empty() && !acc.profiles.contains_key(name) {
             let src = src_of(sources, p.src.unwrap_or(0))?;
-            return Err(src.error(
-                None,
+            errs.push(src.error(
+                p.span.clone(),
                 format!("project profile `{name}` names no trusted profile and has no `when`"),
             ));
+            continue;
         }
         prof.project = true;
         project_profiles.push(prof);
@@ -378,7 +416,8 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             continue;
         }
         let check = checks.get(*si).copied().unwrap_or(true);
-        rules.push(compile_rule(*si, r, sources, lines.get(*si), check, env)?);
+        let rule = compile_rule(*si, r, sources, lines.get(*si), check, env);
+        rules.extend(keep(errs, rule));
     }
     let unlisted = match &acc.unlisted.value {
         Some((si, v)) => Val {
@@ -415,13 +454,16 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
     let mut custom = Vec::new();
     for (si, span, v) in acc.secret_rules {
         let src = src_of(sources, si)?;
-        let rule: crate::secrets::CustomRule =
+        let rule: Result<crate::secrets::CustomRule, _> =
             v.clone().try_into().map_err(|e: toml::de::Error| {
                 src.error(
                     Some(span.clone()),
                     format!("bad secret rule: {}", e.message()),
                 )
-            })?;
+            });
+        let Some(rule) = keep(errs, rule) else {
+            continue;
+        };
         custom.push(rule.clone());
         extra_rules.push(Val {
             value: rule,
@@ -464,7 +506,7 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             v
         })
     };
-    Ok(Policy {
+    let policy = Policy {
         on_allow: acc
             .on_allow
             .value
@@ -472,8 +514,8 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
             .map(|(_, v)| *v.get_ref())
             .unwrap_or(OnAllow::None),
         audit_log,
-        project_read_roots: roots(sources, &acc.read_roots.project, env)?,
-        project_write_roots: roots(sources, &acc.write_roots.project, env)?,
+        project_read_roots: keep(errs, roots(sources, &acc.read_roots.project, env)).flatten(),
+        project_write_roots: keep(errs, roots(sources, &acc.write_roots.project, env)).flatten(),
         read_roots,
         write_roots,
         network: Network {
@@ -505,7 +547,8 @@ pub(super) fn compile(acc: Acc, sources: &[Source], env: &PathEnv) -> Result<Pol
         project_profiles,
         rules: rules::RuleSet::new(rules),
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
-    })
+    };
+    Ok(policy)
 }
 
 /// `$XDG_STATE_HOME/blastwall/audit.jsonl`, else `~/.local/state/blastwall/audit.jsonl`.

@@ -80,7 +80,7 @@ pub const LAYERING: &[KeyLayering] = &[
         key: "settings.on_allow",
         trusted: Layering::Override,
         // A project may turn auto-approval off, never on.
-        project: Layering::Tighten(&["allow", "none"]),
+        project: Layering::Tighten(&["allow", "pass"]),
     },
     KeyLayering {
         key: "settings.audit_log",
@@ -230,7 +230,7 @@ impl Spelling for bool {
 impl Spelling for OnAllow {
     fn spelling(&self) -> Option<&'static str> {
         Some(match self {
-            OnAllow::None => "none",
+            OnAllow::None => "pass",
             OnAllow::Allow => "allow",
         })
     }

@@ -15,7 +15,7 @@ use super::raw::TaintOn;
 use super::raw::{
     OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,
 };
-use super::source::{PolicyError, Source};
+use super::source::{PolicyError, PolicyErrors, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;
 use crate::paths::PathEnv;
@@ -25,6 +25,8 @@ use crate::paths::PathEnv;
 pub(super) struct ProfileAcc {
     pub(super) loc: Option<Loc>,
     pub(super) src: Option<usize>,
+    /// Where the profile's table is, in source `src` (for errors about the whole profile).
+    pub(super) span: Option<std::ops::Range<usize>>,
     pub(super) when: Option<(usize, std::ops::Range<usize>, RawWhen)>,
     pub(super) allow_tools: Option<(usize, Spanned<Vec<String>>)>,
     pub(super) ask_tools: Option<(usize, Spanned<Vec<String>>)>,
@@ -40,6 +42,7 @@ impl ProfileAcc {
         let p = p.into_inner();
         self.loc = Some(src.loc(span.clone()));
         self.src = Some(si);
+        self.span = Some(span.clone());
         if let Some(w) = p.when {
             self.when = Some((si, span, w));
         }
@@ -96,6 +99,12 @@ fn parse(src: &Source) -> Result<RawPolicy, PolicyError> {
         let msg = e.message().to_string();
         src.error(e.span(), msg)
     })?;
+    check_version(src, &raw)?;
+    Ok(raw)
+}
+
+/// The schema version every layer must declare.
+pub(super) fn check_version(src: &Source, raw: &RawPolicy) -> Result<(), PolicyError> {
     match &raw.version {
         None => {
             return Err(src.error(
@@ -114,17 +123,20 @@ fn parse(src: &Source) -> Result<RawPolicy, PolicyError> {
         }
         Some(_) => {}
     }
-    Ok(raw)
+    Ok(())
 }
 
 impl Acc {
-    /// Merge one layer, every key as [`LAYERING`] says for its tier.
-    fn overlay(
+    /// Merge one layer, every key as [`LAYERING`] says for its tier. What the layer may not
+    /// set is recorded in `errs` and skipped, so every such key is reported; `Err` is an
+    /// internal inconsistency of the layering table.
+    pub(super) fn overlay(
         &mut self,
         tier: Tier,
         si: usize,
         src: &Source,
         raw: RawPolicy,
+        errs: &mut Vec<PolicyError>,
     ) -> Result<(), PolicyError> {
         let layer = |key: &str| layering(key, tier);
         if let Some(i) = raw.inherit {
@@ -134,14 +146,16 @@ impl Acc {
                         *self = Acc::default();
                     }
                 }
-                Layering::Refused(message) => return Err(src.error(Some(i.span()), message)),
+                Layering::Refused(message) => errs.push(src.error(Some(i.span()), message)),
                 _ => return Err(internal("inherit", "can only reset or be refused")),
             }
         }
         macro_rules! merge {
             ($key:literal, $val:expr, $slot:ident) => {
                 if let Some(v) = $val {
-                    self.$slot.merge($key, layer($key)?, si, src, v)?;
+                    if let Err(e) = self.$slot.merge($key, layer($key)?, si, src, v) {
+                        errs.push(e);
+                    }
                 }
             };
         }
@@ -243,10 +257,11 @@ impl Acc {
                 } else if r.enabled == Some(false) {
                     // Appending never removes: a rule cannot be switched off from here, and
                     // a rule with a trusted id is added beside it.
-                    return Err(src.error(
+                    errs.push(src.error(
                         Some(r.id.span()),
                         "a project policy cannot switch rules off",
                     ));
+                    continue;
                 }
                 self.rules.push(Some((si, r)));
             }
@@ -263,21 +278,35 @@ impl Policy {
 
     /// Merge, validate and compile the given layers (the embedded default must be first).
     pub fn from_sources(sources: &[Source], env: &PathEnv) -> Result<Policy, PolicyError> {
+        let mut raws = Vec::with_capacity(sources.len());
+        for src in sources {
+            raws.push(parse(src)?);
+        }
+        Policy::from_parsed(sources, raws, env).map_err(PolicyErrors::first)
+    }
+
+    /// Merge and compile layers already parsed (`raws[i]` is `sources[i]`), reporting every
+    /// merge and validation error rather than the first (what `lint` shows).
+    pub fn from_parsed(
+        sources: &[Source],
+        raws: Vec<RawPolicy>,
+        env: &PathEnv,
+    ) -> Result<Policy, PolicyErrors> {
         let mut acc = Acc::default();
+        let mut errs = Vec::new();
         let mut project = Vec::new();
-        for (si, src) in sources.iter().enumerate() {
-            let raw = parse(src)?;
+        for ((si, src), raw) in sources.iter().enumerate().zip(raws) {
             if src.kind.trusted() {
-                acc.overlay(Tier::Trusted, si, src, raw)?;
+                acc.overlay(Tier::Trusted, si, src, raw, &mut errs)?;
             } else {
                 project.push((si, raw));
             }
         }
         for (si, raw) in project {
             if let Some(src) = sources.get(si) {
-                acc.overlay(Tier::Project, si, src, raw)?;
+                acc.overlay(Tier::Project, si, src, raw, &mut errs)?;
             }
         }
-        compile(acc, sources, env)
+        compile(acc, sources, env, errs)
     }
 }

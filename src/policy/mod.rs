@@ -11,6 +11,7 @@
 //! and may only tighten: its rules are added, its roots, hosts and tool lists intersect with the
 //! trusted ones, and it cannot switch anything off.
 pub mod cache;
+pub mod check;
 mod compile;
 pub mod globs;
 pub mod layering;

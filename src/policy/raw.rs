@@ -37,7 +37,9 @@ pub struct RawSettings {
 #[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OnAllow {
-    /// Print nothing: Claude Code's own permission rules and prompts decide (the default).
+    /// `pass`: print nothing, so Claude Code's own permission rules and prompts decide (the
+    /// default). `none` is the older spelling, still read.
+    #[serde(rename = "pass", alias = "none")]
     None,
     /// Answer `"allow"`: auto-approve, fewer prompts for unattended parallel agents.
     Allow,
@@ -179,7 +181,7 @@ pub enum Access {
 pub struct RawRule {
     pub id: Spanned<String>,
     pub decision: Spanned<RuleDecision>,
-    pub reason: String,
+    pub reason: Spanned<String>,
     /// `false` switches off an inherited rule of the same id (trusted layers only).
     pub enabled: Option<bool>,
     /// Profiles the rule applies to (globs); all profiles when absent.
@@ -187,15 +189,15 @@ pub struct RawRule {
     /// Tool names (globs); any tool when absent.
     pub tools: Option<Vec<String>>,
     /// Path globs matched against every path the call reads and/or writes.
-    pub paths: Option<Vec<String>>,
+    pub paths: Option<Spanned<Vec<String>>>,
     /// Path globs that exempt a path matched by `paths` (`.env.example`).
-    pub except: Option<Vec<String>>,
+    pub except: Option<Spanned<Vec<String>>>,
     /// Which accesses `paths` applies to (default `any`).
-    pub access: Option<Access>,
+    pub access: Option<Spanned<Access>>,
     /// Host globs matched against every host the call contacts.
     pub hosts: Option<Vec<String>>,
     /// A regex matched against every string in the tool input.
-    pub input_regex: Option<String>,
+    pub input_regex: Option<Spanned<String>>,
     /// A structured Bash command pattern (see the Bash section of `hooks.toml.example`).
-    pub command: Option<toml::Value>,
+    pub command: Option<Spanned<toml::Value>>,
 }

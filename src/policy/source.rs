@@ -124,6 +124,43 @@ pub enum PolicyError {
     Unreadable { file: String, message: String },
 }
 
+/// Every error found while merging and compiling the layers, in the order found (at least one).
+/// The hook needs only the first ([`PolicyErrors::first`]); `lint` shows them all.
+#[derive(Debug)]
+pub struct PolicyErrors(pub Vec<PolicyError>);
+
+impl From<PolicyError> for PolicyErrors {
+    fn from(e: PolicyError) -> PolicyErrors {
+        PolicyErrors(vec![e])
+    }
+}
+
+impl PolicyErrors {
+    /// The first error (what the hook reports).
+    pub fn first(self) -> PolicyError {
+        self.0
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| PolicyError::Invalid {
+                file: "<internal>".into(),
+                line: 0,
+                col: 0,
+                message: "policy failed with no error recorded".into(),
+            })
+    }
+}
+
+/// Keep `r`'s value, or record its error and go on (so one run finds every error).
+pub(super) fn keep<T>(errs: &mut Vec<PolicyError>, r: Result<T, PolicyError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errs.push(e);
+            None
+        }
+    }
+}
+
 /// Where the policy files of each layer are looked for.
 #[derive(Debug, Clone, Default)]
 pub struct Discovery {

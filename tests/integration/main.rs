@@ -25,6 +25,7 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
+mod bad_input;
 mod cli;
 mod egress;
 mod link;

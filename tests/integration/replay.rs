@@ -246,34 +246,91 @@ fn a_wrong_expectation_fails_the_replay() {
     assert!(!out.stdout.contains('\x1b'), "no colour into a pipe");
 }
 
-/// The README's first command passes wherever the clone lives, under /tmp (a write root of
-/// the default policy) and in a path with spaces: replay judges in a scratch project and home
-/// of its own, not in the current directory.
+/// A fresh copy of the repository at `dest`: every file git tracks, as it is in the working
+/// tree (what a clone of this commit holds, plus uncommitted edits, so the copy matches the
+/// binary under test). Without git (a tarball), the fixtures folder alone.
+fn fresh_copy(dest: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(src)
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && !o.stdout.is_empty());
+    let files: Vec<PathBuf> = match listed {
+        Some(o) => o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|f| !f.is_empty())
+            .map(|f| PathBuf::from(String::from_utf8_lossy(f).into_owned()))
+            .collect(),
+        None => walk(&src.join("fixtures"))
+            .into_iter()
+            .map(|f| f.strip_prefix(src).unwrap().to_path_buf())
+            .collect(),
+    };
+    for f in files {
+        let from = src.join(&f);
+        if !from.is_file() {
+            continue; // deleted in the working tree, or a submodule
+        }
+        let to = dest.join(&f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The README's first set-up command (`replay --isolated fixtures/events`, with the binary
+/// already built) passes in a fresh copy of the repository wherever it lives: under /tmp (a
+/// write root of the default policy, which once turned a fixture's deny into an allow) and in
+/// a path with spaces; run from the copy's root with the user's real-looking HOME, not a
+/// sandbox project. The README's second command (`./scripts/test`) is the whole suite, which
+/// `scripts/fresh-clone-check` runs in such a copy.
 #[test]
 fn replay_passes_from_a_clone_under_tmp_with_spaces() {
     let sb = Sandbox::new();
-    let root = tempfile::Builder::new()
-        .prefix("bw clone ")
-        .tempdir_in("/tmp")
-        .unwrap();
-    let clone = root.path().join("my projects/blastwall");
-    std::fs::create_dir_all(clone.join("fixtures")).unwrap();
-    let status = std::process::Command::new("cp")
-        .args(["-r"])
-        .arg(fixtures("events"))
-        .arg(clone.join("fixtures/events"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut cmd = sb.cmd(&["replay", "--isolated", "fixtures/events"]);
-    cmd.current_dir(&clone).env("CLAUDE_PROJECT_DIR", &clone);
-    let out = run(cmd, b"");
-    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.contains("; 0 expectation(s) failed"),
-        "{}",
-        out.stdout
-    );
+    for prefix in ["bw-clone-", "bw clone "] {
+        let root = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in("/tmp")
+            .unwrap();
+        let clone = root.path().join("my projects/blastwall");
+        fresh_copy(&clone);
+        assert!(clone.join("fixtures/events").is_dir());
+        let mut cmd = std::process::Command::new(crate::BIN);
+        cmd.args(["replay", "--isolated", "fixtures/events"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &sb.home)
+            .current_dir(&clone);
+        let out = run(cmd, b"");
+        assert_eq!(
+            out.code,
+            Some(0),
+            "{}: {}{}",
+            clone.display(),
+            out.stdout,
+            out.stderr
+        );
+        assert!(
+            out.stdout.contains("; 0 expectation(s) failed"),
+            "{}",
+            out.stdout
+        );
+    }
 }
 
 /// `--format json` and `--format junit` carry every case and the failures, for CI.
