@@ -43,7 +43,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     let Ok((_, input, _)) = ev.tool_call() else {
         return;
     };
-    let settings = policy.sandbox_for(&pre.profiles);
+    let mut settings = policy.sandbox_for(&pre.profiles);
     if settings.mode == Mode::Off {
         pre.sandbox = Some("off".into());
         return;
@@ -69,6 +69,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         }
         return;
     }
+    let mut unheld_network = None;
     if backend == BackendKind::Landlock {
         // Landlock has no network namespace: an allowlist cannot be held at all, and `none`
         // only with TCP rules (ABI 4).
@@ -78,15 +79,26 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
             _ => None,
         };
         if let Some(what) = cannot {
-            return refuse(pre, RULE_REQUIRED, format!(
-                "blastwall: this profile asks for {what}, which the only sandbox that works here (Landlock ABI {}) cannot hold; the command was not run. How to fix: {}",
-                probe.landlock_abi,
-                super::probe::how_to_fix()
-            ));
+            if settings.mode == Mode::Required {
+                return refuse(pre, RULE_REQUIRED, format!(
+                    "blastwall: this profile asks for {what}, which the only sandbox that works here (Landlock ABI {}) cannot hold; the command was not run. How to fix: {}",
+                    probe.landlock_abi,
+                    super::probe::how_to_fix()
+                ));
+            }
+            // `auto` takes what the machine can give, as it does with no backend at all: the
+            // filesystem limits hold, the network does not; the user is told once per session
+            // and the audit log records `network host` for the call. The hook's own host
+            // checks still judge the commands it can read.
+            settings.network = super::Network::Host;
+            unheld_network = Some(what);
         }
         if first_warning(state, ev.session_id.as_deref(), "landlock") {
+            let network = unheld_network.map_or(String::new(), |what| {
+                format!(" The profile's {what} is NOT enforced: Landlock has no network namespace, so commands reach the network directly (set `[sandbox] mode = \"required\"` to refuse instead).")
+            });
             pre.system = Some(format!(
-                "blastwall: Bash commands run in a DEGRADED sandbox in this session (Landlock only: {why}). {}.",
+                "blastwall: Bash commands run in a DEGRADED sandbox in this session (Landlock only: {why}). {}.{network}",
                 super::probe::landlock_limits(probe.landlock_abi)
             ));
         }

@@ -538,7 +538,7 @@ fn fail_closed_landlock_only_runs_sandboxed_warns_degraded_once_and_records_it()
         return;
     }
     let sb = Sandbox::new();
-    policy(&sb, "mode = \"required\"");
+    policy(&sb, "mode = \"required\"\nnetwork = \"host\"");
     let first = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-landlock"));
     assert!(
         updated_command(&first).is_some_and(|c| c.contains(" sandbox --ticket ")),
@@ -564,7 +564,7 @@ fn fail_closed_landlock_only_runs_sandboxed_warns_degraded_once_and_records_it()
 
 #[cfg(feature = "fault-injection")]
 #[test]
-fn fail_closed_landlock_only_refuses_a_network_allowlist() {
+fn fail_closed_landlock_only_refuses_a_network_allowlist_when_required() {
     if blastwall::sandbox::landlock::kernel_abi() == 0 {
         eprintln!("SKIPPED: this kernel has no Landlock");
         return;
@@ -572,11 +572,46 @@ fn fail_closed_landlock_only_refuses_a_network_allowlist() {
     let sb = Sandbox::new();
     sb.write(
         &sb.user_policy(),
-        "version = 1\n\n[network]\nallow_hosts = [\"example.com\"]\n\n[sandbox]\nnetwork = \"allowlist\"\n",
+        "version = 1\n\n[network]\nallow_hosts = [\"example.com\"]\n\n[sandbox]\nmode = \"required\"\nnetwork = \"allowlist\"\n",
     );
     let o = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-landlock"));
     assert_eq!(o.decision(), "deny", "{o:?}");
     assert!(o.reason().contains("cannot hold"), "{o:?}");
+}
+
+/// Under `auto` (the default) a Landlock-only machine runs an allowlist profile in the degraded
+/// sandbox with the network unconstrained, says so once, and the audit log records it: the
+/// default policy (network = "allowlist") must not refuse every Bash call where bubblewrap
+/// cannot run.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn landlock_only_runs_an_allowlist_profile_under_auto_and_says_the_network_is_not_held() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.write(
+        &sb.user_policy(),
+        "version = 1\n\n[network]\nallow_hosts = [\"example.com\"]\n\n[sandbox]\nmode = \"auto\"\nnetwork = \"allowlist\"\n",
+    );
+    let first = bash_hook(&sb, "touch a.txt", SESSION, Some("sandbox-landlock"));
+    assert!(
+        updated_command(&first).is_some_and(|c| c.contains(" sandbox --ticket ")),
+        "{first:?}"
+    );
+    let warning = system_message(&first).expect("a degraded warning");
+    assert!(
+        warning.contains("DEGRADED") && warning.contains("network allowlist is NOT enforced"),
+        "{warning}"
+    );
+    let lines = audit_lines(&sb);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["sandbox"] == "landlock (degraded), network host"),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -629,7 +664,12 @@ fn fail_closed_mode_off_leaves_the_command_and_records_off() {
 #[test]
 fn every_bash_decision_records_its_sandbox_in_the_audit_log() {
     let real = probe().backend;
-    let label = |kind: BackendKind| kind.audit_label(&Network::Host);
+    // The default profile asks for a network allowlist: bubblewrap holds it; Landlock cannot,
+    // and under `auto` runs with the network unconstrained (recorded as `network host`).
+    let label = |kind: BackendKind| match kind {
+        BackendKind::Bwrap => kind.audit_label(&Network::Allowlist(Vec::new())),
+        _ => kind.audit_label(&Network::Host),
+    };
     let mut cases: Vec<(Option<&str>, &str, String)> = vec![
         (Some("sandbox-none"), "", "none".into()),
         (None, "mode = \"off\"", "off".into()),
