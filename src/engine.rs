@@ -338,6 +338,9 @@ impl<'a> Judge<'a> {
                 crate::bash::judge(self, profile, command, analysis, &mut verdict);
             }
         }
+        // `[builtins]` tunes the built-in verdicts (the registry's fail-closed floors were
+        // checked when the policy was compiled).
+        self.policy.tune_builtins(&mut verdict);
         // A rule of a cached policy that could not be decoded was skipped: never allow then.
         if self.policy.rules.is_damaged() {
             verdict.push(Finding::new(

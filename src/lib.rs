@@ -11,6 +11,7 @@
 //! - [`sandbox`]: the OS sandbox approved Bash calls run in (`blastwall sandbox`).
 pub mod audit;
 pub mod bash;
+pub mod builtins;
 pub mod checks;
 pub mod client_perms;
 pub mod cmd;

@@ -179,6 +179,10 @@ pub struct ExplainArgs {
     /// value, options naming a file it writes) instead of judging an event
     #[arg(long, value_name = "NAME")]
     pub program: Option<String>,
+    /// List the built-in verdicts (rule ids the code reports, tunable with `[builtins]`):
+    /// each one's default decision, the loosest a policy may set, and what it guards
+    #[arg(long, conflicts_with_all = ["file", "program"])]
+    pub builtins: bool,
 }
 
 #[derive(Debug, Args)]
@@ -501,6 +505,19 @@ fn read_event_text(file: Option<&Path>) -> Result<String, String> {
 }
 
 fn explain(a: &ExplainArgs) -> Exit {
+    if a.builtins {
+        let mut text = String::from("id                     default      floor  guards against\n");
+        for b in crate::builtins::BUILTINS {
+            let floor = b.floor.map_or("off", |d| d.as_str());
+            text.push_str(&format!(
+                "{:<22} {:<12} {:<6} {}\n",
+                b.id, b.default, floor, b.guards
+            ));
+        }
+        text.push_str("\nTune one in a trusted policy: [builtins] inline-code = \"off\" (see hooks.toml.example).\n");
+        let _ = output::emit_text(&text);
+        return Exit::Ok;
+    }
     if let Some(name) = &a.program {
         return match crate::programs::describe(name) {
             Some(text) => {

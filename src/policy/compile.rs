@@ -4,6 +4,7 @@
 //!
 //! What belongs here: every check that makes a policy an error, and building the model. What
 //! does not: which layer's value wins (`merge`), the model's behaviour (`model`).
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,7 +13,9 @@ use toml::Spanned;
 
 use super::globs::{glob, path_globs, PathGlobs};
 use super::merge::{Acc, ProfileAcc};
-use super::model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
+use super::model::{
+    BuiltinTuning, Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When,
+};
 use super::raw::TaintOn;
 use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::source::{keep, Lines, PolicyError, PolicyErrors, Source};
@@ -354,6 +357,7 @@ fn compile_all(
     env: &PathEnv,
     errs: &mut Vec<PolicyError>,
 ) -> Result<Policy, PolicyError> {
+    let builtins = compile_builtins(&acc.builtins, sources, errs)?;
     let main_acc = acc.profiles.get(MAIN_PROFILE).ok_or_else(|| {
         let last = sources
             .last()
@@ -507,6 +511,7 @@ fn compile_all(
         })
     };
     let policy = Policy {
+        builtins,
         on_allow: acc
             .on_allow
             .value
@@ -549,6 +554,59 @@ fn compile_all(
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
     };
     Ok(policy)
+}
+
+/// `[builtins]`: each id must be a built-in, and no setting may take a fail-closed built-in
+/// below its floor. Every bad entry is reported; `Err` is an internal error.
+fn compile_builtins(
+    builtins: &BTreeMap<String, super::layering::Layered<crate::builtins::Setting>>,
+    sources: &[Source],
+    errs: &mut Vec<PolicyError>,
+) -> Result<BTreeMap<String, BuiltinTuning>, PolicyError> {
+    let mut out = BTreeMap::new();
+    for (id, layered) in builtins {
+        let mut check = |slot: &Option<(usize, Spanned<crate::builtins::Setting>)>| {
+            let Some((si, v)) = slot else {
+                return Ok(None);
+            };
+            let src = src_of(sources, *si)?;
+            let Some(builtin) = crate::builtins::lookup(id) else {
+                let known: Vec<&str> = crate::builtins::BUILTINS.iter().map(|b| b.id).collect();
+                errs.push(src.error(
+                    Some(v.span()),
+                    format!(
+                        "`{id}` is not a built-in rule; the built-ins are: {}",
+                        known.join(", ")
+                    ),
+                ));
+                return Ok(None);
+            };
+            let setting = *v.get_ref();
+            if !setting.allowed_for(builtin) {
+                let floor = builtin.floor.map_or("ask", |d| d.as_str());
+                errs.push(src.error(
+                    Some(v.span()),
+                    format!(
+                        "built-in `{id}` is how blastwall fails closed ({}); it can be made stricter but not set below `{floor}`",
+                        builtin.guards
+                    ),
+                ));
+                return Ok(None);
+            }
+            Ok(Some(Val {
+                value: setting,
+                loc: src.loc(v.span()),
+            }))
+        };
+        let tuning = BuiltinTuning {
+            trusted: check(&layered.value)?,
+            project: check(&layered.project)?,
+        };
+        if tuning.trusted.is_some() || tuning.project.is_some() {
+            out.insert(id.clone(), tuning);
+        }
+    }
+    Ok(out)
 }
 
 /// `$XDG_STATE_HOME/blastwall/audit.jsonl`, else `~/.local/state/blastwall/audit.jsonl`.

@@ -183,6 +183,13 @@ pub const LAYERING: &[KeyLayering] = &[
         project: Layering::Tighten(&["flagged", "any"]),
     },
     KeyLayering {
+        // A trusted layer sets a built-in's decision (or switches it off, above its floor); a
+        // project's setting is kept beside it and can only raise the decision.
+        key: "builtins",
+        trusted: Layering::Override,
+        project: Layering::Intersect,
+    },
+    KeyLayering {
         key: "profiles",
         trusted: Layering::Override,
         project: Layering::Intersect,
@@ -267,6 +274,12 @@ impl Spelling for TaintOn {
             TaintOn::Flagged => "flagged",
             TaintOn::Any => "any",
         })
+    }
+}
+
+impl Spelling for crate::builtins::Setting {
+    fn spelling(&self) -> Option<&'static str> {
+        Some(self.as_str())
     }
 }
 

@@ -84,6 +84,8 @@ pub(super) struct Acc {
     pub sandbox_writable: Layered<Vec<String>>,
     pub sandbox_pass_env: Layered<Vec<String>>,
     pub sandbox_auto_allow: Layered<bool>,
+    /// `[builtins]`, per id.
+    pub builtins: BTreeMap<String, Layered<crate::builtins::Setting>>,
     pub profiles: BTreeMap<String, ProfileAcc>,
     pub project_profiles: BTreeMap<String, ProfileAcc>,
     /// Rules in order; later trusted layers replace earlier ones of the same id (the old slot
@@ -227,6 +229,15 @@ impl Acc {
             merge!("sandbox.writable", s.writable, sandbox_writable);
             merge!("sandbox.pass_env", s.pass_env, sandbox_pass_env);
             merge!("sandbox.auto_allow", s.auto_allow, sandbox_auto_allow);
+        }
+        if let Some(builtins) = raw.builtins {
+            let layering = layer("builtins")?;
+            for (id, v) in builtins {
+                let slot = self.builtins.entry(id).or_default();
+                if let Err(e) = slot.merge("builtins", layering, si, src, v) {
+                    errs.push(e);
+                }
+            }
         }
         if !raw.profiles.is_empty() {
             let profiles = match layer("profiles")? {

@@ -4,6 +4,7 @@
 //! What belongs here: the types and the questions they answer about themselves (does a rule
 //! apply to a tool, does a root contain a path). What does not: how they are built
 //! (`compile`), selected (`select`) or stored in the cache (`repr`).
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use super::raw::{Access, OnAllow, TaintOn};
 use super::repr::{RootsRepr, WhenRepr};
 use super::rules;
 use super::LayerKind;
-use crate::decision::{Decision, Loc};
+use crate::decision::{Decision, Loc, Verdict};
 use crate::paths;
 use crate::wildcard;
 
@@ -216,6 +217,8 @@ pub struct Policy {
     /// the same name.
     #[serde(default)]
     pub inject: Vec<Injection>,
+    /// `[builtins]`: how the policy tunes the built-in verdicts, by id (see `crate::builtins`).
+    pub builtins: BTreeMap<String, BuiltinTuning>,
     /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
     #[serde(skip)]
     pub rules: rules::RuleSet,
@@ -317,4 +320,51 @@ pub fn forbidden_name(name: &str) -> Option<&'static str> {
         return Some("a variable that changes what runs or where it connects");
     }
     None
+}
+
+/// One built-in's settings: the trusted layers' (replaces the coded decision) and the
+/// project's (can only raise it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BuiltinTuning {
+    pub trusted: Option<Val<crate::builtins::Setting>>,
+    pub project: Option<Val<crate::builtins::Setting>>,
+}
+
+impl Policy {
+    /// Apply `[builtins]` to a verdict: each finding of a built-in (a registry id, no policy
+    /// location) gets the tuned decision and cites where it was tuned, or is dropped when a
+    /// trusted layer switched it off. Findings of policy rules are untouched.
+    pub fn tune_builtins(&self, verdict: &mut Verdict) {
+        if self.builtins.is_empty() {
+            return;
+        }
+        verdict.findings.retain_mut(|f| {
+            if f.loc.is_some() {
+                return true;
+            }
+            let Some(t) = self.builtins.get(f.rule.as_ref()) else {
+                return true;
+            };
+            let trusted = t.trusted.as_ref().map(|v| v.value);
+            let project = t.project.as_ref().map(|v| v.value);
+            match crate::builtins::tuned(f.decision, trusted, project) {
+                None => false,
+                Some(d) => {
+                    // Cite the setting that decided: the project's when it raised the decision
+                    // past the trusted one, else the trusted one (if any).
+                    let trusted_only = crate::builtins::tuned(f.decision, trusted, None);
+                    let setting = if trusted_only == Some(d) {
+                        &t.trusted
+                    } else {
+                        &t.project
+                    };
+                    if let Some(v) = setting {
+                        f.loc = Some(v.loc.clone());
+                    }
+                    f.decision = d;
+                    true
+                }
+            }
+        });
+    }
 }

@@ -20,6 +20,8 @@ pub struct RawPolicy {
     pub secrets: Option<RawSecrets>,
     pub sandbox: Option<RawSandbox>,
     pub untrusted: Option<RawUntrusted>,
+    /// `[builtins]`: the built-in verdicts tuned by id (`remote-code = "ask"`).
+    pub builtins: Option<BTreeMap<String, Spanned<crate::builtins::Setting>>>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Spanned<RawProfile>>,
     #[serde(default)]
