@@ -159,20 +159,22 @@ fn compile_profile(
     Ok(prof)
 }
 
-fn sandbox_network(n: SandboxNetwork) -> crate::sandbox::Network {
+fn sandbox_network(n: SandboxNetwork) -> crate::policy::sandbox_settings::Network {
     match n {
-        SandboxNetwork::None => crate::sandbox::Network::None,
-        SandboxNetwork::Host => crate::sandbox::Network::Host,
+        SandboxNetwork::None => crate::policy::sandbox_settings::Network::None,
+        SandboxNetwork::Host => crate::policy::sandbox_settings::Network::Host,
         // The hosts are the policy's `[network] allow_hosts`, filled in per call.
-        SandboxNetwork::Allowlist => crate::sandbox::Network::Allowlist(Vec::new()),
+        SandboxNetwork::Allowlist => {
+            crate::policy::sandbox_settings::Network::Allowlist(Vec::new())
+        }
     }
 }
 
-fn profile_sandbox(s: &RawSandbox) -> crate::sandbox::spec::ProfileSandbox {
+fn profile_sandbox(s: &RawSandbox) -> crate::policy::sandbox_settings::ProfileSandbox {
     let list = |v: &Option<Spanned<Vec<String>>>| {
         v.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default()
     };
-    crate::sandbox::spec::ProfileSandbox {
+    crate::policy::sandbox_settings::ProfileSandbox {
         mode: s.mode.as_ref().map(|m| *m.get_ref()),
         network: s.network.as_ref().map(|n| sandbox_network(*n.get_ref())),
         read_only: list(&s.read_only),
@@ -184,8 +186,8 @@ fn profile_sandbox(s: &RawSandbox) -> crate::sandbox::spec::ProfileSandbox {
 }
 
 /// `[sandbox]` merged: the trusted value, with a project layer's additions and its floor.
-fn sandbox_policy(acc: &Acc, sources: &[Source]) -> crate::sandbox::spec::SandboxPolicy {
-    use crate::sandbox::spec::{SandboxPolicy, SandboxSettings};
+fn sandbox_policy(acc: &Acc, sources: &[Source]) -> crate::policy::sandbox_settings::SandboxPolicy {
+    use crate::policy::sandbox_settings::{SandboxPolicy, SandboxSettings};
     let from_project = |si: usize| sources.get(si).is_some_and(|s| !s.kind.trusted());
     let list = |v: &Option<(usize, Spanned<Vec<String>>)>| {
         v.as_ref()

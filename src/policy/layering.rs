@@ -252,7 +252,7 @@ impl Spelling for RuleDecision {
     }
 }
 
-impl Spelling for crate::sandbox::Mode {
+impl Spelling for crate::policy::sandbox_settings::Mode {
     fn spelling(&self) -> Option<&'static str> {
         Some(self.as_str())
     }

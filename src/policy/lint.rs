@@ -133,7 +133,8 @@ fn inject_warnings(p: &Policy) -> Vec<String> {
             }
         }
     }
-    if !p.inject.is_empty() && p.sandbox.settings.mode == crate::sandbox::Mode::Off {
+    if !p.inject.is_empty() && p.sandbox.settings.mode == crate::policy::sandbox_settings::Mode::Off
+    {
         w.push("secrets.inject has entries but `[sandbox] mode = \"off\"`: values are only injected into sandboxed calls".into());
     }
     let allow = p

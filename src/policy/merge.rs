@@ -77,7 +77,7 @@ pub(super) struct Acc {
     pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
     /// `[[secrets.inject]]` entries in order, each with its layer.
     pub inject: Vec<(usize, Spanned<super::raw::RawInject>)>,
-    pub sandbox_mode: Layered<crate::sandbox::Mode>,
+    pub sandbox_mode: Layered<crate::policy::sandbox_settings::Mode>,
     pub sandbox_network: Layered<SandboxNetwork>,
     pub sandbox_read_only: Layered<Vec<String>>,
     pub sandbox_hidden: Layered<Vec<String>>,

@@ -21,6 +21,7 @@ pub mod model;
 pub mod raw;
 mod repr;
 pub mod rules;
+pub mod sandbox_settings;
 pub mod select;
 pub mod source;
 

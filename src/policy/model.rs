@@ -84,7 +84,7 @@ pub struct Profile {
     pub write_roots: Option<Roots>,
     pub allow_programs: Option<Val<Vec<String>>>,
     /// `[profiles.X.sandbox]`: this profile's sandbox overrides (trusted profiles only).
-    pub sandbox: Option<crate::sandbox::spec::ProfileSandbox>,
+    pub sandbox: Option<crate::policy::sandbox_settings::ProfileSandbox>,
     /// Defined by the project layer: only ever adds restrictions.
     pub project: bool,
 }
@@ -212,7 +212,7 @@ pub struct Policy {
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,
     /// `[sandbox]`, merged over the layers.
-    pub sandbox: crate::sandbox::spec::SandboxPolicy,
+    pub sandbox: crate::policy::sandbox_settings::SandboxPolicy,
     /// `[[secrets.inject]]` (trusted layers only), later layers replacing earlier entries of
     /// the same name.
     #[serde(default)]
@@ -229,7 +229,10 @@ pub struct Policy {
 impl Policy {
     /// The sandbox settings for a call judged under `profiles` (the first is the one whose
     /// overrides apply); a network allowlist takes its hosts from `[network] allow_hosts`.
-    pub fn sandbox_for(&self, profiles: &[String]) -> crate::sandbox::spec::SandboxSettings {
+    pub fn sandbox_for(
+        &self,
+        profiles: &[String],
+    ) -> crate::policy::sandbox_settings::SandboxSettings {
         let over = profiles
             .first()
             .and_then(|name| self.profiles.iter().find(|p| &p.name == name))

@@ -130,7 +130,7 @@ pub struct RawProfile {
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSandbox {
-    pub mode: Option<Spanned<crate::sandbox::Mode>>,
+    pub mode: Option<Spanned<crate::policy::sandbox_settings::Mode>>,
     pub network: Option<Spanned<SandboxNetwork>>,
     pub read_only: Option<Spanned<Vec<String>>>,
     pub hidden: Option<Spanned<Vec<String>>>,

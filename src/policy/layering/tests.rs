@@ -231,7 +231,7 @@ fn append_and_replace_by_id() {
 /// is a floor no profile override goes below, and its read-only paths are added.
 #[test]
 fn sandbox_profile_overrides_and_the_project_floor() {
-    use crate::sandbox::{Mode, Network};
+    use crate::policy::sandbox_settings::{Mode, Network};
     let trusted = "[sandbox]\nread_only = [\"/a\"]\n[profiles.loose]\nwhen = { subagent = true }\nsandbox = { mode = \"off\", network = \"host\", read_only = [\"/b\"] }\n";
     let p = load(trusted, "").unwrap();
     let s = p.sandbox_for(&["loose".to_string()]);
