@@ -179,3 +179,4 @@ fn brace_alternatives() {
     );
     assert!(super::brace_alternatives("plain").is_none());
 }
+
