@@ -200,7 +200,9 @@ pub(super) fn check(j: &Judge<'_>, analysis: &Analysis, cmd: &Command, out: &mut
     {
         check_assignments(j, cmd, out);
     }
-    if cmd.program.starts_with("python") || cmd.program.starts_with("php") || cmd.program == "ruby"
+    if cmd.program.starts_with("python")
+        || cmd.program.starts_with("php")
+        || matches!(cmd.program.as_str(), "ruby" | "kubectl" | "oc")
     {
         serve(j, cmd, out);
     }
@@ -655,10 +657,36 @@ fn flag_value<'a>(cmd: &'a Command, names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// `kubectl port-forward --address 0.0.0.0`: a cluster service opened to every machine that can
+/// reach this one (the default, `localhost`, stays quiet).
+fn port_forward(cmd: &Command, out: &mut Verdict) {
+    if !cmd.args.iter().any(|a| a.text == "port-forward") {
+        return;
+    }
+    let Some(addresses) = flag_value(cmd, &["--address"]) else {
+        return;
+    };
+    if addresses.split(',').all(|a| loopback(a.trim())) {
+        return;
+    }
+    out.push(Finding::new(
+        Decision::Ask,
+        "serve-files",
+        None,
+        format!(
+            "`{}` opens a cluster service to every machine that can reach this one (leave `--address` at localhost to keep it local)",
+            truncate(&words(cmd), 120)
+        ),
+    ));
+}
+
 /// `python3 -m http.server`, `php -S`, `ruby -run -e httpd`: a file server, asked when bound
 /// beyond localhost (their default binds every interface) or rooted at home or above.
 fn serve(j: &Judge<'_>, cmd: &Command, out: &mut Verdict) {
     let p = cmd.program.as_str();
+    if matches!(p, "kubectl" | "oc") {
+        return port_forward(cmd, out);
+    }
     let (bind, root): (Option<String>, Option<String>) = if p.starts_with("python") {
         let module = flag_value(cmd, &["-m"]);
         if !matches!(

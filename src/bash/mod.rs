@@ -119,7 +119,10 @@ fn path_uses<'w>(cmd: &'w Command) -> Vec<PathUse<'w>> {
             write_all(&mut out, pos.get(1..).unwrap_or(&[]))
         }
         "cp" | "mv" | "ln" | "install" | "rsync" => {
-            let moves = cmd.program == "mv";
+            // A hard link's source can be written through the link (`ln ~/.bashrc x; echo >> x`),
+            // so, as for `mv`, the source counts as written too.
+            let moves = cmd.program == "mv"
+                || (cmd.program == "ln" && !has_flag(cmd, &["-s", "--symbolic"]));
             if let Some(dir) = flag_value(cmd, &["-t", "--target-directory"]) {
                 out.push(PathUse {
                     word: Cow::Borrowed(dir),

@@ -301,6 +301,7 @@ pub const PROGRAMS: &[(&str, Info)] = &[
         "https",
         info(NONE, &["-o", "--output"], T_FETCH | T_NETWORK),
     ),
+    ("iconv", info(NONE, &["-o", "--output"], 0)),
     ("jq", info(NONE, NONE, T_PRINTS)),
     ("keychain", info(NONE, NONE, T_EVAL_OUTPUT)),
     ("ksh", info(NONE, NONE, T_SHELL)),
