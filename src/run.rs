@@ -131,6 +131,11 @@ pub enum Command {
     ))]
     Taint(crate::cmd::taint::TaintArgs),
     /// Show the effective policy, or the embedded default with line numbers
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall policy show\n",
+        "  blastwall policy show --default --line 98     # what `embedded:default.toml:98` says"
+    ))]
     Policy(crate::cmd::policy_show::PolicyCmdArgs),
     /// Print the version
     #[command(hide = true)]
