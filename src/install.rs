@@ -365,6 +365,10 @@ pub fn read(file: &Path) -> Result<Settings, InstallError> {
 
 /// The new text for `doc`, in the indentation of the file it came from.
 pub fn render(old_text: &str, doc: &Doc) -> String {
+    // Nothing to change: the file stays as it is, byte for byte.
+    if Doc::parse(old_text).is_ok_and(|old| old == *doc) {
+        return old_text.to_string();
+    }
     if let Some(text) = splice_hooks(old_text, doc) {
         return text;
     }
@@ -456,7 +460,20 @@ fn splice_hooks(old_text: &str, doc: &Doc) -> Option<String> {
     } else {
         "\n"
     };
-    let value = |h: &Doc| h.pretty(&indent).replace('\n', &format!("{nl}{indent}"));
+    // A file on one line (written by a program) gets the hooks on that line too.
+    let one_line = !old_text.trim_end().contains('\n');
+    let value = |h: &Doc| {
+        if one_line {
+            h.pretty("").replace('\n', "")
+        } else {
+            h.pretty(&indent).replace('\n', &format!("{nl}{indent}"))
+        }
+    };
+    let sep = if one_line {
+        String::new()
+    } else {
+        format!("{nl}{indent}")
+    };
     let text = match (members.iter().find(|m| m.0 == "hooks"), hooks) {
         (Some((_, k, e)), Some(h)) => {
             let colon = old_text.get(*k..*e)?.find(':')? + k;
@@ -471,7 +488,7 @@ fn splice_hooks(old_text: &str, doc: &Doc) -> Option<String> {
         }
         (None, Some(h)) => match members.last() {
             Some((_, _, e)) => format!(
-                "{},{nl}{indent}\"hooks\": {}{}",
+                "{},{sep}\"hooks\": {}{}",
                 old_text.get(..*e)?,
                 value(h),
                 old_text.get(*e..)?
@@ -662,11 +679,15 @@ mod tests {
             "{\n  \"permissions\": {\"allow\": [\"Bash(cargo test:*)\"]},\n  \"model\" : \"opus\"\n}\n",
             "{\r\n\t\"a\": [1,2],\r\n\t\"hooks\": {\"Stop\": []}\r\n}",
             "{\"env\":{\"X\":\"}\\\"{\"}}",
+            "{\"hooks\":{\"PreToolUse\":[{\"matcher\":\"Bash\",\"hooks\":[]}]},\"model\":\"opus\"}",
         ] {
             let doc = Doc::parse(old).unwrap();
             let (new_doc, _) = register(doc.clone(), exe, None, f).unwrap();
             let text = render(old, &new_doc);
             assert_eq!(Doc::parse(&text).unwrap(), new_doc, "{text}");
+            // Registering again changes nothing.
+            let (same, _) = register(new_doc.clone(), exe, None, f).unwrap();
+            assert_eq!(render(&text, &same), text);
             // Everything before the hooks member is byte for byte the old text.
             let cut = old.find("\"hooks\"").unwrap_or_else(|| old.trim_end().len() - 1);
             let keep = old[..cut].trim_end_matches([',', ' ', '\n', '\r', '\t']);
