@@ -315,6 +315,7 @@ impl<'a> Judge<'a> {
         let hosts = self.hosts(call, &mut verdict);
         let bash = self.bash_analysis(call, &mut verdict);
         self.check_input_secrets(call, &mut verdict);
+        check_memory_import(call, &touched, &mut verdict);
         if matches!(call.tool, "Read" | "NotebookRead") {
             for t in touched.iter().filter(|t| t.access == Access::Read) {
                 self.check_file_secrets(&t.resolved, &mut verdict);
@@ -411,6 +412,47 @@ impl<'a> Judge<'a> {
                 Vec::new()
             }
         }
+    }
+}
+
+/// A file tool writing a memory file (`CLAUDE.md`, `CLAUDE.local.md`, `AGENTS.md`,
+/// `.claude/rules/…`) whose new text `@import`s a credential (`@~/.ssh/id_rsa`, `@../.env`):
+/// every later session would read the credential into its context. Only the text written is
+/// read (`content`, `new_string`, each edit's `new_string`, `new_source`), so removing such an
+/// import stays possible.
+fn check_memory_import(call: &Call<'_>, touched: &[Touched], out: &mut Verdict) {
+    if !tool_writes(call.tool) {
+        return;
+    }
+    let memory = touched.iter().any(|t| {
+        t.access != Access::Read
+            && t.spellings()
+                .any(|p| crate::bash::memory_file(&p.to_string_lossy()))
+    });
+    if !memory {
+        return;
+    }
+    let mut written: Vec<&str> = ["content", "new_string", "new_source"]
+        .iter()
+        .filter_map(|k| call.input.get(*k).and_then(Value::as_str))
+        .collect();
+    if let Some(edits) = call.input.get("edits").and_then(Value::as_array) {
+        written.extend(
+            edits
+                .iter()
+                .filter_map(|e| e.get("new_string").and_then(Value::as_str)),
+        );
+    }
+    if written.iter().any(|t| crate::bash::imports_credential(t)) {
+        out.push(Finding::new(
+            Decision::Deny,
+            "memory-import",
+            None,
+            format!(
+                "{} would `@import` a credential file into a memory file that every later session reads into its context; refer to the credential by its environment variable name instead",
+                call.tool
+            ),
+        ));
     }
 }
 

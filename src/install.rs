@@ -365,9 +365,152 @@ pub fn read(file: &Path) -> Result<Settings, InstallError> {
 
 /// The new text for `doc`, in the indentation of the file it came from.
 pub fn render(old_text: &str, doc: &Doc) -> String {
+    // Nothing to change: the file stays as it is, byte for byte.
+    if Doc::parse(old_text).is_ok_and(|old| old == *doc) {
+        return old_text.to_string();
+    }
+    if let Some(text) = splice_hooks(old_text, doc) {
+        return text;
+    }
     let mut text = doc.pretty(&detect_indent(old_text));
     text.push('\n');
     text
+}
+
+/// The byte ranges of the top-level members of a JSON object: (key, start of the key's
+/// quote, end of the value). `None` when `text` is not one object (the caller then
+/// re-renders the whole file).
+fn top_level_members(text: &str) -> Option<Vec<(String, usize, usize)>> {
+    let bytes = text.as_bytes();
+    let open = text.find('{')?;
+    if !text.get(..open)?.trim().is_empty() {
+        return None;
+    }
+    let mut members = Vec::new();
+    let (mut depth, mut i) = (0usize, open);
+    let mut in_str = false;
+    let mut key_start = None;
+    let mut key = String::new();
+    let mut value_end = None;
+    while i < bytes.len() {
+        let c = *bytes.get(i)?;
+        if in_str {
+            match c {
+                b'\\' => i += 1,
+                b'"' => {
+                    in_str = false;
+                    if key_start.is_some() {
+                        value_end = Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                if depth == 1 && key_start.is_none() {
+                    // A key at the top level: read it whole.
+                    let rest = text.get(i..)?;
+                    let mut de = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+                    key = de.next()?.ok()?;
+                    key_start = Some(i);
+                    i += de.byte_offset();
+                    value_end = None;
+                    continue;
+                }
+                in_str = true;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    if let (Some(k), Some(e)) = (key_start, value_end) {
+                        members.push((std::mem::take(&mut key), k, e));
+                    }
+                    return text.get(i + 1..)?.trim().is_empty().then_some(members);
+                }
+            }
+            b',' if depth == 1 => {
+                if let (Some(k), Some(e)) = (key_start.take(), value_end) {
+                    members.push((std::mem::take(&mut key), k, e));
+                }
+            }
+            _ => {}
+        }
+        if depth >= 1 && key_start.is_some() && !c.is_ascii_whitespace() && c != b':' && c != b',' {
+            value_end = Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The old text with only its `"hooks"` member replaced, added or removed, every other byte
+/// kept (comments aside, a settings file is the user's: its line breaks, spacing and inline
+/// arrays stay as they were). `None` when the change is not just that, or the result would
+/// not read back as `doc`.
+fn splice_hooks(old_text: &str, doc: &Doc) -> Option<String> {
+    let members = top_level_members(old_text)?;
+    let indent = detect_indent(old_text);
+    let hooks = doc.get("hooks");
+    let nl = if old_text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    // A file on one line (written by a program) gets the hooks on that line too.
+    let one_line = !old_text.trim_end().contains('\n');
+    let value = |h: &Doc| {
+        if one_line {
+            h.pretty("").replace('\n', "")
+        } else {
+            h.pretty(&indent).replace('\n', &format!("{nl}{indent}"))
+        }
+    };
+    let sep = if one_line {
+        String::new()
+    } else {
+        format!("{nl}{indent}")
+    };
+    let text = match (members.iter().find(|m| m.0 == "hooks"), hooks) {
+        (Some((_, k, e)), Some(h)) => {
+            let colon = old_text.get(*k..*e)?.find(':')? + k;
+            let vstart = colon + 1 + old_text.get(colon + 1..)?.len()
+                - old_text.get(colon + 1..)?.trim_start().len();
+            format!(
+                "{}{}{}",
+                old_text.get(..vstart)?,
+                value(h),
+                old_text.get(*e..)?
+            )
+        }
+        (None, Some(h)) => match members.last() {
+            Some((_, _, e)) => format!(
+                "{},{sep}\"hooks\": {}{}",
+                old_text.get(..*e)?,
+                value(h),
+                old_text.get(*e..)?
+            ),
+            None => return None,
+        },
+        (Some((_, k, e)), None) => {
+            let pos = members.iter().position(|m| m.1 == *k)?;
+            // Remove the member and the comma that joined it to a neighbour.
+            let (from, to) = match (
+                pos.checked_sub(1).and_then(|p| members.get(p)),
+                members.get(pos + 1),
+            ) {
+                (Some(prev), _) => (prev.2, *e),
+                (None, Some(next)) => (*k, next.1),
+                (None, None) => return None,
+            };
+            format!("{}{}", old_text.get(..from)?, old_text.get(to..)?)
+        }
+        (None, None) => return None,
+    };
+    (Doc::parse(&text).ok()? == *doc).then_some(text)
 }
 
 /// Write `text` to `file` atomically (temp file in the same folder + rename), keeping the
@@ -525,6 +668,35 @@ mod tests {
                 ),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn registering_touches_only_the_hooks_member() {
+        let exe = Path::new("/opt/bin/blastwall");
+        let f = Path::new("/p/.claude/settings.local.json");
+        for old in [
+            "{\n  \"permissions\": {\"allow\": [\"Bash(cargo test:*)\"]},\n  \"model\" : \"opus\"\n}\n",
+            "{\r\n\t\"a\": [1,2],\r\n\t\"hooks\": {\"Stop\": []}\r\n}",
+            "{\"env\":{\"X\":\"}\\\"{\"}}",
+            "{\"hooks\":{\"PreToolUse\":[{\"matcher\":\"Bash\",\"hooks\":[]}]},\"model\":\"opus\"}",
+        ] {
+            let doc = Doc::parse(old).unwrap();
+            let (new_doc, _) = register(doc.clone(), exe, None, f).unwrap();
+            let text = render(old, &new_doc);
+            assert_eq!(Doc::parse(&text).unwrap(), new_doc, "{text}");
+            // Registering again changes nothing.
+            let (same, _) = register(new_doc.clone(), exe, None, f).unwrap();
+            assert_eq!(render(&text, &same), text);
+            // Everything before the hooks member is byte for byte the old text.
+            let cut = old.find("\"hooks\"").unwrap_or_else(|| old.trim_end().len() - 1);
+            let keep = old[..cut].trim_end_matches([',', ' ', '\n', '\r', '\t']);
+            assert!(text.starts_with(keep), "{old:?} -> {text:?}");
+            // And uninstalling gives the old document back.
+            let mut back = new_doc.clone();
+            unregister(&mut back, f).unwrap();
+            let again = render(&text, &back);
+            assert_eq!(Doc::parse(&again).unwrap(), doc, "{again}");
         }
     }
 

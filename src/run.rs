@@ -131,6 +131,11 @@ pub enum Command {
     ))]
     Taint(crate::cmd::taint::TaintArgs),
     /// Show the effective policy, or the embedded default with line numbers
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall policy show\n",
+        "  blastwall policy show --default --line 98     # what `embedded:default.toml:98` says"
+    ))]
     Policy(crate::cmd::policy_show::PolicyCmdArgs),
     /// Print the version
     #[command(hide = true)]
@@ -714,10 +719,19 @@ fn lint_policy_file(file: &Path) -> Result<(), String> {
             text,
         },
     ];
-    let policy = Policy::from_sources(&sources, &env).map_err(|e| e.to_string())?;
-    crate::policy::lint::check(&policy)
-        .map(|_| ())
-        .map_err(|e| e.join("\n"))
+    // Every error, not the first: the user fixes them all before trying again.
+    let (policy, errors) = crate::policy::check::check_all(&sources, &env);
+    let mut all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    if let (Some(p), true) = (policy, all.is_empty()) {
+        if let Err(e) = crate::policy::lint::check(&p) {
+            all.extend(e);
+        }
+    }
+    if all.is_empty() {
+        Ok(())
+    } else {
+        Err(all.join("\n"))
+    }
 }
 
 /// `blastwall install`: write the registration into a settings file.

@@ -1093,7 +1093,7 @@ pub(super) fn filtered_find(cmd: &Command) -> bool {
 }
 
 /// Memory files Claude Code reads at the start of every session.
-fn memory_file(path: &str) -> bool {
+pub(crate) fn memory_file(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     matches!(base, "CLAUDE.md" | "CLAUDE.local.md" | "AGENTS.md")
         || path.contains(".claude/rules/")
@@ -1101,7 +1101,7 @@ fn memory_file(path: &str) -> bool {
 }
 
 /// Whether memory text imports a credential path (`@~/.ssh/id_rsa`, `@.env`).
-pub(super) fn imports_credential(text: &str) -> bool {
+pub(crate) fn imports_credential(text: &str) -> bool {
     text.split(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '`')
         .filter_map(|w| w.strip_prefix('@'))
         .any(|p| {

@@ -10,6 +10,8 @@ mod classes;
 /// The command-pattern types now live in [`crate::pattern`] (the policy compiles them too);
 /// re-exported here so `bash::pattern::…` paths keep working.
 pub use crate::pattern;
+/// Memory files and credential `@import`s: the file tools' check (`engine`) shares them.
+pub(crate) use classes::{imports_credential, memory_file};
 
 use std::borrow::Cow;
 use std::path::Path;

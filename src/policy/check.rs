@@ -21,9 +21,9 @@ use crate::paths::PathEnv;
 /// How many schema errors one file may report before the rest are left for the next run.
 const MAX_ERRORS_PER_FILE: usize = 100;
 
-/// Every error found in the layers, and the policy built from what remains once the parts a
-/// syntax or schema error names are dropped (`None` when merging or compiling fails), so the
-/// lint pass can still look at the rest.
+/// Every error found in the layers, and the policy built from what remains once the parts in
+/// error are dropped (`None` when an error stops compiling altogether), so the lint pass can
+/// still look at the rest. Never judge with it.
 pub fn check_all(sources: &[Source], env: &PathEnv) -> (Option<Policy>, Vec<PolicyError>) {
     let mut errors = Vec::new();
     let mut raws = Vec::with_capacity(sources.len());
@@ -35,8 +35,8 @@ pub fn check_all(sources: &[Source], env: &PathEnv) -> (Option<Policy>, Vec<Poli
     match Policy::from_parsed(sources, raws, env) {
         Ok(p) => (Some(p), errors),
         Err(more) => {
-            errors.extend(more.0);
-            (None, errors)
+            errors.extend(more.errors);
+            (more.partial.map(|p| *p), errors)
         }
     }
 }

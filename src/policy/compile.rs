@@ -343,10 +343,16 @@ pub(super) fn compile(
 ) -> Result<Policy, PolicyErrors> {
     match compile_all(acc, sources, env, &mut errs) {
         Ok(policy) if errs.is_empty() => Ok(policy),
-        Ok(_) => Err(PolicyErrors(errs)),
+        Ok(partial) => Err(PolicyErrors {
+            errors: errs,
+            partial: Some(Box::new(partial)),
+        }),
         Err(fatal) => {
             errs.push(fatal);
-            Err(PolicyErrors(errs))
+            Err(PolicyErrors {
+                errors: errs,
+                partial: None,
+            })
         }
     }
 }

@@ -36,15 +36,35 @@ pub struct RawSettings {
 }
 
 /// What to answer when nothing in the policy objects to a call.
-#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnAllow {
     /// `pass`: print nothing, so Claude Code's own permission rules and prompts decide (the
     /// default). `none` is the older spelling, still read.
-    #[serde(rename = "pass", alias = "none")]
     None,
     /// Answer `"allow"`: auto-approve, fewer prompts for unattended parallel agents.
     Allow,
+}
+
+/// As its word, in TOML and in the compiled-policy cache alike.
+impl serde::Serialize for OnAllow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            OnAllow::None => "pass",
+            OnAllow::Allow => "allow",
+        })
+    }
+}
+
+/// By hand so that errors name only today's words (`pass`, `allow`), while `none` still reads.
+impl<'de> Deserialize<'de> for OnAllow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<OnAllow, D::Error> {
+        let word = String::deserialize(d)?;
+        match word.as_str() {
+            "pass" | "none" => Ok(OnAllow::None),
+            "allow" => Ok(OnAllow::Allow),
+            other => Err(serde::de::Error::unknown_variant(other, &["pass", "allow"])),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -126,19 +126,28 @@ pub enum PolicyError {
 
 /// Every error found while merging and compiling the layers, in the order found (at least one).
 /// The hook needs only the first ([`PolicyErrors::first`]); `lint` shows them all.
+///
+/// `partial` is the policy without the parts in error (a rule, a profile …) when the rest
+/// compiled: never used to judge, only for `lint` to look at what remains.
 #[derive(Debug)]
-pub struct PolicyErrors(pub Vec<PolicyError>);
+pub struct PolicyErrors {
+    pub errors: Vec<PolicyError>,
+    pub partial: Option<Box<super::Policy>>,
+}
 
 impl From<PolicyError> for PolicyErrors {
     fn from(e: PolicyError) -> PolicyErrors {
-        PolicyErrors(vec![e])
+        PolicyErrors {
+            errors: vec![e],
+            partial: None,
+        }
     }
 }
 
 impl PolicyErrors {
     /// The first error (what the hook reports).
     pub fn first(self) -> PolicyError {
-        self.0
+        self.errors
             .into_iter()
             .next()
             .unwrap_or_else(|| PolicyError::Invalid {

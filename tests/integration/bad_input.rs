@@ -594,6 +594,16 @@ fn doctor_bad_input() {
         0,
         "registered blastwall",
     );
+    // Odd formatting (CRLF, tabs) and a read-only file: doctor only reads, and finds the hook.
+    let text = std::fs::read_to_string(&file).unwrap();
+    f.sb.write(&file, &text.replace("\n", "\r\n").replace("  ", "\t"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = run(f.sb.cmd(&["doctor", "--no-client"]), b"");
+    assert!(
+        out.stdout.contains("ok    hook registered in") && !out.stdout.contains("not valid JSON"),
+        "odd formatting, read-only: {out:?}"
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     f.sb.write(&f.sb.user_policy(), UNPARSABLE);
     check(
         &f,

@@ -83,9 +83,10 @@ fn every_fixture_states_a_valid_expectation() {
                 .and_then(Value::as_str)
                 .is_some_and(|e| e.starts_with("PostToolUse"));
             assert!(
-                matches!(expect, Some("allow" | "ask" | "deny" | "none"))
+                // `none` is the older spelling of `pass`, still read.
+                matches!(expect, Some("allow" | "ask" | "deny" | "pass" | "none"))
                     || (post && expect == Some("redact")),
-                "{folder}/{name}: `expect` must be allow|ask|deny|none (or redact after a tool), got {expect:?}"
+                "{folder}/{name}: `expect` must be allow|ask|deny|pass (or redact after a tool), got {expect:?}"
             );
             let ev = v
                 .get("event")
@@ -192,10 +193,11 @@ fn fixtures_cover_every_tool_and_event() {
             .iter()
             .filter(|(_, v)| tool_of(v).as_deref() == Some(tool))
             .filter_map(|(_, v)| v.get("expect").and_then(Value::as_str))
+            .map(|e| if e == "none" { "pass" } else { e })
             .collect();
         let want: &[&str] = match tool {
-            "Write" | "WebFetch" | "Bash" => &["none", "ask", "deny"],
-            _ => &["none", "deny"],
+            "Write" | "WebFetch" | "Bash" => &["pass", "ask", "deny"],
+            _ => &["pass", "deny"],
         };
         for d in want {
             assert!(got.contains(d), "{tool}: no fixture expecting {d}");

@@ -16,6 +16,7 @@ const SUBCOMMANDS: &[&str] = &[
     "doctor",
     "log",
     "taint",
+    "policy",
 ];
 
 /// `blastwall X --help` and `blastwall help X` print X's help with examples on stdout, exit 0,
