@@ -135,7 +135,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     updated.insert(
         "command".into(),
         Value::String(super::wrapper::wrap(
-            &exe, &id, &profile, command, background,
+            &exe, state, &id, &profile, command, background,
         )),
     );
     pre.updated_input = Some(updated);

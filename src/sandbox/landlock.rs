@@ -136,10 +136,10 @@ impl Rules {
         let mut list = Vec::new();
         split(Path::new("/"), &hidden, &mut read, &mut list, 0);
         if let Some(run) = &plan.run_dir {
-            // Under the hidden state directory: granted by itself, read-only, with the one
-            // file the command reports its start in.
+            // Under the hidden state directory: granted by itself, read-only, but for the
+            // files the inner shell reports in.
             read.push(run.clone());
-            write.push(run.join(super::runner::STARTED_FILE));
+            write.extend(super::runner::REPORT_FILES.iter().map(|f| run.join(f)));
         }
         write.extend(DEVICES.iter().map(PathBuf::from).filter(|p| p.exists()));
         Rules {
