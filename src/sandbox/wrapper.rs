@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! # blastwall sandbox (profile main): <the original command, control characters made visible>
-//! BLASTWALL_SANDBOX_DEFS="$(declare -f; alias -p)" '/abs/blastwall' sandbox --ticket 0123…cdef; __bw_rc=$?; if [ -s '<state>/run/0123…cdef.cwd' ]; then cd -- "$(< …)"; fi; (exit $__bw_rc)
+//! BLASTWALL_SANDBOX_DEFS="$(declare -f; alias -p)" '/abs/blastwall' sandbox --ticket 0123…cdef; __bw_rc=$?; if [ -s '<state>/run/0123…cdef.cwd' ] && IFS= read -r __bw_d < …; then cd -- "$__bw_d"; fi; (exit $__bw_rc)
 //! ```
 //!
 //! - the first line is an inert comment that shows the command to whoever is asked about the
@@ -16,7 +16,7 @@
 //! - the inner shell reports its final directory to the runner (a file of the run directory),
 //!   which leaves it in the state directory for the outer shell to `cd` to; the outer shell
 //!   then returns the inner exit code; a background call (`run_in_background`) has no
-//!   hand-back. No `mktemp`, `cat` or `rm`: each would be another process on every call.
+//!   hand-back. No `mktemp`, `cat`, `rm` or `$(< file)`: each would be another process on every call.
 
 /// Commands longer than this are shown cut in the comment (the ticket holds all of it).
 const SHOWN_CHARS: usize = 4000;
@@ -81,7 +81,7 @@ pub fn wrap(
     } else {
         let cwd = quote(&super::runner::cwd_file(state, ticket_id).to_string_lossy());
         format!(
-            "{head}{run}; __bw_rc=$?; if [ -s {cwd} ]; then cd -- \"$(< {cwd})\" 2>/dev/null; fi; (exit $__bw_rc)"
+            "{head}{run}; __bw_rc=$?; if [ -s {cwd} ] && IFS= read -r __bw_d < {cwd}; then cd -- \"$__bw_d\" 2>/dev/null; fi; (exit $__bw_rc)"
         )
     }
 }
