@@ -70,11 +70,12 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         return;
     }
     if backend == BackendKind::Landlock {
-        // Landlock has no network namespace: an allowlist cannot be held at all, and `none`
-        // only with TCP rules (ABI 4).
+        // Landlock has no network namespace: `none` is held by TCP rules (ABI 4), and an
+        // allowlist the same way (no TCP at all: stricter, never looser); below ABI 4 neither.
         let cannot = match &settings.network {
-            super::Network::Allowlist(_) => Some("a network allowlist"),
-            super::Network::None if probe.landlock_abi < 4 => Some("network = \"none\""),
+            super::Network::Allowlist(_) | super::Network::None if probe.landlock_abi < 4 => {
+                Some(format!("network = \"{}\"", settings.network.as_str()))
+            }
             _ => None,
         };
         if let Some(what) = cannot {

@@ -5,7 +5,9 @@
 //! private temporary directory), the credential stores and blastwall's state unreadable, no
 //! capabilities and no new privileges (so no ptrace of, or `/proc/PID/environ` read from,
 //! processes outside, even for a root caller), no signals to or abstract unix sockets of processes outside (ABI 6), and
-//! for `network = "none"` no TCP bind or connect (ABI 4; refused below that).
+//! for `network = "none"` no TCP bind or connect (ABI 4; refused below that); an allowlist
+//! is held the same way (no TCP at all), since without a network namespace the proxy cannot
+//! be made the only way out.
 //!
 //! What it cannot hold, and [`Rules::unenforced`] lists for the call: Landlock rules are
 //! unions, a grant on a directory covers everything beneath it, so read-only paths *inside* a
@@ -102,7 +104,7 @@ pub struct Rules {
     pub list: Vec<PathBuf>,
     /// Every right, with everything beneath.
     pub write: Vec<PathBuf>,
-    /// `network = "none"`: TCP bind and connect refused.
+    /// `network = "none"` (or an allowlist): TCP bind and connect refused.
     pub no_tcp: bool,
     /// What the plan asks for that Landlock cannot hold, one line each.
     pub unenforced: Vec<String>,

@@ -63,7 +63,7 @@ pub fn landlock_limits(abi: u8) -> String {
         "Writes are limited to the profile's writable roots and a private TMPDIR, the credential stores and blastwall's state are unreadable, the environment is rebuilt, and no new privileges{}. It CANNOT keep paths inside a writable root read-only or hidden (.claude/, .git/hooks, .git/config, the project's .env: blastwall's hook checks are the only guard there), has no private /tmp, no PID namespace, and no network namespace ({})",
         if abi >= 6 { ", signals and abstract sockets outside refused" } else { "" },
         if abi >= 4 {
-            "network = \"none\" refuses TCP only; UDP and unix sockets such as docker.sock still reach out; an allowlist is refused"
+            "network = \"none\" refuses TCP only, UDP and unix sockets such as docker.sock still reach out; an allowlist is held the same way, as no TCP at all"
         } else {
             "network = \"none\" and allowlists are refused: this kernel's Landlock has no TCP rules"
         }

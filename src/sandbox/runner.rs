@@ -183,11 +183,9 @@ pub fn run_ticket(
     env.retain(|(k, _)| k != DEFS_VAR && k != "TMPDIR");
     env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
     let bridge = match &spec.network {
-        Network::Allowlist(_) if kind != BackendKind::Bwrap => {
-            return Err(SandboxError::NoBackend(
-                "network = \"allowlist\" needs bubblewrap (a network namespace the proxy is the only way out of); Landlock cannot hold it".into(),
-            ))
-        }
+        // Without a network namespace there is no way to make the proxy the only way out:
+        // Landlock holds an allowlist as `none` (no TCP at all), stricter, never looser.
+        Network::Allowlist(_) if kind != BackendKind::Bwrap => None,
         Network::Allowlist(hosts) => {
             let egress = egress.ok_or(SandboxError::NoEgress)?;
             let bridge = egress.start(hosts)?;
