@@ -290,6 +290,16 @@ fn drop_capabilities() -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// The regular files this process's stdout and stderr write to (the client's output file of a
+/// background call): writable by path too, so `> /dev/stdout` keeps working.
+fn output_files() -> Vec<PathBuf> {
+    [1, 2]
+        .iter()
+        .filter_map(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).ok())
+        .filter(|p| p.is_absolute() && p.is_file())
+        .collect()
+}
+
 /// `blastwall sandbox --landlock-exec RULES -- PROGRAM ARGS…`: restrict this process to the
 /// rules, then become the program. Returns only on failure (the exit code to use).
 pub fn exec_main(rules_file: &Path, inner: &[String]) -> Result<i32, SandboxError> {
@@ -301,6 +311,8 @@ pub fn exec_main(rules_file: &Path, inner: &[String]) -> Result<i32, SandboxErro
     let (program, args) = inner
         .split_first()
         .ok_or_else(|| SandboxError::Start("no command".into()))?;
+    let mut rules = rules;
+    rules.write.extend(output_files());
     drop_capabilities()?;
     rules.restrict()?;
     let e = Command::new(program).args(args).exec();

@@ -765,6 +765,37 @@ fn fail_closed_the_runner_without_a_state_dir_runs_nothing() {
     assert!(!b.sb.project.join("ran.txt").exists());
 }
 
+/// The client writes a background call's output to a file outside the write roots; under
+/// Landlock that file stays writable by path (`> /dev/stdout`), and nothing else there does.
+#[test]
+fn landlock_keeps_an_output_file_writable_through_dev_stdout() {
+    if blastwall::sandbox::landlock::kernel_abi() == 0 {
+        eprintln!("SKIPPED: this kernel has no Landlock");
+        return;
+    }
+    let b = Box::new(BackendKind::Landlock);
+    let out = b.sb.home.join("task.output");
+    let id = b.ticket(
+        "echo direct; echo via-path >> /dev/stdout; echo x > ~/other.output || echo refused",
+        Network::Host,
+    );
+    let mut c = b.cmd(&["sandbox", "--ticket", &id]);
+    // Opened for appending, as an output file shared by several writers is.
+    c.stdout(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&out)
+            .unwrap(),
+    );
+    let status = c.status().unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "direct\nvia-path\nrefused\n"
+    );
+}
+
 #[test]
 fn landlock_runs_an_allowlist_ticket_without_any_tcp() {
     if blastwall::sandbox::landlock::kernel_abi() < 4 {
