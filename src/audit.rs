@@ -51,8 +51,9 @@ pub struct Record<'a> {
     pub subject: Option<String>,
     /// The client's id for the tool call, to match the PreToolUse and PostToolUse lines.
     pub tool_use_id: Option<&'a str>,
-    /// Which OS sandbox a Bash call runs in ("bwrap, network none", "none (no backend)",
-    /// "off"); absent for calls the sandbox does not concern.
+    /// Which OS sandbox a Bash call runs in ("bwrap, network none", "landlock (degraded),
+    /// network host", "none", "off"); absent for calls the sandbox does not concern and for
+    /// denied ones (they run nowhere).
     pub sandbox: Option<&'a str>,
 }
 

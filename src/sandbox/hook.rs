@@ -71,11 +71,12 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     }
     let mut unheld_network = None;
     if backend == BackendKind::Landlock {
-        // Landlock has no network namespace: an allowlist cannot be held at all, and `none`
-        // only with TCP rules (ABI 4).
+        // Landlock has no network namespace: `none` is held by TCP rules (ABI 4), and an
+        // allowlist the same way (no TCP at all: stricter, never looser); below ABI 4 neither.
         let cannot = match &settings.network {
-            super::Network::Allowlist(_) => Some("a network allowlist"),
-            super::Network::None if probe.landlock_abi < 4 => Some("network = \"none\""),
+            super::Network::Allowlist(_) | super::Network::None if probe.landlock_abi < 4 => {
+                Some(format!("network = \"{}\"", settings.network.as_str()))
+            }
             _ => None,
         };
         if let Some(what) = cannot {
@@ -148,7 +149,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
     updated.insert(
         "command".into(),
         Value::String(super::wrapper::wrap(
-            &exe, &id, &profile, command, background,
+            &exe, state, &id, &profile, command, background,
         )),
     );
     pre.updated_input = Some(updated);

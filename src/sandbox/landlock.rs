@@ -5,7 +5,9 @@
 //! private temporary directory), the credential stores and blastwall's state unreadable, no
 //! capabilities and no new privileges (so no ptrace of, or `/proc/PID/environ` read from,
 //! processes outside, even for a root caller), no signals to or abstract unix sockets of processes outside (ABI 6), and
-//! for `network = "none"` no TCP bind or connect (ABI 4; refused below that).
+//! for `network = "none"` no TCP bind or connect (ABI 4; refused below that); an allowlist
+//! is held the same way (no TCP at all), since without a network namespace the proxy cannot
+//! be made the only way out.
 //!
 //! What it cannot hold, and [`Rules::unenforced`] lists for the call: Landlock rules are
 //! unions, a grant on a directory covers everything beneath it, so read-only paths *inside* a
@@ -102,7 +104,7 @@ pub struct Rules {
     pub list: Vec<PathBuf>,
     /// Every right, with everything beneath.
     pub write: Vec<PathBuf>,
-    /// `network = "none"`: TCP bind and connect refused.
+    /// `network = "none"` (or an allowlist): TCP bind and connect refused.
     pub no_tcp: bool,
     /// What the plan asks for that Landlock cannot hold, one line each.
     pub unenforced: Vec<String>,
@@ -136,10 +138,10 @@ impl Rules {
         let mut list = Vec::new();
         split(Path::new("/"), &hidden, &mut read, &mut list, 0);
         if let Some(run) = &plan.run_dir {
-            // Under the hidden state directory: granted by itself, read-only, with the one
-            // file the command reports its start in.
+            // Under the hidden state directory: granted by itself, read-only, but for the
+            // files the inner shell reports in.
             read.push(run.clone());
-            write.push(run.join(super::runner::STARTED_FILE));
+            write.extend(super::runner::REPORT_FILES.iter().map(|f| run.join(f)));
         }
         write.extend(DEVICES.iter().map(PathBuf::from).filter(|p| p.exists()));
         Rules {
@@ -288,6 +290,16 @@ fn drop_capabilities() -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// The regular files this process's stdout and stderr write to (the client's output file of a
+/// background call): writable by path too, so `> /dev/stdout` keeps working.
+fn output_files() -> Vec<PathBuf> {
+    [1, 2]
+        .iter()
+        .filter_map(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).ok())
+        .filter(|p| p.is_absolute() && p.is_file())
+        .collect()
+}
+
 /// `blastwall sandbox --landlock-exec RULES -- PROGRAM ARGS…`: restrict this process to the
 /// rules, then become the program. Returns only on failure (the exit code to use).
 pub fn exec_main(rules_file: &Path, inner: &[String]) -> Result<i32, SandboxError> {
@@ -299,6 +311,8 @@ pub fn exec_main(rules_file: &Path, inner: &[String]) -> Result<i32, SandboxErro
     let (program, args) = inner
         .split_first()
         .ok_or_else(|| SandboxError::Start("no command".into()))?;
+    let mut rules = rules;
+    rules.write.extend(output_files());
     drop_capabilities()?;
     rules.restrict()?;
     let e = Command::new(program).args(args).exec();

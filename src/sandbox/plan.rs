@@ -352,15 +352,13 @@ impl Bwrap {
             }
         }
         if let Some(run) = &plan.run_dir {
-            // Last, over the private /tmp: read-only, but for the start marker.
+            // Last, over the private /tmp: read-only, but for the files the inner shell
+            // reports in (it started; its final directory).
             let inside = Path::new(super::runner::INSIDE_RUN_DIR);
-            let started = super::runner::STARTED_FILE;
             a.extend(["--ro-bind".into(), s(run), s(inside)]);
-            a.extend([
-                "--bind".into(),
-                s(&run.join(started)),
-                s(&inside.join(started)),
-            ]);
+            for f in super::runner::REPORT_FILES {
+                a.extend(["--bind".into(), s(&run.join(f)), s(&inside.join(f))]);
+            }
         }
         a.extend(["--chdir".into(), s(&plan.chdir), "--".into()]);
         a.extend(inner.iter().cloned());
@@ -456,6 +454,6 @@ mod tests {
         let argv = b.argv(&plan, &["bash".into(), "-c".into(), "x".into()]);
         let text = argv.join(" ");
         assert!(text.starts_with("/usr/bin/bwrap --die-with-parent --new-session --unshare-user --disable-userns --cap-drop ALL"));
-        assert!(text.contains("--unshare-net --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --bind /w /w --ro-bind /w/.claude /w/.claude --tmpfs /h/.ssh --remount-ro /h/.ssh --ro-bind /dev/null /w/.env --ro-bind /s/run/1 /tmp/.blastwall --bind /s/run/1/started /tmp/.blastwall/started --chdir /w/sub -- bash -c x"), "{text}");
+        assert!(text.contains("--unshare-net --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --bind /w /w --ro-bind /w/.claude /w/.claude --tmpfs /h/.ssh --remount-ro /h/.ssh --ro-bind /dev/null /w/.env --ro-bind /s/run/1 /tmp/.blastwall --bind /s/run/1/started /tmp/.blastwall/started --bind /s/run/1/cwd /tmp/.blastwall/cwd --chdir /w/sub -- bash -c x"), "{text}");
     }
 }

@@ -41,8 +41,8 @@ impl Probe {
                 b.display()
             ),
             (BackendKind::Landlock, _) => format!(
-                "sandbox: DEGRADED: Landlock (ABI {}) only. {} `sandbox.mode = \"required\"` accepts it.\n",
-                self.landlock_abi,
+                "sandbox: DEGRADED: Landlock (ABI {}) only. {}. `sandbox.mode = \"required\"` accepts it.\n",
+                abi_text(self.landlock_abi),
                 landlock_limits(self.landlock_abi)
             ),
             _ => "sandbox: no backend works here; with sandbox.mode = \"required\" Bash calls are denied, with \"auto\" they run unsandboxed (and the user is warned once per session).\n".to_string(),
@@ -57,13 +57,22 @@ impl Probe {
     }
 }
 
+/// The ABI as [`landlock_abi`] can tell it (levels past 6 add nothing it can see).
+fn abi_text(abi: u8) -> String {
+    if abi >= 6 {
+        format!("{abi} or newer")
+    } else {
+        abi.to_string()
+    }
+}
+
 /// What the Landlock backend holds and what it does not, in one paragraph.
 pub fn landlock_limits(abi: u8) -> String {
     format!(
-        "Writes are limited to the profile's writable roots and a private TMPDIR, the credential stores and blastwall's state are unreadable, the environment is rebuilt, and no new privileges{}. It CANNOT keep paths inside a writable root read-only or hidden (.claude/, .git/hooks, .git/config, the project's .env: blastwall's hook checks are the only guard there), has no private /tmp, no PID namespace, and no network namespace ({})",
-        if abi >= 6 { ", signals and abstract sockets outside refused" } else { "" },
+        "Writes are limited to the profile's writable roots and a private TMPDIR, the credential stores and blastwall's state are unreadable, the environment is rebuilt, and the command has no capabilities and no new privileges{}. It CANNOT keep paths inside a writable root read-only or hidden (.claude/, .git/hooks, .git/config, the project's .env: blastwall's hook checks are the only guard there), has no private /tmp, no PID namespace, and no network namespace ({})",
+        if abi >= 6 { "; signals and abstract unix sockets outside are refused" } else { "" },
         if abi >= 4 {
-            "network = \"none\" refuses TCP only; UDP and unix sockets such as docker.sock still reach out; an allowlist is refused"
+            "network = \"none\" refuses TCP only, UDP and unix sockets such as docker.sock still reach out; an allowlist is held the same way, as no TCP at all"
         } else {
             "network = \"none\" and allowlists are refused: this kernel's Landlock has no TCP rules"
         }
@@ -173,7 +182,7 @@ pub fn probe() -> Probe {
     let backend = match (backend, landlock_abi) {
         (BackendKind::Bwrap, 0) => BackendKind::Bwrap,
         (BackendKind::Bwrap, abi) => {
-            why_not.push(format!("landlock: ABI {abi} available, the fallback where bubblewrap cannot run (not used here)"));
+            why_not.push(format!("landlock: ABI {} available, the fallback where bubblewrap cannot run (not used here)", abi_text(abi)));
             BackendKind::Bwrap
         }
         (_, 0) => {

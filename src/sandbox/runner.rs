@@ -5,9 +5,11 @@
 //! exit code 125), plans the mounts, rebuilds the environment, writes the command and the
 //! user's functions and aliases (`BLASTWALL_SANDBOX_DEFS`, from the wrapper) to a private run
 //! directory shown read-only at `/tmp/.blastwall` inside, and runs
-//! `bash -c '. /tmp/.blastwall/prelude; eval "$(< /tmp/.blastwall/command)"'` under bwrap. The
-//! prelude restores the functions and aliases and, for a foreground call, reports the final
-//! directory on fd 9. Afterwards the tripwires are checked: a protected path that did not
+//! `bash -c '. /tmp/.blastwall/prelude; eval "$(< /tmp/.blastwall/command)"'` under the backend.
+//! The prelude marks the start (a sandbox that dies before it is reported as not started),
+//! restores the functions and aliases and, for a foreground call, writes the final directory
+//! to the run directory, which the runner then leaves where the wrapper reads it
+//! ([`cwd_file`]). Afterwards the tripwires are checked: a protected path that did not
 //! exist and now does is removed, and the call fails. It never falls back to running the
 //! command unsandboxed.
 use std::io::Write;
@@ -92,6 +94,17 @@ fn private_file(path: &Path, body: &[u8]) -> Result<(), SandboxError> {
 /// The file in the run directory the command's shell writes to as its first act: empty
 /// afterwards means the sandbox never got as far as the command.
 pub const STARTED_FILE: &str = "started";
+/// The file the inner shell writes its final directory to (foreground calls).
+pub const CWD_FILE: &str = "cwd";
+/// The run directory's files the inner shell may write (everything else there is read-only).
+pub const REPORT_FILES: [&str; 2] = [STARTED_FILE, CWD_FILE];
+/// How long a handed-back directory file is kept for the wrapper to read.
+const CWD_KEEP_SECS: u64 = 3600;
+
+/// Where the wrapper finds the final directory of call `id`, once the runner is done.
+pub fn cwd_file(state: &Path, id: &str) -> PathBuf {
+    state.join("run").join(format!("{id}.{CWD_FILE}"))
+}
 
 /// The prelude the inner shell sources before the command.
 fn prelude(inside: &str, background: bool) -> String {
@@ -99,9 +112,27 @@ fn prelude(inside: &str, background: bool) -> String {
         "printf 1 >| {inside}/{STARTED_FILE} 2>/dev/null\nshopt -s expand_aliases\n. {inside}/defs 2>/dev/null\n"
     );
     if !background {
-        p.push_str("if { : >&9; } 2>/dev/null; then trap 'pwd -P >&9' EXIT; fi\n");
+        p.push_str(&format!("trap 'pwd -P >| {inside}/{CWD_FILE}' EXIT\n"));
     }
     p
+}
+
+/// Remove handed-back directory files the wrapper has long read.
+fn sweep_cwd_files(runs: &Path) {
+    let Ok(rd) = std::fs::read_dir(runs) else {
+        return;
+    };
+    let limit = std::time::SystemTime::now() - std::time::Duration::from_secs(CWD_KEEP_SECS);
+    for e in rd.filter_map(Result::ok).take(10_000) {
+        let name = e.file_name();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < limit);
+        if old && name.to_string_lossy().ends_with(".cwd") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The backend a ticket asks for, as this machine can run it now.
@@ -165,11 +196,9 @@ pub fn run_ticket(
         );
     }
     let bridge = match &spec.network {
-        Network::Allowlist(_) if kind != BackendKind::Bwrap => {
-            return Err(SandboxError::NoBackend(
-                "network = \"allowlist\" needs bubblewrap (a network namespace the proxy is the only way out of); Landlock cannot hold it".into(),
-            ))
-        }
+        // Without a network namespace there is no way to make the proxy the only way out:
+        // Landlock holds an allowlist as `none` (no TCP at all), stricter, never looser.
+        Network::Allowlist(_) if kind != BackendKind::Bwrap => None,
         Network::Allowlist(hosts) => {
             let egress = egress.ok_or(SandboxError::NoEgress)?;
             let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -192,6 +221,7 @@ pub fn run_ticket(
         .mode(0o700)
         .create(&runs)
         .map_err(|e| SandboxError::io(format!("creating {}", runs.display()), e))?;
+    sweep_cwd_files(&runs);
     let run_dir = runs.join(id);
     fresh_dir(&run_dir)?;
     // Without bubblewrap there is no private /tmp: the call gets a private TMPDIR instead.
@@ -218,7 +248,9 @@ pub fn run_ticket(
             &run_dir.join("prelude"),
             prelude(&inside_q, ticket.background).as_bytes(),
         )?;
-        private_file(&run_dir.join(STARTED_FILE), b"")?;
+        for f in REPORT_FILES {
+            private_file(&run_dir.join(f), b"")?;
+        }
         plan.run_dir = Some(run_dir.clone());
         let before: Vec<(PathBuf, bool)> = plan
             .tripwires
@@ -256,6 +288,13 @@ pub fn run_ticket(
                 kind.as_str(),
                 exit_code(&status)
             )));
+        }
+        if !ticket.background {
+            // Hand the final directory to the wrapper (it reads the file, the next run sweeps it).
+            let cwd = run_dir.join(CWD_FILE);
+            if std::fs::metadata(&cwd).is_ok_and(|m| m.len() > 0) {
+                let _ = std::fs::rename(&cwd, cwd_file(state, id));
+            }
         }
         let mut code = exit_code(&status);
         for (p, existed) in before {

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! # blastwall sandbox (profile main): <the original command, control characters made visible>
-//! __bw_cwd=$(mktemp) && { BLASTWALL_SANDBOX_DEFS="$(declare -f; alias -p)" '/abs/blastwall' sandbox --ticket 0123…cdef 9>"$__bw_cwd"; __bw_rc=$?; …; cd there; (exit $__bw_rc); }
+//! BLASTWALL_SANDBOX_DEFS="$(declare -f; alias -p)" '/abs/blastwall' sandbox --ticket 0123…cdef; __bw_rc=$?; if [ -s '<state>/run/0123…cdef.cwd' ] && IFS= read -r __bw_d < …; then cd -- "$__bw_d"; fi; (exit $__bw_rc)
 //! ```
 //!
 //! - the first line is an inert comment that shows the command to whoever is asked about the
@@ -13,8 +13,10 @@
 //!   escaped, so nothing can end the comment early;
 //! - the only variable parts are the absolute path of blastwall (single-quoted) and the ticket
 //!   id (hex): model text never reaches an argv or the shell's parser;
-//! - the inner shell reports its final directory on fd 9 and the outer shell `cd`s there, then
-//!   returns the inner exit code; a background call (`run_in_background`) has no hand-back.
+//! - the inner shell reports its final directory to the runner (a file of the run directory),
+//!   which leaves it in the state directory for the outer shell to `cd` to; the outer shell
+//!   then returns the inner exit code; a background call (`run_in_background`) has no
+//!   hand-back. No `mktemp`, `cat`, `rm` or `$(< file)`: each would be another process on every call.
 
 /// Commands longer than this are shown cut in the comment (the ticket holds all of it).
 const SHOWN_CHARS: usize = 4000;
@@ -53,8 +55,16 @@ pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The whole wrapper for one ticket.
-pub fn wrap(exe: &str, ticket_id: &str, profile: &str, command: &str, background: bool) -> String {
+/// The whole wrapper for one ticket; `state` is blastwall's state directory, where the runner
+/// leaves the final directory of a foreground call.
+pub fn wrap(
+    exe: &str,
+    state: &std::path::Path,
+    ticket_id: &str,
+    profile: &str,
+    command: &str,
+    background: bool,
+) -> String {
     let head = format!(
         "# blastwall sandbox (profile {}): {}\n",
         comment_text(profile),
@@ -69,10 +79,9 @@ pub fn wrap(exe: &str, ticket_id: &str, profile: &str, command: &str, background
     if background {
         format!("{head}{run}")
     } else {
+        let cwd = quote(&super::runner::cwd_file(state, ticket_id).to_string_lossy());
         format!(
-            "{head}__bw_cwd=$(mktemp) && {{ {run} 9>\"$__bw_cwd\"; __bw_rc=$?; \
-             if [ -s \"$__bw_cwd\" ]; then cd -- \"$(cat -- \"$__bw_cwd\")\" 2>/dev/null; fi; \
-             rm -f -- \"$__bw_cwd\"; (exit $__bw_rc); }}"
+            "{head}{run}; __bw_rc=$?; if [ -s {cwd} ] && IFS= read -r __bw_d < {cwd}; then cd -- \"$__bw_d\" 2>/dev/null; fi; (exit $__bw_rc)"
         )
     }
 }
@@ -103,7 +112,15 @@ mod tests {
 
     #[test]
     fn wrapper_shape() {
-        let w = wrap("/opt/it's/blastwall", "00ff", "main", "cd sub\nls", false);
+        let state = std::path::Path::new("/s t");
+        let w = wrap(
+            "/opt/it's/blastwall",
+            state,
+            "00ff",
+            "main",
+            "cd sub\nls",
+            false,
+        );
         let mut lines = w.lines();
         assert_eq!(
             lines.next().unwrap(),
@@ -111,32 +128,35 @@ mod tests {
         );
         let rest: Vec<&str> = lines.collect();
         assert_eq!(rest.len(), 1);
-        assert!(rest[0].contains("'/opt/it'\\''s/blastwall' sandbox --ticket 00ff 9>\"$__bw_cwd\""));
-        assert!(rest[0].ends_with("(exit $__bw_rc); }"));
-        let bg = wrap("/b", "00ff", "main", "sleep 1", true);
-        assert!(!bg.contains("9>") && !bg.contains("cd --"));
+        assert!(rest[0].contains("'/opt/it'\\''s/blastwall' sandbox --ticket 00ff; __bw_rc=$?"));
+        assert!(rest[0].contains("[ -s '/s t/run/00ff.cwd' ]"));
+        assert!(rest[0].ends_with("(exit $__bw_rc)"));
+        let bg = wrap("/b", state, "00ff", "main", "sleep 1", true);
+        assert!(!bg.contains("cwd") && !bg.contains("cd --"));
     }
 
-    /// The wrapper as real bash runs it: the exit code comes back and a `cd` made inside is
-    /// followed, with a stand-in for blastwall that writes a directory to fd 9.
+    /// The wrapper as real bash runs it: the exit code comes back and the directory the
+    /// runner hands back is followed, with a stand-in for blastwall that writes it.
     #[test]
     fn wrapper_hands_back_cwd_and_exit_code() {
         let t = tempfile::tempdir().unwrap();
         let sub = t.path().join("sub");
         std::fs::create_dir(&sub).unwrap();
+        let state = t.path().join("state");
+        std::fs::create_dir_all(state.join("run")).unwrap();
         let fake = t.path().join("fake");
         std::fs::write(
             &fake,
-            format!("#!/bin/bash\necho {} >&9\nexit 3\n", sub.display()),
+            format!(
+                "#!/bin/bash\necho {} > {}\nexit 3\n",
+                sub.display(),
+                crate::sandbox::runner::cwd_file(&state, "00").display()
+            ),
         )
         .unwrap();
-        std::os::unix::fs::PermissionsExt::set_mode(
-            &mut std::fs::metadata(&fake).unwrap().permissions(),
-            0o755,
-        );
         std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
-        let w = wrap(&fake.to_string_lossy(), "00", "main", "x", false);
+        let w = wrap(&fake.to_string_lossy(), &state, "00", "main", "x", false);
         let out = std::process::Command::new("bash")
             .arg("-c")
             .arg(format!(
