@@ -35,8 +35,12 @@ impl Forward {
     }
 }
 
-fn pump(mut from: impl io::Read, mut to: impl io::Write, done: impl FnOnce()) {
-    let _ = super::relay(&mut from, &mut to);
+fn pump(
+    from: impl io::Read + std::os::fd::AsFd,
+    to: impl io::Write + std::os::fd::AsFd,
+    done: impl FnOnce(),
+) {
+    let _ = super::relay_sockets(from, to);
     done();
 }
 

@@ -82,6 +82,71 @@ pub fn relay<R: std::io::Read + ?Sized, W: std::io::Write + ?Sized>(
     }
 }
 
+/// Relay between two sockets until `r` ends: on Linux with splice(2) through a pipe (the bytes
+/// never enter this process's memory), else, or when the kernel refuses to splice these
+/// descriptors before any byte moved, with [`relay`].
+pub fn relay_sockets<R, W>(mut r: R, mut w: W) -> std::io::Result<u64>
+where
+    R: std::io::Read + std::os::fd::AsFd,
+    W: std::io::Write + std::os::fd::AsFd,
+{
+    #[cfg(target_os = "linux")]
+    if let Some(n) = splice_all(&r, &w)? {
+        return Ok(n);
+    }
+    relay(&mut r, &mut w)
+}
+
+/// `None`: splice is not supported for these descriptors (nothing was moved).
+#[cfg(target_os = "linux")]
+fn splice_all(
+    r: &impl std::os::fd::AsFd,
+    w: &impl std::os::fd::AsFd,
+) -> std::io::Result<Option<u64>> {
+    use rustix::pipe::{pipe_with, splice, PipeFlags, SpliceFlags};
+    let Ok((pr, pw)) = pipe_with(PipeFlags::CLOEXEC) else {
+        return Ok(None);
+    };
+    // A bigger pipe moves more per call; best effort (the default is 64 KiB).
+    let _ = rustix::pipe::fcntl_setpipe_size(&pw, COPY_BUF);
+    let mut total = 0u64;
+    loop {
+        let n = match splice(
+            r,
+            None,
+            &pw,
+            None,
+            COPY_BUF,
+            SpliceFlags::MOVE | SpliceFlags::MORE,
+        ) {
+            Ok(0) => return Ok(Some(total)),
+            Ok(n) => n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) if total == 0 => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut left = n;
+        while left > 0 {
+            match splice(
+                &pr,
+                None,
+                w,
+                None,
+                left,
+                SpliceFlags::MOVE | SpliceFlags::MORE,
+            ) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(m) => left -= m.min(left),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        total += n as u64;
+    }
+}
+
 /// Errors of the egress plumbing. None carries a secret value.
 #[derive(Debug, thiserror::Error)]
 pub enum EgressError {
