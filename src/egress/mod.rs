@@ -110,15 +110,10 @@ fn splice_all(
     // A bigger pipe moves more per call; best effort (the default is 64 KiB).
     let _ = rustix::pipe::fcntl_setpipe_size(&pw, COPY_BUF);
     let mut total = 0u64;
+    // No SPLICE_F_MORE: on a TCP socket it corks the last bytes of a burst (a TLS handshake
+    // message, a git pkt-line) until more come or a timer fires.
     loop {
-        let n = match splice(
-            r,
-            None,
-            &pw,
-            None,
-            COPY_BUF,
-            SpliceFlags::MOVE | SpliceFlags::MORE,
-        ) {
+        let n = match splice(r, None, &pw, None, COPY_BUF, SpliceFlags::MOVE) {
             Ok(0) => return Ok(Some(total)),
             Ok(n) => n,
             Err(rustix::io::Errno::INTR) => continue,
@@ -129,14 +124,7 @@ fn splice_all(
         };
         let mut left = n;
         while left > 0 {
-            match splice(
-                &pr,
-                None,
-                w,
-                None,
-                left,
-                SpliceFlags::MOVE | SpliceFlags::MORE,
-            ) {
+            match splice(&pr, None, w, None, left, SpliceFlags::MOVE) {
                 Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(m) => left -= m.min(left),
                 Err(rustix::io::Errno::INTR) => continue,
