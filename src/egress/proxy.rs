@@ -557,7 +557,10 @@ fn forward(
     out.push_str("Connection: close\r\n\r\n");
     let mut c = &conn;
     c.write_all(out.as_bytes())?;
-    super::relay(&mut ureader, &mut c)?;
+    // What the head's reader already holds, then the rest straight from the socket.
+    c.write_all(ureader.buffer())?;
+    drop(ureader);
+    super::relay_sockets(&upstream, &conn)?;
     let _ = conn.shutdown(Shutdown::Both);
     let _ = upstream.shutdown(Shutdown::Both);
     Ok(())
