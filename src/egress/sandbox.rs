@@ -59,6 +59,7 @@ impl EgressBridge for SandboxEgress {
             allow_hosts: allow_hosts.to_vec(),
             tainted,
             trusted_when_tainted: ticket.egress.trusted_when_tainted.clone(),
+            project_hosts: ticket.egress.project_hosts.clone(),
             ..self.base.clone()
         };
         let on_refusal: OnRefusal = match &ticket.egress.audit_log {
@@ -183,6 +184,11 @@ pub fn ticket_egress(
     TicketEgress {
         inject,
         trusted_when_tainted: policy.network.trusted_when_tainted.clone(),
+        project_hosts: policy
+            .network
+            .project_hosts
+            .as_ref()
+            .map(|h| h.value.clone()),
         audit_log: policy.audit_log.clone(),
         policy_file,
     }

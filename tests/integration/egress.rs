@@ -827,7 +827,8 @@ fn the_runner_checks_the_injection_rule_again() {
 
 /// Through the runner: in a tainted session the proxy refuses a listed host unless it is on
 /// the ticket's `trusted_when_tainted`, the tool's stderr says why, and each refusal is a line
-/// in the audit log (event `EgressRefused`, rule `egress`).
+/// in the audit log (event `EgressRefused`, rule `egress`). A project layer's host list
+/// narrows what the proxy lets through.
 #[test]
 fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
     use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
@@ -913,4 +914,16 @@ fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
     assert_eq!(l["tool_use_id"], "toolu_taint");
     assert_eq!(l["subject"], format!("127.0.0.1:{b}"));
     assert!(l["reason"].as_str().unwrap().contains("tainted"), "{l}");
+
+    // Untainted again, with a project layer's list: a host must be on both.
+    std::fs::remove_file(state.join("taint/tainted-session")).unwrap();
+    t.egress.project_hosts = Some(vec![format!("127.0.0.1:{a}")]);
+    let out = run_once(&t);
+    assert_eq!(out.stdout.matches("ok\n").count(), 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "refused 127.0.0.1:{b}: the project policy's `network.allow_hosts`"
+        )),
+        "{out:?}"
+    );
 }
