@@ -771,6 +771,20 @@ fn an_injected_token_reaches_only_its_program_and_never_the_model() {
     assert!(!audit.contains(INJECTED));
     let cache = state.join("inject/GH_TOKEN");
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), INJECTED);
+    // The agent cannot read the cache with the client's own tools (the sandbox hides the
+    // whole state directory).
+    for (tool, input) in [
+        ("Read", serde_json::json!({"file_path": cache})),
+        (
+            "Bash",
+            serde_json::json!({"command": format!("cat {}", cache.display())}),
+        ),
+        ("Grep", serde_json::json!({"pattern": "x", "path": state})),
+    ] {
+        let ev = m.sb.pre_tool_use(tool, input);
+        let out = crate::run(m.cmd(&["hook"]), ev.to_string().as_bytes());
+        assert_eq!(out.decision(), "deny", "{tool}: {out:?}");
+    }
     // Without it, the same text is ordinary to the detector: the exact value is what found it.
     std::fs::remove_file(&cache).unwrap();
     let answer = m.post(&printed);
