@@ -43,7 +43,8 @@
 //!   (exfiltration *to* an allowed host is stopped only by the tainted-session rule), and an
 //!   HTTP `Host` header inside TLS is not checked against the SNI.
 //! * Programs that ignore the proxy variables cannot connect at all (they fail, they do not
-//!   bypass). ssh needs a host:port entry and a `ProxyCommand` through the SOCKS proxy.
+//!   bypass). ssh needs a host:port entry; the runner sets `GIT_SSH_COMMAND` to use
+//!   `blastwall sandbox-bridge --connect` ([`bridge::connect`]) as its `ProxyCommand`.
 //! * No UDP (so no QUIC/HTTP3, no DNS), no SOCKS BIND.
 pub mod bridge;
 pub mod credentials;

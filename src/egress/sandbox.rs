@@ -81,9 +81,19 @@ impl EgressBridge for SandboxEgress {
         };
         let proxy = Proxy::start(config, &self.parent)
             .map_err(|e| SandboxError::Start(format!("the egress proxy: {e}")))?;
+        let mut env = proxy_env(HTTP_PORT, SOCKS_PORT);
+        // ssh ignores the proxy variables: git over ssh goes through the SOCKS proxy (and its
+        // rules: a `host:22` entry) with this binary as the ProxyCommand.
+        let exe = self.exe.display().to_string();
+        if !exe.contains(['\'', '%']) {
+            env.push((
+                "GIT_SSH_COMMAND".to_owned(),
+                format!("ssh -o ProxyCommand='{exe} sandbox-bridge --connect %h %p'"),
+            ));
+        }
         Ok(Bridge {
             binds: vec![proxy.dir().to_path_buf()],
-            env: proxy_env(HTTP_PORT, SOCKS_PORT),
+            env,
             wrap: bridge_argv(&self.exe, &proxy),
             guard: Box::new(proxy),
         })

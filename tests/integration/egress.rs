@@ -941,3 +941,71 @@ fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
         "{out:?}"
     );
 }
+
+/// ssh through the sandbox: `blastwall sandbox-bridge --connect` (the ProxyCommand the runner
+/// puts in `GIT_SSH_COMMAND`) reaches a listed `host:port` through the SOCKS proxy, and an
+/// unlisted port is refused with the proxy's reason. The "server" sends an SSH banner.
+#[test]
+fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::ticket::{self, Ticket};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    require_sandbox!();
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let _ = s.write_all(b"SSH-2.0-blastwall-test\r\n");
+        }
+    });
+    let sb = crate::Sandbox::new();
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from(BIN)),
+    };
+    let settings = SandboxSettings {
+        network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
+        ..SandboxSettings::default()
+    };
+    let spec = SandboxSpec::build(
+        &env,
+        "main",
+        &[sb.project.clone(), PathBuf::from("/tmp")],
+        &settings,
+        &default_credential_stores(),
+    );
+    let command = format!(
+        "echo \"git_ssh=$GIT_SSH_COMMAND\"; {BIN} sandbox-bridge --connect 127.0.0.1 {port} </dev/null | head -1; \
+         {BIN} sandbox-bridge --connect 127.0.0.1 {} </dev/null; echo rc=$?",
+        port + 1
+    );
+    let t = Ticket::new(
+        &command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        None,
+        None,
+        None,
+        None,
+    );
+    let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
+    let out = crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"");
+    assert!(out.stdout.contains("SSH-2.0-blastwall-test"), "{out:?}");
+    assert!(
+        out.stdout.contains("git_ssh=ssh -o ProxyCommand='")
+            && out.stdout.contains("sandbox-bridge --connect %h %p'"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("rc=1"), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "refused 127.0.0.1:{}: the host is listed, but not for port",
+            port + 1
+        )),
+        "{out:?}"
+    );
+}
