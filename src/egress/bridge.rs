@@ -35,8 +35,12 @@ impl Forward {
     }
 }
 
-fn pump(mut from: impl io::Read, mut to: impl io::Write, done: impl FnOnce()) {
-    let _ = super::relay(&mut from, &mut to);
+fn pump(
+    from: impl io::Read + std::os::fd::AsFd,
+    to: impl io::Write + std::os::fd::AsFd,
+    done: impl FnOnce(),
+) {
+    let _ = super::relay_sockets(from, to);
     done();
 }
 
@@ -96,11 +100,70 @@ pub fn run_command(forwards: &[Forward], argv: &[String]) -> Result<ExitStatus, 
         .map_err(|e| EgressError::Io("running the sandboxed command", e))
 }
 
+/// `blastwall sandbox-bridge --connect HOST PORT`: ssh's `ProxyCommand` inside an allowlist
+/// sandbox (the runner sets `GIT_SSH_COMMAND` to use it). Opens `HOST:PORT` through the SOCKS5
+/// proxy on the sandbox's loopback, which applies the same rules as to every connection (a
+/// `host:22` entry in `allow_hosts` lets git over ssh through), then relays stdin and stdout.
+pub fn connect(host: &str, port: u16) -> io::Result<()> {
+    use std::io::{Read, Write};
+    let refused = |why: String| io::Error::other(format!("cannot reach {host}:{port}: {why}"));
+    let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, super::SOCKS_PORT))
+        .map_err(|e| refused(format!("the egress proxy is not reachable ({e})")))?;
+    s.write_all(&[5, 1, 0])?;
+    let mut hello = [0u8; 2];
+    s.read_exact(&mut hello)?;
+    if hello != [5, 0] {
+        return Err(refused("the egress proxy does not speak SOCKS5".into()));
+    }
+    let name = host.as_bytes();
+    let len = u8::try_from(name.len()).map_err(|_| refused("the host name is too long".into()))?;
+    let mut req = vec![5, 1, 0, 3, len];
+    req.extend_from_slice(name);
+    req.extend_from_slice(&port.to_be_bytes());
+    s.write_all(&req)?;
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head)?;
+    let [_, code, _, atyp] = head;
+    if code != 0 {
+        return Err(refused(format!(
+            "the egress proxy refused it (SOCKS reply {code}; its reason is on the line before)"
+        )));
+    }
+    let skip = match atyp {
+        1 => 4 + 2,
+        4 => 16 + 2,
+        3 => {
+            let mut l = [0u8; 1];
+            s.read_exact(&mut l)?;
+            let [n] = l;
+            usize::from(n) + 2
+        }
+        _ => return Err(refused("a malformed SOCKS reply".into())),
+    };
+    let mut rest = vec![0u8; skip];
+    s.read_exact(&mut rest)?;
+    // Raw descriptors (std's stdout is line-buffered; ssh speaks binary).
+    use std::os::fd::AsFd;
+    let stdin = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
+    let stdout = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let up = s.try_clone()?;
+    let t = std::thread::Builder::new()
+        .name("blastwall-connect-up".into())
+        .spawn(move || {
+            pump(&stdin, &up, || {
+                let _ = up.shutdown(Shutdown::Write);
+            })
+        })?;
+    pump(&s, &stdout, || {});
+    drop(t);
+    Ok(())
+}
+
 /// `blastwall sandbox-bridge --listen PORT=SOCKET… -- COMMAND…`: run inside the sandbox by
 /// the runner. Exits with the command's status (128 + signal when it was killed); on a usage or
 /// start-up error prints why on stderr and exits 64 / 1 without running anything.
 pub fn main(args: &[String]) -> crate::exit::Exit {
-    let usage = "usage: blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]";
+    let usage = "usage: blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]\n       blastwall sandbox-bridge --connect HOST PORT   (ssh ProxyCommand inside the sandbox)";
     let mut forwards = Vec::new();
     let mut it = args.iter();
     let mut argv = Vec::new();
@@ -111,6 +174,21 @@ pub fn main(args: &[String]) -> crate::exit::Exit {
                 Some(Err(e)) => return fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
                 None => return fail(usage, crate::exit::Exit::Usage),
             },
+            "--connect" if forwards.is_empty() => {
+                let (Some(host), Some(port)) = (it.next(), it.next()) else {
+                    return fail(usage, crate::exit::Exit::Usage);
+                };
+                let Ok(port) = port.parse::<u16>() else {
+                    return fail(
+                        &format!("`{port}` is not a port\n{usage}"),
+                        crate::exit::Exit::Usage,
+                    );
+                };
+                return match connect(host, port) {
+                    Ok(()) => crate::exit::Exit::Ok,
+                    Err(e) => fail(&e.to_string(), crate::exit::Exit::CheckFailed),
+                };
+            }
             "--" => {
                 argv = it.by_ref().cloned().collect();
             }

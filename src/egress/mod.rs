@@ -43,7 +43,8 @@
 //!   (exfiltration *to* an allowed host is stopped only by the tainted-session rule), and an
 //!   HTTP `Host` header inside TLS is not checked against the SNI.
 //! * Programs that ignore the proxy variables cannot connect at all (they fail, they do not
-//!   bypass). ssh needs a host:port entry and a `ProxyCommand` through the SOCKS proxy.
+//!   bypass). ssh needs a host:port entry; the runner sets `GIT_SSH_COMMAND` to use
+//!   `blastwall sandbox-bridge --connect` ([`bridge::connect`]) as its `ProxyCommand`.
 //! * No UDP (so no QUIC/HTTP3, no DNS), no SOCKS BIND.
 pub mod bridge;
 pub mod credentials;
@@ -78,6 +79,59 @@ pub fn relay<R: std::io::Read + ?Sized, W: std::io::Write + ?Sized>(
             Err(e) => return Err(e),
         };
         w.write_all(buf.get(..n).unwrap_or_default())?;
+        total += n as u64;
+    }
+}
+
+/// Relay between two sockets until `r` ends: on Linux with splice(2) through a pipe (the bytes
+/// never enter this process's memory), else, or when the kernel refuses to splice these
+/// descriptors before any byte moved, with [`relay`].
+pub fn relay_sockets<R, W>(mut r: R, mut w: W) -> std::io::Result<u64>
+where
+    R: std::io::Read + std::os::fd::AsFd,
+    W: std::io::Write + std::os::fd::AsFd,
+{
+    #[cfg(target_os = "linux")]
+    if let Some(n) = splice_all(&r, &w)? {
+        return Ok(n);
+    }
+    relay(&mut r, &mut w)
+}
+
+/// `None`: splice is not supported for these descriptors (nothing was moved).
+#[cfg(target_os = "linux")]
+fn splice_all(
+    r: &impl std::os::fd::AsFd,
+    w: &impl std::os::fd::AsFd,
+) -> std::io::Result<Option<u64>> {
+    use rustix::pipe::{pipe_with, splice, PipeFlags, SpliceFlags};
+    let Ok((pr, pw)) = pipe_with(PipeFlags::CLOEXEC) else {
+        return Ok(None);
+    };
+    // A bigger pipe moves more per call; best effort (the default is 64 KiB).
+    let _ = rustix::pipe::fcntl_setpipe_size(&pw, COPY_BUF);
+    let mut total = 0u64;
+    // No SPLICE_F_MORE: on a TCP socket it corks the last bytes of a burst (a TLS handshake
+    // message, a git pkt-line) until more come or a timer fires.
+    loop {
+        let n = match splice(r, None, &pw, None, COPY_BUF, SpliceFlags::MOVE) {
+            Ok(0) => return Ok(Some(total)),
+            Ok(n) => n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) if total == 0 => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut left = n;
+        while left > 0 {
+            match splice(&pr, None, w, None, left, SpliceFlags::MOVE) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(m) => left -= m.min(left),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
         total += n as u64;
     }
 }

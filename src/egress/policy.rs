@@ -27,6 +27,9 @@ pub struct EgressPolicy {
     pub tainted: bool,
     /// Hosts still reachable while the session is tainted (default: none).
     pub trusted_when_tainted: Vec<String>,
+    /// A project layer's `allow_hosts`: when set, a host must be on this list too (a project
+    /// policy only narrows).
+    pub project_hosts: Option<Vec<String>>,
 }
 
 impl Default for EgressPolicy {
@@ -37,6 +40,7 @@ impl Default for EgressPolicy {
             ports: DEFAULT_PORTS.to_vec(),
             tainted: false,
             trusted_when_tainted: Vec::new(),
+            project_hosts: None,
         }
     }
 }
@@ -55,6 +59,8 @@ pub enum Reason {
     NotListed,
     /// The host is listed, but not for this port.
     Port,
+    /// The trusted list allows the host, the project policy's `allow_hosts` does not.
+    NotOnProject,
     /// The session is tainted and the host is not on `trusted_when_tainted`.
     Tainted,
     /// The name resolved to a loopback, private, link-local or otherwise special address that
@@ -97,6 +103,10 @@ impl fmt::Display for Refusal {
             Reason::NotListed => write!(
                 f,
                 "the host is not on this profile's network allowlist; a user may add it to `network.allow_hosts` in their user policy"
+            ),
+            Reason::NotOnProject => write!(
+                f,
+                "the project policy's `network.allow_hosts` (.claude/blastwall.toml) does not list it"
             ),
             Reason::Port => write!(
                 f,
@@ -226,6 +236,16 @@ impl EgressPolicy {
                 if port_ok(p) {
                     allowed = true;
                     break;
+                }
+            }
+        }
+        if allowed {
+            if let Some(project) = &self.project_hosts {
+                let ok = project
+                    .iter()
+                    .any(|a| entry_matches(a, &host, is_ip).is_some_and(port_ok));
+                if !ok {
+                    return refuse(&host, Reason::NotOnProject);
                 }
             }
         }
@@ -402,6 +422,25 @@ mod tests {
             let got = p.check(host, *port).err().map(|r| r.reason);
             assert_eq!(&got, want, "{host}:{port}");
         }
+    }
+
+    #[test]
+    fn a_project_list_only_narrows() {
+        let p = EgressPolicy {
+            project_hosts: Some(vec!["api.github.com".into(), "crates.io:8443".into()]),
+            ..policy(&["*.github.com", "crates.io"])
+        };
+        assert!(p.check("api.github.com", 443).is_ok());
+        assert_eq!(
+            p.check("gist.github.com", 443).unwrap_err().reason,
+            Reason::NotOnProject
+        );
+        // Listed by the project only: still not allowed.
+        assert_eq!(p.check("crates.io", 8443).unwrap_err().reason, Reason::Port);
+        assert_eq!(
+            p.check("crates.io", 443).unwrap_err().reason,
+            Reason::NotOnProject
+        );
     }
 
     #[test]

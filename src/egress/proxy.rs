@@ -370,15 +370,15 @@ fn check_sni(client: &mut impl Read, host: &str, port: u16) -> Result<Vec<u8>, R
 
 /// Copy both ways until both sides are done.
 fn splice(client: UnixStream, upstream: TcpStream) -> io::Result<()> {
-    let (mut c_read, mut u_write) = (client.try_clone()?, upstream.try_clone()?);
+    let (c_read, u_write) = (client.try_clone()?, upstream.try_clone()?);
     let up = std::thread::Builder::new()
         .name("blastwall-egress-up".into())
         .spawn(move || {
-            let _ = super::relay(&mut c_read, &mut u_write);
+            let _ = super::relay_sockets(&c_read, &u_write);
             let _ = u_write.shutdown(Shutdown::Write);
         })?;
-    let (mut u_read, mut c_write) = (upstream, client);
-    let _ = super::relay(&mut u_read, &mut c_write);
+    let (u_read, c_write) = (upstream, client);
+    let _ = super::relay_sockets(&u_read, &c_write);
     let _ = c_write.shutdown(Shutdown::Write);
     let _ = up.join();
     Ok(())
@@ -557,7 +557,10 @@ fn forward(
     out.push_str("Connection: close\r\n\r\n");
     let mut c = &conn;
     c.write_all(out.as_bytes())?;
-    super::relay(&mut ureader, &mut c)?;
+    // What the head's reader already holds, then the rest straight from the socket.
+    c.write_all(ureader.buffer())?;
+    drop(ureader);
+    super::relay_sockets(&upstream, &conn)?;
     let _ = conn.shutdown(Shutdown::Both);
     let _ = upstream.shutdown(Shutdown::Both);
     Ok(())

@@ -59,6 +59,7 @@ impl EgressBridge for SandboxEgress {
             allow_hosts: allow_hosts.to_vec(),
             tainted,
             trusted_when_tainted: ticket.egress.trusted_when_tainted.clone(),
+            project_hosts: ticket.egress.project_hosts.clone(),
             ..self.base.clone()
         };
         let on_refusal: OnRefusal = match &ticket.egress.audit_log {
@@ -80,9 +81,19 @@ impl EgressBridge for SandboxEgress {
         };
         let proxy = Proxy::start(config, &self.parent)
             .map_err(|e| SandboxError::Start(format!("the egress proxy: {e}")))?;
+        let mut env = proxy_env(HTTP_PORT, SOCKS_PORT);
+        // ssh ignores the proxy variables: git over ssh goes through the SOCKS proxy (and its
+        // rules: a `host:22` entry) with this binary as the ProxyCommand.
+        let exe = self.exe.display().to_string();
+        if !exe.contains(['\'', '%']) {
+            env.push((
+                "GIT_SSH_COMMAND".to_owned(),
+                format!("ssh -o ProxyCommand='{exe} sandbox-bridge --connect %h %p'"),
+            ));
+        }
         Ok(Bridge {
             binds: vec![proxy.dir().to_path_buf()],
-            env: proxy_env(HTTP_PORT, SOCKS_PORT),
+            env,
             wrap: bridge_argv(&self.exe, &proxy),
             guard: Box::new(proxy),
         })
@@ -183,6 +194,11 @@ pub fn ticket_egress(
     TicketEgress {
         inject,
         trusted_when_tainted: policy.network.trusted_when_tainted.clone(),
+        project_hosts: policy
+            .network
+            .project_hosts
+            .as_ref()
+            .map(|h| h.value.clone()),
         audit_log: policy.audit_log.clone(),
         policy_file,
     }

@@ -50,6 +50,8 @@ pub struct Ticket {
 pub struct TicketEgress {
     pub inject: Vec<String>,
     pub trusted_when_tainted: Vec<String>,
+    /// A project layer's `network.allow_hosts`: the proxy needs a host on both lists.
+    pub project_hosts: Option<Vec<String>>,
     pub audit_log: Option<PathBuf>,
     /// The `--policy` file the hook read, so the runner resolves injections from the same
     /// policy.

@@ -771,6 +771,20 @@ fn an_injected_token_reaches_only_its_program_and_never_the_model() {
     assert!(!audit.contains(INJECTED));
     let cache = state.join("inject/GH_TOKEN");
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), INJECTED);
+    // The agent cannot read the cache with the client's own tools (the sandbox hides the
+    // whole state directory).
+    for (tool, input) in [
+        ("Read", serde_json::json!({"file_path": cache})),
+        (
+            "Bash",
+            serde_json::json!({"command": format!("cat {}", cache.display())}),
+        ),
+        ("Grep", serde_json::json!({"pattern": "x", "path": state})),
+    ] {
+        let ev = m.sb.pre_tool_use(tool, input);
+        let out = crate::run(m.cmd(&["hook"]), ev.to_string().as_bytes());
+        assert_eq!(out.decision(), "deny", "{tool}: {out:?}");
+    }
     // Without it, the same text is ordinary to the detector: the exact value is what found it.
     std::fs::remove_file(&cache).unwrap();
     let answer = m.post(&printed);
@@ -827,7 +841,8 @@ fn the_runner_checks_the_injection_rule_again() {
 
 /// Through the runner: in a tainted session the proxy refuses a listed host unless it is on
 /// the ticket's `trusted_when_tainted`, the tool's stderr says why, and each refusal is a line
-/// in the audit log (event `EgressRefused`, rule `egress`).
+/// in the audit log (event `EgressRefused`, rule `egress`). A project layer's host list
+/// narrows what the proxy lets through.
 #[test]
 fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
     use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
@@ -913,4 +928,84 @@ fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
     assert_eq!(l["tool_use_id"], "toolu_taint");
     assert_eq!(l["subject"], format!("127.0.0.1:{b}"));
     assert!(l["reason"].as_str().unwrap().contains("tainted"), "{l}");
+
+    // Untainted again, with a project layer's list: a host must be on both.
+    std::fs::remove_file(state.join("taint/tainted-session")).unwrap();
+    t.egress.project_hosts = Some(vec![format!("127.0.0.1:{a}")]);
+    let out = run_once(&t);
+    assert_eq!(out.stdout.matches("ok\n").count(), 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "refused 127.0.0.1:{b}: the project policy's `network.allow_hosts`"
+        )),
+        "{out:?}"
+    );
+}
+
+/// ssh through the sandbox: `blastwall sandbox-bridge --connect` (the ProxyCommand the runner
+/// puts in `GIT_SSH_COMMAND`) reaches a listed `host:port` through the SOCKS proxy, and an
+/// unlisted port is refused with the proxy's reason. The "server" sends an SSH banner.
+#[test]
+fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::ticket::{self, Ticket};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    require_sandbox!();
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let _ = s.write_all(b"SSH-2.0-blastwall-test\r\n");
+        }
+    });
+    let sb = crate::Sandbox::new();
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from(BIN)),
+    };
+    let settings = SandboxSettings {
+        network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
+        ..SandboxSettings::default()
+    };
+    let spec = SandboxSpec::build(
+        &env,
+        "main",
+        &[sb.project.clone(), PathBuf::from("/tmp")],
+        &settings,
+        &default_credential_stores(),
+    );
+    let command = format!(
+        "echo \"git_ssh=$GIT_SSH_COMMAND\"; {BIN} sandbox-bridge --connect 127.0.0.1 {port} </dev/null | head -1; \
+         {BIN} sandbox-bridge --connect 127.0.0.1 {} </dev/null; echo rc=$?",
+        port + 1
+    );
+    let t = Ticket::new(
+        &command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        None,
+        None,
+        None,
+        None,
+    );
+    let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
+    let out = crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"");
+    assert!(out.stdout.contains("SSH-2.0-blastwall-test"), "{out:?}");
+    assert!(
+        out.stdout.contains("git_ssh=ssh -o ProxyCommand='")
+            && out.stdout.contains("sandbox-bridge --connect %h %p'"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("rc=1"), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "refused 127.0.0.1:{}: the host is listed, but not for port",
+            port + 1
+        )),
+        "{out:?}"
+    );
 }
