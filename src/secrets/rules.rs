@@ -742,10 +742,11 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Password in a .netrc / _netrc entry",
         "netrc",
         &["machine"],
-        // A `machine` entry at a line start; `login`, `port`, `password` follow on the same
+        // A `machine` entry at a line start, or at the start of a quoted string (the file's
+        // content as a JSON or YAML value); `login`, `port`, `password` follow on the same
         // line or on indented continuation lines, as netrc files are written.
         Raw(concat!(
-            r"(?m)^[ \t]*machine[ \t]+\S+",
+            r#"(?m)(?:^|["'])[ \t]*machine[ \t]+\S+"#,
             r"(?:(?:[ \t]+|[ \t]*\r?\n[ \t]+)(?:login|port|account)[ \t]+\S+){0,3}",
             r#"(?:[ \t]+|[ \t]*\r?\n[ \t]+)password[ \t]+([^\s"'`]+)"#
         )),
