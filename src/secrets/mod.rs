@@ -717,10 +717,21 @@ impl Detector {
         let mut hit = |p: usize, start: usize, end: usize| {
             let first = seen.get_mut(p).is_some_and(|s| !std::mem::replace(s, true));
             for &i in self.rules_of(p) {
-                if self.rules.get(i).is_some_and(|r| r.anchored) {
-                    anchors.push((i, start, end));
-                }
-                if first {
+                let anchored = self.rules.get(i).map(|r| (r.anchored, r.check));
+                let enable = match anchored {
+                    // An anchored rule runs only where its regex can start to match: a text
+                    // whose `token` is never followed by an operator, or whose `://` never by
+                    // user info, compiles neither regex.
+                    Some((true, check)) => {
+                        let live = rules::anchor_may_match(check, text, end);
+                        if live {
+                            anchors.push((i, start, end));
+                        }
+                        live
+                    }
+                    _ => first,
+                };
+                if enable {
                     if let Some(a) = active.get_mut(i) {
                         *a = true;
                     }
