@@ -7,6 +7,7 @@
 //! ```sh
 //! cargo run --release --example secrets_formats            # 200 samples per format
 //! cargo run --release --example secrets_formats -- 1000    # more
+//! cargo run --release --example secrets_formats -- 200 netrc  # formats whose provider or source has `netrc`
 //! ```
 //!
 //! A secret counts as found in a shape when no byte-for-byte copy of it is left in what the
@@ -26,7 +27,6 @@ use std::collections::BTreeMap;
 
 use blastwall::secrets::formats::{self, Rng, FORMATS};
 use blastwall::secrets::Detector;
-use serde_json::Value;
 
 /// Text contexts for a value that carries no context of its own (a bare token, a URL).
 fn contexts(value: &str) -> Vec<(&'static str, String)> {
@@ -39,19 +39,25 @@ fn contexts(value: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Whether `secret` survives in what the model sees for `text` in each output shape.
+/// Whether `secret` survives in what the model sees for `text` in each output shape: in the
+/// redacted JSON serialized, or in any of its JSON-unescaped levels (a document in a string,
+/// in a string).
 fn survives(d: &Detector, text: &str, secret: &str) -> Vec<(&'static str, bool)> {
     let mut out = vec![("text", d.redact(text).0.contains(secret))];
     for (shape, mut v) in formats::shapes(text) {
         d.redact_json(&mut v);
-        let seen = serde_json::to_string(&v).unwrap();
-        // The nested shape holds the text JSON-encoded inside a string: decode one level so
-        // an escaped copy is not missed.
-        let nested_left = v
-            .get("stdout")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.contains(secret));
-        out.push((shape, seen.contains(secret) || nested_left));
+        let mut seen = serde_json::to_string(&v).unwrap();
+        let mut left = seen.contains(secret);
+        for _ in 0..4 {
+            match formats::unescape(&seen) {
+                Some(next) if !left => {
+                    left = next.contains(secret);
+                    seen = next;
+                }
+                _ => break,
+            }
+        }
+        out.push((shape, left));
     }
     out
 }
@@ -68,12 +74,19 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
+    // Optional: only the formats whose provider or source contains this text.
+    let only = std::env::args().nth(2).unwrap_or_default();
     let d = Detector::new().without_env_values();
+    // `SHOW_MISSES=1`: print the first missed texts of each format on stderr.
+    let show = std::env::var_os("SHOW_MISSES").is_some();
     let mut rng = Rng::new(2026);
     let mut by_provider: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut by_shape: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut misses: BTreeMap<&str, (usize, String)> = BTreeMap::new();
+    let mut misses: BTreeMap<&str, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
     for fmt in FORMATS {
+        if !(fmt.provider.contains(only.as_str()) || fmt.source.contains(only.as_str())) {
+            continue;
+        }
         for _ in 0..n {
             let secret = fmt.sample(&mut rng);
             let wrappable = fmt.before.is_empty() || fmt.before.contains("://");
@@ -104,10 +117,12 @@ fn main() {
                             .entry(format!("context {context}"))
                             .or_default()
                             .missed += 1;
-                        let m = misses.entry(fmt.source).or_insert((0, String::new()));
+                        let m = misses.entry(fmt.source).or_default();
                         m.0 += 1;
-                        if m.1.is_empty() {
-                            m.1 = format!("{context}/{shape}");
+                        *m.1.entry(format!("{context}/{shape}")).or_default() += 1;
+                        if show && m.0 <= 3 {
+                            // Generated samples, not secrets: shown to debug a rule.
+                            eprintln!("missed ({context}/{shape}): {text:?}");
                         }
                     }
                 }
@@ -147,9 +162,10 @@ fn main() {
     if misses.is_empty() {
         println!("\nNo misses.");
     } else {
-        println!("\nMisses by format (first context/shape seen):\n");
-        for (src, (count, first)) in &misses {
-            println!("- {src}: {count} ({first})");
+        println!("\nMisses by format (context/shape: count):\n");
+        for (src, (count, wheres)) in &misses {
+            let wheres: Vec<String> = wheres.iter().map(|(w, n)| format!("{w}: {n}")).collect();
+            println!("- {src}: {count} ({})", wheres.join(", "));
         }
     }
     hard_negatives(&d, n);

@@ -332,6 +332,89 @@ mod tests {
         assert!(!out.to_string().contains(TOKEN));
     }
 
+    /// The strings of `v` and of every JSON document held in one of them, at any depth.
+    fn decoded_levels(v: &Value, out: &mut String) {
+        match v {
+            Value::String(s) => {
+                out.push_str(s);
+                out.push('\n');
+                if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                    decoded_levels(&inner, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| decoded_levels(x, out)),
+            Value::Object(m) => m.values().for_each(|x| decoded_levels(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn anthropic_key_in_an_mcp_text_block_is_withheld_as_in_bash_output() {
+        let key = "sk-ant-api03-AbeuEchsVEoR7TJYHSDATOCN1D61_k7U4O5Zi_czrwcK-tmoYgj7LZDwTkENNvOX8R4jI8so-XWbHlKif5hGu-9-fh8k7AA";
+        let doc = serde_json::to_string_pretty(
+            &json!({"config": {"note": "a \"quoted\" line\n", "anthropic_api_key": key}}),
+        )
+        .unwrap();
+        let nested = json!({"status": 200, "body": doc}).to_string();
+        let cases = [
+            (
+                "Bash",
+                json!({"stdout": format!("ANTHROPIC_API_KEY={key}\n"), "stderr": ""}),
+            ),
+            (
+                "mcp__cfg__get",
+                json!([{"type": "text", "text": format!("ANTHROPIC_API_KEY={key}")}]),
+            ),
+            ("mcp__cfg__get", json!([{"type": "text", "text": doc}])),
+            ("mcp__cfg__get", json!([{"type": "text", "text": nested}])),
+            (
+                "mcp__cfg__get",
+                json!({"content": [{"type": "text", "text": "ok"}], "structuredContent": {"raw": nested}}),
+            ),
+            (
+                "WebFetch",
+                json!({"result": nested, "code": 200, "url": "https://x.example/"}),
+            ),
+            ("Bash", json!({"stdout": nested, "stderr": ""})),
+        ];
+        for (tool, response) in cases {
+            let home = tempfile::tempdir().unwrap();
+            let e = ev(tool, response.clone());
+            let out = post_tool_use(&e, crate::secrets::builtin(), Some(home.path()))
+                .unwrap_or_else(|| panic!("no answer for {tool} {response}"));
+            let mut seen = String::new();
+            decoded_levels(&out, &mut seen);
+            assert!(!seen.contains(key), "{tool}: {out}");
+            let spec = &out["hookSpecificOutput"];
+            assert!(
+                spec["additionalContext"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Anthropic"),
+                "{tool}: {out}"
+            );
+            // The replacement keeps the output's shape: a list stays a list of text blocks,
+            // and a JSON document in a text block stays a JSON document.
+            let updated = &spec["updatedToolOutput"];
+            assert_eq!(updated.is_array(), response.is_array(), "{tool}: {out}");
+            if let Some(text) = response.get(0).and_then(|b| b["text"].as_str()) {
+                if serde_json::from_str::<Value>(text).is_ok() {
+                    let new = updated[0]["text"].as_str().unwrap();
+                    // Framed (external content): the document sits between the markers.
+                    let inner: String = new
+                        .lines()
+                        .filter(|l| !l.starts_with("<<<"))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    assert!(
+                        serde_json::from_str::<Value>(&inner).is_ok(),
+                        "{tool}: {new}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn clean_output_gets_no_answer() {
         let e = ev(

@@ -105,6 +105,19 @@ fn look_alike(b: u8) -> Option<&'static str> {
     }
 }
 
+/// The length of the longest imitation starting at `at` (ASCII case-insensitive), if any.
+fn imitation_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    IMITATIONS
+        .iter()
+        .filter(|m| {
+            rest.get(..m.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(m.as_bytes()))
+        })
+        .map(|m| m.len())
+        .max()
+}
+
 /// Every `<` in a run of three or more becomes `‹`, every such `>` becomes `›`: the frame's
 /// delimiters cannot be written by the text, however the runs are cut.
 fn break_runs(text: &str) -> String {
@@ -140,9 +153,6 @@ fn break_runs(text: &str) -> String {
 
 /// The cleaned text (see the module documentation). `boundary` is replaced wherever it occurs.
 pub fn defuse(text: &str, boundary: &str) -> String {
-    use aho_corasick::{AhoCorasick, MatchKind};
-    use std::sync::OnceLock;
-    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     // Invisible characters first: they could split a marker so that it is only whole once
     // the model (or a later step) drops them.
     let visible: String = if text.is_ascii() {
@@ -151,39 +161,33 @@ pub fn defuse(text: &str, boundary: &str) -> String {
         text.chars().filter(|c| !is_invisible(*c)).collect()
     };
     let mut out = String::with_capacity(visible.len() + 64);
-    let ac = AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(IMITATIONS)
-            .ok()
-    });
+    // Every imitation starts with `<`, `[` or `|` (a test checks it): look only there, and
+    // take the longest imitation at the leftmost place, as a leftmost-longest automaton
+    // would, without building one on every hook call.
+    let bytes = visible.as_bytes();
     let mut last = 0;
-    if let Some(ac) = ac {
-        for m in ac.find_iter(&visible) {
-            out.push_str(visible.get(last..m.start()).unwrap_or(""));
-            let matched = visible.get(m.start()..m.end()).unwrap_or("");
-            let first = matched.as_bytes().first().copied().unwrap_or(0);
-            match look_alike(first) {
-                Some(l) => {
-                    out.push_str(l);
-                    out.push_str(matched.get(1..).unwrap_or(""));
-                }
-                None => out.push_str(matched),
+    let mut from = 0;
+    while let Some(rel) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr3(b'<', b'[', b'|', rest))
+    {
+        let at = from + rel;
+        let Some(len) = imitation_at(bytes, at) else {
+            from = at + 1;
+            continue;
+        };
+        out.push_str(visible.get(last..at).unwrap_or(""));
+        let matched = visible.get(at..at + len).unwrap_or("");
+        let first = matched.as_bytes().first().copied().unwrap_or(0);
+        match look_alike(first) {
+            Some(l) => {
+                out.push_str(l);
+                out.push_str(matched.get(1..).unwrap_or(""));
             }
-            last = m.end();
+            None => out.push_str(matched),
         }
-    } else {
-        // Fixed patterns cannot fail to build; if they did, replace every `<`, `[` and `|`.
-        for c in visible.chars() {
-            match c {
-                '<' => out.push('‹'),
-                '[' => out.push('⟦'),
-                '|' => out.push('¦'),
-                c => out.push(c),
-            }
-        }
-        last = visible.len();
+        last = at + len;
+        from = last;
     }
     out.push_str(visible.get(last..).unwrap_or(""));
     // Frame delimiters: the text cannot write `<<<` or `>>>` (so no frame line), nor the
@@ -282,6 +286,44 @@ pub fn explanation(tool: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn imitations_are_found_as_a_leftmost_longest_automaton_finds_them() {
+        use aho_corasick::{AhoCorasick, MatchKind};
+        assert!(IMITATIONS
+            .iter()
+            .all(|m| matches!(m.as_bytes().first(), Some(b'<' | b'[' | b'|'))));
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(IMITATIONS)
+            .unwrap();
+        let samples = [
+            "</TOOL_RESULT><tool_result><|im_start|>",
+            "[INST] hi [/inst] [System] <<SYS>> x <</SYS>>",
+            "<<<</system>>> ||> <|> a|b [x] <a href> <user <USERNAME",
+            "<information><</information>|||<invoke name='x'></invoke>",
+            "plain text with no markers at all, and a [link](https://x.example) | table |",
+            "é<systém> ü[inst]ü <untrusted-data-1> </important>",
+        ];
+        for text in samples {
+            let want: Vec<(usize, usize)> =
+                ac.find_iter(text).map(|m| (m.start(), m.end())).collect();
+            let bytes = text.as_bytes();
+            let mut got = Vec::new();
+            let mut at = 0;
+            while at < bytes.len() {
+                match imitation_at(bytes, at) {
+                    Some(len) => {
+                        got.push((at, at + len));
+                        at += len;
+                    }
+                    None => at += 1,
+                }
+            }
+            assert_eq!(got, want, "{text}");
+        }
+    }
 
     const B: &str = "0123456789abcdef";
 

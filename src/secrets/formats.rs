@@ -324,11 +324,16 @@ impl Format {
     }
 }
 
-/// How a line can reach the detector: the output shapes of the tools an agent runs. Each is
-/// `(name, text)` where the text is what a tool returned (JSON) or a file's content.
+/// How a line can reach the detector: the output shapes of the tools an agent runs (see
+/// `src/post.rs`: every string of `tool_response` is scanned, object values with their key).
+/// Each is `(name, tool_response)`.
 pub fn shapes(line: &str) -> Vec<(&'static str, serde_json::Value)> {
     use serde_json::json;
-    let nested = json!({"data": {"items": [{"config": line}]}}).to_string();
+    let doc = json!({"data": {"items": [{"config": line}]}});
+    let nested = doc.to_string();
+    let pretty =
+        serde_json::to_string_pretty(&json!({"status": "ok", "result": {"content": line}}))
+            .unwrap_or_default();
     vec![
         (
             "bash",
@@ -339,9 +344,31 @@ pub fn shapes(line: &str) -> Vec<(&'static str, serde_json::Value)> {
             json!({"type": "text", "file": {"filePath": "/p/.env", "content": format!("# settings\n{line}\nDEBUG=false\n"), "numLines": 3, "startLine": 1, "totalLines": 3}}),
         ),
         (
+            "webfetch",
+            json!({"bytes": line.len(), "code": 200, "codeText": "OK", "result": format!("Page:\n\n{line}\n"), "durationMs": 10, "url": "https://example.org/"}),
+        ),
+        (
             "mcp-text",
             json!([{"type": "text", "text": format!("Result:\n{line}\n")}]),
         ),
+        // An MCP tool returning a JSON document as its text block.
+        ("mcp-json-text", json!([{"type": "text", "text": pretty}])),
+        (
+            "mcp-structured",
+            json!({"content": [{"type": "text", "text": "see structuredContent"}], "structuredContent": {"result": {"content": line}}}),
+        ),
+        // A JSON document held as a string (`curl` of an API, a log line with a payload).
         ("nested-json", json!({"stdout": nested, "stderr": ""})),
+        // The same, nested once more: a document in a string in a document in the output.
+        (
+            "double-nested-json",
+            json!([{"type": "text", "text": json!({"body": nested}).to_string()}]),
+        ),
     ]
+}
+
+/// `text` with one level of JSON escapes decoded, as the detector decodes it (`None` when it
+/// has none): the report's check that no escaped copy of a secret is left.
+pub fn unescape(text: &str) -> Option<String> {
+    super::escaped::View::of(text.as_bytes()).map(|v| String::from_utf8_lossy(&v.text).into_owned())
 }

@@ -44,6 +44,14 @@
 //! header or Kubernetes Secret > generic assignment), then position. A value found by its
 //! context (`password=…`) is then also a finding wherever else it occurs in the same text.
 //!
+//! # Escaped text
+//!
+//! A tool's output is often a JSON document held as a string (an MCP text block, an API body
+//! in a log line), sometimes nested again. Where a text holds JSON escapes, the rules also run
+//! on its unescaped view, up to three levels deep (`escaped.rs`), and each finding is mapped
+//! back to a range of the text that keeps every escape whole: the redacted document is still
+//! valid JSON of the same shape. A text without a backslash escape costs one `memchr` pass.
+//!
 //! # What is not a secret
 //!
 //! Placeholders (`${VAR}`, `<your-token>`, `xxxx`, `****`, `{{ .Values.x }}`), documented
@@ -52,6 +60,7 @@
 //! hashes and base64 image data are left alone: no rule matches bare hex, UUIDs or base64
 //! blobs; those only count after a credential name (`api_token = "<uuid>"`).
 
+mod escaped;
 pub mod exact;
 #[doc(hidden)]
 pub mod formats;
@@ -552,6 +561,58 @@ impl Detector {
     /// The rules' candidates followed by the exact values' (a rule's finding wins a tie, so a
     /// token keeps its rule's name).
     fn all_candidates(&self, text: &[u8]) -> Vec<Candidate> {
+        let direct = self.plain_all_candidates(text);
+        self.with_escaped_candidates(text, direct, true)
+    }
+
+    /// `direct` (the candidates found in `text` itself) and those found in the JSON-unescaped
+    /// views of `text` (see `escaped.rs`), one level after another, each range made to keep
+    /// the escapes of the text it was found in whole and mapped back to a range of `text`
+    /// that covers whole escapes. With `exact`, the exact values are looked for in the views
+    /// too.
+    fn with_escaped_candidates(
+        &self,
+        text: &[u8],
+        direct: Vec<Candidate>,
+        exact: bool,
+    ) -> Vec<Candidate> {
+        let Some(first) = escaped::View::of(text) else {
+            return direct;
+        };
+        let mut out = Vec::with_capacity(direct.len());
+        let mut views: Vec<escaped::View> = Vec::new();
+        let mut found = direct;
+        let mut next = Some(first);
+        for level in 0..=escaped::MAX_LEVELS {
+            // `next` is the view of the text `found` was found in (level 0: `text`).
+            for mut c in found {
+                if let Some(n) = &next {
+                    match n.trim_text_range(&c.range) {
+                        Some(r) => c.range = r,
+                        None => continue,
+                    }
+                }
+                for v in views.iter().rev() {
+                    c.range = v.to_text(&c.range);
+                }
+                out.push(c);
+            }
+            let Some(view) = next.take().filter(|_| level < escaped::MAX_LEVELS) else {
+                break;
+            };
+            found = if exact {
+                self.plain_all_candidates(&view.text)
+            } else {
+                self.candidates(&view.text)
+            };
+            next = escaped::View::of(&view.text);
+            views.push(view);
+        }
+        out
+    }
+
+    /// [`Detector::all_candidates`] on `text` as it is (no unescaped view).
+    fn plain_all_candidates(&self, text: &[u8]) -> Vec<Candidate> {
         let mut cands = self.candidates(text);
         let base = self.rules.len();
         cands.extend(
@@ -569,7 +630,8 @@ impl Detector {
 
     /// Findings of the rules only (no exact values): how the environment's values are judged.
     pub(crate) fn find_without_exact(&self, text: &[u8]) -> Vec<Finding> {
-        let cands = Detector::resolve(self.candidates(text));
+        let cands = self.with_escaped_candidates(text, self.candidates(text), false);
+        let cands = Detector::resolve(cands);
         let cands = Detector::repeat_occurrences(text, cands);
         self.findings(text, cands)
     }
@@ -655,10 +717,21 @@ impl Detector {
         let mut hit = |p: usize, start: usize, end: usize| {
             let first = seen.get_mut(p).is_some_and(|s| !std::mem::replace(s, true));
             for &i in self.rules_of(p) {
-                if self.rules.get(i).is_some_and(|r| r.anchored) {
-                    anchors.push((i, start, end));
-                }
-                if first {
+                let anchored = self.rules.get(i).map(|r| (r.anchored, r.check));
+                let enable = match anchored {
+                    // An anchored rule runs only where its regex can start to match: a text
+                    // whose `token` is never followed by an operator, or whose `://` never by
+                    // user info, compiles neither regex.
+                    Some((true, check)) => {
+                        let live = rules::anchor_may_match(check, text, end);
+                        if live {
+                            anchors.push((i, start, end));
+                        }
+                        live
+                    }
+                    _ => first,
+                };
+                if enable {
                     if let Some(a) = active.get_mut(i) {
                         *a = true;
                     }
@@ -1203,11 +1276,13 @@ impl Detector {
         let offset = key.len() + 3;
         let end = offset + value.len();
         let key_lines = key.bytes().filter(|&b| b == b'\n').count();
+        // A finding that runs into the probe's own quote (a Kubernetes value, a netrc password
+        // at the end of the string) is cut back to the value; one wholly in the key is dropped.
         self.find(&probe)
             .into_iter()
-            .filter(|f| f.range.start >= offset && f.range.end <= end)
+            .filter(|f| f.range.start.max(offset) < f.range.end.min(end))
             .map(|mut f| {
-                f.range = f.range.start - offset..f.range.end - offset;
+                f.range = f.range.start.max(offset) - offset..f.range.end.min(end) - offset;
                 f.line = f.line.saturating_sub(key_lines).max(1);
                 f
             })

@@ -96,6 +96,75 @@ pub(crate) fn regex_source(p: &Pattern) -> String {
     }
 }
 
+/// Whether an anchored rule's regex can match at `end` (right after one of its keywords): a
+/// necessary condition checked byte by byte, so that the regex is compiled and run only where
+/// it may match. Wider than the regexes, never narrower (the prefilter tests compare the
+/// results with running every rule everywhere).
+/// - the generic assignment: an optional `\` and quote, up to 5 blanks, then an operator
+///   (`=`, `:`, `?=`, `=>`, …) or the `,` of a quoted pair;
+/// - a URL's user info: bytes of a user name up to a `:`, then password bytes up to an `@`.
+pub(crate) fn anchor_may_match(check: Check, text: &[u8], end: usize) -> bool {
+    let at = |i: usize| text.get(i).copied();
+    match check {
+        Check::Generic => {
+            let mut i = end;
+            if at(i) == Some(b'\\') {
+                i += 1;
+            }
+            if matches!(at(i), Some(b'"' | b'\'' | b'`')) {
+                i += 1;
+            }
+            let mut blanks = 0;
+            while blanks < 5 && at(i).is_some_and(|b| b.is_ascii_whitespace() || b == 0x0b) {
+                i += 1;
+                blanks += 1;
+            }
+            matches!(at(i), Some(b'=' | b':' | b'?' | b','))
+        }
+        Check::UrlPassword => {
+            let stop = end.saturating_add(2048);
+            let mut i = end;
+            // The user: up to the first `:`.
+            loop {
+                match at(i) {
+                    Some(b':') => break,
+                    Some(b)
+                        if b.is_ascii_whitespace()
+                            || b == 0x0b
+                            || b"/?#@'\"`<>[]{}".contains(&b) =>
+                    {
+                        return false
+                    }
+                    Some(_) if i < stop => i += 1,
+                    Some(_) => return true, // past the window: the regex decides
+                    None => return false,
+                }
+            }
+            i += 1;
+            let password = i;
+            loop {
+                match at(i) {
+                    Some(b'@') => {
+                        return i > password
+                            && at(i + 1).is_some_and(|b| {
+                                b.is_ascii_alphanumeric() || matches!(b, b'[' | b'_' | b'-')
+                            })
+                    }
+                    Some(b)
+                        if b.is_ascii_whitespace() || b == 0x0b || b":/?#'\"`<>".contains(&b) =>
+                    {
+                        return false
+                    }
+                    Some(_) if i < stop => i += 1,
+                    Some(_) => return true,
+                    None => return false,
+                }
+            }
+        }
+        _ => true,
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // a table row, read positionally
 const fn r(
     id: &'static str,
@@ -742,10 +811,11 @@ pub(crate) static RULES: &[RuleDef] = &[
         "Password in a .netrc / _netrc entry",
         "netrc",
         &["machine"],
-        // A `machine` entry at a line start; `login`, `port`, `password` follow on the same
+        // A `machine` entry at a line start, or at the start of a quoted string (the file's
+        // content as a JSON or YAML value); `login`, `port`, `password` follow on the same
         // line or on indented continuation lines, as netrc files are written.
         Raw(concat!(
-            r"(?m)^[ \t]*machine[ \t]+\S+",
+            r#"(?m)(?:^|["'])[ \t]*machine[ \t]+\S+"#,
             r"(?:(?:[ \t]+|[ \t]*\r?\n[ \t]+)(?:login|port|account)[ \t]+\S+){0,3}",
             r#"(?:[ \t]+|[ \t]*\r?\n[ \t]+)password[ \t]+([^\s"'`]+)"#
         )),

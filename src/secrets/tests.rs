@@ -1312,3 +1312,185 @@ fn redaction_span_is_the_secret_never_its_delimiter() {
         shown.join("\n")
     );
 }
+
+// ---- secrets inside JSON-escaped text (a JSON document held as a string) ----
+
+const ANTHROPIC_KEY: &str = "sk-ant-api03-AbeuEchsVEoR7TJYHSDATOCN1D61_k7U4O5Zi_czrwcK-tmoYgj7LZDwTkENNvOX8R4jI8so-XWbHlKif5hGu-9-fh8k7AA";
+
+/// Every string of `v`, and of every string in it that is itself a JSON document, at any depth.
+fn all_levels(v: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            out.push(s.clone());
+            if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                if inner.is_object() || inner.is_array() {
+                    all_levels(&inner, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| all_levels(x, out)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            all_levels(x, out);
+        }),
+        _ => {}
+    }
+}
+
+/// `a` and `b` have the same shape: the same keys, array lengths and types, at every level,
+/// strings that hold JSON documents included (their text may differ).
+fn same_shape(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => {
+            match (
+                serde_json::from_str::<Value>(x),
+                serde_json::from_str::<Value>(y),
+            ) {
+                (Ok(p), Ok(q)) if p.is_object() || p.is_array() => same_shape(&p, &q),
+                (Ok(p), _) if p.is_object() || p.is_array() => false,
+                _ => true,
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_shape(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k, p), (l, q))| k == l && same_shape(p, q))
+        }
+        (x, y) => std::mem::discriminant(x) == std::mem::discriminant(y),
+    }
+}
+
+/// Redacts `response` as the PostToolUse handler does and checks that none of `secrets` is left
+/// at any level, that each level is still valid JSON of the same shape, and which rules fired.
+fn redact_levels(response: serde_json::Value, secrets: &[&str]) -> Vec<String> {
+    let d = Detector::new().without_env_values();
+    let mut v = response.clone();
+    assert!(d.json_has_secrets(&v), "json_has_secrets missed {response}");
+    let found = d.redact_json(&mut v);
+    let mut levels = Vec::new();
+    all_levels(&v, &mut levels);
+    for s in secrets {
+        let left: Vec<&String> = levels.iter().filter(|l| l.contains(s)).collect();
+        assert!(left.is_empty(), "{s:?} left in {left:?}");
+    }
+    assert!(same_shape(&response, &v), "shape changed:\n{response}\n{v}");
+    found.iter().map(|f| f.rule_id.to_string()).collect()
+}
+
+#[test]
+fn anthropic_key_in_an_mcp_text_block_holding_a_json_document() {
+    use serde_json::json;
+    // An MCP tool that returns its result as a JSON document in a text block, pretty-printed,
+    // with escapes around the key (`\"`, `\n`, `\/`, `\u00xx`).
+    let doc = format!(
+        "{{\n  \"settings\": {{\n    \"note\": \"line 1\\nline \\\"2\\\" \\u00e9 https:\\/\\/x.example\\/\",\n    \"anthropic\": \"{ANTHROPIC_KEY}\"\n  }}\n}}"
+    );
+    assert!(serde_json::from_str::<serde_json::Value>(&doc).is_ok());
+    let ids = redact_levels(json!([{"type": "text", "text": doc}]), &[ANTHROPIC_KEY]);
+    assert_eq!(ids, ["anthropic-api-key"]);
+    // The same document in structuredContent, and as a plain `KEY=value` line in the text.
+    let ids = redact_levels(
+        json!({"content": [{"type": "text", "text": format!("export ANTHROPIC_API_KEY=\\\"{ANTHROPIC_KEY}\\\"")}],
+               "structuredContent": {"result": doc}}),
+        &[ANTHROPIC_KEY],
+    );
+    assert_eq!(ids.len(), 2, "{ids:?}");
+}
+
+#[test]
+fn anthropic_key_in_nested_json_strings() {
+    use serde_json::json;
+    // A document in a string in a document in the Bash output (`curl` of an API whose body
+    // field is JSON text): the key is escaped twice over around it.
+    let inner =
+        json!({"env": {"ANTHROPIC_API_KEY": ANTHROPIC_KEY}, "cmd": "run \"x\"\n"}).to_string();
+    let middle = json!({"status": 200, "body": inner}).to_string();
+    let outer = json!({"items": [{"log": middle}]}).to_string();
+    for text in [inner, middle, outer] {
+        let ids = redact_levels(
+            json!({"stdout": text, "stderr": "", "interrupted": false}),
+            &[ANTHROPIC_KEY],
+        );
+        assert_eq!(ids, ["anthropic-api-key"], "{text}");
+    }
+}
+
+#[test]
+fn escaped_only_formats_are_found_inside_json_documents() {
+    use serde_json::json;
+    // Formats whose rule needs line structure or plain quotes (a .netrc entry, a PuTTY key, a
+    // service-account file, nuget.config), missed when their text arrived JSON-escaped.
+    let key_body = "qQmOR69pYamt7uzPVZDo7uR60dIRqITxh7BmiGAj4uDPuhV1C1vVsw9877v3i2J4\nFd5QZvea64dR57HX64ZpvO59Q7kBCvZnZQP5GwI1pMCIuHLt5Et9pFBY2CK08Z8C\nPWTRWQQmq/CDjwNGBE/G/xE+VuBQofHhCeTYQLOP";
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{key_body}\n-----END PRIVATE KEY-----\n");
+    let service_account = serde_json::to_string_pretty(&json!({
+        "type": "service_account",
+        "project_id": "demo-project",
+        "private_key_id": "7e8201acdb19e90dc0bc0487faa7afa0b7a153ca",
+        "private_key": pem,
+        "client_email": "svc@demo-project.iam.gserviceaccount.com"
+    }))
+    .unwrap();
+    let netrc = "machine api.example.com\n  login bob\n  password xAPJ7OyWa62E4V1KOo\n";
+    let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIBq4Xw3c0n1n0fTqL8b5Jk9y6Vb5mXzR1H2vQpLq8w3Z\nZ3Xx\nPrivate-Lines: 1\nAAAAIGq9Rk2wXv7Lm4Pz8Tn3Qc6Yh1Js5Bd0Fe7Ug9Ka2Mx4\nPrivate-MAC: 5f1c2e9a7b3d4c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4\n";
+    let nuget = "<packageSourceCredentials><feed><add key=\"Username\" value=\"ci\" /><add key=\"ClearTextPassword\" value=\"Fd5QZvea64dR57HX\" /></feed></packageSourceCredentials>";
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "service account",
+            &service_account,
+            &[
+                "7e8201acdb19e90dc0bc0487faa7afa0b7a153ca",
+                "qQmOR69pYamt7uzPVZDo7uR60dIRqITxh7BmiGAj4uDP",
+            ],
+        ),
+        (".netrc", netrc, &["xAPJ7OyWa62E4V1KOo"]),
+        (
+            "PuTTY",
+            putty,
+            &["AAAAIGq9Rk2wXv7Lm4Pz8Tn3Qc6Yh1Js5Bd0Fe7Ug9Ka2Mx4"],
+        ),
+        ("nuget.config", nuget, &["Fd5QZvea64dR57HX"]),
+    ];
+    for (name, text, secrets) in cases {
+        let doc = json!({"path": "/p/file", "content": text}).to_string();
+        let twice = json!({"result": doc}).to_string();
+        for response in [
+            json!([{"type": "text", "text": doc}]),
+            json!([{"type": "text", "text": twice}]),
+            json!({"stdout": twice, "stderr": ""}),
+            json!({"structuredContent": {"file": {"content": text}}}),
+        ] {
+            let ids = redact_levels(response.clone(), secrets);
+            assert!(!ids.is_empty(), "{name}: {response}");
+        }
+    }
+}
+
+#[test]
+fn an_escape_is_never_cut_by_a_redaction() {
+    // A finding in the unescaped view that starts or ends next to an escape maps back over
+    // whole escapes: the redacted document still parses, whatever escapes surround the key.
+    for (before, after) in [
+        ("\\\"", "\\\""),
+        ("\\n", "\\n"),
+        ("\\u0020", "\\u002c"),
+        ("\\/", "\\t"),
+        ("\\\\\\\"", "\\\\\\\""),
+    ] {
+        let doc = format!("{{\"a\": \"{before}{ANTHROPIC_KEY}{after}\"}}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&doc).is_ok(),
+            "{doc}"
+        );
+        let (red, f) = builtin().redact(&doc);
+        assert_eq!(f.len(), 1, "{doc}");
+        let parsed: serde_json::Value = serde_json::from_str(&red).unwrap();
+        assert!(!parsed["a"].as_str().unwrap().contains(ANTHROPIC_KEY));
+        assert!(red.contains(before) && red.contains(after), "{red}");
+    }
+}

@@ -157,7 +157,8 @@ fn symbol_led_placeholder(first: u8, rest: &[u8]) -> bool {
         && rest
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'));
-    let word = identifier && is_wordy_identifier(rest);
+    // `!fN1FiwEPoFud1SbKF6` holds word-like pieces by chance: generated, not a name.
+    let word = identifier && is_wordy_identifier(rest) && !looks_generated(rest);
     match first {
         b'$' => {
             let mut with = vec![first];
@@ -512,18 +513,19 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
     if has_digit_count_run(v, 8) {
         return false; // `12345678…`: typed, not generated
     }
-    // Paths: `/etc/x`, `./x`, `~/x`, `~user`. A `~` before other symbols starts a password.
+    // Paths: `/etc/x`, `./x`, `~/x`, `~user` (user names are lower case). A `~` before other
+    // symbols or capitals starts a password; a `/` before base64 (`/KVS8…Oqy=`, generated or
+    // padded) starts a key.
     let home_ref = v.strip_prefix(b"~").is_some_and(|rest| {
         rest.first() == Some(&b'/')
-            || rest
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+            || rest.iter().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'_' | b'-' | b'.' | b'/')
+            })
     });
-    if v.windows(3).any(|w| w == b"://")
-        || v.first() == Some(&b'/')
-        || home_ref
-        || v.starts_with(b"./")
-    {
+    let rooted_path = v.first() == Some(&b'/') && !v.ends_with(b"=") && !looks_generated(v);
+    if v.windows(3).any(|w| w == b"://") || rooted_path || home_ref || v.starts_with(b"./") {
         return false;
     }
     if looks_like_code_reference(v) {
@@ -710,7 +712,7 @@ fn auth_header_ok(v: &[u8]) -> bool {
     if v.len() < 8 || is_placeholder(v) || has_filler_run(v) || is_dummy_word(v) {
         return false;
     }
-    if is_wordy_identifier(v)
+    if (is_wordy_identifier(v) && !looks_generated(v))
         || looks_like_code_reference(v)
         || v.iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
