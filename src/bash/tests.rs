@@ -179,4 +179,3 @@ fn brace_alternatives() {
     );
     assert!(super::brace_alternatives("plain").is_none());
 }
-

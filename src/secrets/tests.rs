@@ -639,7 +639,13 @@ proptest! {
         let (out, _) = d.redact(&text);
         for f in &findings {
             let secret = &text[f.range.clone()];
-            prop_assert!(!out.contains(secret), "{} left in output", f.rule_id);
+            // The same characters may also stand elsewhere in the text as plain text
+            // (`password=` before a URL whose password is `password=`): every occurrence that
+            // was found must be gone, the others may stay.
+            let found = findings.iter().filter(|g| &text[g.range.clone()] == secret).count();
+            let before = text.matches(secret).count();
+            let after = out.matches(secret).count();
+            prop_assert!(after + found <= before, "{} left in output", f.rule_id);
         }
         prop_assert!(d.find(&out).is_empty(), "redacted output still has findings: {:?}", d.find(&out));
         // Planted secrets that pass the format's own filters must be found.
