@@ -362,10 +362,6 @@ fn s8_crash_in_output_check_marks_output_untrusted() {
     not(feature = "fault-injection"),
     ignore = "needs the test build: cargo test --test e2e --features fault-injection"
 )]
-#[cfg_attr(
-    feature = "fault-injection",
-    ignore = "bug: Answer::failure answers PostToolUseFailure with hookEventName \"PostToolUse\"; the client rejects it (\"Hook returned incorrect event name\")"
-)]
 fn s8_crash_in_failure_output_check_marks_output_untrusted() {
     let (sb, _r, m) = crash_after_the_call(
         "s8-postfail",
