@@ -152,6 +152,24 @@ pub fn post_tool_use_with(
             if event_name == "PostToolUse" {
                 replacement = redacted;
             }
+        } else if tool == "Bash" {
+            // The sandbox runner scrubs a command's output before the client reads it (also
+            // when the command fails, where no hook can replace it): the model gets the same
+            // note as when this hook redacts.
+            let labels = runner_redactions(&all_text(original));
+            if !labels.is_empty() {
+                let n = labels.len();
+                let mut kinds: Vec<&str> = labels.iter().map(String::as_str).collect();
+                kinds.dedup();
+                notes.push(format!(
+                    "blastwall withheld {n} credential value(s) from this {tool} output before it reached you: {}. They are replaced by [REDACTED:…] markers; do not try to recover, guess or re-read them. If the task needs a credential, ask the user to provide it through an environment variable or a secret manager and refer to the variable by name.",
+                    kinds.join(", ")
+                ));
+                system.push(format!(
+                    "blastwall: withheld {n} secret(s) from the {tool} output ({})",
+                    kinds.join(", ")
+                ));
+            }
         }
     }
 
@@ -221,6 +239,34 @@ pub fn post_tool_use_with(
 }
 
 /// Every string in a JSON value, joined by newlines (for the injection scan).
+/// The labels of the `[REDACTED:<label>]` markers the sandbox runner left in a command's
+/// output, in order (at most 100).
+fn runner_redactions(text: &str) -> Vec<String> {
+    const MARK: &str = "[REDACTED:";
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        let after = rest.get(i + MARK.len()..).unwrap_or("");
+        let Some(end) = after.find(']').filter(|e| *e <= 64) else {
+            rest = after;
+            continue;
+        };
+        let label = after.get(..end).unwrap_or("");
+        if !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        {
+            out.push(label.to_string());
+            if out.len() >= 100 {
+                break;
+            }
+        }
+        rest = after.get(end..).unwrap_or("");
+    }
+    out
+}
+
 fn all_text(v: &Value) -> String {
     let mut out = String::new();
     let mut stack = vec![v];
@@ -286,6 +332,51 @@ mod tests {
     }
 
     const TOKEN: &str = "ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO";
+
+    #[test]
+    fn runner_markers_are_read_from_the_output() {
+        let cases: &[(&str, &[&str])] = &[
+            ("token: [REDACTED:github-pat]\n", &["github-pat"]),
+            (
+                "a [REDACTED:inject:GH_TOKEN] b [REDACTED:aws-key]",
+                &["inject:GH_TOKEN", "aws-key"],
+            ),
+            ("nothing here", &[]),
+            ("[REDACTED:] [REDACTED:has space] [REDACTED:unclosed", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(runner_redactions(text), *want, "{text}");
+        }
+    }
+
+    /// What the sandbox runner already scrubbed gets the same note as what this hook redacts,
+    /// after a failed call too (whose output no hook can replace).
+    #[test]
+    fn output_scrubbed_by_the_sandbox_runner_gets_the_withheld_note() {
+        let home = tempfile::tempdir().unwrap();
+        let ok = ev(
+            "Bash",
+            json!({"stdout": "key: [REDACTED:github-pat]\n", "stderr": "", "interrupted": false}),
+        );
+        let out = post_tool_use(&ok, crate::secrets::builtin(), Some(home.path())).unwrap();
+        let note = out["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .unwrap();
+        assert!(
+            note.contains("withheld 1 credential value(s)") && note.contains("github-pat"),
+            "{note}"
+        );
+        assert!(
+            out["hookSpecificOutput"].get("updatedToolOutput").is_none(),
+            "{out}"
+        );
+        let mut failed = ev("Bash", json!(null));
+        failed.hook_event_name = "PostToolUseFailure".into();
+        failed.tool_response = None;
+        failed.error = Some(json!("Exit code 3\nkey: [REDACTED:github-pat]"));
+        let out = post_tool_use(&failed, crate::secrets::builtin(), Some(home.path())).unwrap();
+        assert!(out.to_string().contains("before it reached you"), "{out}");
+    }
 
     #[test]
     fn bash_output_is_redacted_in_its_own_shape() {

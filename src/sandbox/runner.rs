@@ -182,9 +182,19 @@ pub fn run_ticket(
     let mut env = super::env::from_process(&spec.pass_env);
     env.retain(|(k, _)| k != DEFS_VAR && k != "TMPDIR");
     env.push(("BLASTWALL_SANDBOX".into(), spec.profile.clone()));
+    // What the command prints is scrubbed here, before the client reads it: the built-in
+    // rules, every secret-looking value of this (the client's) environment, and the values
+    // injected below, by exact match and in their encodings. PostToolUse redacts again, but a
+    // command that fails ends in PostToolUseFailure, whose output no hook can replace.
+    let mut injected: Vec<(String, Vec<u8>)> = Vec::new();
     if !ticket.egress.inject.is_empty() {
         // Values are read here, outside the sandbox, and go only into its environment.
         let (values, errors) = crate::egress::sandbox::inject_values(state, ticket);
+        injected.extend(
+            values
+                .iter()
+                .map(|(k, v)| (format!("inject:{k}"), v.expose().as_bytes().to_vec())),
+        );
         for e in errors {
             stderr(&format!("blastwall sandbox: {e}\n"));
         }
@@ -267,17 +277,16 @@ pub fn run_ticket(
             ])
             .collect();
         let mut cmd = backend.command(&plan, &inner)?;
-        let status = cmd
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .status()
-            .map_err(|e| {
-                SandboxError::Start(format!(
-                    "{}: cannot start it in {}: {e}",
-                    kind.as_str(),
-                    plan.chdir.display()
-                ))
-            })?;
+        cmd.env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let detector = crate::secrets::Detector::new().with_exact_values(injected);
+        let status = scrubbed_status(&mut cmd, detector).map_err(|e| {
+            SandboxError::Start(format!(
+                "{}: cannot start it in {}: {e}",
+                kind.as_str(),
+                plan.chdir.display()
+            ))
+        })?;
         let started = std::fs::metadata(run_dir.join(STARTED_FILE)).is_ok_and(|m| m.len() > 0);
         if !started {
             // The sandbox failed before the command (its own message is above). The cached
@@ -324,6 +333,62 @@ pub fn run_ticket(
         let _ = std::fs::remove_dir_all(t);
     }
     result
+}
+
+/// Run `cmd` with its stdout and stderr copied to ours through the secret scrubber
+/// ([`crate::secrets::scrub`]: whole lines as they come, a private-key block whole), and wait
+/// for it. stdin is inherited. When our side of a stream is gone, the rest of that stream is
+/// read and dropped, so the command never blocks on a full pipe. After the command exits the
+/// relays get [`DRAIN_GRACE`] to finish: a process it left behind that still holds the pipe
+/// (possible under Landlock, which has no PID namespace) must not hold the call open.
+fn scrubbed_status(
+    cmd: &mut std::process::Command,
+    detector: crate::secrets::Detector,
+) -> std::io::Result<std::process::ExitStatus> {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let detector = std::sync::Arc::new(detector);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let mut relays = 0;
+    if let Some(out) = child.stdout.take() {
+        let (d, tx) = (std::sync::Arc::clone(&detector), done_tx.clone());
+        std::thread::spawn(move || {
+            relay(&d, out, std::io::stdout());
+            let _ = tx.send(());
+        });
+        relays += 1;
+    }
+    if let Some(err) = child.stderr.take() {
+        let (d, tx) = (std::sync::Arc::clone(&detector), done_tx.clone());
+        std::thread::spawn(move || {
+            relay(&d, err, std::io::stderr());
+            let _ = tx.send(());
+        });
+        relays += 1;
+    }
+    let status = child.wait()?;
+    let deadline = std::time::Instant::now() + DRAIN_GRACE;
+    for _ in 0..relays {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            break;
+        }
+    }
+    Ok(status)
+}
+
+/// How long the output relays may run on after the command exited.
+const DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One stream through the scrubber; what cannot be written is drained.
+fn relay<R: std::io::Read, W: std::io::Write>(
+    detector: &crate::secrets::Detector,
+    mut from: R,
+    to: W,
+) {
+    if crate::secrets::scrub(detector, &mut from, to).is_err() {
+        let _ = std::io::copy(&mut from, &mut std::io::sink());
+    }
 }
 
 fn exit_code(status: &std::process::ExitStatus) -> i32 {

@@ -172,10 +172,15 @@ fn s5_token_file_printed_by_failing_command_never_reaches_model() {
 }
 
 /// The same failing command, with the token decoded at run time: nothing before the call shows
-/// it, and the client does not let a hook replace a failing call's output.
+/// it, and the client does not let a hook replace a failing call's output. The sandbox runner
+/// scrubs what the command prints before the client reads it, so the token never reaches the
+/// model (where no sandbox backend works, this remains a gap: skipped).
 #[test]
-#[ignore = "gap: a failing command's output (PostToolUseFailure) cannot be replaced by any hook; needs a PreToolUse-side answer (e.g. rewrite the command so its output takes the PostToolUse path)"]
 fn s5_decoded_token_printed_by_failing_command_never_reaches_model() {
+    if blastwall::sandbox::probe().backend == blastwall::sandbox::BackendKind::None {
+        eprintln!("SKIPPED: no sandbox backend here, and only the sandbox runner scrubs a failing command's output");
+        return;
+    }
     let sb = Sandbox::new("s5-decfail");
     sb.register(&HookCommand::blastwall(&[]));
     encoded_token_file(&sb);

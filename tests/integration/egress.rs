@@ -711,12 +711,18 @@ fn an_injected_token_reaches_only_its_program_and_never_the_model() {
 
     let out = m.run("gh pr list");
     assert_eq!(out.code, Some(0), "{out:?}");
+    // `gh` got the value and printed it in three shapes; the runner scrubbed each before the
+    // client could read it (labelled with the variable's name, never its value).
     for form in [&plain, &b64, &url] {
         assert!(
-            out.stdout.contains(form.as_str()),
-            "{form} not printed: {out:?}"
+            !out.stdout.contains(form.as_str()),
+            "{form} reached the runner's output: {out:?}"
         );
     }
+    assert!(
+        out.stdout.matches("[REDACTED:inject:GH_TOKEN]").count() >= 3,
+        "{out:?}"
+    );
 
     // Not for another program, a dynamic word, or a shell running a string. (The hook's own
     // rules deny some of these outright; those that run must see no token.)
