@@ -833,6 +833,82 @@ fn in_node_project(j: &Judge<'_>, cwd: &Path, pkg: &str) -> bool {
     })
 }
 
+/// Database shells and the options that name a file of statements they run.
+const SQL_FILE_OPTIONS: &[(&str, &[&str])] = &[
+    ("psql", &["-f", "--file"]),
+    ("mysql", &[]),
+    ("mariadb", &[]),
+    ("sqlite3", &[]),
+    ("sqlite", &[]),
+    ("duckdb", &[]),
+    ("sqlcmd", &["-i", "--input-file"]),
+    ("cockroach", &["-f", "--file"]),
+    ("usql", &["-f", "--file"]),
+    ("clickhouse-client", &["--queries-file"]),
+    ("cqlsh", &["-f", "--file"]),
+];
+
+/// `psql -f migrate.sql`, `mysql db < dump.sql`: the statements of a file the database shell
+/// runs, as a command `PROGRAM -c STATEMENTS` that the database rules judge like statements
+/// written inline (a `\!` or `COPY … PROGRAM` hidden in the file is then a shell escape, not
+/// only "reads a file"). Only a static path inside the project, up to 1 MiB; the rules that
+/// ask for any file of statements still apply to the command as written.
+pub(crate) fn sql_from_file(j: &Judge<'_>, cmd: &Command) -> Option<Command> {
+    let (_, options) = SQL_FILE_OPTIONS
+        .iter()
+        .find(|(p, _)| *p == cmd.program.as_str())?;
+    let mut files: Vec<&Word> = Vec::new();
+    if let Stdin::File(w) = &cmd.stdin {
+        files.push(w);
+    }
+    let mut args = cmd.args.iter().peekable();
+    while let Some(a) = args.next() {
+        if options.contains(&a.text.as_str()) {
+            files.extend(args.peek().copied());
+        } else if let Some((flag, _)) = a.text.split_once('=') {
+            if options.contains(&flag) {
+                files.push(a);
+            }
+        }
+    }
+    let mut text = String::new();
+    for w in files {
+        if w.dynamic {
+            continue;
+        }
+        let raw = w.text.split_once('=').map_or(w.text.as_str(), |(f, v)| {
+            if f.starts_with('-') {
+                v
+            } else {
+                w.text.as_str()
+            }
+        });
+        let path = paths::normalize(&cmd.cwd.join(raw));
+        if !path.starts_with(&j.env.project) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > 1024 * 1024 {
+            continue;
+        }
+        if let Ok(t) = std::fs::read_to_string(&path) {
+            text.push_str(&t);
+            text.push('\n');
+        }
+    }
+    if text.trim().is_empty() {
+        return None;
+    }
+    let mut sql = cmd.clone();
+    sql.args = vec![Word::lit("-c"), Word::lit(text)];
+    sql.stdin = Stdin::Inherited;
+    sql.redirects.clear();
+    sql.via.push("a file of statements".to_string());
+    Some(sql)
+}
+
 /// Commands of yarn, pnpm and bun that run instead of a script of the same name: a
 /// `package.json` script called `publish` or `owner` does not make `yarn publish` a script run.
 const PM_BUILTINS: &[&str] = &[

@@ -568,6 +568,10 @@ pub fn judge(
             }
         }
         check_rules(j, profile, cmd, out);
+        // SQL read from a file is judged as if it were written on the command line.
+        if let Some(sql) = classes::sql_from_file(j, cmd) {
+            check_rules(j, profile, &sql, out);
+        }
         if outbound(cmd) {
             j.check_taint(&format!("`{}`", cmd.program), out);
         }
