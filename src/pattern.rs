@@ -266,6 +266,11 @@ impl CommandPattern {
         wildcard::any(&self.programs, program)
     }
 
+    /// A subcommand allowlist (`except_subcommands`): what matches is what is not on it.
+    pub fn is_allowlist(&self) -> bool {
+        !self.except_subcommands.is_empty()
+    }
+
     /// `Match::Yes` when every condition holds; `Match::Maybe` when the program matches but a
     /// dynamic word sits where the decision depends on it (a subcommand position, or anywhere
     /// when flags are checked: `$x` may expand to `--force`).

@@ -833,6 +833,203 @@ fn in_node_project(j: &Judge<'_>, cwd: &Path, pkg: &str) -> bool {
     })
 }
 
+/// Database shells and the options that name a file of statements they run.
+const SQL_FILE_OPTIONS: &[(&str, &[&str])] = &[
+    ("psql", &["-f", "--file"]),
+    ("mysql", &[]),
+    ("mariadb", &[]),
+    ("sqlite3", &[]),
+    ("sqlite", &[]),
+    ("duckdb", &[]),
+    ("sqlcmd", &["-i", "--input-file"]),
+    ("cockroach", &["-f", "--file"]),
+    ("usql", &["-f", "--file"]),
+    ("clickhouse-client", &["--queries-file"]),
+    ("cqlsh", &["-f", "--file"]),
+];
+
+/// `psql -f migrate.sql`, `mysql db < dump.sql`: the statements of a file the database shell
+/// runs, as a command `PROGRAM -c STATEMENTS` that the database rules judge like statements
+/// written inline (a `\!` or `COPY … PROGRAM` hidden in the file is then a shell escape, not
+/// only "reads a file"). Only a static path inside the project, up to 1 MiB; the rules that
+/// ask for any file of statements still apply to the command as written.
+pub(crate) fn sql_from_file(j: &Judge<'_>, cmd: &Command) -> Option<Command> {
+    let (_, options) = SQL_FILE_OPTIONS
+        .iter()
+        .find(|(p, _)| *p == cmd.program.as_str())?;
+    let mut files: Vec<&Word> = Vec::new();
+    if let Stdin::File(w) = &cmd.stdin {
+        files.push(w);
+    }
+    let mut args = cmd.args.iter().peekable();
+    while let Some(a) = args.next() {
+        if options.contains(&a.text.as_str()) {
+            files.extend(args.peek().copied());
+        } else if let Some((flag, _)) = a.text.split_once('=') {
+            if options.contains(&flag) {
+                files.push(a);
+            }
+        }
+    }
+    let mut text = String::new();
+    for w in files {
+        if w.dynamic {
+            continue;
+        }
+        let raw = w.text.split_once('=').map_or(w.text.as_str(), |(f, v)| {
+            if f.starts_with('-') {
+                v
+            } else {
+                w.text.as_str()
+            }
+        });
+        let path = paths::normalize(&cmd.cwd.join(raw));
+        if !path.starts_with(&j.env.project) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > 1024 * 1024 {
+            continue;
+        }
+        if let Ok(t) = std::fs::read_to_string(&path) {
+            text.push_str(&t);
+            text.push('\n');
+        }
+    }
+    if text.trim().is_empty() {
+        return None;
+    }
+    let mut sql = cmd.clone();
+    sql.args = vec![Word::lit("-c"), Word::lit(text)];
+    sql.stdin = Stdin::Inherited;
+    sql.redirects.clear();
+    sql.via.push("a file of statements".to_string());
+    Some(sql)
+}
+
+/// Commands of yarn, pnpm and bun that run instead of a script of the same name: a
+/// `package.json` script called `publish` or `owner` does not make `yarn publish` a script run.
+const PM_BUILTINS: &[&str] = &[
+    "access",
+    "add",
+    "audit",
+    "autoclean",
+    "bin",
+    "cache",
+    "check",
+    "config",
+    "create",
+    "dedupe",
+    "deploy",
+    "dist-tag",
+    "dlx",
+    "doctor",
+    "env",
+    "exec",
+    "explain",
+    "fetch",
+    "generate-lock-entry",
+    "global",
+    "help",
+    "import",
+    "info",
+    "init",
+    "install",
+    "i",
+    "licenses",
+    "link",
+    "list",
+    "ls",
+    "login",
+    "logout",
+    "node",
+    "npm",
+    "outdated",
+    "owner",
+    "pack",
+    "patch",
+    "patch-commit",
+    "pm",
+    "plugin",
+    "policies",
+    "prune",
+    "publish",
+    "rebuild",
+    "remove",
+    "rm",
+    "repl",
+    "root",
+    "run",
+    "search",
+    "server",
+    "set",
+    "setup",
+    "self-update",
+    "stage",
+    "store",
+    "tag",
+    "team",
+    "test",
+    "unlink",
+    "unplug",
+    "unpublish",
+    "update",
+    "up",
+    "upgrade",
+    "upgrade-interactive",
+    "version",
+    "versions",
+    "why",
+    "workspace",
+    "workspaces",
+    "x",
+    "constraints",
+    "deprecate",
+    "token",
+    "adduser",
+    "whoami",
+    "profile",
+    "hook",
+    "star",
+    "org",
+    "sbom",
+    "approve-builds",
+];
+
+/// `yarn build`, `pnpm lint`, `bun deploy-docs`: when the first word after the program names
+/// a script of the nearest `package.json` (between the command's directory and the project
+/// root) and is not one of the manager's own commands, the command runs that script: it is
+/// returned as `PROGRAM run SCRIPT …`, which the subcommand allowlists accept as `npm run`
+/// is. What the script itself runs is not seen (as for `npm run`).
+pub(crate) fn implicit_script_run(j: &Judge<'_>, cmd: &Command) -> Option<Command> {
+    if !matches!(cmd.program.as_str(), "yarn" | "pnpm" | "bun") {
+        return None;
+    }
+    let first = cmd.args.first().filter(|w| !w.dynamic)?;
+    let name = first.text.as_str();
+    if name.starts_with('-') || PM_BUILTINS.contains(&name) {
+        return None;
+    }
+    let manifest = cmd
+        .cwd
+        .ancestors()
+        .take_while(|d| d.starts_with(&j.env.project))
+        .map(|d| d.join("package.json"))
+        .find(|p| p.is_file())?;
+    let meta = std::fs::metadata(&manifest).ok()?;
+    if meta.len() > 1024 * 1024 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&manifest).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("scripts").and_then(|s| s.get(name))?.as_str()?;
+    let mut run = cmd.clone();
+    run.args.insert(0, Word::lit("run"));
+    Some(run)
+}
+
 /// `npx`/`bunx`/`pnpm dlx`/`uvx`/`pipx run`/`go run pkg@v`/`deno run https://…`: code
 /// fetched from a registry that the project's lockfile does not pin.
 fn remote_code(j: &Judge<'_>, cmd: &Command, out: &mut Verdict) {

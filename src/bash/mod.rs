@@ -568,6 +568,10 @@ pub fn judge(
             }
         }
         check_rules(j, profile, cmd, out);
+        // SQL read from a file is judged as if it were written on the command line.
+        if let Some(sql) = classes::sql_from_file(j, cmd) {
+            check_rules(j, profile, &sql, out);
+        }
         if outbound(cmd) {
             j.check_taint(&format!("`{}`", cmd.program), out);
         }
@@ -583,6 +587,10 @@ pub fn judge(
 
 fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdict) {
     let shape = Shape::of(cmd);
+    // `yarn build` runs the project's `build` script, like `yarn run build`: the subcommand
+    // allowlists judge it as that (every other rule still sees the command as written).
+    let as_run = classes::implicit_script_run(j, cmd);
+    let run_shape = as_run.as_ref().map(Shape::of);
     for rule in j
         .policy
         .rules
@@ -592,7 +600,13 @@ fn check_rules(j: &Judge<'_>, profile: &Profile, cmd: &Command, out: &mut Verdic
         let Some(patterns) = &rule.command_patterns else {
             continue;
         };
-        let best = patterns.iter().map(|p| p.matches(cmd, &shape)).max();
+        let best = patterns
+            .iter()
+            .map(|p| match (&as_run, &run_shape) {
+                (Some(run), Some(s)) if p.is_allowlist() => p.matches(run, s),
+                _ => p.matches(cmd, &shape),
+            })
+            .max();
         if !matches!(best, Some(Match::Yes | Match::Maybe)) {
             continue;
         }
