@@ -769,6 +769,13 @@ fn an_injected_token_reaches_only_its_program_and_never_the_model() {
     let state = m.sb.home.join(".local/state/blastwall");
     let audit = std::fs::read_to_string(state.join("audit.jsonl")).unwrap();
     assert!(!audit.contains(INJECTED));
+    // The PreToolUse line of the call that got it names the variable (never the value).
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"gh pr list\"") && l.contains(", inject GH_TOKEN\"")),
+        "{audit}"
+    );
     let cache = state.join("inject/GH_TOKEN");
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), INJECTED);
     // The agent cannot read the cache with the client's own tools (the sandbox hides the
