@@ -62,16 +62,65 @@ fn relay(tcp: TcpStream, socket: &PathBuf) -> io::Result<()> {
     Ok(())
 }
 
+/// A tunnel connection: open `CONNECT 127.0.0.1:port` on the proxy's HTTP socket (the proxy
+/// applies its rules: the address must be listed with this port), then relay.
+fn tunnel(tcp: TcpStream, socket: &PathBuf, port: u16) -> io::Result<()> {
+    use std::io::{Read, Write};
+    let mut unix = UnixStream::connect(socket)?;
+    write!(
+        unix,
+        "CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )?;
+    // The response head, byte by byte, so nothing after it is consumed here.
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 8192 || unix.read(&mut b)? == 0 {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
+        head.extend_from_slice(&b);
+    }
+    if !(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200")) {
+        // The proxy said why on the tool's stderr; the client sees the connection closed.
+        return Ok(());
+    }
+    let _ = tcp.set_nodelay(true);
+    let (t2, u2) = (tcp.try_clone()?, unix.try_clone()?);
+    let up = std::thread::Builder::new()
+        .name("blastwall-tunnel-up".into())
+        .spawn(move || {
+            pump(&t2, &u2, || {
+                let _ = u2.shutdown(Shutdown::Write);
+            })
+        })?;
+    pump(&unix, &tcp, || {
+        let _ = tcp.shutdown(Shutdown::Write);
+    });
+    let _ = up.join();
+    Ok(())
+}
+
 /// Bind every forward's listener (all before returning, so a command started afterwards never
 /// races the bridge) and serve each on a background thread.
 pub fn start(forwards: &[Forward]) -> Result<(), EgressError> {
+    start_all(forwards, &[])
+}
+
+/// [`start`], plus `tunnels`: loopback ports inside that reach the same port on the machine's
+/// loopback through the proxy (for `127.0.0.1:PORT` entries of `allow_hosts`: a local database
+/// or dev server, which clients reach directly, not through proxy variables).
+pub fn start_all(forwards: &[Forward], tunnels: &[Forward]) -> Result<(), EgressError> {
     let mut bound = Vec::new();
-    for f in forwards {
+    for (f, is_tunnel) in forwards
+        .iter()
+        .map(|f| (f, false))
+        .chain(tunnels.iter().map(|f| (f, true)))
+    {
         let l = TcpListener::bind((Ipv4Addr::LOCALHOST, f.port))
             .map_err(|e| EgressError::Io("binding the bridge port", e))?;
-        bound.push((l, f.socket.clone()));
+        bound.push((l, f.socket.clone(), is_tunnel.then_some(f.port)));
     }
-    for (listener, socket) in bound {
+    for (listener, socket, tunnel_port) in bound {
         std::thread::Builder::new()
             .name("blastwall-bridge".into())
             .spawn(move || {
@@ -79,7 +128,10 @@ pub fn start(forwards: &[Forward]) -> Result<(), EgressError> {
                     let socket = socket.clone();
                     let _ = std::thread::Builder::new()
                         .name("blastwall-bridge-conn".into())
-                        .spawn(move || relay(conn, &socket));
+                        .spawn(move || match tunnel_port {
+                            Some(port) => tunnel(conn, &socket, port),
+                            None => relay(conn, &socket),
+                        });
                 }
             })
             .map_err(|e| EgressError::Io("starting the bridge", e))?;
@@ -89,11 +141,15 @@ pub fn start(forwards: &[Forward]) -> Result<(), EgressError> {
 
 /// Start the bridge, run `argv` as a child with the current environment, and return its exit
 /// status. The bridge threads end with this process.
-pub fn run_command(forwards: &[Forward], argv: &[String]) -> Result<ExitStatus, EgressError> {
+pub fn run_command(
+    forwards: &[Forward],
+    tunnels: &[Forward],
+    argv: &[String],
+) -> Result<ExitStatus, EgressError> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| EgressError::Usage("no command after `--`".into()))?;
-    start(forwards)?;
+    start_all(forwards, tunnels)?;
     Command::new(program)
         .args(args)
         .status()
@@ -165,12 +221,18 @@ pub fn connect(host: &str, port: u16) -> io::Result<()> {
 pub fn main(args: &[String]) -> crate::exit::Exit {
     let usage = "usage: blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]\n       blastwall sandbox-bridge --connect HOST PORT   (ssh ProxyCommand inside the sandbox)";
     let mut forwards = Vec::new();
+    let mut tunnels = Vec::new();
     let mut it = args.iter();
     let mut argv = Vec::new();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--listen" => match it.next().map(|s| Forward::parse(s)) {
                 Some(Ok(f)) => forwards.push(f),
+                Some(Err(e)) => return fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
+                None => return fail(usage, crate::exit::Exit::Usage),
+            },
+            "--tunnel" => match it.next().map(|s| Forward::parse(s)) {
+                Some(Ok(f)) => tunnels.push(f),
                 Some(Err(e)) => return fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
                 None => return fail(usage, crate::exit::Exit::Usage),
             },
@@ -195,7 +257,7 @@ pub fn main(args: &[String]) -> crate::exit::Exit {
             _ => return fail(usage, crate::exit::Exit::Usage),
         }
     }
-    match run_command(&forwards, &argv) {
+    match run_command(&forwards, &tunnels, &argv) {
         Ok(status) => {
             use std::os::unix::process::ExitStatusExt;
             let code = status

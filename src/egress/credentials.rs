@@ -203,6 +203,90 @@ pub fn injectable<'a>(
         .collect()
 }
 
+/// Longest value read from a file or a command (a credential is a line, not a document).
+pub const MAX_VALUE: u64 = 64 * 1024;
+/// How long a `command` source may take (`gh auth token` answers in well under a second).
+pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut s = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_VALUE + 1)
+        .read_to_string(&mut s)?;
+    if s.len() as u64 > MAX_VALUE {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_VALUE} bytes"
+        )));
+    }
+    Ok(s)
+}
+
+/// Run a `command` source: no stdin, stderr dropped, stdout capped at [`MAX_VALUE`], killed
+/// after [`COMMAND_TIMEOUT`].
+fn run_capped(
+    name: &str,
+    argv: &[String],
+    timeout: std::time::Duration,
+) -> Result<String, InjectError> {
+    use std::io::Read;
+    let fail = |program: &str, why: String| InjectError::Command {
+        name: name.to_owned(),
+        program: program.to_owned(),
+        why,
+    };
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| fail("", "empty command".into()))?;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(program, e.to_string()))?;
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout {
+            let _ = s.take(MAX_VALUE + 1).read_to_end(&mut out);
+        }
+        out
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(fail(
+                    program,
+                    format!("it did not finish within {} ms", timeout.as_millis()),
+                ));
+            }
+            Err(e) => return Err(fail(program, e.to_string())),
+        }
+    };
+    let out = reader
+        .join()
+        .map_err(|_| fail(program, "reading its output failed".into()))?;
+    if !status.success() {
+        return Err(fail(program, status.to_string()));
+    }
+    if out.len() as u64 > MAX_VALUE {
+        return Err(InjectError::BadValue {
+            name: name.to_owned(),
+        });
+    }
+    String::from_utf8(out).map_err(|_| InjectError::BadValue {
+        name: name.to_owned(),
+    })
+}
+
 /// Read an injection's value (outside the sandbox). `env` looks up the hook's environment.
 pub fn read_value(
     inj: &Injection,
@@ -214,39 +298,12 @@ pub fn read_value(
             name: name.clone(),
             var: var.clone(),
         })?,
-        ValueSource::File(path) => {
-            std::fs::read_to_string(path).map_err(|source| InjectError::File {
-                name: name.clone(),
-                path: path.clone(),
-                source,
-            })?
-        }
-        ValueSource::Command(argv) => {
-            let (program, args) = argv.split_first().ok_or_else(|| InjectError::Command {
-                name: name.clone(),
-                program: String::new(),
-                why: "empty command".into(),
-            })?;
-            let out = std::process::Command::new(program)
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .output()
-                .map_err(|e| InjectError::Command {
-                    name: name.clone(),
-                    program: program.clone(),
-                    why: e.to_string(),
-                })?;
-            if !out.status.success() {
-                return Err(InjectError::Command {
-                    name,
-                    program: program.clone(),
-                    why: out.status.to_string(),
-                });
-            }
-            String::from_utf8(out.stdout)
-                .map_err(|_| InjectError::BadValue { name: name.clone() })?
-        }
+        ValueSource::File(path) => read_capped(path).map_err(|source| InjectError::File {
+            name: name.clone(),
+            path: path.clone(),
+            source,
+        })?,
+        ValueSource::Command(argv) => run_capped(&name, argv, COMMAND_TIMEOUT)?,
     };
     let v = raw.strip_suffix('\n').unwrap_or(&raw);
     let v = v.strip_suffix('\r').unwrap_or(v);

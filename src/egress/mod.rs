@@ -183,15 +183,47 @@ pub fn proxy_env(http_port: u16, socks_port: u16) -> Vec<(String, String)> {
 /// `<blastwall> sandbox-bridge --listen 3128=<http.sock> --listen 1080=<socks.sock> --`.
 /// Append the command (`bash -c CMD`).
 pub fn bridge_argv(blastwall: &std::path::Path, proxy: &proxy::Proxy) -> Vec<String> {
-    vec![
+    bridge_argv_with(blastwall, proxy, &[])
+}
+
+/// [`bridge_argv`] with `--tunnel PORT=<http.sock>` for each of `tunnel_ports` (loopback
+/// services listed as `127.0.0.1:PORT`).
+pub fn bridge_argv_with(
+    blastwall: &std::path::Path,
+    proxy: &proxy::Proxy,
+    tunnel_ports: &[u16],
+) -> Vec<String> {
+    let mut argv = vec![
         blastwall.display().to_string(),
         "sandbox-bridge".to_owned(),
         "--listen".to_owned(),
         format!("{HTTP_PORT}={}", proxy.http_socket().display()),
         "--listen".to_owned(),
         format!("{SOCKS_PORT}={}", proxy.socks_socket().display()),
-        "--".to_owned(),
-    ]
+    ];
+    for p in tunnel_ports {
+        argv.push("--tunnel".to_owned());
+        argv.push(format!("{p}={}", proxy.http_socket().display()));
+    }
+    argv.push("--".to_owned());
+    argv
+}
+
+/// The ports of `allow_hosts` entries naming the machine's own loopback with a port
+/// (`127.0.0.1:5432`), other than the bridge's own: inside the sandbox a client reaches its
+/// loopback directly, so the bridge listens there and tunnels through the proxy.
+pub fn loopback_ports(allow_hosts: &[String]) -> Vec<u16> {
+    let mut ports: Vec<u16> = allow_hosts
+        .iter()
+        .filter_map(|e| {
+            let (host, port) = e.trim().rsplit_once(':')?;
+            let port: u16 = port.parse().ok()?;
+            (host == "127.0.0.1" && port != HTTP_PORT && port != SOCKS_PORT).then_some(port)
+        })
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
 }
 
 /// The bwrap arguments that give a sandbox the proxy: the socket directory bound in and the
@@ -232,5 +264,24 @@ mod tests {
         assert_eq!(get("ALL_PROXY"), Some("socks5h://127.0.0.1:1080"));
         assert_eq!(get("no_proxy"), Some("localhost,127.0.0.1,::1"));
         assert_eq!(get("npm_config_https_proxy"), Some("http://127.0.0.1:3128"));
+    }
+
+    #[test]
+    fn loopback_ports_are_the_listed_local_services() {
+        let hosts: Vec<String> = [
+            "127.0.0.1:5432",
+            "127.0.0.1:3000",
+            "127.0.0.1:5432",
+            "127.0.0.1",
+            "127.0.0.2:80",
+            "localhost:8080",
+            "github.com:22",
+            "127.0.0.1:3128",
+            "127.0.0.1:x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(loopback_ports(&hosts), [3000, 5432]);
     }
 }

@@ -153,7 +153,12 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         )),
     );
     pre.updated_input = Some(updated);
-    pre.sandbox = Some(backend.audit_label(&settings.network));
+    let mut label = backend.audit_label(&settings.network);
+    if !t.egress.inject.is_empty() {
+        // Which credentials the call was given (names only), for the audit log.
+        label.push_str(&format!(", inject {}", t.egress.inject.join(",")));
+    }
+    pre.sandbox = Some(label);
     match (&verdict, pre.ruling) {
         (_, Ruling::Ask) => {
             let r = pre.reason.take().unwrap_or_default();

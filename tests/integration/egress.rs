@@ -775,6 +775,13 @@ fn an_injected_token_reaches_only_its_program_and_never_the_model() {
     let state = m.sb.home.join(".local/state/blastwall");
     let audit = std::fs::read_to_string(state.join("audit.jsonl")).unwrap();
     assert!(!audit.contains(INJECTED));
+    // The PreToolUse line of the call that got it names the variable (never the value).
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"gh pr list\"") && l.contains(", inject GH_TOKEN\"")),
+        "{audit}"
+    );
     let cache = state.join("inject/GH_TOKEN");
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), INJECTED);
     // The agent cannot read the cache with the client's own tools (the sandbox hides the
@@ -1014,4 +1021,66 @@ fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
         )),
         "{out:?}"
     );
+}
+
+/// A service on the machine's loopback (a dev server, a database) listed as `127.0.0.1:PORT`
+/// is reachable from the sandbox at the same address, directly (clients skip the proxy for
+/// 127.0.0.1): the bridge listens there and tunnels through the proxy. Other local ports
+/// stay unreachable.
+#[test]
+fn a_listed_loopback_port_is_reachable_directly() {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::ticket::{self, Ticket};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    require_sandbox!();
+    let serve = || {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nlocal\n");
+            }
+        });
+        port
+    };
+    let (listed, other) = (serve(), serve());
+    let sb = crate::Sandbox::new();
+    let env = blastwall::paths::PathEnv {
+        home: Some(sb.home.clone()),
+        project: sb.project.clone(),
+        tmpdir: PathBuf::from("/tmp"),
+        cwd: sb.project.clone(),
+        exe: Some(PathBuf::from(BIN)),
+    };
+    let settings = SandboxSettings {
+        network: Network::Allowlist(vec![format!("127.0.0.1:{listed}")]),
+        ..SandboxSettings::default()
+    };
+    let spec = SandboxSpec::build(
+        &env,
+        "main",
+        &[sb.project.clone(), PathBuf::from("/tmp")],
+        &settings,
+        &default_credential_stores(),
+    );
+    let command = format!(
+        "curl -sS -m 5 http://127.0.0.1:{listed}/; curl -sS -m 5 http://127.0.0.1:{other}/ || echo other-unreachable"
+    );
+    let t = Ticket::new(
+        &command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        None,
+        None,
+        None,
+        None,
+    );
+    let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
+    let out = crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"");
+    assert!(out.stdout.contains("local\n"), "{out:?}");
+    assert!(out.stdout.contains("other-unreachable"), "{out:?}");
+    assert_eq!(out.stdout.matches("local\n").count(), 1, "{out:?}");
 }

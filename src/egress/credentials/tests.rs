@@ -273,3 +273,37 @@ fn the_runner_resolves_only_what_the_policy_still_injects_and_caches_command_val
     // Without the state directory, command values are unknown (never run by the redactor).
     assert_eq!(known_values(&all, None, &env).len(), 1);
 }
+
+#[test]
+fn sources_are_capped_in_size_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'a'; (MAX_VALUE + 1) as usize]).unwrap();
+    let inj = |from| Injection {
+        name: "GH_TOKEN".into(),
+        from,
+        programs: vec![],
+        profiles: vec![],
+    };
+    let env = |_: &str| None;
+    let e = read_value(&inj(ValueSource::File(big)), &env).unwrap_err();
+    assert!(e.to_string().contains("larger than"), "{e}");
+    let e = read_value(&inj(ValueSource::File("/dev/zero".into())), &env).unwrap_err();
+    assert!(e.to_string().contains("larger than"), "{e}");
+    let e = run_capped(
+        "GH_TOKEN",
+        &["sleep".into(), "5".into()],
+        std::time::Duration::from_millis(100),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("did not finish"), "{e}");
+    let yes = [
+        "sh".into(),
+        "-c".into(),
+        "head -c 70000 /dev/zero | tr '\\0' a".into(),
+    ];
+    assert!(matches!(
+        run_capped("GH_TOKEN", &yes, COMMAND_TIMEOUT),
+        Err(InjectError::BadValue { .. })
+    ));
+}
