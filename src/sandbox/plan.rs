@@ -80,7 +80,12 @@ fn expand_glob(p: &Path) -> Vec<PathBuf> {
     if !name.contains('*') {
         return vec![p.to_path_buf()];
     }
-    let (Some(dir), Ok(glob)) = (p.parent(), Glob::new(name)) else {
+    // Most such patterns name a directory this machine does not have (`~/Library/…` on
+    // Linux): look before compiling the glob, which costs more than everything else here.
+    let Some(dir) = p.parent().filter(|d| d.is_dir()) else {
+        return Vec::new();
+    };
+    let Ok(glob) = Glob::new(name) else {
         return Vec::new();
     };
     let m = glob.compile_matcher();
@@ -94,6 +99,31 @@ fn expand_glob(p: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// File-name patterns: plain `*`/`?` ones (every built-in one) through the tiny wildcard
+/// matcher, anything with classes or alternatives through globset, whose compilation costs
+/// more than the rest of a call's planning.
+enum Names {
+    Simple(Vec<String>),
+    Glob(GlobSet),
+}
+
+impl Names {
+    fn new(patterns: &[String]) -> Names {
+        if patterns.iter().all(|p| !p.contains(['[', '{', '\\'])) {
+            Names::Simple(patterns.to_vec())
+        } else {
+            Names::Glob(globset(patterns))
+        }
+    }
+
+    fn is_match(&self, name: &std::ffi::OsStr) -> bool {
+        match self {
+            Names::Simple(p) => crate::wildcard::any(p, &name.to_string_lossy()),
+            Names::Glob(g) => g.is_match(name),
+        }
+    }
+}
+
 fn globset(patterns: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
@@ -105,7 +135,7 @@ fn globset(patterns: &[String]) -> GlobSet {
 }
 
 /// Files under `root` whose name is a secret file's, within the walk's bounds.
-fn secret_files(root: &Path, secret: &GlobSet, except: &GlobSet) -> Vec<PathBuf> {
+fn secret_files(root: &Path, secret: &Names, except: &Names) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     let mut seen = 0usize;
@@ -124,7 +154,7 @@ fn secret_files(root: &Path, secret: &GlobSet, except: &GlobSet) -> Vec<PathBuf>
                 if depth + 1 < WALK_DEPTH && !WALK_SKIP.iter().any(|s| name == *s) {
                     stack.push((e.path(), depth + 1));
                 }
-            } else if secret.is_match(&name) && !except.is_match(&name) {
+            } else if secret.is_match(name.as_os_str()) && !except.is_match(name.as_os_str()) {
                 out.push(e.path());
             }
         }
@@ -257,8 +287,8 @@ impl Plan {
         }
 
         // Secret files in the project (and the other write roots inside it).
-        let secret = globset(&spec.secret_files);
-        let except = globset(&spec.secret_except);
+        let secret = Names::new(&spec.secret_files);
+        let except = Names::new(&spec.secret_except);
         if let Some(project) = canonical(&spec.project) {
             if project != Path::new("/") && spec.home.as_deref() != Some(project.as_path()) {
                 for f in secret_files(&project, &secret, &except) {
@@ -416,6 +446,43 @@ mod tests {
         // /tmp is never bound: the call gets a private one.
         assert!(pos(&Mount::Bind(PathBuf::from("/tmp"))).is_none());
         assert!(!plan.unshare_net);
+    }
+
+    /// The wildcard matcher the built-in secret-file names go through agrees with globset.
+    #[test]
+    fn simple_name_patterns_match_as_globset_does() {
+        let secret: Vec<String> = crate::sandbox::spec::DEFAULT_SECRET_FILES
+            .iter()
+            .chain(crate::sandbox::spec::DEFAULT_SECRET_EXCEPT)
+            .map(|s| s.to_string())
+            .collect();
+        let simple = Names::new(&secret);
+        assert!(matches!(simple, Names::Simple(_)));
+        let glob = Names::Glob(globset(&secret));
+        for name in [
+            ".env",
+            ".env.local",
+            ".env.example",
+            "env",
+            "a.pem",
+            "pem",
+            "x.key",
+            "key.txt",
+            "id_rsa",
+            "id_rsa.pub",
+            "my_id_rsa",
+            ".netrc",
+            "netrc",
+            "a.p12",
+            "store.jks",
+            "README.md",
+            ".envrc",
+            "cert.pem.bak",
+        ] {
+            let n = std::ffi::OsStr::new(name);
+            assert_eq!(simple.is_match(n), glob.is_match(n), "{name}");
+        }
+        assert!(matches!(Names::new(&["*.{a,b}".into()]), Names::Glob(_)));
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn landlock_limits(abi: u8) -> String {
         if abi >= 4 {
             "network = \"none\" refuses TCP only, UDP and unix sockets such as docker.sock still reach out; an allowlist is held the same way, as no TCP at all"
         } else {
-            "network = \"none\" and allowlists are refused: this kernel's Landlock has no TCP rules"
+            "this kernel's Landlock has no TCP rules: network = \"none\" and allowlists are refused under mode \"required\" and not enforced under \"auto\""
         }
     )
 }

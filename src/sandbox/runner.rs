@@ -5,7 +5,8 @@
 //! exit code 125), plans the mounts, rebuilds the environment, writes the command and the
 //! user's functions and aliases (`BLASTWALL_SANDBOX_DEFS`, from the wrapper) to a private run
 //! directory shown read-only at `/tmp/.blastwall` inside, and runs
-//! `bash -c '. /tmp/.blastwall/prelude; eval "$(< /tmp/.blastwall/command)"'` under the backend.
+//! `bash -c '. /tmp/.blastwall/prelude; IFS= read -r -d "" c < /tmp/.blastwall/command; eval "$c"'`
+//! under the backend.
 //! The prelude marks the start (a sandbox that dies before it is reported as not started),
 //! restores the functions and aliases and, for a foreground call, writes the final directory
 //! to the run directory, which the runner then leaves where the wrapper reads it
@@ -273,7 +274,8 @@ pub fn run_ticket(
             .chain([
                 "/bin/bash".to_string(),
                 "-c".to_string(),
-                format!(". {inside_q}/prelude; eval \"$(< {inside_q}/command)\""),
+                // `read` is a builtin: no subshell per call, as `$(< file)` would fork.
+                format!(". {inside_q}/prelude; IFS= read -r -d '' __bw_c < {inside_q}/command; eval \"$__bw_c\""),
             ])
             .collect();
         let mut cmd = backend.command(&plan, &inner)?;

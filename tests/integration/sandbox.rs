@@ -921,3 +921,18 @@ fn cargo_build_and_npm_install_work_offline_with_their_caches() {
         }
     }
 }
+
+/// The command runs exactly as written: several lines, a quoted heredoc, quotes, a trailing
+/// blank line, a `\` continuation, an exit code from the last command.
+#[test]
+fn commands_run_exactly_as_written() {
+    for kind in backends() {
+        let b = Box::new(kind);
+        let o = b.run(
+            "cat <<'EOF'\na \"b\" $HOME 'c'\nEOF\necho one \\\n  two\nx=1; echo \"x=$x\"\n\n\n",
+        );
+        assert_eq!(ok(&o), "a \"b\" $HOME 'c'\none two\nx=1\n", "{kind:?}");
+        let o = b.run("echo out; false");
+        assert_eq!(o.code, Some(1), "{kind:?}: {o:?}");
+    }
+}
