@@ -27,8 +27,9 @@
 //!
 //! # What is not
 //!
-//! Values split across lines or chunks, other encodings (gzip, hex with separators, base32,
-//! JSON `\u` escapes), values that a program transformed (hashes, HMACs), and values shorter
+//! Values split across lines or chunks, other encodings (gzip, hex with separators, base32;
+//! JSON escapes are decoded by the detector, which also looks for known values in a text's
+//! unescaped view, see `escaped.rs`), values that a program transformed (hashes, HMACs), and values shorter
 //! than [`MIN_LEN`] or of low entropy. The values are never printed: `Debug` shows counts only,
 //! and a finding names the variable (`env:GITHUB_TOKEN`), not the value.
 use std::ops::Range;

@@ -190,6 +190,8 @@ const PRIVATE_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\n7VSLDCD1IfHWGbtMfEbo9
 
 /// Must not produce any finding: placeholders, documented examples, code, hashes, ids.
 const NEGATIVES: &[&str] = &[
+    // a placeholder pair for curl's -u (gitleaks' curl-auth-user not-secret sample)
+    "curl -u <user:password> https://test.com/endpoint",
     // documented examples and fillers
     "AKIAIOSFODNN7EXAMPLE",
     "aws_access_key: AKIAIOSFODNN7EXAMPLE",

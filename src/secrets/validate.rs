@@ -690,6 +690,10 @@ fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
 }
 
 fn curl_user_ok(s: &[u8]) -> bool {
+    // `-u <user:password>`, `-u [user:pass]`: the whole pair is a placeholder.
+    if is_placeholder(s) {
+        return false;
+    }
     let Some(colon) = s.iter().position(|b| *b == b':') else {
         return false;
     };
