@@ -1,7 +1,7 @@
 //! Recall and false positives of the injection detector per family (docs/injection-report.md).
 //!
 //! `python3 scripts/inject_data.py` builds the data, then
-//! `cargo run --release --example inject_eval -- target/inject-data/data.jsonl [--show FAMILY]`.
+//! `cargo run --release --example inject_eval -- target/inject-data/data.jsonl [--show FAMILY] [--model FILE]`.
 #![allow(
     clippy::print_stdout,
     clippy::disallowed_macros,
@@ -26,6 +26,49 @@ fn main() {
         .position(|a| a == "--show")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    if let Some(m) = args
+        .iter()
+        .position(|a| a == "--model")
+        .and_then(|i| args.get(i + 1))
+    {
+        let bytes: &'static [u8] =
+            Box::leak(std::fs::read(m).expect("model file").into_boxed_slice());
+        assert!(
+            blastwall::inject::model::use_table(bytes),
+            "{m}: not a usable weight table"
+        );
+    }
+    // Policy variants: `--hand-threshold X` (flag on hand-set weights from X; `inf`: the model
+    // alone), `--margin X`, `--weight I=X`.
+    let mut policy = blastwall::inject::Policy::SHIPPED;
+    for (i, a) in args.iter().enumerate() {
+        let v = args.get(i + 1).map(String::as_str).unwrap_or("");
+        match a.as_str() {
+            "--hand-threshold" => policy.threshold = v.parse().expect("number"),
+            "--margin" => policy.model_margin = v.parse().expect("number"),
+            "--ungate" => {
+                for k in v.split(',') {
+                    policy.gate &= !(1 << k.parse::<u32>().expect("signal index"));
+                }
+            }
+            "--weight" => {
+                let (k, x) = v.split_once('=').expect("I=X");
+                policy.weights[k.parse::<usize>().expect("index")] = x.parse().expect("number");
+            }
+            _ => {}
+        }
+    }
+    // `--group G`: only the rows of group G, whatever their split (the model was trained with
+    // `--holdout G`); `--tsv`: one machine-readable line per family (for scripts/inject_cv.sh).
+    let only_group = args
+        .iter()
+        .position(|a| a == "--group")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let tsv = args.iter().any(|a| a == "--tsv");
+    // `--check`: the fuzz target's invariants on every text (case, framing by other lines).
+    let check = args.iter().any(|a| a == "--check");
+    let mut violations = 0u64;
     let text = std::fs::read_to_string(&path).expect("data file (run scripts/inject_data.py)");
     // family -> (split, label, n, flagged, bytes, seconds)
     let mut fams: BTreeMap<String, (String, u64, u64, u64, u64, f64)> = BTreeMap::new();
@@ -45,9 +88,29 @@ fn main() {
         let t = v["text"].as_str().unwrap_or("");
         let fam = v["family"].as_str().unwrap_or("?").to_string();
         let label = v["label"].as_u64().unwrap_or(0);
-        let split = v["split"].as_str().unwrap_or("?").to_string();
+        if only_group.is_some() && v["group"].as_str() != only_group.as_deref() {
+            continue;
+        }
+        let split = if only_group.is_some() {
+            "heldout".to_string()
+        } else {
+            v["split"].as_str().unwrap_or("?").to_string()
+        };
         let start = Instant::now();
-        let a = blastwall::inject::assess(t);
+        let a = blastwall::inject::assess_with(t, &policy);
+        if check {
+            // The fuzz target's invariants (fuzz/fuzz_targets/inject.rs) on real texts.
+            let found = blastwall::inject::signals(t);
+            let upper = blastwall::inject::signals(&t.to_ascii_uppercase());
+            let structural = blastwall::inject::structural(t);
+            let framed = blastwall::inject::structural(&format!("Page header.\n{t}\nPage footer."));
+            if found != upper || structural.iter().any(|s| !framed.contains(s)) {
+                violations += 1;
+                if violations <= 5 {
+                    println!("invariant broken ({found:?} / {upper:?} / {framed:?}): {t:.300}");
+                }
+            }
+        }
         let secs = start.elapsed().as_secs_f64();
         let e = fams
             .entry(key(&fam, &split))
@@ -69,6 +132,15 @@ fn main() {
                 a.score, a.signals
             );
         }
+    }
+    if check {
+        println!("fuzz invariants broken on {violations} texts");
+    }
+    if tsv {
+        for (fam, (s, l, n, f, b, t)) in &fams {
+            println!("{fam}\t{s}\t{l}\t{n}\t{f}\t{b}\t{t}");
+        }
+        return;
     }
     println!("| family | split | kind | texts | flagged | rate |");
     println!("|---|---|---|---:|---:|---:|");

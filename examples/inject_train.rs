@@ -1,6 +1,6 @@
 //! Trains the injection model (src/inject/model.bin) from `scripts/inject_data.py`'s data.
 //!
-//! `cargo run --example inject_train -- target/inject-data/data.jsonl src/inject/model.bin`
+//! `cargo run --release --example inject_train -- target/inject-data/data.jsonl src/inject/model.bin [--holdout GROUP]`
 //!
 //! Logistic regression with AdaGrad over the features of `blastwall::inject::model` (the same
 //! code the hook runs, so training and inference cannot drift apart). A text is a bag of
@@ -8,6 +8,7 @@
 //! best-scoring window (multiple-instance learning: one injected paragraph in a long page is the
 //! positive, not the page's other windows). Only `split == "train"` texts train; the threshold
 //! is set on the benign `val` texts so that at most 0.5% of them are flagged. Deterministic.
+//! With `--holdout GROUP` the group's texts are left out entirely (held-out evaluation).
 #![allow(
     clippy::print_stdout,
     clippy::disallowed_macros,
@@ -16,7 +17,7 @@
     clippy::indexing_slicing,
     reason = "a training tool, not the hook"
 )]
-use blastwall::inject::model::{encode, window_features, WindowFeatures, BUCKETS_LOG2};
+use blastwall::inject::model::{encode, window_features, WindowFeatures, BUCKETS_LOG2, PER_WORD};
 use blastwall::inject::scan::N_SIGNALS;
 use serde_json::Value;
 
@@ -48,7 +49,7 @@ impl W {
         z
     }
 
-    fn step(&mut self, w: &WindowFeatures, y: f32, weight: f32, lr: f32, l2: f32) {
+    fn step(&mut self, w: &WindowFeatures, y: f32, weight: f32, lr: f32, l2: &[f32; 5]) {
         let p = 1.0 / (1.0 + (-self.z(w)).exp());
         let g = (p - y) * weight;
         self.g_bias += g * g;
@@ -60,9 +61,12 @@ impl W {
                 self.sig[i] -= lr * gi / (self.g_sig[i].sqrt() + 1e-6);
             }
         }
-        for b in &w.buckets {
+        let k = w.signals.count_ones() as usize;
+        let words = w.buckets.len() - k * k.saturating_sub(1) / 2;
+        for (j, b) in w.buckets.iter().enumerate() {
             let b = *b as usize;
-            let gi = g + l2 * self.table[b];
+            let kind = if j < words { j % PER_WORD } else { 4 };
+            let gi = g + l2[kind] * self.table[b];
             self.g_table[b] += gi * gi;
             self.table[b] -= lr * gi / (self.g_table[b].sqrt() + 1e-6);
         }
@@ -90,14 +94,31 @@ fn main() {
         .get(1)
         .cloned()
         .unwrap_or_else(|| "src/inject/model.bin".into());
+    // `--holdout GROUP`: none of the group's rows trains or calibrates (leave-one-group-out;
+    // scripts/inject_cv.sh).
+    let holdout = args
+        .iter()
+        .position(|a| a == "--holdout")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    // The hook lets the model flag only windows with one of the gate's structural signals
+    // (`blastwall::inject::GATE`), so by default it learns from those windows alone
+    // (SIGNAL_ONLY=0: from every window).
+    let signal_only = std::env::var("SIGNAL_ONLY").map_or(true, |v| v != "0");
     let text = std::fs::read_to_string(&data).expect("data (run scripts/inject_data.py)");
     let mut train = Vec::new();
     let mut val = Vec::new();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).expect("json");
+        if holdout.is_some() && v["group"].as_str() == holdout.as_deref() {
+            continue;
+        }
         let doc = Doc {
             label: v["label"].as_u64() == Some(1),
-            windows: window_features(v["text"].as_str().unwrap_or("")),
+            windows: window_features(v["text"].as_str().unwrap_or(""))
+                .into_iter()
+                .filter(|w| !signal_only || w.signals & blastwall::inject::GATE != 0)
+                .collect(),
         };
         match v["split"].as_str() {
             Some("train") => train.push(doc),
@@ -141,6 +162,15 @@ fn main() {
             .unwrap_or(d)
     };
     let (epochs, lr, l2) = (env("EPOCHS", 8.0) as usize, env("LR", 0.3), env("L2", 1e-2));
+    // L2 per feature kind: word unigrams, word bigrams, class bigrams, class trigrams, signal
+    // pairs.
+    let l2 = [
+        env("L2U", l2),
+        env("L2B", l2),
+        env("L2C2", l2),
+        env("L2C3", l2),
+        env("L2P", l2),
+    ];
     for epoch in 0..epochs {
         examples.clear();
         for (d, doc) in train.iter().enumerate() {
@@ -179,7 +209,7 @@ fn main() {
             } else {
                 (0.0, w_neg)
             };
-            w.step(&doc.windows[i], y, weight, lr, l2);
+            w.step(&doc.windows[i], y, weight, lr, &l2);
         }
         let errors = train
             .iter()
@@ -218,7 +248,7 @@ fn main() {
     let doc_z = |d: &Doc| d.windows.iter().map(zq).fold(f32::NEG_INFINITY, f32::max);
     let mut neg: Vec<f32> = val.iter().filter(|d| !d.label).map(doc_z).collect();
     neg.sort_by(f32::total_cmp);
-    let k = ((neg.len() as f32) * 0.995).floor() as usize;
+    let k = ((neg.len() as f32) * env("QUANTILE", 0.998)).floor() as usize;
     let threshold = neg
         .get(k.min(neg.len().saturating_sub(1)))
         .copied()

@@ -1,6 +1,8 @@
-//! The prompt-injection heuristics: any text → signal names, never a crash, and the answer
-//! does not depend on what cannot change a match: ASCII case (the patterns are
-//! case-insensitive) or text around it on lines of its own (the patterns match anywhere).
+//! The prompt-injection detector: any text → signal names, never a crash; the verdict does not
+//! depend on ASCII case (words are lowercased, markers matched without case), and no
+//! structural signal is lost when other lines surround the text (the signals are local). The
+//! verdict itself may change with surrounding text: the statistical model scores windows of
+//! words, and other words in the window move its score.
 #![no_main]
 
 use blastwall::inject;
@@ -13,8 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let found = inject::signals(text);
     let upper = inject::signals(&text.to_ascii_uppercase());
     assert_eq!(found, upper, "ASCII case changed the signals of {text:?}");
-    let framed = inject::signals(&format!("Page header.\n{text}\nPage footer."));
-    for s in &found {
+    let structural = inject::structural(text);
+    let framed = inject::structural(&format!("Page header.\n{text}\nPage footer."));
+    for s in &structural {
         assert!(
             framed.contains(s),
             "{s:?} lost when {text:?} is framed by other lines"

@@ -20,6 +20,9 @@ pub const STRIDE: usize = 16;
 pub const BUCKETS_LOG2: u32 = 17;
 const MASK: u64 = (1 << BUCKETS_LOG2) - 1;
 const MAGIC: &[u8; 4] = b"BWIM";
+/// The feature set's version: a table trained on other features is refused (2: class n-grams
+/// and signal pairs).
+const VERSION: u32 = 2;
 const HEADER: usize = 4 + 4 + 4 + 4 * 3 + 4 * N_SIGNALS;
 
 static BYTES: &[u8] = include_bytes!("model.bin");
@@ -59,7 +62,7 @@ pub fn parse(b: &'static [u8]) -> Option<Model> {
     }
     let version = u32::from_le_bytes(b.get(4..8)?.try_into().ok()?);
     let log2 = u32::from_le_bytes(b.get(8..12)?.try_into().ok()?);
-    if version != 1 || log2 != BUCKETS_LOG2 {
+    if version != VERSION || log2 != BUCKETS_LOG2 {
         return None;
     }
     let bias = f32_at(b, 12)?;
@@ -92,7 +95,7 @@ pub fn encode(
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + table.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&BUCKETS_LOG2.to_le_bytes());
     for v in [bias, scale, threshold].iter().chain(signals.iter()) {
         out.extend_from_slice(&v.to_le_bytes());
@@ -101,10 +104,19 @@ pub fn encode(
     out
 }
 
+static M: OnceLock<Option<Model>> = OnceLock::new();
+
 /// The compiled-in model, if its table is well formed.
 pub fn model() -> Option<&'static Model> {
-    static M: OnceLock<Option<Model>> = OnceLock::new();
     M.get_or_init(|| parse(BYTES)).as_ref()
+}
+
+/// For the evaluation tool (`examples/inject_eval.rs --model FILE`): use another weight table
+/// instead of the compiled-in one. Only before the first [`model`] call; false when it is too
+/// late or the table is malformed. The hook never calls it.
+#[doc(hidden)]
+pub fn use_table(bytes: &'static [u8]) -> bool {
+    parse(bytes).is_some_and(|m| M.set(Some(m)).is_ok())
 }
 
 fn mix(mut h: u64) -> u64 {
@@ -114,17 +126,47 @@ fn mix(mut h: u64) -> u64 {
     h
 }
 
-/// The two buckets of word `i`: its unigram and the bigram it ends.
-pub(crate) fn buckets(toks: &[Tok], i: usize) -> [u32; 2] {
+/// What the model sees of a word beyond its identity: its lexicon categories, its shape, and
+/// whether it starts a sentence, a line or a clause after a colon (imperatives do), holds an
+/// `@` or is a URL scheme. Words outside the lexicon share one class per shape, so patterns
+/// like "sentence-initial action verb … address" are learned apart from their vocabulary.
+fn class(t: Option<&Tok>) -> u64 {
+    use super::scan::brk;
+    t.map_or(0xdead_beef, |t| {
+        u64::from(t.cats)
+            | u64::from(t.shape) << 32
+            | u64::from(t.before & (brk::SENT | brk::LINE | brk::COLON) != 0) << 40
+            | u64::from(t.at) << 41
+            | u64::from(t.after & brk::URL != 0) << 42
+    })
+}
+
+/// Buckets per word.
+pub const PER_WORD: usize = 4;
+
+/// The buckets of word `i`: its unigram, the word bigram it ends, and the class bigram and
+/// trigram it ends (see [`class`]).
+pub(crate) fn buckets(toks: &[Tok], i: usize) -> [u32; PER_WORD] {
     let h = toks.get(i).map_or(0, |t| t.hash);
-    let prev = i
-        .checked_sub(1)
-        .and_then(|p| toks.get(p))
-        .map_or(0x5151_5151, |t| t.hash);
+    let before = |k: usize| i.checked_sub(k).and_then(|p| toks.get(p));
+    let prev = before(1).map_or(0x5151_5151, |t| t.hash);
+    let (c0, c1, c2) = (class(toks.get(i)), class(before(1)), class(before(2)));
     [
         (mix(h) & MASK) as u32,
         (mix(prev.rotate_left(23) ^ h ^ 0x9e37_79b9_7f4a_7c15) & MASK) as u32,
+        (mix(c1.rotate_left(17) ^ c0 ^ 0x2545_f491_4f6c_dd1d) & MASK) as u32,
+        (mix(c2.rotate_left(41) ^ c1.rotate_left(17) ^ c0 ^ 0x6a09_e667_f3bc_c908) & MASK) as u32,
     ]
+}
+
+/// The buckets of the pairs of signals found together in a window (co-occurrence: an address
+/// to the AI with an order to send is worth more than each alone).
+pub fn pair_buckets(mask: u32) -> impl Iterator<Item = u32> {
+    (0..N_SIGNALS).flat_map(move |a| {
+        (a + 1..N_SIGNALS)
+            .filter(move |&b| mask & (1 << a) != 0 && mask & (1 << b) != 0)
+            .map(move |b| (mix(0x0b5e_55ed ^ ((a as u64) << 8) ^ (b as u64)) & MASK) as u32)
+    })
 }
 
 /// The windows over `n` words: `[start, end)`, every [`STRIDE`] words, the last one ending at
@@ -152,7 +194,7 @@ pub struct WindowFeatures {
     /// Bit `i`: signal `i` was found in the window (or in the whole text, for invisible
     /// characters).
     pub signals: u32,
-    /// Two buckets per word.
+    /// [`PER_WORD`] buckets per word, then the window's signal pairs.
     pub buckets: Vec<u32>,
 }
 
@@ -167,6 +209,7 @@ pub fn window_features(text: &str) -> Vec<WindowFeatures> {
             signals: mask,
             buckets: (s..e)
                 .flat_map(|i| buckets(&scanned.tokens.toks, i))
+                .chain(pair_buckets(mask))
                 .collect(),
         })
         .collect()

@@ -22,6 +22,8 @@ pub(crate) struct Tok {
     pub(crate) after: u8,
     /// The word contained `@` between word characters (an e-mail address or handle).
     pub(crate) at: bool,
+    /// The word's shape ([`shape`]).
+    pub(crate) shape: u8,
     /// Byte offset of the word in the text.
     pub(crate) start: u32,
 }
@@ -40,6 +42,18 @@ pub(crate) mod brk {
     pub(crate) const COMMA: u8 = 16;
     /// `://` (the word before is a URL scheme).
     pub(crate) const URL: u8 = 32;
+}
+
+/// Word shapes (what the statistical model sees of words outside the lexicon).
+pub(crate) mod shape {
+    /// Digits only.
+    pub(crate) const NUM: u8 = 1;
+    /// Letters and digits, 8 characters or more (account numbers, codes, tokens, hashes).
+    pub(crate) const CODE: u8 = 2;
+    /// Letters outside ASCII (another script).
+    pub(crate) const FOREIGN: u8 = 4;
+    /// Longer than the tokenizer keeps.
+    pub(crate) const LONG: u8 = 8;
 }
 
 /// Lexicon categories (a word may have several).
@@ -65,6 +79,14 @@ pub(crate) mod cat {
     pub(crate) const SCHEME: u32 = 1 << 18; // http, https
     pub(crate) const STRONGQ: u32 = 1 << 19; // above, previous, prior … (alone enough after ignore)
     pub(crate) const LIMIT: u32 = 1 << 20; // restrictions, limitations, filters …
+    pub(crate) const TELL: u32 = 1 << 21; // tell, mention, inform, notify …
+    pub(crate) const AUTH: u32 = 1 << 22; // approved, authorized, permitted …
+    pub(crate) const NEG: u32 = 1 << 23; // not, never, without, dont …
+    pub(crate) const PERSON: u32 = 1 << 24; // user, owner, admin, human, anyone …
+    pub(crate) const VAULT: u32 = 1 << 25; // password, credentials, ssh … (not "key", "token")
+    pub(crate) const RESP: u32 = 1 << 26; // reply, response, answer, summary, summarize …
+    pub(crate) const ASK: u32 = 1 << 27; // questions, feedback, bug reports … (what people send)
+    pub(crate) const ING: u32 = 1 << 28; // answering, replying … (after "before")
 }
 
 const LEXICON: &[(&str, u32)] = {
@@ -184,7 +206,7 @@ const LEXICON: &[(&str, u32)] = {
         ("reply", ACT),
         ("respond", ACT),
         ("say", ACT),
-        ("tell", ACT),
+        ("tell", ACT | TELL),
         ("repeat", ACT),
         ("copy", ACT),
         ("insert", ACT | OUT),
@@ -195,23 +217,23 @@ const LEXICON: &[(&str, u32)] = {
         ("immediately", URGE),
         ("urgently", URGE),
         ("mandatory", URGE),
-        ("password", SECRET),
-        ("passwords", SECRET),
-        ("passwd", SECRET),
-        ("credentials", SECRET),
-        ("credential", SECRET),
+        ("password", SECRET | VAULT),
+        ("passwords", SECRET | VAULT),
+        ("passwd", SECRET | VAULT),
+        ("credentials", SECRET | VAULT),
+        ("credential", SECRET | VAULT),
         ("token", SECRET),
         ("tokens", SECRET),
-        ("secret", SECRET | NEWQ),
-        ("secrets", SECRET),
-        ("apikey", SECRET),
-        ("ssh", SECRET),
-        ("id_rsa", SECRET),
+        ("secret", SECRET | NEWQ | VAULT),
+        ("secrets", SECRET | VAULT),
+        ("apikey", SECRET | VAULT),
+        ("ssh", SECRET | VAULT),
+        ("id_rsa", SECRET | VAULT),
         ("env", SECRET),
-        ("iban", SECRET),
-        ("ssn", SECRET),
+        ("iban", SECRET | VAULT),
+        ("ssn", SECRET | VAULT),
         ("cookie", SECRET),
-        ("cookies", SECRET),
+        ("cookies", SECRET | VAULT),
         ("keys", SECRET),
         ("key", SECRET),
         ("pretend", ROLE),
@@ -254,8 +276,9 @@ const LEXICON: &[(&str, u32)] = {
         ("hey", HAIL),
         ("hello", HAIL),
         ("hi", HAIL),
-        ("user", ROLEWORD),
-        ("human", ROLEWORD),
+        ("user", ROLEWORD | PERSON),
+        ("human", ROLEWORD | PERSON),
+        ("users", PERSON),
         ("todo", NOTE),
         ("important", NOTE | URGE),
         ("note", NOTE),
@@ -272,6 +295,111 @@ const LEXICON: &[(&str, u32)] = {
         ("restriction", LIMIT),
         ("limits", LIMIT),
         ("boundaries", LIMIT),
+        ("schedule", ACT),
+        ("book", ACT),
+        ("buy", ACT | OUT),
+        ("purchase", ACT | OUT),
+        ("approve", ACT),
+        ("paste", ACT | OUT),
+        ("attach", ACT | OUT),
+        ("recommend", ACT),
+        ("submit", ACT | OUT),
+        ("dump", ACT | OUT),
+        ("cc", OUT),
+        ("bcc", OUT),
+        ("gpt4", MODEL),
+        ("openai", MODEL),
+        ("anthropic", MODEL),
+        ("llama", MODEL),
+        ("greetings", HAIL),
+        ("psst", HAIL),
+        ("asap", URGE),
+        ("strictly", URGE),
+        ("absolutely", URGE),
+        ("ps", NOTE),
+        ("fyi", NOTE),
+        ("memo", NOTE),
+        ("mention", TELL),
+        ("inform", TELL),
+        ("notify", TELL),
+        ("alert", TELL),
+        ("ask", TELL),
+        ("confirm", TELL),
+        ("approved", AUTH),
+        ("authorized", AUTH),
+        ("authorised", AUTH),
+        ("permitted", AUTH),
+        ("consented", AUTH),
+        ("sanctioned", AUTH),
+        ("not", NEG),
+        ("never", NEG),
+        ("without", NEG),
+        ("dont", NEG),
+        ("owner", PERSON),
+        ("admin", PERSON),
+        ("administrator", PERSON),
+        ("anyone", PERSON),
+        ("them", PERSON),
+        ("him", PERSON),
+        ("her", PERSON),
+        ("manager", PERSON),
+        ("developer", PERSON),
+        ("developers", PERSON),
+        ("ceo", PERSON),
+        ("reply", RESP),
+        ("replies", RESP),
+        ("response", RESP),
+        ("responses", RESP),
+        ("answer", RESP),
+        ("answers", RESP),
+        ("summary", RESP),
+        ("summaries", RESP),
+        ("summarize", RESP),
+        ("summarise", RESP),
+        ("translate", RESP),
+        ("translation", RESP),
+        ("respond", RESP),
+        ("output", RESP),
+        ("questions", ASK),
+        ("question", ASK),
+        ("feedback", ASK),
+        ("inquiries", ASK),
+        ("enquiries", ASK),
+        ("comments", ASK),
+        ("suggestions", ASK),
+        ("bug", ASK),
+        ("bugs", ASK),
+        ("issues", ASK),
+        ("reports", ASK),
+        ("report", ASK),
+        ("patches", ASK),
+        ("patch", ASK),
+        ("cv", ASK),
+        ("resume", ASK),
+        ("application", ASK),
+        ("us", ASK),
+        ("system_message", ROLEWORD | INSTR),
+        ("answering", DONE | ING),
+        ("replying", DONE | ING),
+        ("responding", DONE | ING),
+        ("proceeding", DONE | ING),
+        ("continuing", DONE | ING),
+        ("summarizing", DONE | ING | RESP),
+        ("summarising", DONE | ING | RESP),
+        ("completing", DONE | ING),
+        ("finishing", DONE | ING),
+        ("solving", DONE | ING),
+        ("job", GOAL),
+        ("duty", GOAL),
+        ("priority", GOAL),
+        ("purpose", GOAL),
+        ("collect", ACT | OUT),
+        ("gather", ACT | OUT),
+        ("harvest", ACT | OUT),
+        ("extract", ACT | OUT),
+        ("steal", ACT | OUT),
+        ("system_prompt", INSTR),
+        ("systemprompt", INSTR),
     ]
 };
 
@@ -370,12 +498,23 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
         }
         let w = word.get(..*len).unwrap_or(&[]);
         let hash = if *long { fnv(b"\x00long") } else { fnv(w) };
+        let digits = w.iter().filter(|b| b.is_ascii_digit()).count();
+        let shape = if *long {
+            shape::LONG
+        } else if digits == w.len() {
+            shape::NUM
+        } else if digits > 0 && w.len() >= 8 {
+            shape::CODE
+        } else {
+            0
+        };
         out.toks.push(Tok {
             hash,
             cats: if *long { 0 } else { cats_of(hash) },
             before: *pending,
             after: 0,
             at: *at,
+            shape,
             start: u32::try_from(start).unwrap_or(u32::MAX),
         });
         *pending = 0;
@@ -502,6 +641,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
                     before: pending,
                     after: 0,
                     at: false,
+                    shape: shape::FOREIGN,
                     start: u32::try_from(i).unwrap_or(u32::MAX),
                 });
                 pending = 0;
@@ -538,7 +678,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
 }
 
 /// The structural signals, in the order of [`SIGNAL_NAMES`].
-pub const N_SIGNALS: usize = 13;
+pub const N_SIGNALS: usize = 19;
 
 /// Human names of the signals (shown in the note and the warning).
 pub const SIGNAL_NAMES: [&str; N_SIGNALS] = [
@@ -548,13 +688,19 @@ pub const SIGNAL_NAMES: [&str; N_SIGNALS] = [
     "addresses the AI directly",
     "orders an action",
     "asks to send data out",
-    "asks for credentials",
+    "asks for credentials or the agent's instructions",
     "task hijack (new task, before you …, TODO)",
     "role-play or persona switch",
     "invisible characters",
     "exfiltration link",
     "asks to visit a link",
     "dismisses the rest of the text",
+    "asks to keep it from the user",
+    "claims the user's authority or approval",
+    "orders a tool action on a target (address, link, account, secret)",
+    "resumes the original task afterwards",
+    "tells the agent what to put in its own answer",
+    "tells the reader who it is now (pretend you are, you are now …)",
 ];
 
 /// Word-level signal hits: `(signal index, token index)`.
@@ -563,6 +709,7 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
     let n = toks.len();
     let get = |i: usize| toks.get(i);
     let has = |i: usize, c: u32| get(i).is_some_and(|t| t.cats & c != 0);
+    let has_brk = |i: usize, b: u8| get(i).is_some_and(|t| t.before & b != 0);
     let is = |i: usize, h: u64| get(i).is_some_and(|t| t.hash == h);
     // The index of the first token in `i+1 ..= i+k` that has category `c`, within the sentence.
     let within = |i: usize, k: usize, c: u32| -> Option<usize> {
@@ -604,6 +751,10 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         false
     };
     let url_or_addr = |t: &Tok| t.at || (t.cats & SCHEME != 0 && t.after & brk::URL != 0);
+    let target = |t: &Tok| url_or_addr(t) || t.shape & shape::CODE != 0 || t.cats & VAULT != 0;
+    // A sentence or clause starts here (a line break alone is no start: man pages and
+    // wrapped prose break lines mid-sentence).
+    let starts = |i: usize| i == 0 || has_brk(i, brk::SENT | brk::COLON);
     let mut push = |s: u8, i: usize| hits.push((s, u32::try_from(i).unwrap_or(u32::MAX)));
 
     for i in 0..n {
@@ -611,9 +762,18 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         let c = t.cats;
         // 0: ignore/disregard … (previous|above …) … instructions; "ignore the above".
         if c & OVR != 0 {
+            let filler = |k: usize| {
+                is(k, const { fnv(b"the") })
+                    || is(k, const { fnv(b"all") })
+                    || is(k, const { fnv(b"of") })
+                    || is(k, const { fnv(b"what") })
+                    || is(k, const { fnv(b"was") })
+                    || is(k, const { fnv(b"said") })
+                    || is(k, const { fnv(b"is") })
+                    || is(k, const { fnv(b"written") })
+            };
             let strong_next = has(i + 1, STRONGQ)
-                || (is(i + 1, const { fnv(b"the") }) || is(i + 1, const { fnv(b"all") }))
-                    && has(i + 2, STRONGQ)
+                || (2..=4).any(|k| has(i + k, STRONGQ) && (1..k).all(|m| filler(i + m)))
                 || has(i + 1, INSTR)
                 || is(i + 1, const { fnv(b"everything") });
             let qualified = within(i, 6, INSTR).is_some_and(|j| (i + 1..j).any(|k| has(k, QUAL)));
@@ -648,13 +808,25 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
                     && (1..k).all(|m| get(i - m).is_some_and(|p| p.before & brk::SENT == 0))
             });
             let labelled = t.after & (brk::COLON | brk::COMMA) != 0
-                && (has(i + 1, YOU) || has(i + 1, URGE) || has(i + 1, ACT) || has(i + 1, OVR));
-            let if_you_are = i >= 3
-                && is(i - 3, const { fnv(b"if") })
-                && is(i - 2, const { fnv(b"you") })
-                && (is(i - 1, const { fnv(b"are") })
-                    || is(i - 1, const { fnv(b"an") })
-                    || is(i - 1, const { fnv(b"a") }));
+                && (has(i + 1, YOU)
+                    || has(i + 1, URGE)
+                    || has(i + 1, ACT)
+                    || has(i + 1, OVR)
+                    || has(i + 1, BEFORE)
+                    || has(i + 1, NOTE));
+            let if_you_were_an = i >= 4
+                && is(i - 4, const { fnv(b"if") })
+                && is(i - 3, const { fnv(b"you") })
+                && (is(i - 2, const { fnv(b"are") }) || is(i - 2, const { fnv(b"were") }))
+                && (is(i - 1, const { fnv(b"an") }) || is(i - 1, const { fnv(b"a") }));
+            let if_you_are = if_you_were_an
+                || i >= 3
+                    && is(i - 3, const { fnv(b"if") })
+                    && is(i - 2, const { fnv(b"you") })
+                    && (is(i - 1, const { fnv(b"are") })
+                        || is(i - 1, const { fnv(b"were") })
+                        || is(i - 1, const { fnv(b"an") })
+                        || is(i - 1, const { fnv(b"a") }));
             let you_are_an = i >= 2
                 && (is(i - 1, const { fnv(b"an") }) || is(i - 1, const { fnv(b"a") }))
                 && is(i - 2, const { fnv(b"are") });
@@ -708,15 +880,32 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
             if ordered {
                 push(4, i);
             }
-            // 5: send/forward/upload … with an address, a URL or a secret in the sentence.
+            // 5: send/forward/upload … with an address, a URL or a secret in the sentence;
+            // not what people are asked to send ("send questions to …", "email us").
+            let asks_people = (1..=3).any(|k| has(i + k, ASK));
             if c & OUT != 0
+                && !asks_people
                 && sentence_has(i, 6, 14, &|t| url_or_addr(t) || t.cats & SECRET != 0)
                 && ordered
             {
                 push(5, i);
             }
-            // 6: reveal/print/send … credentials.
+            // 6: reveal/print/send … credentials, or the agent's own instructions ("output
+            // your system prompt", "print the hidden instructions").
             if c & OUT != 0 && within(i, 8, SECRET).is_some() {
+                push(6, i);
+            }
+            if c & OUT != 0
+                && within(i, 4, INSTR).is_some_and(|j| {
+                    (i + 1..j).any(|k| {
+                        is(k, const { fnv(b"system") })
+                            || is(k, const { fnv(b"your") })
+                            || is(k, const { fnv(b"hidden") })
+                            || is(k, const { fnv(b"initial") })
+                            || is(k, const { fnv(b"original") })
+                    })
+                })
+            {
                 push(6, i);
             }
             // 11: visit/open/click … a link.
@@ -724,12 +913,113 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
                 push(11, i);
             }
         }
+        // 13: keep it from the user: "do not tell the user", "without informing anyone",
+        // "don't mention this to the human".
+        if c & TELL != 0
+            && (1..=3).any(|k| i >= k && has(i - k, NEG))
+            && within(i, 4, PERSON).is_some()
+        {
+            push(13, i);
+        }
+        // 14: the user's authority claimed: "the user has (already) approved", "I am the
+        // owner", "on behalf of the user".
+        if c & AUTH != 0 && (1..=4).any(|k| i >= k && has(i - k, PERSON)) {
+            push(14, i);
+        }
+        if (is(i, const { fnv(b"i") }) && is(i + 1, const { fnv(b"am") })
+            || is(i, const { fnv(b"this") }) && is(i + 1, const { fnv(b"is") }))
+            && (is(i + 2, const { fnv(b"the") }) || is(i + 2, const { fnv(b"your") }))
+            && has(i + 3, PERSON)
+        {
+            push(14, i);
+        }
+        // 15: an imperative tool action with its target: a sentence that starts with (or is
+        // urged into) send/forward/transfer/visit/delete/invite … and holds an address, a
+        // link, an account-like code or a secret.
+        if c & ACT != 0
+            && (starts(i) || i >= 1 && has(i - 1, URGE) && starts(i - 1))
+            && !(1..=3).any(|k| has(i + k, ASK))
+            && sentence_has(i, 0, 16, &target)
+        {
+            push(15, i);
+        }
+        // 16: afterwards, back to the original task: "then continue with your task", "after
+        // that you can solve the task", "return to the original request".
+        if (is(i, const { fnv(b"continue") })
+            || is(i, const { fnv(b"proceed") })
+            || is(i, const { fnv(b"return") })
+            || is(i, const { fnv(b"resume") })
+            || is(i, const { fnv(b"carry") })
+            || c & DONE != 0)
+            && (1..=5).any(|k| {
+                i + k < n
+                    && (has(i + k, GOAL) || is(i + k, const { fnv(b"original") }))
+                    && (1..=k).all(|m| !has_brk(i + m, brk::SENT))
+            })
+            && (1..=4).any(|k| {
+                i >= k
+                    && (is(i - k, const { fnv(b"then") })
+                        || is(i - k, const { fnv(b"after") })
+                        || is(i - k, const { fnv(b"afterwards") })
+                        || is(i - k, const { fnv(b"once") })
+                        || is(i - k, const { fnv(b"can") })
+                        || is(i - k, const { fnv(b"may") }))
+            })
+        {
+            push(16, i);
+        }
+        // 17: the agent's own output: "in your summary, include …", "when you answer, …",
+        // "append … to your reply".
+        if c & RESP != 0 && i >= 1 {
+            let yours =
+                is(i - 1, const { fnv(b"your") }) && sentence_has(i, 8, 8, &|t| t.cats & ACT != 0);
+            let when_you = i >= 2
+                && is(i - 1, const { fnv(b"you") })
+                && (is(i - 2, const { fnv(b"when") })
+                    || is(i - 2, const { fnv(b"before") })
+                    || is(i - 2, const { fnv(b"if") })
+                    || is(i - 2, const { fnv(b"as") }));
+            if yours || when_you {
+                push(17, i);
+            }
+        }
         // 7: task hijack.
         if c & BEFORE != 0
-            && is(i + 1, const { fnv(b"you") })
-            && (has(i + 2, DONE) || has(i + 3, DONE))
+            && (is(i + 1, const { fnv(b"you") }) && (has(i + 2, DONE) || has(i + 3, DONE))
+                || has(i + 1, DONE) && get(i + 1).is_some_and(|t| t.cats & ING != 0))
         {
             push(7, i);
+        }
+        // 0: the rules declared void: "all safety rules are suspended", "your instructions
+        // no longer apply".
+        if c & INSTR != 0
+            && (1..=3).any(|k| {
+                is(i + k, const { fnv(b"suspended") })
+                    || is(i + k, const { fnv(b"void") })
+                    || is(i + k, const { fnv(b"revoked") })
+                    || is(i + k, const { fnv(b"lifted") })
+                    || is(i + k, const { fnv(b"disabled") })
+                    || is(i + k, const { fnv(b"cancelled") })
+                    || is(i + k, const { fnv(b"canceled") })
+                    || is(i + k, const { fnv(b"obsolete") })
+                    || is(i + k, const { fnv(b"longer") }) && is(i + k + 1, const { fnv(b"apply") })
+            })
+        {
+            push(0, i);
+        }
+        // 18: the reader told who it is now: "pretend you are", "you are now …", "from now on
+        // you …", "stay in character", "imagine you are".
+        if (is(i, const { fnv(b"pretend") }) || is(i, const { fnv(b"imagine") }))
+            && (1..=2).any(|k| is(i + k, const { fnv(b"you") }))
+            || is(i, const { fnv(b"you") })
+                && (is(i + 1, const { fnv(b"are") }) || is(i + 1, const { fnv(b"will") }))
+                && (is(i + 2, const { fnv(b"now") }) || i >= 1 && is(i - 1, const { fnv(b"on") }))
+            || is(i, const { fnv(b"stay") }) && is(i + 2, const { fnv(b"character") })
+            || is(i, const { fnv(b"you") })
+                && is(i + 1, const { fnv(b"will") })
+                && (is(i + 2, const { fnv(b"act") }) || is(i + 2, const { fnv(b"roleplay") }))
+        {
+            push(18, i);
         }
         if c & NEWQ != 0
             && has(i + 1, GOAL)
@@ -788,7 +1078,15 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
             push(8, i);
         }
         if (is(i, const { fnv(b"no") }) || is(i, const { fnv(b"without") }))
-            && (has(i + 1, LIMIT) || has(i + 2, LIMIT))
+            && (has(i + 1, LIMIT)
+                || has(i + 2, LIMIT)
+                || (is(i + 1, const { fnv(b"any") }) || is(i + 1, const { fnv(b"more") }))
+                    && is(i + 2, const { fnv(b"rules") }))
+        {
+            push(8, i);
+        }
+        if (is(i, const { fnv(b"lets") }) || is(i, const { fnv(b"let") }))
+            && (1..=3).any(|k| is(i + k, const { fnv(b"play") }))
         {
             push(8, i);
         }
@@ -848,6 +1146,16 @@ pub(crate) const MARKERS: &[&str] = &[
     "system notice",
     "[system]",
     "(system)",
+    "(system_message)",
+    "(system message)",
+    "[system_message]",
+    "#system",
+    "# system:",
+    "## system",
+    "<end of session>",
+    "end of session",
+    "end of conversation",
+    "<end of",
     "{{system",
 ];
 
@@ -885,7 +1193,10 @@ pub(crate) fn exfil_links(text: &str) -> Vec<(usize, f32)> {
         // Scheme must be http(s).
         let scheme_start = at.saturating_sub(5);
         let scheme = text.get(scheme_start..at).unwrap_or("");
-        if !(scheme.ends_with("http") || scheme.eq_ignore_ascii_case("https")) {
+        let http = scheme
+            .get(scheme.len().saturating_sub(4)..)
+            .is_some_and(|t| t.eq_ignore_ascii_case("http"));
+        if !(http || scheme.eq_ignore_ascii_case("https")) {
             continue;
         }
         let end = bytes
@@ -899,7 +1210,7 @@ pub(crate) fn exfil_links(text: &str) -> Vec<(usize, f32)> {
         // A markdown image whose target is this URL: `![alt](http…`, the `](` right before
         // the scheme and no other link between the `![` and here.
         let image = text.get(..scheme_start).is_some_and(|before| {
-            let before = before.trim_end_matches(['h', 't', 'p', 's']);
+            let before = before.trim_end_matches(['h', 't', 'p', 's', 'H', 'T', 'P', 'S']);
             before.ends_with("](")
                 && before.rfind("![").is_some_and(|open| {
                     before
