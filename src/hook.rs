@@ -389,7 +389,14 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
     // sessions only: replay and explain judge calls, they run nothing.
     if let (true, Outcome::Pre(pre)) = (opts.audit, &mut outcome) {
         let state = crate::post::state_dir(env.home.as_deref());
-        crate::sandbox::hook::apply(ev, &policy, &env, pre, state.as_deref());
+        crate::sandbox::hook::apply(
+            ev,
+            &policy,
+            &env,
+            pre,
+            state.as_deref(),
+            &crate::egress::sandbox::ticket_egress,
+        );
     }
     let answer = finish(ev, outcome, &policy, opts);
     release(policy, opts);

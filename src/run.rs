@@ -326,9 +326,15 @@ pub fn main(args: &[String]) -> Exit {
         Some("hook") => return hook_main(args.get(1..).unwrap_or_default()),
         // Runs one approved Bash call inside the sandbox (the hook's wrapper calls it); its
         // exit code is the command's. Kept off clap like the hook: it runs on every Bash call.
-        Some("sandbox") => std::process::exit(crate::sandbox::runner::main(
-            args.get(1..).unwrap_or_default(),
-        )),
+        Some("sandbox") => {
+            let egress = crate::egress::sandbox::SandboxEgress::for_runner();
+            std::process::exit(crate::sandbox::runner::main(
+                args.get(1..).unwrap_or_default(),
+                egress
+                    .as_ref()
+                    .map(|e| e as &dyn crate::sandbox::EgressBridge),
+            ))
+        }
         // Inside a sandbox with `network = "allowlist"` (see `egress::bridge`): not for hand
         // use, so not in the help.
         Some("sandbox-bridge") => {

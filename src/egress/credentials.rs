@@ -33,29 +33,13 @@
 //! Values: read outside the sandbox from the hook's environment, a file, or a command's
 //! output; held in [`SecretValue`] (whose `Debug` hides it), never written to the ticket,
 //! the audit log or an error message.
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::shell::{Analysis, Command, Stdin};
 
 pub use crate::policy::model::{forbidden_name, Injection, ValueSource};
 
-/// A credential value. `Debug` does not show it; there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretValue(String);
-
-impl SecretValue {
-    /// The value, for the sandbox runner's environment and the redactor only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretValue([{} bytes])", self.0.len())
-    }
-}
+pub use crate::secrets::SecretValue;
 
 /// Errors reading a value. They name the variable and the source, never the value.
 #[derive(Debug, thiserror::Error)]
@@ -310,7 +294,7 @@ pub fn read_value(
     if v.is_empty() || v.contains(['\n', '\0']) {
         return Err(InjectError::BadValue { name });
     }
-    Ok(SecretValue(v.to_owned()))
+    Ok(SecretValue::new(v.to_owned()))
 }
 
 /// Where values from `command` sources are kept for the redactor: `<state>/inject/<NAME>`,
@@ -354,7 +338,7 @@ fn cached_value(state: &Path, name: &str) -> Option<SecretValue> {
         return None;
     }
     let v = std::fs::read_to_string(cache_dir(state).join(name)).ok()?;
-    (!v.is_empty() && !v.contains(['\n', '\0'])).then_some(SecretValue(v))
+    (!v.is_empty() && !v.contains(['\n', '\0'])).then_some(SecretValue::new(v))
 }
 
 /// Every value the policy's injections can hand a sandboxed call, as the redactor's exact
@@ -373,7 +357,7 @@ pub fn known_values(
                 ValueSource::Command(_) => cached_value(state?, &i.name)?,
                 _ => read_value(i, env).ok()?,
             };
-            Some((format!("inject:{}", i.name), v.0.into_bytes()))
+            Some((format!("inject:{}", i.name), v.expose().as_bytes().to_vec()))
         })
         .collect()
 }

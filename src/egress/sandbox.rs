@@ -50,6 +50,14 @@ impl SandboxEgress {
 }
 
 impl EgressBridge for SandboxEgress {
+    fn inject_values(
+        &self,
+        state: &Path,
+        ticket: &Ticket,
+    ) -> (Vec<(String, SecretValue)>, Vec<String>) {
+        inject_values(state, ticket)
+    }
+
     fn start(
         &self,
         ticket: &Ticket,

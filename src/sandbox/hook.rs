@@ -36,7 +36,14 @@ fn refuse(pre: &mut Pre, rule: &str, reason: String) {
 }
 
 /// The sandbox step for a judged PreToolUse. `state` is blastwall's state directory.
-pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, state: Option<&Path>) {
+pub fn apply(
+    ev: &HookEvent,
+    policy: &Policy,
+    env: &PathEnv,
+    pre: &mut Pre,
+    state: Option<&Path>,
+    ticket_egress: &super::TicketEgressFn,
+) {
     if ev.tool_name.as_deref() != Some("Bash") || pre.ruling == Ruling::Deny {
         return;
     }
@@ -134,7 +141,7 @@ pub fn apply(ev: &HookEvent, policy: &Policy, env: &PathEnv, pre: &mut Pre, stat
         ev.agent_type.as_deref(),
         ev.tool_use_id.as_deref(),
     );
-    t.egress = crate::egress::sandbox::ticket_egress(policy, env, command, &profile);
+    t.egress = ticket_egress(policy, env, command, &profile);
     let id = match ticket::write(state, &t) {
         Ok(id) => id,
         Err(e) => {

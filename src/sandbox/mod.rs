@@ -140,7 +140,22 @@ pub trait EgressBridge {
         allow_hosts: &[String],
         tainted: bool,
     ) -> Result<Bridge, SandboxError>;
+
+    /// The values of the ticket's `[[secrets.inject]]` variables, read now, outside the
+    /// sandbox, after checking the rule again; and why any named one was not passed (names and
+    /// sources, never values).
+    fn inject_values(
+        &self,
+        state: &std::path::Path,
+        ticket: &ticket::Ticket,
+    ) -> (Vec<(String, crate::secrets::SecretValue)>, Vec<String>);
 }
+
+/// What the hook's sandbox step asks of the egress side: the ticket's egress fields for a
+/// command under a profile (`crate::egress::sandbox::ticket_egress`), passed in by the caller
+/// so that the sandbox does not depend on egress.
+pub type TicketEgressFn =
+    dyn Fn(&crate::policy::Policy, &crate::paths::PathEnv, &str, &str) -> ticket::TicketEgress;
 
 /// What an [`EgressBridge`] hands the runner: paths to bind into the sandbox (a proxy socket),
 /// variables to set (`HTTPS_PROXY` …), and a guard that stops the bridge when dropped.

@@ -33,7 +33,7 @@ fn stderr(text: &str) {
 }
 
 /// `blastwall sandbox …` from the command line; returns the exit code.
-pub fn main(args: &[String]) -> i32 {
+pub fn main(args: &[String], egress: Option<&dyn EgressBridge>) -> i32 {
     #[cfg(target_os = "linux")]
     if let [flag, rules, sep, inner @ ..] = args {
         if flag == "--landlock-exec" && sep == "--" {
@@ -55,8 +55,7 @@ pub fn main(args: &[String]) -> i32 {
             return EXIT_NOT_RUN;
         }
     };
-    let egress = crate::egress::sandbox::SandboxEgress::for_runner();
-    match run(id, egress.as_ref().map(|e| e as &dyn EgressBridge)) {
+    match run(id, egress) {
         Ok(code) => code,
         Err(e) => {
             stderr(&format!("blastwall sandbox: {e}\n"));
@@ -190,7 +189,13 @@ pub fn run_ticket(
     let mut injected: Vec<(String, Vec<u8>)> = Vec::new();
     if !ticket.egress.inject.is_empty() {
         // Values are read here, outside the sandbox, and go only into its environment.
-        let (values, errors) = crate::egress::sandbox::inject_values(state, ticket);
+        let (values, errors) = match egress {
+            Some(e) => e.inject_values(state, ticket),
+            None => (
+                Vec::new(),
+                vec!["the egress side could not start, so no credential is injected".to_string()],
+            ),
+        };
         injected.extend(
             values
                 .iter()

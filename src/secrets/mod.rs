@@ -376,6 +376,29 @@ impl std::fmt::Debug for Detector {
     }
 }
 
+/// A credential value blastwall holds for a moment (an injected variable). `Debug` does not
+/// show it; there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Wrap a value read from its source.
+    pub fn new(value: String) -> SecretValue {
+        SecretValue(value)
+    }
+
+    /// The value, for the sandbox runner's environment and the redactor only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretValue([{} bytes])", self.0.len())
+    }
+}
+
 /// The process-wide detector with the built-in rules.
 pub fn builtin() -> &'static Detector {
     static BUILTIN: OnceLock<Detector> = OnceLock::new();
