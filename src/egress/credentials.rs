@@ -258,13 +258,15 @@ fn run_capped(
     let out = reader
         .join()
         .map_err(|_| fail(program, "reading its output failed".into()))?;
-    if !status.success() {
-        return Err(fail(program, status.to_string()));
-    }
+    // Too large first: the reader stops at the cap and closes the pipe, so a command still
+    // writing then dies of SIGPIPE, and its failed status must not hide the real reason.
     if out.len() as u64 > MAX_VALUE {
         return Err(InjectError::BadValue {
             name: name.to_owned(),
         });
+    }
+    if !status.success() {
+        return Err(fail(program, status.to_string()));
     }
     String::from_utf8(out).map_err(|_| InjectError::BadValue {
         name: name.to_owned(),
