@@ -1502,3 +1502,30 @@ fn an_escape_is_never_cut_by_a_redaction() {
         assert!(red.contains(before) && red.contains(after), "{red}");
     }
 }
+
+#[test]
+fn vault_legacy_tokens_without_two_digits_are_found_and_identifiers_are_not() {
+    // One random base62 draw in twelve has fewer than two digits (the documented-format
+    // report missed them); identifiers after `s.` in a text about vault tokens still pass.
+    assert_found(
+        "vault-token-legacy",
+        "VAULT_TOKEN=s.TzaLFXiRcClGCnJUrmTpNchC",
+        "s.TzaLFXiRcClGCnJUrmTpNchC",
+    );
+    assert_found(
+        "vault-token-legacy",
+        "vault login s.Xk9hfQmzLpWrTvBnQaYcDeFg",
+        "s.Xk9hfQmzLpWrTvBnQaYcDeFg",
+    );
+    for code in [
+        "const token = s.createDocumentFragmentAt(vault);",
+        "vault token: s.tokenVaultConfigLoaderAB",
+        "vault: s.SessionTokenProviderFactory",
+    ] {
+        assert!(
+            !ids(code).iter().any(|r| r == "vault-token-legacy"),
+            "{code}: {:?}",
+            ids(code)
+        );
+    }
+}

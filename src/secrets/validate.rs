@@ -262,11 +262,14 @@ pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
         Check::PrivateKey => key_body_ok(s),
         Check::Strict => !has_filler_run(body) && !has_counting_run(body),
         Check::Mixed => {
+            // Two digits, or (8% of random base62 draws have fewer) a value no identifier
+            // would be: not made of word-like pieces and nearly as varied as a random draw.
+            let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
             !has_filler_run(body)
                 && !has_counting_run(body)
                 && body.iter().any(u8::is_ascii_uppercase)
                 && body.iter().any(u8::is_ascii_lowercase)
-                && body.iter().filter(|b| b.is_ascii_digit()).count() >= 2
+                && (digits >= 2 || (word_share(body) < 0.5 && shannon_entropy(body) >= 4.0))
         }
         Check::AwsKeyId => {
             !has_filler_run(body)
