@@ -230,15 +230,27 @@ pub fn handler(exe: &Path, policy: Option<&Path>) -> Doc {
 /// one shell string).
 pub fn is_ours(h: &Doc) -> bool {
     let cmd = h.get("command").and_then(Doc::as_str).unwrap_or("");
-    let first_arg = h
-        .get("args")
-        .and_then(Doc::as_array)
-        .and_then(|a| a.first())
-        .and_then(Doc::as_str);
-    Path::new(cmd.split_whitespace().next().unwrap_or(""))
-        .file_name()
-        .is_some_and(|n| n == "blastwall")
-        && (first_arg == Some("hook") || cmd.split_whitespace().nth(1) == Some("hook"))
+    let args = h.get("args").and_then(Doc::as_array);
+    let first_arg = args.and_then(|a| a.first()).and_then(Doc::as_str);
+    let named_blastwall = |p: &str| Path::new(p).file_name().is_some_and(|n| n == "blastwall");
+    match args {
+        // Exec form: `command` is the program's path, spaces and all (`install` writes this).
+        Some(_) => named_blastwall(cmd) && first_arg == Some("hook"),
+        // One shell string: `/path/to/blastwall hook`.
+        None => {
+            named_blastwall(program_of(cmd, false)) && cmd.split_whitespace().nth(1) == Some("hook")
+        }
+    }
+}
+
+/// The program a hook handler runs: in exec form (with `args`) the whole `command`, which may
+/// hold spaces (`/tmp/my projects/blastwall`); as one shell string, its first word.
+pub fn program_of(command: &str, exec_form: bool) -> &str {
+    if exec_form {
+        command
+    } else {
+        command.split_whitespace().next().unwrap_or("")
+    }
 }
 
 /// Remove blastwall's handlers from `settings`, dropping groups and event lists left empty by
@@ -574,6 +586,44 @@ mod tests {
 
     fn p(t: &str) -> Doc {
         Doc::parse(t).unwrap()
+    }
+
+    /// Regression, found by running the suite from a clone under "/tmp/…/my projects/": an
+    /// exec-form handler whose path holds a space was not recognised as blastwall's, so a
+    /// second `install` added it again and `doctor` said no hook was registered.
+    #[test]
+    fn own_handlers_are_recognised_whatever_their_path() {
+        let cases: &[(&str, bool)] = &[
+            (
+                r#"{"command": "/usr/local/bin/blastwall", "args": ["hook"]}"#,
+                true,
+            ),
+            (
+                r#"{"command": "/tmp/bw x/my projects/blastwall", "args": ["hook"]}"#,
+                true,
+            ),
+            (r#"{"command": "/usr/local/bin/blastwall hook"}"#, true),
+            (
+                r#"{"command": "/tmp/my projects/blastwall", "args": ["scrub"]}"#,
+                false,
+            ),
+            (r#"{"command": "/usr/local/bin/other-hook"}"#, false),
+            (
+                r#"{"command": "/opt/blastwall-wrapper", "args": ["hook"]}"#,
+                false,
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(is_ours(&p(text)), *want, "{text}");
+        }
+        assert_eq!(
+            program_of("/tmp/my projects/blastwall", true),
+            "/tmp/my projects/blastwall"
+        );
+        assert_eq!(
+            program_of("/usr/bin/blastwall hook", false),
+            "/usr/bin/blastwall"
+        );
     }
 
     #[test]

@@ -165,7 +165,7 @@ pub fn check_registrations(regs: &[Registration], exe: Option<&Path>) -> Vec<Che
             )),
             Some(_) => {}
         }
-        let bin = r.command.split_whitespace().next().unwrap_or("");
+        let bin = crate::install::program_of(&r.command, !r.args.is_empty());
         let path = Path::new(bin);
         if !path.is_absolute() {
             out.push(Check::new(
@@ -263,7 +263,7 @@ fn self_test(
 ) -> Check {
     let (bin, args) = match (reg, exe) {
         (Some(r), _) => (
-            PathBuf::from(r.command.split_whitespace().next().unwrap_or("")),
+            PathBuf::from(crate::install::program_of(&r.command, !r.args.is_empty())),
             r.args.clone(),
         ),
         (None, Some(e)) => (e.to_path_buf(), vec!["hook".to_string()]),

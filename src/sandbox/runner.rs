@@ -224,6 +224,13 @@ pub fn run_ticket(
             for b in &bridge.binds {
                 plan.mounts.push(super::plan::Mount::Bind(b.clone()));
             }
+            // The bridge runs blastwall inside the sandbox: its binary must be there even when it
+            // lives where the sandbox shows nothing of the host (a clone under /tmp, whose /tmp
+            // is private), and read-only, so the command cannot replace it.
+            if let Some(exe) = bridge.wrap.first() {
+                plan.mounts
+                    .push(super::plan::Mount::RoBind(PathBuf::from(exe)));
+            }
             env.extend(bridge.env.iter().cloned());
             Some(bridge)
         }

@@ -492,10 +492,29 @@ fn git_clones_over_smart_http_through_the_proxy() {
 /// the command's stderr.
 #[test]
 fn the_sandbox_runner_routes_an_allowlist_ticket_through_the_proxy() {
+    require_sandbox!();
+    runner_routes_through_the_proxy(Path::new(BIN));
+}
+
+/// Regression, found by running the test suite from a clone under /tmp: the bridge runs
+/// blastwall inside the sandbox, whose /tmp is private, so a binary under /tmp (here in a
+/// directory with a space) was not there and every allowlist call failed to start.
+#[test]
+fn the_bridge_runs_when_blastwall_itself_lives_under_tmp() {
+    require_sandbox!();
+    let dir = tempfile::Builder::new()
+        .prefix("bw bin ")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let exe = dir.path().join("blastwall");
+    std::fs::copy(BIN, &exe).unwrap();
+    runner_routes_through_the_proxy(&exe);
+}
+
+fn runner_routes_through_the_proxy(bin: &Path) {
     use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
     use blastwall::sandbox::ticket::{self, Ticket};
     use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
-    require_sandbox!();
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -511,7 +530,7 @@ fn the_sandbox_runner_routes_an_allowlist_ticket_through_the_proxy() {
         project: sb.project.clone(),
         tmpdir: PathBuf::from("/tmp"),
         cwd: sb.project.clone(),
-        exe: Some(PathBuf::from(BIN)),
+        exe: Some(bin.to_path_buf()),
     };
     let settings = SandboxSettings {
         network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
@@ -539,7 +558,14 @@ fn the_sandbox_runner_routes_an_allowlist_ticket_through_the_proxy() {
         None,
     );
     let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
-    let out = crate::run(sb.cmd(&["sandbox", "--ticket", &id]), b"");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(["sandbox", "--ticket", &id])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &sb.home)
+        .env("CLAUDE_PROJECT_DIR", &sb.project)
+        .current_dir(&sb.project);
+    let out = crate::run(cmd, b"");
     assert!(out.stdout.contains("hello from host\n"), "{out:?}");
     assert!(
         out.stdout
