@@ -107,6 +107,9 @@ impl Net {
             &self.dir.path().display().to_string(),
         ])
         .args(egress::bwrap_args(&self.proxy))
+        // The bridge is blastwall itself: shown read-only, also when the binary lives under
+        // /tmp (a clone there), which the private /tmp above would hide.
+        .args(["--ro-bind", BIN, BIN])
         .args(["--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--"])
         .args(egress::bridge_argv(Path::new(BIN), &self.proxy))
         .args(["bash", "-c", script])
