@@ -93,11 +93,14 @@ impl EgressBridge for SandboxEgress {
         let mut env = proxy_env(HTTP_PORT, SOCKS_PORT);
         // ssh ignores the proxy variables: git over ssh goes through the SOCKS proxy (and its
         // rules: a `host:22` entry) with this binary as the ProxyCommand.
+        // ssh runs the ProxyCommand through a shell: the path is double-quoted inside it (a
+        // clone under "my projects/"), so a path that a double quote cannot hold as written
+        // gets no ProxyCommand (ssh then has no way out, as without this).
         let exe = self.exe.display().to_string();
-        if !exe.contains(['\'', '%']) {
+        if !exe.contains(['\'', '%', '"', '$', '`', '\\']) {
             env.push((
                 "GIT_SSH_COMMAND".to_owned(),
-                format!("ssh -o ProxyCommand='{exe} sandbox-bridge --connect %h %p'"),
+                format!("ssh -o ProxyCommand='\"{exe}\" sandbox-bridge --connect %h %p'"),
             ));
         }
         Ok(Bridge {

@@ -1020,8 +1020,8 @@ fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
         &default_credential_stores(),
     );
     let command = format!(
-        "echo \"git_ssh=$GIT_SSH_COMMAND\"; {BIN} sandbox-bridge --connect 127.0.0.1 {port} </dev/null | head -1; \
-         {BIN} sandbox-bridge --connect 127.0.0.1 {} </dev/null; echo rc=$?",
+        "echo \"git_ssh=$GIT_SSH_COMMAND\"; '{BIN}' sandbox-bridge --connect 127.0.0.1 {port} </dev/null | head -1; \
+         '{BIN}' sandbox-bridge --connect 127.0.0.1 {} </dev/null; echo rc=$?",
         port + 1
     );
     let t = Ticket::new(
