@@ -46,10 +46,16 @@ fn pump(
 
 fn relay(tcp: TcpStream, socket: &PathBuf) -> io::Result<()> {
     let unix = UnixStream::connect(socket)?;
+    both_ways(tcp, unix, "blastwall-bridge-up")
+}
+
+/// Copy both ways between a connection inside and the proxy's socket until each side is done,
+/// passing each end-of-stream on as a half close.
+fn both_ways(tcp: TcpStream, unix: UnixStream, thread_name: &str) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
     let (t2, u2) = (tcp.try_clone()?, unix.try_clone()?);
     let up = std::thread::Builder::new()
-        .name("blastwall-bridge-up".into())
+        .name(thread_name.into())
         .spawn(move || {
             pump(&t2, &u2, || {
                 let _ = u2.shutdown(Shutdown::Write);
@@ -84,20 +90,7 @@ fn tunnel(tcp: TcpStream, socket: &PathBuf, port: u16) -> io::Result<()> {
         // The proxy said why on the tool's stderr; the client sees the connection closed.
         return Ok(());
     }
-    let _ = tcp.set_nodelay(true);
-    let (t2, u2) = (tcp.try_clone()?, unix.try_clone()?);
-    let up = std::thread::Builder::new()
-        .name("blastwall-tunnel-up".into())
-        .spawn(move || {
-            pump(&t2, &u2, || {
-                let _ = u2.shutdown(Shutdown::Write);
-            })
-        })?;
-    pump(&unix, &tcp, || {
-        let _ = tcp.shutdown(Shutdown::Write);
-    });
-    let _ = up.join();
-    Ok(())
+    both_ways(tcp, unix, "blastwall-tunnel-up")
 }
 
 /// Bind every forward's listener (all before returning, so a command started afterwards never
