@@ -230,12 +230,15 @@ pub fn handler(exe: &Path, policy: Option<&Path>) -> Doc {
 /// one shell string).
 pub fn is_ours(h: &Doc) -> bool {
     let cmd = h.get("command").and_then(Doc::as_str).unwrap_or("");
-    let args = h.get("args").and_then(Doc::as_array);
-    let first_arg = args.and_then(|a| a.first()).and_then(Doc::as_str);
+    let first_arg = h
+        .get("args")
+        .and_then(Doc::as_array)
+        .and_then(|a| a.first());
     let named_blastwall = |p: &str| Path::new(p).file_name().is_some_and(|n| n == "blastwall");
-    match args {
+    match first_arg {
         // Exec form: `command` is the program's path, spaces and all (`install` writes this).
-        Some(_) => named_blastwall(cmd) && first_arg == Some("hook"),
+        // An empty `args` is the shell form, as `doctor` reads it (`program_of`).
+        Some(arg) => named_blastwall(cmd) && arg.as_str() == Some("hook"),
         // One shell string: `/path/to/blastwall hook`.
         None => {
             named_blastwall(program_of(cmd, false)) && cmd.split_whitespace().nth(1) == Some("hook")
@@ -603,6 +606,10 @@ mod tests {
                 true,
             ),
             (r#"{"command": "/usr/local/bin/blastwall hook"}"#, true),
+            (
+                r#"{"command": "/usr/local/bin/blastwall hook", "args": []}"#,
+                true,
+            ),
             (
                 r#"{"command": "/tmp/my projects/blastwall", "args": ["scrub"]}"#,
                 false,
