@@ -936,3 +936,27 @@ fn commands_run_exactly_as_written() {
         assert_eq!(o.code, Some(1), "{kind:?}: {o:?}");
     }
 }
+
+/// What a sandboxed command prints reaches the caller through the secret scrubber: a token
+/// printed by a command that then fails is withheld (the client cannot replace a failed call's
+/// output), the exit code is kept, and a long output arrives whole (the pipe holds the command
+/// back until the scrubber has copied what it wrote, so little is left to copy at its exit).
+#[test]
+fn output_is_scrubbed_and_arrives_whole() {
+    for kind in backends() {
+        let b = Box::new(kind);
+        let o = b.run("echo 'token: ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO'; exit 3");
+        assert_eq!(o.code, Some(3), "{kind:?}: {o:?}");
+        assert!(
+            !o.stdout
+                .contains("ghp_Z4SOcMz9CPVNPkNa1Hedcm4pMbXDuCL1mHoO")
+                && o.stdout.contains("token: [REDACTED:"),
+            "{kind:?}: {o:?}"
+        );
+        // 200,000 lines of 100 bytes (20 MB), then exit at once.
+        let line = "a".repeat(99);
+        let o = b.run(&format!("yes {line} | head -n 200000"));
+        assert_eq!(o.code, Some(0), "{kind:?}");
+        assert_eq!(o.stdout.len(), 200_000 * 100, "{kind:?}: output cut short");
+    }
+}
