@@ -1,7 +1,15 @@
 //! The bridge inside the sandbox's network namespace: TCP listeners on the sandbox's own
-//! loopback, each connection forwarded to a proxy's unix socket (bind-mounted in). It replaces
-//! sandbox-runtime's two `socat` processes; it runs as `blastwall sandbox-bridge`, the parent of
-//! the sandboxed command, and serves until that command exits.
+//! loopback for the proxy outside. It replaces sandbox-runtime's two `socat` processes and
+//! runs as `blastwall sandbox-bridge`, the first process in the sandbox.
+//!
+//! What the runner uses: `--hand-over CONTROL --port N…` binds the listeners, hands them to
+//! the proxy ([`super::handover`]), which accepts on them itself, and then `exec`s the
+//! command: the bridge is out of the data path and gone. Without the proxy's "ok" it exits
+//! without running anything.
+//!
+//! The older relay, `--listen PORT=SOCKET` / `--tunnel PORT=SOCKET`, stays the command's
+//! parent and copies each connection to the proxy's unix socket (a second hop);
+//! `--connect HOST PORT` is ssh's `ProxyCommand` inside the sandbox.
 use std::io;
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
@@ -149,6 +157,42 @@ pub fn run_command(
         .map_err(|e| EgressError::Io("running the sandboxed command", e))
 }
 
+/// How long the bridge waits for the proxy to answer the hand-over.
+const HAND_OVER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Bind `127.0.0.1:PORT` for each of `ports` (in this, the sandbox's, network namespace),
+/// hand the listeners to the proxy at `control`, then replace this process with `argv`. Returns
+/// only on failure, before the command ran.
+pub fn hand_over_and_exec(
+    control: &std::path::Path,
+    ports: &[u16],
+    argv: &[String],
+) -> EgressError {
+    use std::os::unix::process::CommandExt;
+    let Some((program, args)) = argv.split_first() else {
+        return EgressError::Usage("no command after `--`".into());
+    };
+    let mut listeners = Vec::new();
+    for p in ports {
+        match TcpListener::bind((Ipv4Addr::LOCALHOST, *p)) {
+            Ok(l) => listeners.push(l),
+            Err(e) => return EgressError::Io("binding the bridge port", e),
+        }
+    }
+    if let Err(e) = super::handover::send(control, &listeners, HAND_OVER_TIMEOUT) {
+        return EgressError::Io(
+            "handing the listeners to the egress proxy (no network: nothing was run)",
+            e,
+        );
+    }
+    // The proxy holds them now; this process's copies would only keep them open.
+    drop(listeners);
+    EgressError::Io(
+        "running the sandboxed command",
+        Command::new(program).args(args).exec(),
+    )
+}
+
 /// `blastwall sandbox-bridge --connect HOST PORT`: ssh's `ProxyCommand` inside an allowlist
 /// sandbox (the runner sets `GIT_SSH_COMMAND` to use it). Opens `HOST:PORT` through the SOCKS5
 /// proxy on the sandbox's loopback, which applies the same rules as to every connection (a
@@ -208,17 +252,28 @@ pub fn connect(host: &str, port: u16) -> io::Result<()> {
     Ok(())
 }
 
-/// `blastwall sandbox-bridge --listen PORT=SOCKET… -- COMMAND…`: run inside the sandbox by
-/// the runner. Exits with the command's status (128 + signal when it was killed); on a usage or
-/// start-up error prints why on stderr and exits 64 / 1 without running anything.
+/// `blastwall sandbox-bridge --hand-over CONTROL --port PORT… -- COMMAND…`: run inside the
+/// sandbox by the runner; becomes the command. `--listen PORT=SOCKET… -- COMMAND…` (the
+/// relay) exits with the command's status (128 + signal when it was killed). On a usage or
+/// start-up error either prints why on stderr and exits 64 / 1 without running anything.
 pub fn main(args: &[String]) -> crate::exit::Exit {
-    let usage = "usage: blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]\n       blastwall sandbox-bridge --connect HOST PORT   (ssh ProxyCommand inside the sandbox)";
+    let usage = "usage: blastwall sandbox-bridge --hand-over CONTROL_SOCKET --port PORT... -- COMMAND [ARG...]\n       blastwall sandbox-bridge --listen PORT=SOCKET... -- COMMAND [ARG...]\n       blastwall sandbox-bridge --connect HOST PORT   (ssh ProxyCommand inside the sandbox)";
     let mut forwards = Vec::new();
     let mut tunnels = Vec::new();
+    let mut hand_over: Option<PathBuf> = None;
+    let mut ports: Vec<u16> = Vec::new();
     let mut it = args.iter();
     let mut argv = Vec::new();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--hand-over" => match it.next() {
+                Some(p) if hand_over.is_none() => hand_over = Some(PathBuf::from(p)),
+                _ => return fail(usage, crate::exit::Exit::Usage),
+            },
+            "--port" => match it.next().map(|p| p.parse::<u16>()) {
+                Some(Ok(p)) => ports.push(p),
+                Some(Err(_)) | None => return fail(usage, crate::exit::Exit::Usage),
+            },
             "--listen" => match it.next().map(|s| Forward::parse(s)) {
                 Some(Ok(f)) => forwards.push(f),
                 Some(Err(e)) => return fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
@@ -249,6 +304,17 @@ pub fn main(args: &[String]) -> crate::exit::Exit {
             }
             _ => return fail(usage, crate::exit::Exit::Usage),
         }
+    }
+    match hand_over {
+        Some(control) if !ports.is_empty() && forwards.is_empty() && tunnels.is_empty() => {
+            return match hand_over_and_exec(&control, &ports, &argv) {
+                EgressError::Usage(e) => fail(&format!("{e}\n{usage}"), crate::exit::Exit::Usage),
+                e => fail(&e.to_string(), crate::exit::Exit::CheckFailed),
+            };
+        }
+        Some(_) => return fail(usage, crate::exit::Exit::Usage),
+        None if !ports.is_empty() => return fail(usage, crate::exit::Exit::Usage),
+        None => {}
     }
     match run_command(&forwards, &tunnels, &argv) {
         Ok(status) => {

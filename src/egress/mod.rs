@@ -14,16 +14,22 @@
 //! blastwall sandbox (outside)                 bwrap --unshare-net (inside)
 //! ───────────────────────────                 ─────────────────────────────────────────────
 //! Proxy::start(config, runtime_dir)           blastwall sandbox-bridge \
-//!   <dir>/http.sock  ◄── bind-mounted ──────     --listen 3128=<dir>/http.sock \
-//!   <dir>/socks.sock ◄── bind-mounted ──────     --listen 1080=<dir>/socks.sock -- bash -c CMD
+//!   <dir>/control.sock ◄── bind-mounted ────     --hand-over <dir>/control.sock \
+//!                                                --port 3128 --port 1080 -- bash -c CMD
+//!                                             1. binds 127.0.0.1:3128, :1080 (its namespace)
+//!   takes them, checks each  ◄── SCM_RIGHTS ── 2. sends the listening sockets, waits for "ok"
+//!   accepts on them itself                    3. execs CMD (no bridge left in the data path)
+//!   curl ──TCP, inside──► proxy thread ──TCP──► server     (one relay hop)
 //!                                             CMD sees HTTP(S)_PROXY=http://127.0.0.1:3128,
 //!                                             ALL_PROXY=socks5h://127.0.0.1:1080 (proxy_env)
 //! ```
 //!
+//! [`handover`] says what the proxy checks in a hand-over and why a failed one runs nothing.
+//!
 //! # What it guarantees
 //!
 //! * The sandboxed command has no route out but the two proxies (its own network namespace
-//!   holds only loopback) and no DNS (no resolver reaches anything), so a lookup cannot carry
+//!   holds only loopback, whose listeners only the proxy outside holds) and no DNS (no resolver reaches anything), so a lookup cannot carry
 //!   data. The proxy resolves names itself.
 //! * A connection is made only when the host asked for (CONNECT target, absolute URL, SOCKS5
 //!   name) is on `allow_hosts`, not on `deny_hosts`, on an allowed port (80/443 unless the
@@ -48,6 +54,7 @@
 //! * No UDP (so no QUIC/HTTP3, no DNS), no SOCKS BIND.
 pub mod bridge;
 pub mod credentials;
+pub mod handover;
 pub mod policy;
 pub mod proxy;
 pub mod sandbox;
@@ -180,30 +187,20 @@ pub fn proxy_env(http_port: u16, socks_port: u16) -> Vec<(String, String)> {
 }
 
 /// The argv prefix that runs a command behind the bridge inside the sandbox:
-/// `<blastwall> sandbox-bridge --listen 3128=<http.sock> --listen 1080=<socks.sock> --`.
-/// Append the command (`bash -c CMD`).
+/// `<blastwall> sandbox-bridge --hand-over <control.sock> --port 3128 --port 1080
+/// [--port LOOPBACK]… --`: the bridge binds those ports on the sandbox's loopback, hands the
+/// listeners to `proxy` ([`handover`]) and then runs the command. Append the command
+/// (`bash -c CMD`).
 pub fn bridge_argv(blastwall: &std::path::Path, proxy: &proxy::Proxy) -> Vec<String> {
-    bridge_argv_with(blastwall, proxy, &[])
-}
-
-/// [`bridge_argv`] with `--tunnel PORT=<http.sock>` for each of `tunnel_ports` (loopback
-/// services listed as `127.0.0.1:PORT`).
-pub fn bridge_argv_with(
-    blastwall: &std::path::Path,
-    proxy: &proxy::Proxy,
-    tunnel_ports: &[u16],
-) -> Vec<String> {
     let mut argv = vec![
         blastwall.display().to_string(),
         "sandbox-bridge".to_owned(),
-        "--listen".to_owned(),
-        format!("{HTTP_PORT}={}", proxy.http_socket().display()),
-        "--listen".to_owned(),
-        format!("{SOCKS_PORT}={}", proxy.socks_socket().display()),
+        "--hand-over".to_owned(),
+        proxy.control_socket().display().to_string(),
     ];
-    for p in tunnel_ports {
-        argv.push("--tunnel".to_owned());
-        argv.push(format!("{p}={}", proxy.http_socket().display()));
+    for p in proxy.listener_ports() {
+        argv.push("--port".to_owned());
+        argv.push(p.to_string());
     }
     argv.push("--".to_owned());
     argv

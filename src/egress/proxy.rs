@@ -1,23 +1,28 @@
-//! The per-call proxy: HTTP (CONNECT and plain forward) and SOCKS5 servers on two unix sockets
-//! in a private directory, one thread per connection, gone when the [`Proxy`] is dropped.
+//! The per-call proxy: HTTP (CONNECT and plain forward) and SOCKS5 servers, one thread per
+//! connection, gone when the [`Proxy`] is dropped. A sandbox reaches them on its own loopback
+//! (`127.0.0.1:3128`, `:1080`, and one port per listed loopback service): the bridge inside
+//! hands those listening sockets to the proxy over the control socket in the proxy's private
+//! directory ([`super::handover`]), and the proxy accepts on them itself. The same servers
+//! also listen on two unix sockets in that directory (`http.sock`, `socks.sock`).
 //!
 //! Every connection is checked three times: the host asked for against the
 //! [`EgressPolicy`], the addresses it resolves to (rebinding), and, for port 443, the server
 //! name in the TLS ClientHello against the host asked for.
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::policy::{normalize_host, EgressPolicy, Reason, Refusal};
 use super::tls::{self, Hello};
-use super::EgressError;
+use super::{handover, EgressError, HTTP_PORT, SOCKS_PORT};
 
 /// How the proxy turns names into addresses. Inside the sandbox nothing resolves (no
 /// resolver, no network), so a DNS query cannot carry data out: only the proxy resolves.
@@ -83,7 +88,18 @@ pub struct Proxy {
     dir: PathBuf,
     http: PathBuf,
     socks: PathBuf,
+    control: PathBuf,
+    /// What each handed-over listener's port is for.
+    expected: Vec<(u16, Kind)>,
     stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    /// The handed-over listeners (to wake their accept loops on drop) and their threads.
+    passed: Arc<Mutex<Passed>>,
+}
+
+#[derive(Default)]
+struct Passed {
+    listeners: Vec<TcpListener>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -109,38 +125,81 @@ fn private_dir(parent: &Path) -> Result<PathBuf, EgressError> {
 impl Proxy {
     /// Start both servers in a new private directory under `parent` (which should itself be
     /// private to the user, e.g. the call's runtime directory).
+    ///
+    /// The listeners a sandbox hands over are expected on [`HTTP_PORT`], [`SOCKS_PORT`] and
+    /// each loopback port of the policy's `allow_hosts` ([`super::loopback_ports`]).
     pub fn start(config: ProxyConfig, parent: &Path) -> Result<Self, EgressError> {
+        Self::start_on(config, parent, HTTP_PORT, SOCKS_PORT)
+    }
+
+    /// [`Proxy::start`], expecting the HTTP and SOCKS5 listeners on other ports (tests, which
+    /// hand over listeners from the machine's own loopback).
+    pub fn start_on(
+        config: ProxyConfig,
+        parent: &Path,
+        http_port: u16,
+        socks_port: u16,
+    ) -> Result<Self, EgressError> {
         let dir = private_dir(parent)?;
         let http = dir.join("http.sock");
         let socks = dir.join("socks.sock");
+        let control = dir.join(handover::CONTROL_SOCKET);
         let bind = |p: &Path| {
             UnixListener::bind(p).map_err(|e| EgressError::Io("binding a proxy socket", e))
         };
-        let (hl, sl) = match (bind(&http), bind(&socks)) {
-            (Ok(h), Ok(s)) => (h, s),
-            (Err(e), _) | (_, Err(e)) => {
+        let (hl, sl, cl) = match (bind(&http), bind(&socks), bind(&control)) {
+            (Ok(h), Ok(s), Ok(c)) => (h, s, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 let _ = std::fs::remove_dir_all(&dir);
                 return Err(e);
             }
         };
+        let mut expected = vec![(http_port, Kind::Http), (socks_port, Kind::Socks)];
+        expected.extend(
+            super::loopback_ports(&config.policy.allow_hosts)
+                .into_iter()
+                .filter(|p| *p != http_port && *p != socks_port)
+                .map(|p| (p, Kind::Tunnel(p))),
+        );
         let stop = Arc::new(AtomicBool::new(false));
+        let passed = Arc::new(Mutex::new(Passed::default()));
         let config = Arc::new(config);
-        let mut threads = Vec::new();
+        let mut proxy = Self {
+            dir,
+            http,
+            socks,
+            control: control.clone(),
+            expected: expected.clone(),
+            stop: Arc::clone(&stop),
+            threads: Vec::new(),
+            passed: Arc::clone(&passed),
+        };
         for (listener, kind) in [(hl, Kind::Http), (sl, Kind::Socks)] {
             let (stop, config) = (Arc::clone(&stop), Arc::clone(&config));
             let t = std::thread::Builder::new()
                 .name("blastwall-egress".into())
                 .spawn(move || serve(&listener, kind, &stop, &config))
                 .map_err(|e| EgressError::Io("starting the proxy", e))?;
-            threads.push(t);
+            proxy.threads.push(t);
         }
-        Ok(Self {
-            dir,
-            http,
-            socks,
-            stop,
-            threads,
-        })
+        let t = std::thread::Builder::new()
+            .name("blastwall-egress-control".into())
+            .spawn(move || take_listeners(&cl, &control, &expected, &stop, &config, &passed))
+            .map_err(|e| EgressError::Io("starting the proxy", e))?;
+        proxy.threads.push(t);
+        Ok(proxy)
+    }
+
+    /// The control socket a sandbox's bridge hands its listeners over (one connection, then
+    /// it is gone).
+    pub fn control_socket(&self) -> &Path {
+        &self.control
+    }
+
+    /// The ports the proxy expects listeners on, in the order they should be handed over:
+    /// HTTP, SOCKS5, then the loopback tunnels.
+    pub fn listener_ports(&self) -> Vec<u16> {
+        self.expected.iter().map(|(p, _)| *p).collect()
     }
 
     /// The HTTP proxy's socket (CONNECT and absolute-URI requests).
@@ -162,20 +221,127 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loops.
+        // Wake the accept loops (the control socket's is gone once it took its connection).
         let _ = UnixStream::connect(&self.http);
         let _ = UnixStream::connect(&self.socks);
+        let _ = UnixStream::connect(&self.control);
         for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        // The control thread is done: every handed-over listener is registered. Shutting a
+        // listening socket down wakes its accept loop (which then sees `stop`).
+        let passed = std::mem::take(&mut *self.passed.lock().unwrap_or_else(|e| e.into_inner()));
+        for l in &passed.listeners {
+            let _ = rustix::net::shutdown(l, rustix::net::Shutdown::Both);
+        }
+        for t in passed.threads {
             let _ = t.join();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-#[derive(Clone, Copy)]
+/// What a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
+    /// The HTTP proxy (CONNECT and absolute-URI requests).
     Http,
+    /// The SOCKS5 proxy.
     Socks,
+    /// A loopback service listed as `127.0.0.1:PORT`: each connection is a tunnel to that
+    /// port of the machine's loopback, as `CONNECT 127.0.0.1:PORT` would be.
+    Tunnel(u16),
+}
+
+/// A client's connection: on one of the proxy's unix sockets, or accepted on a listener a
+/// sandbox handed over.
+enum Conn {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Conn {
+    fn try_clone(&self) -> io::Result<Self> {
+        Ok(match self {
+            Self::Unix(s) => Self::Unix(s.try_clone()?),
+            Self::Tcp(s) => Self::Tcp(s.try_clone()?),
+        })
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Self::Unix(s) => s.shutdown(how),
+            Self::Tcp(s) => s.shutdown(how),
+        }
+    }
+
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Self::Unix(s) => s.set_read_timeout(t),
+            Self::Tcp(s) => s.set_read_timeout(t),
+        }
+    }
+}
+
+impl Read for &Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match *self {
+            Conn::Unix(s) => (&*s).read(buf),
+            Conn::Tcp(s) => (&*s).read(buf),
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for &Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match *self {
+            Conn::Unix(s) => (&*s).write(buf),
+            Conn::Tcp(s) => (&*s).write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AsFd for Conn {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Self::Unix(s) => s.as_fd(),
+            Self::Tcp(s) => s.as_fd(),
+        }
+    }
+}
+
+/// Serve one connection on its own thread.
+fn handle(conn: Conn, kind: Kind, config: &Arc<ProxyConfig>) {
+    let config = Arc::clone(config);
+    let _ = std::thread::Builder::new()
+        .name("blastwall-egress-conn".into())
+        .spawn(move || {
+            let _ = match kind {
+                Kind::Http => http(conn, &config),
+                Kind::Socks => socks(conn, &config),
+                Kind::Tunnel(port) => loopback_tunnel(conn, &config, port),
+            };
+        });
 }
 
 fn serve(listener: &UnixListener, kind: Kind, stop: &AtomicBool, config: &Arc<ProxyConfig>) {
@@ -184,16 +350,98 @@ fn serve(listener: &UnixListener, kind: Kind, stop: &AtomicBool, config: &Arc<Pr
             break;
         }
         let Ok(conn) = conn else { continue };
-        let config = Arc::clone(config);
-        let _ = std::thread::Builder::new()
-            .name("blastwall-egress-conn".into())
-            .spawn(move || {
-                let _ = match kind {
-                    Kind::Http => http(conn, &config),
-                    Kind::Socks => socks(conn, &config),
-                };
-            });
+        handle(Conn::Unix(conn), kind, config);
     }
+}
+
+/// Accept on a handed-over listener until the proxy stops (its drop shuts the listener down,
+/// which wakes `accept`) or the listener fails for good.
+fn serve_tcp(listener: &TcpListener, kind: Kind, stop: &AtomicBool, config: &Arc<ProxyConfig>) {
+    loop {
+        let accepted = listener.accept();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match accepted {
+            Ok((conn, _)) => {
+                let _ = conn.set_nodelay(true);
+                handle(Conn::Tcp(conn), kind, config);
+            }
+            Err(e) => match rustix::io::Errno::from_io_error(&e) {
+                // Out of descriptors or memory: wait, the connections in flight free some.
+                Some(
+                    rustix::io::Errno::MFILE
+                    | rustix::io::Errno::NFILE
+                    | rustix::io::Errno::NOBUFS
+                    | rustix::io::Errno::NOMEM,
+                ) => std::thread::sleep(Duration::from_millis(20)),
+                // The client gave up before it was accepted; a signal.
+                Some(rustix::io::Errno::CONNABORTED | rustix::io::Errno::INTR) => {}
+                _ => break,
+            },
+        }
+    }
+}
+
+/// The control socket's one connection: receive the sandbox's listeners, check them against
+/// `expected`, and serve each; answer the bridge either way (it runs the command only after
+/// [`handover::ACCEPTED`]).
+fn take_listeners(
+    control: &UnixListener,
+    path: &Path,
+    expected: &[(u16, Kind)],
+    stop: &Arc<AtomicBool>,
+    config: &Arc<ProxyConfig>,
+    passed: &Mutex<Passed>,
+) {
+    let accepted = control.accept();
+    // One connection only: whoever connects later (the command itself) finds nothing.
+    let _ = std::fs::remove_file(path);
+    if stop.load(Ordering::SeqCst) {
+        return;
+    }
+    let Ok((conn, _)) = accepted else { return };
+    let _ = conn.set_read_timeout(Some(config.timeout));
+    let _ = conn.set_write_timeout(Some(config.timeout));
+    let taken = handover::receive(&conn)
+        .map_err(|e| e.to_string())
+        .and_then(|fds| handover::assign(fds, expected));
+    let answer = match taken {
+        Ok(listeners) => {
+            let mut p = passed.lock().unwrap_or_else(|e| e.into_inner());
+            let mut failed = None;
+            for (kind, l) in listeners {
+                let spawned = l.try_clone().and_then(|mine| {
+                    let (stop, config) = (Arc::clone(stop), Arc::clone(config));
+                    std::thread::Builder::new()
+                        .name("blastwall-egress".into())
+                        .spawn(move || serve_tcp(&mine, kind, &stop, &config))
+                });
+                match spawned {
+                    Ok(t) => {
+                        p.listeners.push(l);
+                        p.threads.push(t);
+                    }
+                    Err(e) => {
+                        failed = Some(format!("cannot serve a listener: {e}"));
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => handover::ACCEPTED.to_vec(),
+                Some(why) => {
+                    // Serve none rather than some: the bridge will not run the command.
+                    for l in &p.listeners {
+                        let _ = rustix::net::shutdown(l, rustix::net::Shutdown::Both);
+                    }
+                    format!("{why}\n").into_bytes()
+                }
+            }
+        }
+        Err(why) => format!("{why}\n").into_bytes(),
+    };
+    let _ = (&conn).write_all(&answer);
 }
 
 /// Longest request line or header line, and most header lines, accepted.
@@ -369,7 +617,7 @@ fn check_sni(client: &mut impl Read, host: &str, port: u16) -> Result<Vec<u8>, R
 }
 
 /// Copy both ways until both sides are done.
-fn splice(client: UnixStream, upstream: TcpStream) -> io::Result<()> {
+fn splice(client: Conn, upstream: TcpStream) -> io::Result<()> {
     let (c_read, u_write) = (client.try_clone()?, upstream.try_clone()?);
     let up = std::thread::Builder::new()
         .name("blastwall-egress-up".into())
@@ -382,6 +630,31 @@ fn splice(client: UnixStream, upstream: TcpStream) -> io::Result<()> {
     let _ = c_write.shutdown(Shutdown::Write);
     let _ = up.join();
     Ok(())
+}
+
+/// A connection on a loopback tunnel's port: as `CONNECT 127.0.0.1:PORT`, without the
+/// request (the rules, the refusal report, the ClientHello check on 443 are the same; the
+/// client, which spoke to its own loopback, sees the connection closed when refused).
+fn loopback_tunnel(conn: Conn, config: &ProxyConfig, port: u16) -> io::Result<()> {
+    let host = "127.0.0.1";
+    let upstream = match open(config, host, port) {
+        Ok(u) => u,
+        Err(r) => {
+            refuse(config, &r);
+            return conn.shutdown(Shutdown::Both);
+        }
+    };
+    conn.set_read_timeout(Some(config.timeout))?;
+    let early = match check_sni(&mut &conn, host, port) {
+        Ok(b) => b,
+        Err(r) => {
+            refuse(config, &r);
+            return conn.shutdown(Shutdown::Both);
+        }
+    };
+    conn.set_read_timeout(None)?;
+    (&upstream).write_all(&early)?;
+    splice(conn, upstream)
 }
 
 fn http_error(mut out: impl Write, code: u16, text: &str, body: &str) -> io::Result<()> {
@@ -404,7 +677,7 @@ fn http_refuse(out: impl Write, config: &ProxyConfig, r: &Refusal) -> io::Result
     http_error(out, code, phrase, &r.to_string())
 }
 
-fn http(conn: UnixStream, config: &ProxyConfig) -> io::Result<()> {
+fn http(conn: Conn, config: &ProxyConfig) -> io::Result<()> {
     conn.set_read_timeout(Some(config.timeout))?;
     let mut reader = BufReader::new(conn.try_clone()?);
     let line = read_line(&mut reader)?;
@@ -443,8 +716,8 @@ fn http(conn: UnixStream, config: &ProxyConfig) -> io::Result<()> {
 /// A plain-HTTP request with an absolute URI: one request per connection, `Connection: close`
 /// both ways, so a second request on the same connection cannot reach another host.
 fn forward(
-    conn: UnixStream,
-    mut reader: BufReader<UnixStream>,
+    conn: Conn,
+    mut reader: BufReader<Conn>,
     config: &ProxyConfig,
     method: &str,
     target: &str,
@@ -606,7 +879,7 @@ fn socks_reply(mut w: impl Write, code: u8) -> io::Result<()> {
     w.flush()
 }
 
-fn socks(conn: UnixStream, config: &ProxyConfig) -> io::Result<()> {
+fn socks(conn: Conn, config: &ProxyConfig) -> io::Result<()> {
     conn.set_read_timeout(Some(config.timeout))?;
     let mut r = BufReader::new(conn.try_clone()?);
     let mut two = [0u8; 2];

@@ -7,8 +7,7 @@ use std::time::Duration;
 use super::credentials::{self, SecretValue};
 use super::proxy::{OnRefusal, Proxy, ProxyConfig, Resolver};
 use super::{
-    bridge_argv_with, loopback_ports, proxy_env, report_to_stderr, EgressPolicy, Refusal,
-    HTTP_PORT, SOCKS_PORT,
+    bridge_argv, proxy_env, report_to_stderr, EgressPolicy, Refusal, HTTP_PORT, SOCKS_PORT,
 };
 use crate::policy::{LayerKind, Policy};
 use crate::sandbox::ticket::{Ticket, TicketEgress};
@@ -106,7 +105,7 @@ impl EgressBridge for SandboxEgress {
         Ok(Bridge {
             binds: vec![proxy.dir().to_path_buf()],
             env,
-            wrap: bridge_argv_with(&self.exe, &proxy, &loopback_ports(allow_hosts)),
+            wrap: bridge_argv(&self.exe, &proxy),
             guard: Box::new(proxy),
         })
     }

@@ -163,7 +163,7 @@ pub struct Bridge {
     pub binds: Vec<std::path::PathBuf>,
     pub env: Vec<(String, String)>,
     /// An argv prefix the inner command runs under inside the sandbox (the egress bridge:
-    /// `blastwall sandbox-bridge --listen … --`); empty for none.
+    /// `blastwall sandbox-bridge --hand-over … --`); empty for none.
     pub wrap: Vec<String>,
     pub guard: Box<dyn std::any::Any>,
 }

@@ -57,9 +57,10 @@ macro_rules! require_sandbox {
     };
 }
 
-/// A proxy for one test, and what it refused.
+/// A test's proxy settings, and what its proxies refused. Each [`Net::run`] starts its own
+/// proxy, as the runner does per call (the control socket takes one bridge's listeners).
 struct Net {
-    proxy: Proxy,
+    config: ProxyConfig,
     refusals: Arc<Mutex<Vec<Refusal>>>,
     dir: TempDir,
 }
@@ -80,9 +81,8 @@ fn start(policy: EgressPolicy, names: &[&str]) -> Net {
         .prefix("bw-egress-")
         .tempdir_in(scratch_root())
         .unwrap();
-    let proxy = Proxy::start(config, dir.path()).unwrap();
     Net {
-        proxy,
+        config,
         refusals,
         dir,
     }
@@ -91,6 +91,13 @@ fn start(policy: EgressPolicy, names: &[&str]) -> Net {
 impl Net {
     /// Run `script` with bash inside a fresh network namespace, behind the bridge.
     fn run(&self, script: &str) -> crate::Output {
+        let proxy = Proxy::start(self.config.clone(), self.dir.path()).unwrap();
+        let bridge = egress::bridge_argv(Path::new(BIN), &proxy);
+        self.run_with(&proxy, &bridge, script)
+    }
+
+    /// [`Net::run`] behind `bridge` (an argv prefix) and `proxy`.
+    fn run_with(&self, proxy: &Proxy, bridge: &[String], script: &str) -> crate::Output {
         let mut c = Command::new(BWRAP);
         c.args([
             "--unshare-net",
@@ -106,12 +113,12 @@ impl Net {
             &self.dir.path().display().to_string(),
             &self.dir.path().display().to_string(),
         ])
-        .args(egress::bwrap_args(&self.proxy))
+        .args(egress::bwrap_args(proxy))
         // The bridge is blastwall itself: shown read-only, also when the binary lives under
         // /tmp (a clone there), which the private /tmp above would hide.
         .args(["--ro-bind", BIN, BIN])
         .args(["--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--"])
-        .args(egress::bridge_argv(Path::new(BIN), &self.proxy))
+        .args(bridge)
         .args(["bash", "-c", script])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -270,7 +277,12 @@ fn curl_reaches_a_listed_https_host_through_the_proxy_and_nothing_else() {
         out.stdout.contains("blastwall egress: refused 127.0.0.1:"),
         "{out:?}"
     );
-    let out = net.run(&format!("curl -sS http://127.0.0.1:{p}/ || echo failed"));
+    // 127.0.0.1:{p} is listed, so it is tunnelled (a_listed_loopback_port_is_reachable_directly);
+    // another port of the sandbox's loopback reaches nothing.
+    let out = net.run(&format!(
+        "curl -sS http://127.0.0.1:{}/ || echo failed",
+        p + 1
+    ));
     assert!(
         out.stdout.contains("failed"),
         "the sandbox's loopback is its own: {out:?}"
@@ -284,7 +296,8 @@ fn curl_reaches_a_listed_https_host_through_the_proxy_and_nothing_else() {
     let out = net.run("getent hosts files.test || getent hosts github.com || echo no-dns");
     assert_eq!(out.stdout.trim(), "no-dns", "{out:?}");
     let out = net.run(&format!(
-        "echo x > /dev/tcp/127.0.0.1/{p} && echo connected"
+        "echo x > /dev/tcp/127.0.0.1/{} && echo connected",
+        p + 1
     ));
     assert!(
         !out.stdout.contains("connected") && out.stderr.contains("Connection refused"),
@@ -1112,4 +1125,111 @@ fn a_listed_loopback_port_is_reachable_directly() {
     assert!(out.stdout.contains("local\n"), "{out:?}");
     assert!(out.stdout.contains("other-unreachable"), "{out:?}");
     assert_eq!(out.stdout.matches("local\n").count(), 1, "{out:?}");
+}
+
+/// The bridge hands its listeners to the proxy (SCM_RIGHTS) and gets out of the way: the
+/// command is the sandbox's process, the proxy accepts its connections itself (and judges
+/// them), and the control socket is gone before the command starts, so the command cannot hand
+/// over listeners of its own.
+#[test]
+fn the_proxy_accepts_on_the_handed_over_listeners_and_the_bridge_is_gone() {
+    require_sandbox!();
+    let files = tempfile::Builder::new()
+        .prefix("bw-files-")
+        .tempdir_in(scratch_root())
+        .unwrap();
+    std::fs::write(files.path().join("x"), "x\n").unwrap();
+    let tls = tls_server(files.path(), &["files.test"]);
+    let p = tls.port;
+    // files.test resolves to 127.0.0.1, which the rebinding check lets through only when
+    // listed literally.
+    let net = start(
+        allow(&[format!("files.test:{p}"), format!("127.0.0.1:{p}")]),
+        &["files.test"],
+    );
+    let proxy = Proxy::start(net.config.clone(), net.dir.path()).unwrap();
+    let control = proxy.control_socket().display().to_string();
+    let bridge = egress::bridge_argv(Path::new(BIN), &proxy);
+    let out = net.run_with(
+        &proxy,
+        &bridge,
+        &format!(
+            "test -e '{control}' && echo control-still-there; \
+             echo \"parent=$(cat /proc/$PPID/comm)\"; \
+             curl -sS --cacert {} https://files.test:{p}/x; \
+             curl -sS http://elsewhere.test/ -o /dev/null -w '%{{http_code}}\\n'",
+            tls.cert.display()
+        ),
+    );
+    // The command's parent is bwrap's init: the bridge exec'd it.
+    assert_eq!(out.stdout, "parent=bwrap\nx\n403\n", "{out:?}");
+    assert_eq!(net.refused().len(), 1, "{:?}", net.refused());
+    assert_eq!(net.refused()[0].host, "elsewhere.test");
+}
+
+/// A hand-over that fails runs nothing: no listener the proxy expects (a bridge told other
+/// ports), a listener it does not expect, a control socket that is not there, one already
+/// used. The bridge says why and exits 1; the command never starts, so it never has a network
+/// that nobody judges.
+#[test]
+fn a_failed_hand_over_fails_closed_without_running_the_command() {
+    require_sandbox!();
+    let net = start(allow(&["files.test".to_owned()]), &[]);
+    let proxy = Proxy::start(net.config.clone(), net.dir.path()).unwrap();
+    let control = proxy.control_socket().display().to_string();
+    let bridge = |args: &[&str]| -> Vec<String> {
+        [BIN, "sandbox-bridge", "--hand-over"]
+            .iter()
+            .chain(args)
+            .chain(&["--"])
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cases: [(Vec<String>, &str); 3] = [
+        // The HTTP port only: the proxy misses its SOCKS5 listener.
+        (
+            bridge(&[&control, "--port", "3128"]),
+            "refused the listeners: no listener on port 1080",
+        ),
+        // Nothing listens at that path.
+        (
+            bridge(&[
+                "/nonexistent/control.sock",
+                "--port",
+                "3128",
+                "--port",
+                "1080",
+            ]),
+            "No such file or directory",
+        ),
+        // The control socket took its one connection above: it is gone.
+        (
+            bridge(&[&control, "--port", "3128", "--port", "1080"]),
+            "No such file or directory",
+        ),
+    ];
+    for (argv, why) in cases {
+        let out = net.run_with(&proxy, &argv, "echo ran");
+        assert_eq!(out.code, Some(1), "{argv:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{argv:?}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("handing the listeners to the egress proxy")
+                && out.stderr.contains(why),
+            "{argv:?}: {out:?}"
+        );
+    }
+    // A listener on a port the proxy does not expect, next to the right ones.
+    let proxy = Proxy::start(net.config.clone(), net.dir.path()).unwrap();
+    let control = proxy.control_socket().display().to_string();
+    let argv = bridge(&[
+        &control, "--port", "3128", "--port", "1080", "--port", "8080",
+    ]);
+    let out = net.run_with(&proxy, &argv, "echo ran");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert!(
+        out.stderr.contains("port 8080, which is not expected"),
+        "{out:?}"
+    );
 }

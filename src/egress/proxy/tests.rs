@@ -327,3 +327,157 @@ fn host_port_forms() {
     assert_eq!(host_port("::1:443", None), None);
     assert_eq!(host_port("a.b:x", None), None);
 }
+
+/// The sandbox's way in: listeners handed over to the proxy (here from this process, on the
+/// machine's loopback, on ports of the test's choosing), which it accepts on itself. The
+/// rules are the same: a listed host passes, an unlisted one gets a 403, a tainted session
+/// refuses the listed host too. (A listed loopback service's tunnel needs the sandbox's own
+/// loopback: tests/integration/egress.rs, a_listed_loopback_port_is_reachable_directly.)
+#[test]
+fn handed_over_listeners_are_served_with_the_same_rules() {
+    // The upstream on 127.0.0.2, so that its port is not a loopback tunnel (127.0.0.1:PORT).
+    let up = TcpListener::bind(("127.0.0.2", 0)).unwrap();
+    let port = up.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in up.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 || s.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    // A local service the sandbox reaches through a tunnel port.
+    let svc = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let svc_port = svc.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in svc.incoming().flatten() {
+            let _ = s.write_all(b"local service\n");
+        }
+    });
+    for tainted in [false, true] {
+        let refusals = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&refusals);
+        let config = ProxyConfig {
+            policy: EgressPolicy {
+                allow_hosts: vec![
+                    format!("allowed.test:{port}"),
+                    format!("127.0.0.2:{port}"),
+                    format!("127.0.0.1:{svc_port}"),
+                ],
+                tainted,
+                ..EgressPolicy::default()
+            },
+            resolver: Resolver::Fixed(HashMap::from([(
+                "allowed.test".to_owned(),
+                vec!["127.0.0.2".parse().unwrap()],
+            )])),
+            on_refusal: Arc::new(move |r: &Refusal| sink.lock().unwrap().push(r.clone())),
+            timeout: Duration::from_secs(5),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        // The sandbox's listeners: HTTP and SOCKS5, on free ports here; the listed service's
+        // port is expected too (a tunnel), and is not handed over.
+        let bind = || TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let (hl, sl) = (bind(), bind());
+        let (hp, sp) = (
+            hl.local_addr().unwrap().port(),
+            sl.local_addr().unwrap().port(),
+        );
+        let proxy = Proxy::start_on(config, dir.path(), hp, sp).unwrap();
+        assert_eq!(proxy.listener_ports(), [hp, sp, svc_port]);
+        // Without the tunnel's listener the proxy refuses the lot.
+        let e = handover::send(
+            proxy.control_socket(),
+            &[hl.try_clone().unwrap(), sl.try_clone().unwrap()],
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&format!("no listener on port {svc_port}")),
+            "{e}"
+        );
+        // And takes no second hand-over: the control socket is gone.
+        assert!(!proxy.control_socket().exists());
+        drop(proxy);
+
+        // No loopback service listed: the HTTP and SOCKS5 listeners are all it expects.
+        let refusals2 = Arc::clone(&refusals);
+        let config = ProxyConfig {
+            policy: EgressPolicy {
+                allow_hosts: vec![format!("allowed.test:{port}"), format!("127.0.0.2:{port}")],
+                tainted,
+                ..EgressPolicy::default()
+            },
+            resolver: Resolver::Fixed(HashMap::from([(
+                "allowed.test".to_owned(),
+                vec!["127.0.0.2".parse().unwrap()],
+            )])),
+            on_refusal: Arc::new(move |r: &Refusal| refusals2.lock().unwrap().push(r.clone())),
+            timeout: Duration::from_secs(5),
+        };
+        let proxy = Proxy::start_on(config, dir.path(), hp, sp).unwrap();
+        assert_eq!(proxy.listener_ports(), [hp, sp]);
+        handover::send(proxy.control_socket(), &[hl, sl], Duration::from_secs(5)).unwrap();
+        let talk = |port: u16, req: &[u8]| {
+            let mut c = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            c.write_all(req).unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if got.ends_with(b"ping") {
+                    break;
+                }
+            }
+            String::from_utf8_lossy(&got).into_owned()
+        };
+        let out = talk(
+            hp,
+            format!("CONNECT allowed.test:{port} HTTP/1.1\r\n\r\nping").as_bytes(),
+        );
+        let out_evil = talk(hp, b"CONNECT evil.test:443 HTTP/1.1\r\n\r\n");
+        assert!(out_evil.starts_with("HTTP/1.1 403 "), "{out_evil}");
+        // SOCKS5 by name.
+        let mut req = vec![5, 1, 0, 5, 1, 0, 3, 12];
+        req.extend_from_slice(b"allowed.test");
+        req.extend_from_slice(&port.to_be_bytes());
+        req.extend_from_slice(b"ping");
+        let socks_out = talk(sp, &req);
+        if tainted {
+            assert!(
+                out.starts_with("HTTP/1.1 403 ") && out.contains("tainted"),
+                "{out}"
+            );
+            assert_eq!(socks_out.as_bytes()[..4], [5, 0, 5, 2], "{socks_out:?}");
+            let r = refusals.lock().unwrap();
+            assert!(
+                r.iter().filter(|r| r.reason == Reason::Tainted).count() >= 2,
+                "{r:?}"
+            );
+        } else {
+            assert!(
+                out.starts_with("HTTP/1.1 200 ") && out.ends_with("ping"),
+                "{out}"
+            );
+            assert!(
+                socks_out.as_bytes().starts_with(&[5, 0, 5, 0]) && socks_out.ends_with("ping"),
+                "{socks_out:?}"
+            );
+            let r = refusals.lock().unwrap();
+            assert_eq!(r.len(), 1, "{r:?}");
+            assert_eq!(r[0].host, "evil.test");
+        }
+        drop(proxy);
+        // After drop nothing accepts on the handed-over listeners any more.
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, hp)).is_err());
+    }
+}
