@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use blastwall::decision::Decision;
 use blastwall::engine::{Call, Judge};
+use blastwall::input::{Json, ToolUse};
 use blastwall::paths::{self, PathEnv};
 use blastwall::policy::{cache, LayerKind, Policy, Source};
 use blastwall::shell::{self, Context, Limits};
@@ -74,11 +75,11 @@ fn with(text: &str) -> Vec<Source> {
     ]
 }
 
-fn input(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
+fn input(v: Value) -> Json {
+    Json::from(match v {
+        Value::Object(m) => Value::Object(m),
+        _ => Value::Object(Map::new()),
+    })
 }
 
 /// The hook judges on a worker thread with this stack, declared to the analyser
@@ -154,10 +155,12 @@ fn policy_load(c: &mut Criterion) {
 }
 
 /// One main-agent call judged under `policy`.
-fn judge(policy: &Policy, env: &PathEnv, tool: &str, input: &Map<String, Value>) -> Decision {
+fn judge(policy: &Policy, env: &PathEnv, tool: &str, input: &Json) -> Decision {
+    let Some(tool) = ToolUse::of(tool, input) else {
+        return Decision::Deny;
+    };
     let call = Call {
         tool,
-        input,
         agent_type: None,
         agent_id: None,
     };

@@ -44,9 +44,10 @@ fn contexts(value: &str) -> Vec<(&'static str, String)> {
 /// in a string).
 fn survives(d: &Detector, text: &str, secret: &str) -> Vec<(&'static str, bool)> {
     let mut out = vec![("text", d.redact(text).0.contains(secret))];
-    for (shape, mut v) in formats::shapes(text) {
-        d.redact_json(&mut v);
-        let mut seen = serde_json::to_string(&v).unwrap();
+    for (shape, v) in formats::shapes(text) {
+        let mut v = blastwall::input::Json::from(v);
+        v.redact(d);
+        let mut seen = serde_json::to_string(v.as_value()).unwrap();
         let mut left = seen.contains(secret);
         for _ in 0..4 {
             match formats::unescape(&seen) {

@@ -125,23 +125,6 @@ pub fn rotate_if_needed(path: &Path, max: u64, keep: u32) -> std::io::Result<boo
     Ok(true)
 }
 
-/// A short description of what a call acts on, for the audit log.
-fn subject(tool: &str, input: &serde_json::Map<String, Value>) -> Option<String> {
-    let field = match tool {
-        "Bash" | "PowerShell" | "Monitor" => "command",
-        "WebFetch" => "url",
-        "WebSearch" => "query",
-        "NotebookEdit" | "NotebookRead" => "notebook_path",
-        "Glob" | "Grep" => "pattern",
-        "Agent" | "Task" => "subagent_type",
-        _ => "file_path",
-    };
-    input
-        .get(field)
-        .and_then(Value::as_str)
-        .map(|s| truncate(s, 2000))
-}
-
 impl<'a> Record<'a> {
     /// The record of one event and what blastwall concluded (`None`: the event could not be
     /// read).
@@ -149,9 +132,9 @@ impl<'a> Record<'a> {
         let (profiles, subject, reason): (&[String], _, _) = match outcome {
             Outcome::Pre(p) => (
                 &p.profiles,
-                ev.and_then(|e| {
-                    subject(e.tool_name.as_deref()?, e.tool_input.as_ref()?.as_object()?)
-                }),
+                ev.and_then(HookEvent::tool_use)
+                    .and_then(|call| call.subject())
+                    .map(|s| truncate(s, 2000)),
                 p.reason.as_deref().map(Cow::Borrowed),
             ),
             Outcome::Failure { what, .. } => (&[], None, Some(Cow::Borrowed(what.as_str()))),

@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::input::{ToolCall, ToolUse};
+
 /// What the client's rules say about one Bash call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientVerdict {
@@ -319,32 +321,26 @@ impl ClientRules {
         }
     }
 
-    fn matches(e: &Entry, cmds: &[String], input: &serde_json::Map<String, Value>) -> bool {
+    fn matches(e: &Entry, cmds: &[String], call: &ToolUse<'_>) -> bool {
         match &e.rule {
             Rule::Any => true,
-            Rule::Param(p, v) => input.get(p).is_some_and(|x| match x {
-                Value::String(s) => s == v,
-                Value::Bool(b) => v.parse::<bool>().ok() == Some(*b),
-                Value::Number(n) => n.as_f64().is_some() && v.parse::<f64>().ok() == n.as_f64(),
-                _ => false,
-            }),
+            Rule::Param(p, v) => call.args.field_is(p, v),
             Rule::Command(pat) => cmds.iter().any(|c| pattern_matches(pat, c)),
         }
     }
 
-    /// The verdict for a Bash call with this tool input in this permission mode.
-    pub fn verdict(
-        &self,
-        input: &serde_json::Map<String, Value>,
-        permission_mode: Option<&str>,
-    ) -> ClientVerdict {
-        let command = input.get("command").and_then(Value::as_str).unwrap_or("");
+    /// The verdict for a Bash call in this permission mode.
+    pub fn verdict(&self, call: &ToolUse<'_>, permission_mode: Option<&str>) -> ClientVerdict {
+        let command = match &call.call {
+            ToolCall::Bash { command, .. } => command.unwrap_or(""),
+            _ => "",
+        };
         let Some(cmds) = split_commands(command) else {
             return ClientVerdict::Ask("the command's quoting does not close".into());
         };
         let cmds: Vec<String> = cmds.iter().map(|c| strip_wrappers(c)).collect();
         let say = |e: &Entry| format!("`{}` in {}", e.text, e.file.display());
-        if let Some(e) = self.deny.iter().find(|e| Self::matches(e, &cmds, input)) {
+        if let Some(e) = self.deny.iter().find(|e| Self::matches(e, &cmds, call)) {
             return ClientVerdict::Deny(say(e));
         }
         if let Some(b) = self.broken.first() {
@@ -352,7 +348,7 @@ impl ClientRules {
                 "a Claude Code settings file could not be read ({b}), so its permission rules cannot be applied"
             ));
         }
-        if let Some(e) = self.ask.iter().find(|e| Self::matches(e, &cmds, input)) {
+        if let Some(e) = self.ask.iter().find(|e| Self::matches(e, &cmds, call)) {
             return ClientVerdict::Ask(say(e));
         }
         if permission_mode == Some("bypassPermissions") {
@@ -389,9 +385,14 @@ mod tests {
         r
     }
 
+    /// A Bash call with `input`, read as the hook reads it.
+    fn bash(input: Value) -> crate::input::Json {
+        crate::input::Json::from(input)
+    }
+
     fn v(r: &ClientRules, command: &str) -> &'static str {
-        let input = json!({"command": command});
-        match r.verdict(input.as_object().unwrap(), Some("default")) {
+        let input = bash(json!({"command": command}));
+        match r.verdict(&ToolUse::of("Bash", &input).unwrap(), Some("default")) {
             ClientVerdict::Deny(_) => "deny",
             ClientVerdict::Ask(_) => "ask",
             ClientVerdict::Allow(_) => "allow",
@@ -443,17 +444,20 @@ mod tests {
         assert_eq!(v(&rules(&[], &["Bash(*)"], &[]), "ls"), "ask");
         assert_eq!(v(&rules(&["*"], &[], &[]), "ls"), "deny");
         let r = rules(&["Bash(run_in_background:true)"], &[], &[]);
-        let input = json!({"command": "sleep 1", "run_in_background": true});
+        let input = bash(json!({"command": "sleep 1", "run_in_background": true}));
         assert!(matches!(
-            r.verdict(input.as_object().unwrap(), None),
+            r.verdict(&ToolUse::of("Bash", &input).unwrap(), None),
             ClientVerdict::Deny(_)
         ));
         let allow_all = rules(&[], &[], &["Bash"]);
         assert_eq!(v(&allow_all, "rm -rf x"), "allow");
         let bypass = ClientRules::default();
-        let input = json!({"command": "touch x"});
+        let input = bash(json!({"command": "touch x"}));
         assert!(matches!(
-            bypass.verdict(input.as_object().unwrap(), Some("bypassPermissions")),
+            bypass.verdict(
+                &ToolUse::of("Bash", &input).unwrap(),
+                Some("bypassPermissions")
+            ),
             ClientVerdict::Allow(_)
         ));
     }

@@ -7,10 +7,9 @@
 //! command to `crate::bash`. The per-path, per-host and taint checks both judges share live in
 //! `crate::checks` (the [`Judge`] type and its `check_*` methods), so the Bash judge never
 //! calls back into this module.
-use serde_json::{Map, Value};
-
 pub use crate::checks::{truncate, url_host, Judge, Touched};
 use crate::decision::{Decision, Finding, Verdict};
+use crate::input::{ToolCall, ToolUse};
 use crate::policy::rules::Kind;
 use crate::policy::{Access, Facts, Profile};
 use crate::wildcard;
@@ -22,35 +21,21 @@ pub struct Judgement {
     pub profiles: Vec<String>,
 }
 
-/// A tool call as the gate sees it.
+/// A tool call as the gate sees it: the typed call and who makes it.
 pub struct Call<'a> {
-    pub tool: &'a str,
-    pub input: &'a Map<String, Value>,
+    /// The tool and its input, read at the protocol's edge.
+    pub tool: ToolUse<'a>,
+    /// The subagent's type (none for the main agent).
     pub agent_type: Option<&'a str>,
+    /// The subagent's id.
     pub agent_id: Option<&'a str>,
 }
 
-const PATH_KEYS: &[&str] = &[
-    "file_path",
-    "path",
-    "notebook_path",
-    "filePath",
-    "filepath",
-    "directory",
-    "dir",
-    "source",
-    "destination",
-    "target",
-    "paths",
-];
-
-fn looks_like_path(s: &str) -> bool {
-    s.starts_with('/')
-        || s.starts_with("~")
-        || s.starts_with("./")
-        || s.starts_with("../")
-        || s.starts_with("$HOME")
-        || s.starts_with("${HOME}")
+impl Call<'_> {
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        self.tool.name
+    }
 }
 
 fn tool_writes(tool: &str) -> bool {
@@ -91,30 +76,43 @@ impl<'a> Judge<'a> {
     /// Every path a call names, with how it is accessed. Errors are findings (fail closed).
     pub fn touched_paths(&self, call: &Call<'_>, out: &mut Verdict) -> Vec<Touched> {
         let mut raw: Vec<(String, Access)> = Vec::new();
-        let get = |k: &str| call.input.get(k).and_then(Value::as_str);
+        let tool = call.name();
         let mut required =
-            |key: &str, access: Access, raw: &mut Vec<(String, Access)>| match get(key) {
-                Some(p) if !p.is_empty() => raw.push((p.to_string(), access)),
-                _ => out.push(Finding::new(
-                    Decision::Deny,
-                    "input",
-                    None,
-                    format!("{} call without `{key}`", call.tool),
-                )),
+            |key: &str, field: Option<&str>, access: Access, raw: &mut Vec<(String, Access)>| {
+                match field {
+                    Some(p) if !p.is_empty() => raw.push((p.to_string(), access)),
+                    _ => out.push(Finding::new(
+                        Decision::Deny,
+                        "input",
+                        None,
+                        format!("{tool} call without `{key}`"),
+                    )),
+                }
             };
-        match call.tool {
-            "Read" => required("file_path", Access::Read, &mut raw),
-            "NotebookRead" => required("notebook_path", Access::Read, &mut raw),
-            "Write" => required("file_path", Access::Write, &mut raw),
+        match &call.tool.call {
+            ToolCall::Read { file_path, .. } => {
+                required("file_path", *file_path, Access::Read, &mut raw)
+            }
+            ToolCall::NotebookRead { notebook_path } => {
+                required("notebook_path", *notebook_path, Access::Read, &mut raw)
+            }
+            ToolCall::Write { file_path, .. } => {
+                required("file_path", *file_path, Access::Write, &mut raw)
+            }
             // An edit reads the old text back into the conversation, so it is both.
-            "Edit" | "MultiEdit" => required("file_path", Access::Any, &mut raw),
-            "NotebookEdit" => required("notebook_path", Access::Any, &mut raw),
-            "Grep" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
-            "LS" => raw.push((get("path").unwrap_or(".").to_string(), Access::Read)),
-            "Glob" => {
-                let base = get("path").unwrap_or(".");
+            ToolCall::Edit { file_path, .. } | ToolCall::MultiEdit { file_path, .. } => {
+                required("file_path", *file_path, Access::Any, &mut raw)
+            }
+            ToolCall::NotebookEdit { notebook_path, .. } => {
+                required("notebook_path", *notebook_path, Access::Any, &mut raw)
+            }
+            ToolCall::Grep { path, .. } | ToolCall::Ls { path } => {
+                raw.push((path.unwrap_or(".").to_string(), Access::Read))
+            }
+            ToolCall::Glob { pattern, path } => {
+                let base = path.unwrap_or(".");
                 raw.push((base.to_string(), Access::Read));
-                if let Some(root) = get("pattern").and_then(glob_root) {
+                if let Some(root) = pattern.and_then(glob_root) {
                     let joined = if root.starts_with('/') || root.starts_with('~') {
                         root
                     } else {
@@ -123,55 +121,31 @@ impl<'a> Judge<'a> {
                     raw.push((joined, Access::Read));
                 }
             }
-            "Bash" | "PowerShell" | "Monitor" | "WebFetch" | "WebSearch" => {}
-            _ => {
+            ToolCall::Bash { .. }
+            | ToolCall::PowerShell { .. }
+            | ToolCall::Monitor { .. }
+            | ToolCall::WebFetch { .. }
+            | ToolCall::WebSearch { .. } => {}
+            ToolCall::Task { .. }
+            | ToolCall::TodoWrite
+            | ToolCall::Mcp { .. }
+            | ToolCall::Unknown => {
                 // Any other tool (MCP included): every input field that names a path, at any
                 // depth (bounded), and every `file://` URI.
-                let access = if tool_writes(call.tool) {
+                let access = if tool_writes(tool) {
                     Access::Any
                 } else {
                     Access::Read
                 };
-                let mut stack: Vec<(Option<&str>, &Value, usize)> = call
-                    .input
-                    .iter()
-                    .map(|(k, v)| (Some(k.as_str()), v, 0))
-                    .collect();
-                while let Some((key, v, depth)) = stack.pop() {
-                    let named = key.is_some_and(|k| {
-                        PATH_KEYS.contains(&k)
-                            || k.ends_with("_path")
-                            || k.ends_with("Path")
-                            || k.ends_with("files")
-                            || k.ends_with("paths")
-                    });
-                    match v {
-                        Value::String(s) => {
-                            if let Some(p) = s.strip_prefix("file://") {
-                                raw.push((p.to_string(), access));
-                            } else if named || looks_like_path(s) {
-                                raw.push((s.clone(), access));
-                            }
-                        }
-                        Value::Array(items) if depth < 16 => stack.extend(
-                            items
-                                .iter()
-                                .map(|i| (if named { key } else { None }, i, depth + 1)),
-                        ),
-                        Value::Object(m) if depth < 16 => {
-                            stack.extend(m.iter().map(|(k, v)| (Some(k.as_str()), v, depth + 1)))
-                        }
-                        Value::Array(_) | Value::Object(_) => out.push(Finding::new(
-                            Decision::Ask,
-                            "input",
-                            None,
-                            format!(
-                                "{} input is nested too deeply to check its paths",
-                                call.tool
-                            ),
-                        )),
-                        _ => {}
-                    }
+                let named = call.tool.args.named_paths();
+                raw.extend(named.paths.into_iter().map(|p| (p.to_string(), access)));
+                for _ in 0..named.too_deep {
+                    out.push(Finding::new(
+                        Decision::Ask,
+                        "input",
+                        None,
+                        format!("{tool} input is nested too deeply to check its paths"),
+                    ));
                 }
             }
         }
@@ -193,7 +167,7 @@ impl<'a> Judge<'a> {
                         lexical,
                         resolved,
                         access,
-                        recursive: call.tool == "Grep",
+                        recursive: matches!(call.tool.call, ToolCall::Grep { .. }),
                     });
                 }
                 Err(e) => out.push(Finding::new(
@@ -248,8 +222,8 @@ impl<'a> Judge<'a> {
         for rule in self
             .policy
             .rules
-            .reachable(&[Kind::Other], call.tool)
-            .filter(|r| r.applies_to(&profile.name, call.tool))
+            .reachable(&[Kind::Other], call.name())
+            .filter(|r| r.applies_to(&profile.name, call.name()))
         {
             // `Kind::Other` only: single-path and single-host rules are checked per path and per
             // host (`crate::checks`), command patterns by the Bash judge; `Kind::of` decided
@@ -265,13 +239,13 @@ impl<'a> Judge<'a> {
             let input_ok = rule
                 .input_regex
                 .as_ref()
-                .is_none_or(|re| any_string(call.input, &mut |s| re.is_match(s)));
+                .is_none_or(|re| call.tool.args.any_string(&mut |s| re.is_match(s)));
             if path_ok && host_ok && input_ok {
                 out.push(Finding::new(
                     rule.decision,
                     &rule.id,
                     Some(rule.loc.clone()),
-                    format!("{}: {}", call.tool, rule.reason),
+                    format!("{}: {}", call.name(), rule.reason),
                 ));
             }
         }
@@ -282,7 +256,7 @@ impl<'a> Judge<'a> {
     fn check_input_secrets(&self, call: &Call<'_>, out: &mut Verdict) {
         let detector = self.policy.secrets.detector();
         let mut hit: Option<(String, usize)> = None;
-        any_string(call.input, &mut |s| {
+        call.tool.args.any_string(&mut |s| {
             if let Some(f) = detector.find(s).first() {
                 hit = Some((f.rule_name.to_string(), f.line));
                 true
@@ -296,7 +270,7 @@ impl<'a> Judge<'a> {
                 setting.value,
                 "secret-in-input",
                 Some(setting.loc.clone()).filter(|l| l.line > 0),
-                format!("the {} input carries a {kind} (line {line}); a credential in a tool call ends up in the transcript. Put it in an environment variable and reference the variable by name", call.tool),
+                format!("the {} input carries a {kind} (line {line}); a credential in a tool call ends up in the transcript. Put it in an environment variable and reference the variable by name", call.name()),
             ));
         }
     }
@@ -316,23 +290,29 @@ impl<'a> Judge<'a> {
         let bash = self.bash_analysis(call, &mut verdict);
         self.check_input_secrets(call, &mut verdict);
         check_memory_import(call, &touched, &mut verdict);
-        if matches!(call.tool, "Read" | "NotebookRead") {
+        if matches!(
+            call.tool.call,
+            ToolCall::Read { .. } | ToolCall::NotebookRead { .. }
+        ) {
             for t in touched.iter().filter(|t| t.access == Access::Read) {
                 self.check_file_secrets(&t.resolved, &mut verdict);
             }
         }
-        if call.tool == "WebFetch" || call.tool.starts_with("mcp__") {
-            self.check_taint(call.tool, &mut verdict);
+        if matches!(
+            call.tool.call,
+            ToolCall::WebFetch { .. } | ToolCall::Mcp { .. }
+        ) {
+            self.check_taint(call.name(), &mut verdict);
         }
         for profile in &profiles {
-            if !self.check_tool(profile, call.tool, &mut verdict) {
+            if !self.check_tool(profile, call.name(), &mut verdict) {
                 continue;
             }
             for t in &touched {
-                self.check_path(profile, t, &mut verdict, call.tool);
+                self.check_path(profile, t, &mut verdict, call.name());
             }
             for h in &hosts {
-                self.check_host(profile, h, &mut verdict, call.tool);
+                self.check_host(profile, h, &mut verdict, call.name());
             }
             self.check_rules(profile, call, &touched, &hosts, &mut verdict);
             if let Some((command, analysis)) = &bash {
@@ -363,10 +343,10 @@ impl<'a> Judge<'a> {
         call: &Call<'c>,
         out: &mut Verdict,
     ) -> Option<(&'c str, crate::shell::Analysis)> {
-        if call.tool != "Bash" {
+        let ToolCall::Bash { command, .. } = &call.tool.call else {
             return None;
-        }
-        let Some(command) = call.input.get("command").and_then(Value::as_str) else {
+        };
+        let Some(command) = *command else {
             out.push(Finding::new(
                 Decision::Deny,
                 "input",
@@ -385,10 +365,10 @@ impl<'a> Judge<'a> {
     }
 
     fn hosts(&self, call: &Call<'_>, out: &mut Verdict) -> Vec<String> {
-        if call.tool != "WebFetch" {
+        let ToolCall::WebFetch { url, .. } = &call.tool.call else {
             return Vec::new();
-        }
-        let Some(url) = call.input.get("url").and_then(Value::as_str) else {
+        };
+        let Some(url) = *url else {
             out.push(Finding::new(
                 Decision::Deny,
                 "input",
@@ -421,7 +401,7 @@ impl<'a> Judge<'a> {
 /// read (`content`, `new_string`, each edit's `new_string`, `new_source`), so removing such an
 /// import stays possible.
 fn check_memory_import(call: &Call<'_>, touched: &[Touched], out: &mut Verdict) {
-    if !tool_writes(call.tool) {
+    if !tool_writes(call.name()) {
         return;
     }
     let memory = touched.iter().any(|t| {
@@ -432,17 +412,8 @@ fn check_memory_import(call: &Call<'_>, touched: &[Touched], out: &mut Verdict) 
     if !memory {
         return;
     }
-    let mut written: Vec<&str> = ["content", "new_string", "new_source"]
-        .iter()
-        .filter_map(|k| call.input.get(*k).and_then(Value::as_str))
-        .collect();
-    if let Some(edits) = call.input.get("edits").and_then(Value::as_array) {
-        written.extend(
-            edits
-                .iter()
-                .filter_map(|e| e.get("new_string").and_then(Value::as_str)),
-        );
-    }
+    // Whatever the tool (an MCP tool that writes files too): the fields that carry new text.
+    let written = call.tool.args.written_texts();
     if written.iter().any(|t| crate::bash::imports_credential(t)) {
         out.push(Finding::new(
             Decision::Deny,
@@ -450,24 +421,10 @@ fn check_memory_import(call: &Call<'_>, touched: &[Touched], out: &mut Verdict) 
             None,
             format!(
                 "{} would `@import` a credential file into a memory file that every later session reads into its context; refer to the credential by its environment variable name instead",
-                call.tool
+                call.name()
             ),
         ));
     }
-}
-
-/// Visit every string in a JSON value (iteratively: tool input is adversarial).
-pub fn any_string(map: &Map<String, Value>, f: &mut dyn FnMut(&str) -> bool) -> bool {
-    let mut stack: Vec<&Value> = map.values().collect();
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) if f(s) => return true,
-            Value::Array(items) => stack.extend(items.iter()),
-            Value::Object(m) => stack.extend(m.values()),
-            _ => {}
-        }
-    }
-    false
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use thiserror::Error;
 use crate::audit;
 use crate::decision::Decision;
 use crate::engine::{truncate, Call, Judge, Judgement};
-use crate::input::{self, EventKind, HookEvent, InputError, MAX_INPUT_BYTES};
+use crate::input::{self, EventKind, HookEvent, InputError, ToolUse, MAX_INPUT_BYTES};
 use crate::outcome::{Outcome, Post, PostEvent, Pre, Ruling};
 use crate::output;
 pub use crate::output::Answer;
@@ -337,7 +337,17 @@ pub fn judge_pre(
     ev: &HookEvent,
     opts: &Options,
 ) -> Result<(Judgement, Policy, PathEnv), HookError> {
-    let (tool, input, cwd) = ev.tool_call()?;
+    let (call, cwd) = ev.tool_call()?;
+    judge_call(ev, call, cwd, opts)
+}
+
+/// Judge the tool call of a PreToolUse event, read once at the edge (`HookEvent::tool_call`).
+fn judge_call(
+    ev: &HookEvent,
+    tool: ToolUse<'_>,
+    cwd: &str,
+    opts: &Options,
+) -> Result<(Judgement, Policy, PathEnv), HookError> {
     let env = path_env(cwd, opts)?;
     let policy = load_policy(&env, opts)?;
     let judgement = {
@@ -348,7 +358,6 @@ pub fn judge_pre(
         }
         let call = Call {
             tool,
-            input,
             agent_type: ev.agent_type.as_deref(),
             agent_id: ev.agent_id.as_deref(),
         };
@@ -383,7 +392,8 @@ pub fn pre_outcome(ev: &HookEvent, judgement: &Judgement, policy: &Policy) -> Ou
 }
 
 fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
-    let (judgement, policy, env) = judge_pre(ev, opts)?;
+    let (call, cwd) = ev.tool_call()?;
+    let (judgement, policy, env) = judge_call(ev, call.clone(), cwd, opts)?;
     let mut outcome = pre_outcome(ev, &judgement, &policy);
     // The OS sandbox step: a Bash call that gets through is rewritten to run sandboxed. Live
     // sessions only: replay and explain judge calls, they run nothing.
@@ -391,6 +401,7 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
         let state = crate::post::state_dir(env.home.as_deref());
         crate::sandbox::hook::apply(
             ev,
+            &call,
             &policy,
             &env,
             pre,

@@ -3,9 +3,20 @@
 //! Parsing is lenient about what it does not use (unknown fields are ignored, optional fields
 //! may be absent) and strict about what a decision needs: a PreToolUse without `tool_name`,
 //! `tool_input` or `cwd` is an input error, which the hook answers with a deny.
+//!
+//! This is the protocol's in-edge: the only place (with `json`, its payload walks, and
+//! `crate::output`, the out-edge) that holds JSON values. A tool call leaves here typed
+//! ([`ToolUse`], [`ToolCall`]); tool input and output that must be scanned or handed back
+//! whole leave as the opaque [`Json`], walked only by its own methods (`layout_tests.rs` fails
+//! on a JSON value anywhere else on the hook's path).
 use serde::Deserialize;
-use serde_json::Value;
 use thiserror::Error;
+
+mod json;
+mod tool;
+
+pub use json::{Args, Json, NamedPaths, OutputShape};
+pub use tool::{EditText, ToolCall, ToolUse};
 
 #[derive(Debug, Deserialize, Clone, Default)]
 pub struct HookEvent {
@@ -17,9 +28,9 @@ pub struct HookEvent {
     #[serde(default)]
     pub tool_name: Option<String>,
     #[serde(default)]
-    pub tool_input: Option<Value>,
+    pub tool_input: Option<Json>,
     #[serde(default)]
-    pub tool_response: Option<Value>,
+    pub tool_response: Option<Json>,
     #[serde(default)]
     pub tool_use_id: Option<String>,
     #[serde(default)]
@@ -32,7 +43,7 @@ pub struct HookEvent {
     pub prompt: Option<String>,
     /// PostToolUseFailure: the error text (usually a string).
     #[serde(default)]
-    pub error: Option<Value>,
+    pub error: Option<Json>,
 }
 
 /// The events blastwall acts on; the rest are answered with no decision.
@@ -116,29 +127,32 @@ impl HookEvent {
         }
     }
 
-    /// The fields a tool event must carry.
-    pub fn tool_call(&self) -> Result<(&str, &serde_json::Map<String, Value>, &str), InputError> {
+    /// The tool call of a tool event, typed, when it names a tool and its input is an object
+    /// (no other check: the audit log's subject and the sandbox step read it).
+    pub fn tool_use(&self) -> Option<ToolUse<'_>> {
+        ToolUse::of(self.tool_name.as_deref()?, self.tool_input.as_ref()?)
+    }
+
+    /// The fields a tool event must carry: the typed call and the working directory.
+    pub fn tool_call(&self) -> Result<(ToolUse<'_>, &str), InputError> {
         let tool = self
             .tool_name
             .as_deref()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| self.missing("tool_name"))?;
-        let input = match &self.tool_input {
+        let call = match &self.tool_input {
             None => return Err(self.missing("tool_input")),
-            Some(Value::Object(m)) => m,
-            Some(_) => {
-                return Err(InputError::WrongType {
-                    event: self.hook_event_name.clone(),
-                    field: "tool_input",
-                })
-            }
+            Some(input) => ToolUse::of(tool, input).ok_or_else(|| InputError::WrongType {
+                event: self.hook_event_name.clone(),
+                field: "tool_input",
+            })?,
         };
         let cwd = self
             .cwd
             .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| self.missing("cwd"))?;
-        Ok((tool, input, cwd))
+        Ok((call, cwd))
     }
 }
 
@@ -150,9 +164,16 @@ mod tests {
     fn unknown_fields_are_ignored_and_optional_ones_may_be_absent() {
         let ev = parse(br#"{"hook_event_name":"PreToolUse","cwd":"/p","tool_name":"Read","tool_input":{"file_path":"/p/a"},"effort":{"level":"high"},"brand_new":1}"#).unwrap();
         assert_eq!(ev.kind(), EventKind::PreToolUse);
-        let (tool, input, cwd) = ev.tool_call().unwrap();
-        assert_eq!((tool, cwd), ("Read", "/p"));
-        assert!(input.contains_key("file_path"));
+        let (call, cwd) = ev.tool_call().unwrap();
+        assert_eq!((call.name, cwd), ("Read", "/p"));
+        assert_eq!(
+            call.call,
+            ToolCall::Read {
+                file_path: Some("/p/a"),
+                offset: None,
+                limit: None
+            }
+        );
         assert!(ev.agent_id.is_none());
     }
 

@@ -161,3 +161,165 @@ fn cycles_are_found_and_chains_are_not() {
         Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
     );
 }
+
+/// Modules that may hold a JSON value (`serde_json::Value`/`Map`, `json!`), and why. Everything
+/// else on the hook's path sees the typed call (`input::ToolUse`) and the opaque payload
+/// (`input::Json`), whose walks live in `input`.
+const JSON_VALUE_ALLOWED: &[(&str, &str)] = &[
+    (
+        "input.rs",
+        "the protocol's in-edge: the event is parsed here",
+    ),
+    (
+        "input/",
+        "the in-edge's typed view and the walks over opaque payloads",
+    ),
+    (
+        "output.rs",
+        "the protocol's out-edge: the only place that builds protocol JSON",
+    ),
+    ("audit.rs", "the audit log's own line format"),
+    ("logview.rs", "reads the audit log's lines"),
+    ("cmd/log.rs", "prints the audit log's lines"),
+    ("replay.rs", "fixtures are event files; reports are JSON"),
+    ("run.rs", "`explain` reads an event file"),
+    ("cmd/lint.rs", "JSON and SARIF reports"),
+    (
+        "cmd/doctor.rs",
+        "builds a probe event to run through the hook",
+    ),
+    ("install.rs", "Claude Code's settings.json"),
+    (
+        "client_perms.rs",
+        "the permission lists of Claude Code's settings.json",
+    ),
+    (
+        "bash/classes.rs",
+        "a project's package.json (a file a command reads, not the protocol)",
+    ),
+    (
+        "secrets/formats.rs",
+        "sample tool outputs for the recall report (not on the hook's path)",
+    ),
+];
+
+/// The code of a file before its test module (`#[cfg(test)]`, any attributes, `mod x {`), and
+/// without comments. Unlike [`code_of`], a `#[cfg(test)] mod tests;` declaration does not end
+/// the code.
+fn code_before_inline_tests(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut end = lines.len();
+    'find: for (i, l) in lines.iter().enumerate() {
+        if l.trim() != "#[cfg(test)]" {
+            continue;
+        }
+        for next in lines.iter().skip(i + 1) {
+            let n = next.trim();
+            if n.starts_with("#[") || n.starts_with("#![") {
+                continue;
+            }
+            if n.starts_with("mod ") && n.ends_with('{') {
+                end = i;
+                break 'find;
+            }
+            break;
+        }
+    }
+    lines
+        .iter()
+        .take(end)
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| match l.find("//") {
+            Some(i) if !l.get(..i).unwrap_or("").contains('"') => l.get(..i).unwrap_or(l),
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The places in `code` that hold or build a JSON value.
+fn json_value_uses(code: &str) -> Vec<String> {
+    let re = regex::Regex::new(
+        r"serde_json::(Value|Map|json\b|\{[^}]*\b(Value|Map|json)\b)|\bjson!\s*[\(\{\[]|\.(as_value|into_value)\(\)",
+    )
+    .unwrap();
+    re.find_iter(code).map(|m| m.as_str().to_string()).collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_json_value_past_the_protocol_edge() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 50, "the sources were not read: {files:?}");
+    let mut offenders = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let name = rel.rsplit('/').next().unwrap_or("");
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        if JSON_VALUE_ALLOWED
+            .iter()
+            .any(|(m, _)| rel == *m || (m.ends_with('/') && rel.starts_with(m)))
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let uses = json_value_uses(&code_before_inline_tests(&text));
+        if !uses.is_empty() {
+            offenders.push(format!("{rel}: {uses:?}"));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "JSON values past the protocol edge (read the tool call through `input::ToolUse`, walk a payload through `input::Json`'s methods, build protocol JSON in `output.rs`): {offenders:#?}"
+    );
+    for (m, _) in JSON_VALUE_ALLOWED {
+        let path = src.join(m.trim_end_matches('/'));
+        assert!(
+            path.exists(),
+            "allowed module {m} is gone: remove it from JSON_VALUE_ALLOWED"
+        );
+    }
+}
+
+#[test]
+fn json_value_uses_are_recognised() {
+    let code = code_before_inline_tests(
+        "use serde_json::{json, Value};\nuse serde_json::Map;\nlet v = json!({});\nx.as_value();\nlet t: serde_json::Value = y;\n// serde_json::Value in a comment\nlet a = serde_json::to_vec(&t);\n#[cfg(test)]\nmod tests;\nuse serde_json::Value;\n#[cfg(test)]\n#[allow(x)]\nmod tests {\nuse serde_json::Value;\n}",
+    );
+    let uses = json_value_uses(&code);
+    assert_eq!(
+        uses,
+        [
+            "serde_json::{json, Value",
+            "serde_json::Map",
+            "json!(",
+            ".as_value()",
+            "serde_json::Value",
+            "serde_json::Value",
+        ]
+    );
+    assert!(
+        json_value_uses("serde_json::to_vec(&t); serde_json::from_slice::<Ticket>(b)").is_empty()
+    );
+}

@@ -12,10 +12,8 @@
 //! What does not: JSON (`crate::output`), judging (`crate::engine`, `crate::post`).
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 use crate::decision::Decision;
-use crate::input::EventKind;
+use crate::input::{EventKind, Json};
 
 /// What blastwall says about a call or a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,7 +78,7 @@ pub struct Pre {
     pub profiles: Vec<String>,
     /// The tool input the client should run instead (`updatedInput`), in the tool's own JSON
     /// shape: a payload of the protocol, passed through as it is.
-    pub updated_input: Option<Map<String, Value>>,
+    pub updated_input: Option<Json>,
     /// A message for the user (`systemMessage`): the sandbox's "running unsandboxed" warning.
     pub system: Option<String>,
     /// Which OS sandbox a Bash call runs in (`sandbox::hook`), for the audit log.
@@ -113,10 +111,10 @@ pub struct Post {
     /// Parts of the message for the user (`systemMessage`).
     pub system: Vec<String>,
     /// The tool output with each secret replaced, in the output's own JSON shape.
-    pub redacted: Option<Value>,
+    pub redacted: Option<Json>,
     /// The tool output with its external text framed as data (spotlighting, over the redacted
     /// output if there is one); when set, it is what the model sees.
-    pub framed: Option<Value>,
+    pub framed: Option<Json>,
     /// The output came from an MCP tool (the client reads `updatedMCPToolOutput` too).
     pub mcp: bool,
     /// A failed tool's error text held secrets the client shows the model anyway.

@@ -136,7 +136,7 @@ fn pre(p: &Pre) -> Option<Value> {
         out.get_mut("hookSpecificOutput")
             .and_then(Value::as_object_mut),
     ) {
-        specific.insert("updatedInput".into(), Value::Object(input.clone()));
+        specific.insert("updatedInput".into(), input.as_value().clone());
     }
     Some(out)
 }
@@ -164,9 +164,9 @@ fn post(p: &Post) -> Option<Value> {
             specific.as_object_mut(),
         ) {
             if p.mcp {
-                obj.insert("updatedMCPToolOutput".into(), r.clone());
+                obj.insert("updatedMCPToolOutput".into(), r.as_value().clone());
             }
-            obj.insert("updatedToolOutput".into(), r.clone());
+            obj.insert("updatedToolOutput".into(), r.as_value().clone());
         }
         json!({ "hookSpecificOutput": specific })
     };

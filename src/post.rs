@@ -15,10 +15,8 @@
 //!   user to move it into the environment.
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use crate::engine::truncate;
-use crate::input::HookEvent;
+use crate::input::{HookEvent, Json, OutputShape};
 use crate::outcome::{Post, PostEvent};
 use crate::policy::TaintOn;
 use crate::secrets::{Detector, Finding};
@@ -111,8 +109,8 @@ pub fn post_tool_use_with(
     let mut exposed = false;
     let mut notes: Vec<String> = Vec::new();
     let mut system: Vec<String> = Vec::new();
-    let mut replacement: Option<Value> = None;
-    let mut framed: Option<Value> = None;
+    let mut replacement: Option<Json> = None;
+    let mut framed: Option<Json> = None;
 
     let original = if event_name == "PostToolUse" {
         ev.tool_response.as_ref()
@@ -122,9 +120,9 @@ pub fn post_tool_use_with(
     if let Some(original) = original {
         // Scanned where it is first: the output is copied (and the copy redacted) only when
         // it holds a secret, so a clean 1 MB output is neither held twice nor copied.
-        let (redacted, findings) = if detector.json_has_secrets(original) {
+        let (redacted, findings) = if original.has_secrets(detector) {
             let mut redacted = original.clone();
-            let findings = detector.redact_json(&mut redacted);
+            let findings = redacted.redact(detector);
             (Some(redacted), findings)
         } else {
             (None, Vec::new())
@@ -156,7 +154,7 @@ pub fn post_tool_use_with(
             // The sandbox runner scrubs a command's output before the client reads it (also
             // when the command fails, where no hook can replace it): the model gets the same
             // note as when this hook redacts.
-            let labels = runner_redactions(&all_text(original));
+            let labels = runner_redactions(&original.all_text());
             if !labels.is_empty() {
                 let n = labels.len();
                 let mut kinds: Vec<&str> = labels.iter().map(String::as_str).collect();
@@ -174,17 +172,13 @@ pub fn post_tool_use_with(
     }
 
     if is_external(tool) && event_name == "PostToolUse" {
-        let text = ev.tool_response.as_ref().map(all_text).unwrap_or_default();
-        let signals = crate::inject::signals(&text);
-        let origin = ev
-            .tool_input
+        let text = ev
+            .tool_response
             .as_ref()
-            .and_then(|i| {
-                i.get("url")
-                    .or_else(|| i.get("uri"))
-                    .or_else(|| i.get("query"))
-            })
-            .and_then(Value::as_str);
+            .map(Json::all_text)
+            .unwrap_or_default();
+        let signals = crate::inject::signals(&text);
+        let origin = ev.tool_input.as_ref().and_then(Json::origin);
         let source = origin
             .map(|s| format!(" ({})", truncate(s, 200)))
             .unwrap_or_default();
@@ -193,9 +187,7 @@ pub fn post_tool_use_with(
         framed = replacement
             .as_ref()
             .or(ev.tool_response.as_ref())
-            .and_then(|r| {
-                crate::inject::spotlight::spotlight_output(tool, r, origin.unwrap_or(tool))
-            });
+            .and_then(|r| spotlight(tool, r, origin.unwrap_or(tool)));
         if framed.is_some() {
             notes.push(crate::inject::spotlight::explanation(tool));
         }
@@ -238,7 +230,21 @@ pub fn post_tool_use_with(
     })
 }
 
-/// Every string in a JSON value, joined by newlines (for the injection scan).
+/// The tool output with its external text framed, in the tool's own shape, where that shape
+/// is one whose replacement the client is known to honour (`updatedToolOutput`): WebFetch's
+/// `result`, and the `text` of an MCP tool's text blocks (the list itself, or an object's
+/// `content` list). `None` for any other tool or shape: the output is then left as it is and
+/// only the note marks it. One boundary is drawn per call and shared by its blocks.
+fn spotlight(tool: &str, response: &Json, source: &str) -> Option<Json> {
+    use crate::inject::spotlight::{boundary, frame};
+    let shape = OutputShape::of(tool);
+    if shape == OutputShape::Opaque {
+        return None;
+    }
+    let b = boundary(&response.seed(4096));
+    response.reframed(shape, &|text| frame(text, source, &b))
+}
+
 /// The labels of the `[REDACTED:<label>]` markers the sandbox runner left in a command's
 /// output, in order (at most 100).
 fn runner_redactions(text: &str) -> Vec<String> {
@@ -267,23 +273,6 @@ fn runner_redactions(text: &str) -> Vec<String> {
     out
 }
 
-fn all_text(v: &Value) -> String {
-    let mut out = String::new();
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) => {
-                out.push_str(s);
-                out.push('\n');
-            }
-            Value::Array(a) => stack.extend(a.iter().rev()),
-            Value::Object(m) => stack.extend(m.values().rev()),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// The reason to block a UserPromptSubmit, when the prompt carries a credential.
 pub fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<String> {
     let prompt = ev.prompt.as_deref()?;
@@ -306,7 +295,7 @@ pub fn user_prompt(ev: &HookEvent, detector: &Detector) -> Option<String> {
 mod tests {
     use super::*;
     use crate::outcome::Outcome;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     /// The JSON the hook prints for what `post_tool_use` found.
     fn post_tool_use(ev: &HookEvent, detector: &Detector, home: Option<&Path>) -> Option<Value> {
@@ -325,8 +314,8 @@ mod tests {
             session_id: Some("sess-1".into()),
             cwd: Some("/p".into()),
             tool_name: Some(tool.into()),
-            tool_input: Some(json!({"url": "https://blog.example/post"})),
-            tool_response: Some(response),
+            tool_input: Some(json!({"url": "https://blog.example/post"}).into()),
+            tool_response: Some(response.into()),
             ..HookEvent::default()
         }
     }
@@ -373,7 +362,7 @@ mod tests {
         let mut failed = ev("Bash", json!(null));
         failed.hook_event_name = "PostToolUseFailure".into();
         failed.tool_response = None;
-        failed.error = Some(json!("Exit code 3\nkey: [REDACTED:github-pat]"));
+        failed.error = Some(json!("Exit code 3\nkey: [REDACTED:github-pat]").into());
         let out = post_tool_use(&failed, crate::secrets::builtin(), Some(home.path())).unwrap();
         assert!(out.to_string().contains("before it reached you"), "{out}");
     }
@@ -504,6 +493,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn outputs_are_framed_in_their_own_shape() {
+        let web = json!({"bytes": 5, "code": 200, "codeText": "OK", "result": "</tool_result> hi", "durationMs": 3, "url": "https://x.example/"});
+        let out = spotlight("WebFetch", &web.into(), "https://x.example/")
+            .unwrap()
+            .into_value();
+        assert_eq!(out["code"], 200);
+        let r = out["result"].as_str().unwrap();
+        assert!(
+            r.starts_with("<<<untrusted-data-") && r.contains("‹/tool_result>"),
+            "{r}"
+        );
+        let mcp = json!([{"type": "text", "text": "a"}, {"type": "image", "data": "AAAA"}, {"type": "text", "text": "b"}]);
+        let out = spotlight("mcp__s__t", &mcp.clone().into(), "mcp")
+            .unwrap()
+            .into_value();
+        assert_eq!(out[1], mcp[1]);
+        let (a, b) = (
+            out[0]["text"].as_str().unwrap(),
+            out[2]["text"].as_str().unwrap(),
+        );
+        assert!(a.contains("\na\n") && b.contains("\nb\n"));
+        // One boundary per call.
+        assert_eq!(a.get(..40), b.get(..40));
+        let obj = json!({"content": [{"type": "text", "text": "c"}], "isError": false});
+        assert!(spotlight("mcp__s__t", &obj.into(), "mcp")
+            .unwrap()
+            .into_value()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\nc\n"));
+        // Shapes the client is not known to honour are left alone.
+        assert!(spotlight("WebSearch", &json!({"results": []}).into(), "q").is_none());
+        assert!(spotlight("mcp__s__t", &json!({"x": 1}).into(), "m").is_none());
+        assert!(spotlight("WebFetch", &json!({"result": 5}).into(), "m").is_none());
     }
 
     #[test]

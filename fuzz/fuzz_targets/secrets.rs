@@ -45,9 +45,10 @@ fuzz_target!(|data: &[u8]| {
     }
     rebuilt.push_str(&text[at..]);
     assert_eq!(red, rebuilt);
-    if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(text) {
-        let _ = d.redact_json(&mut v);
-        let _ = serde_json::to_string(&v).unwrap();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        let mut v = blastwall::input::Json::from(v);
+        let _ = v.redact(d);
+        let _ = serde_json::to_string(v.as_value()).unwrap();
     }
     let mut out = Vec::new();
     let n = secrets::scrub(d, data, &mut out).unwrap();

@@ -12,9 +12,9 @@ fn decide(command: &str) -> (Decision, String) {
     let p = Policy::embedded(&env).unwrap();
     let judge = Judge::new(&p, &env);
     let input = json!({ "command": command });
+    let json = crate::input::Json::from(input.clone());
     let call = Call {
-        tool: "Bash",
-        input: input.as_object().unwrap(),
+        tool: crate::input::ToolUse::of("Bash", &json).unwrap(),
         agent_type: None,
         agent_id: None,
     };
@@ -126,9 +126,9 @@ fn decide_in(project: &std::path::Path, command: &str) -> Decision {
     let p = Policy::embedded(&env).unwrap();
     let judge = Judge::new(&p, &env);
     let input = json!({ "command": command });
+    let json = crate::input::Json::from(input.clone());
     let call = Call {
-        tool: "Bash",
-        input: input.as_object().unwrap(),
+        tool: crate::input::ToolUse::of("Bash", &json).unwrap(),
         agent_type: None,
         agent_id: None,
     };

@@ -27,10 +27,13 @@ fn judge_with(
 ) -> (Decision, String) {
     let env = crate::policy::tests::test_env();
     let judge = Judge::new(p, &env);
-    let map = input.as_object().cloned().unwrap_or_default();
+    let json = crate::input::Json::from(if input.is_object() {
+        input.clone()
+    } else {
+        serde_json::json!({})
+    });
     let call = Call {
-        tool,
-        input: &map,
+        tool: crate::input::ToolUse::of(tool, &json).unwrap(),
         agent_type,
         agent_id: agent_type.map(|_| "agent-1"),
     };
@@ -376,9 +379,9 @@ fn symlink_into_credential_store_is_judged_by_target() {
     let p = Policy::from_sources(&[Source::embedded(), user], &env).unwrap();
     let judge = Judge::new(&p, &env);
     let input = json!({"file_path": project.join("keys/id_rsa").to_string_lossy()});
+    let json = crate::input::Json::from(input.clone());
     let call = Call {
-        tool: "Read",
-        input: input.as_object().unwrap(),
+        tool: crate::input::ToolUse::of("Read", &json).unwrap(),
         agent_type: None,
         agent_id: None,
     };
@@ -391,9 +394,9 @@ fn symlink_into_credential_store_is_judged_by_target() {
     );
     // Writing through the link leaves the project: the resolved path is outside the roots.
     let input = json!({"file_path": project.join("keys/authorized_keys").to_string_lossy(), "content": "x"});
+    let json = crate::input::Json::from(input.clone());
     let call = Call {
-        tool: "Write",
-        input: input.as_object().unwrap(),
+        tool: crate::input::ToolUse::of("Write", &json).unwrap(),
         agent_type: None,
         agent_id: None,
     };

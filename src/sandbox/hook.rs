@@ -13,13 +13,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::spec::{default_credential_stores, SandboxSettings};
 use super::ticket::{self, Ticket};
 use super::{BackendKind, Mode, SandboxSpec};
 use crate::client_perms::{ClientRules, ClientVerdict};
-use crate::input::HookEvent;
+use crate::input::{HookEvent, ToolCall, ToolUse};
 use crate::outcome::{Pre, Ruling};
 use crate::paths::PathEnv;
 use crate::policy::Policy;
@@ -35,28 +33,35 @@ fn refuse(pre: &mut Pre, rule: &str, reason: String) {
     pre.updated_input = None;
 }
 
-/// The sandbox step for a judged PreToolUse. `state` is blastwall's state directory.
+/// The sandbox step for a judged PreToolUse of `call` (read from `ev`). `state` is blastwall's
+/// state directory.
 pub fn apply(
     ev: &HookEvent,
+    call: &ToolUse<'_>,
     policy: &Policy,
     env: &PathEnv,
     pre: &mut Pre,
     state: Option<&Path>,
     ticket_egress: &super::TicketEgressFn,
 ) {
-    if ev.tool_name.as_deref() != Some("Bash") || pre.ruling == Ruling::Deny {
-        return;
-    }
-    let Ok((_, input, _)) = ev.tool_call() else {
+    let ToolCall::Bash {
+        command,
+        run_in_background: background,
+        ..
+    } = &call.call
+    else {
         return;
     };
+    if pre.ruling == Ruling::Deny {
+        return;
+    }
     let mut settings = policy.sandbox_for(&pre.profiles);
     if settings.mode == Mode::Off {
         pre.sandbox = Some("off".into());
         return;
     }
     let client = ClientRules::load(env.home.as_deref(), &env.project);
-    let verdict = client.verdict(input, ev.permission_mode.as_deref());
+    let verdict = client.verdict(call, ev.permission_mode.as_deref());
     if let ClientVerdict::Deny(rule) = &verdict {
         return refuse(pre, RULE_CLIENT, format!("blastwall: your Claude Code permission rule {rule} denies this command (blastwall applies your rules to the command as written, because it runs it in its sandbox)"));
     }
@@ -120,11 +125,8 @@ pub fn apply(
         return refuse(pre, RULE_REQUIRED, "blastwall: cannot sandbox this Bash call: blastwall cannot find its own binary (/proc/self/exe), so the wrapper could not name it".into());
     };
     let exe = exe.to_string_lossy().into_owned();
-    let command = input.get("command").and_then(Value::as_str).unwrap_or("");
-    let background = input
-        .get("run_in_background")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let command = command.unwrap_or("");
+    let background = *background;
     let profile = pre
         .profiles
         .first()
@@ -152,14 +154,9 @@ pub fn apply(
             )
         }
     };
-    let mut updated = input.clone();
-    updated.insert(
-        "command".into(),
-        Value::String(super::wrapper::wrap(
-            &exe, state, &id, &profile, command, background,
-        )),
-    );
-    pre.updated_input = Some(updated);
+    pre.updated_input = Some(call.with_command(super::wrapper::wrap(
+        &exe, state, &id, &profile, command, background,
+    )));
     let mut label = backend.audit_label(&settings.network);
     if !t.egress.inject.is_empty() {
         // Which credentials the call was given (names only), for the audit log.

@@ -15,8 +15,9 @@
 //!   byte range on a char boundary, [`Finding::line`] is 1-based.
 //! - [`Detector::redact`] — the text with every finding replaced by `[REDACTED:<rule-id>]`
 //!   (borrowed when nothing was found).
-//! - [`Detector::redact_json`] — the same on every string of a JSON tree, object keys
-//!   included (see its docs), walked with an explicit stack.
+//! - [`Detector::redact_entry`] / [`Detector::entry_findings`] — a JSON object's string value
+//!   scanned with its key; the walk over a whole tool output (object keys included) is
+//!   `crate::input::Json::redact`, at the protocol's edge.
 //! - [`scrub`] — a `Read` → `Write` filter over line-bounded chunks.
 //! - [`Detector::mask`] — a printable stand-in for a finding (`ghp_…[40 bytes]`): never more
 //!   of the value than the format's fixed prefix.
@@ -1181,110 +1182,10 @@ impl Detector {
         (Cow::Owned(out), findings)
     }
 
-    /// Redacts every string in a JSON tree, in place, and returns the findings (ranges and
-    /// lines are relative to the string they were found in).
-    ///
-    /// - Object *values* that are strings are scanned together with their key, as
-    ///   `key: "value"`, so `{"password": "hunter2-Qx9"}` is caught by the generic rule even
-    ///   though neither string is a secret alone. Only the value is changed.
-    /// - Object *keys* are scanned too (a token used as a map key is still a token); a key
-    ///   with a finding is replaced by its redacted form. If two keys redact to the same
-    ///   text, the later entry wins.
-    /// - The walk uses an explicit stack, so depth costs heap, not call stack.
-    pub fn redact_json(&self, value: &mut serde_json::Value) -> Vec<Finding> {
-        use serde_json::Value;
-        let mut found = Vec::new();
-        let mut stack: Vec<&mut Value> = vec![value];
-        while let Some(v) = stack.pop() {
-            match v {
-                Value::String(s) => {
-                    let (red, f) = self.redact(s);
-                    if let Cow::Owned(new) = red {
-                        *s = new;
-                    }
-                    found.extend(f);
-                }
-                Value::Array(items) => stack.extend(items.iter_mut()),
-                Value::Object(map) => {
-                    self.redact_keys(map, &mut found);
-                    for (k, child) in map.iter_mut() {
-                        if let Value::String(s) = child {
-                            self.redact_entry(k, s, &mut found);
-                        } else {
-                            stack.push(child);
-                        }
-                    }
-                }
-                Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            }
-        }
-        found
-    }
-
-    /// Whether [`Detector::redact_json`] would find anything in `value`, found without
-    /// changing or copying the tree (so a caller copies it only when there is something to
-    /// redact). The same strings are scanned in the same way: object keys alone, string
-    /// values with their key, other strings alone. Until `redact_json` finds something it
-    /// changes nothing, so the first scan that finds something there finds it here too. Stops
-    /// at the first finding.
-    pub fn json_has_secrets(&self, value: &serde_json::Value) -> bool {
-        use serde_json::Value;
-        let mut stack: Vec<&Value> = vec![value];
-        while let Some(v) = stack.pop() {
-            match v {
-                Value::String(s) => {
-                    if !self.find(s).is_empty() {
-                        return true;
-                    }
-                }
-                Value::Array(items) => stack.extend(items),
-                Value::Object(map) => {
-                    if map.keys().any(|k| !self.find(k).is_empty()) {
-                        return true;
-                    }
-                    for (k, child) in map {
-                        match child {
-                            Value::String(s) => {
-                                if !self.entry_findings(k, s).is_empty() {
-                                    return true;
-                                }
-                            }
-                            other => stack.push(other),
-                        }
-                    }
-                }
-                Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            }
-        }
-        false
-    }
-
-    fn redact_keys(
-        &self,
-        map: &mut serde_json::Map<String, serde_json::Value>,
-        found: &mut Vec<Finding>,
-    ) {
-        let mut renamed = false;
-        for k in map.keys() {
-            let f = self.find(k);
-            renamed |= !f.is_empty();
-            found.extend(f);
-        }
-        if !renamed {
-            return;
-        }
-        // Rebuild rather than remove + insert: with serde_json's `preserve_order`, removal
-        // would reorder the other entries.
-        let old = std::mem::take(map);
-        for (k, v) in old {
-            let (red, _) = self.redact(&k);
-            map.insert(red.into_owned(), v);
-        }
-    }
-
-    /// A string value under `key`: scanned as `key: "value"` so that the generic rule sees
-    /// the credential name; findings inside the value are applied to it.
-    fn redact_entry(&self, key: &str, value: &mut String, found: &mut Vec<Finding>) {
+    /// A string value under `key` (of a JSON object): scanned as `key: "value"` so that the
+    /// generic rule sees the credential name; findings inside the value are applied to it and
+    /// added to `found`. The JSON walk is `crate::input::Json::redact`.
+    pub fn redact_entry(&self, key: &str, value: &mut String, found: &mut Vec<Finding>) {
         let findings = self.entry_findings(key, value);
         if findings.is_empty() {
             return;
@@ -1294,7 +1195,7 @@ impl Detector {
     }
 
     /// The findings inside a string value scanned as `key: "value"`, relative to the value.
-    fn entry_findings(&self, key: &str, value: &str) -> Vec<Finding> {
+    pub fn entry_findings(&self, key: &str, value: &str) -> Vec<Finding> {
         let probe = format!("{key}: \"{value}\"");
         let offset = key.len() + 3;
         let end = offset + value.len();

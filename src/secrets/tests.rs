@@ -7,6 +7,25 @@
 use super::*;
 use proptest::prelude::*;
 
+/// The JSON walks live at the protocol's edge (`crate::input::Json`); these tests call them on
+/// plain JSON values.
+trait JsonWalks {
+    fn redact_json(&self, v: &mut serde_json::Value) -> Vec<Finding>;
+    fn json_has_secrets(&self, v: &serde_json::Value) -> bool;
+}
+
+impl JsonWalks for Detector {
+    fn redact_json(&self, v: &mut serde_json::Value) -> Vec<Finding> {
+        let mut json = crate::input::Json::from(std::mem::take(v));
+        let found = json.redact(self);
+        *v = json.into_value();
+        found
+    }
+    fn json_has_secrets(&self, v: &serde_json::Value) -> bool {
+        crate::input::Json::from(v.clone()).has_secrets(self)
+    }
+}
+
 fn ids(text: &str) -> Vec<String> {
     builtin()
         .find(text)

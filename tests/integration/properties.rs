@@ -46,10 +46,13 @@ fn layer(kind: LayerKind, name: &str, text: &str) -> Source {
 
 fn decide_in(policy: &Policy, env: &PathEnv, tool: &str, input: &Value) -> Decision {
     let judge = Judge::new(policy, env);
-    let map = input.as_object().cloned().unwrap_or_default();
+    let json = blastwall::input::Json::from(if input.is_object() {
+        input.clone()
+    } else {
+        serde_json::json!({})
+    });
     let call = Call {
-        tool,
-        input: &map,
+        tool: blastwall::input::ToolUse::of(tool, &json).unwrap(),
         agent_type: None,
         agent_id: None,
     };

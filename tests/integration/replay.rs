@@ -502,7 +502,7 @@ fn a_cached_policy_judges_every_fixture_like_a_fresh_one() {
         let Ok(ev) = blastwall::input::parse(text.as_bytes()) else {
             continue;
         };
-        let Ok((tool, input, _)) = ev.tool_call() else {
+        let Ok((tool, _)) = ev.tool_call() else {
             continue;
         };
         if ev.hook_event_name != "PreToolUse" {
@@ -510,7 +510,6 @@ fn a_cached_policy_judges_every_fixture_like_a_fresh_one() {
         }
         let call = Call {
             tool,
-            input,
             agent_type: ev.agent_type.as_deref(),
             agent_id: ev.agent_id.as_deref(),
         };
