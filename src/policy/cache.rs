@@ -52,7 +52,7 @@ use super::{Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
-const FORMAT: u32 = 11;
+const FORMAT: u32 = 12;
 const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
 /// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;

@@ -21,7 +21,7 @@ use crate::paths;
 use crate::wildcard;
 
 /// A value and the place it was set.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Val<T> {
     pub value: T,
     pub loc: Loc,
@@ -224,6 +224,11 @@ pub struct Policy {
     pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
+    /// Every key declared in `keys`, as merged: the value in force (or its default), where it
+    /// was set, and a project's value kept beside it. The fields above are the compiled views
+    /// the judge reads of keys whose value needs compiling (roots, hosts, decisions, the
+    /// sandbox's settings); a key without one is read here (`keys.<section>.<key>.value`).
+    pub keys: super::keys::Keys,
 }
 
 impl Policy {
