@@ -537,7 +537,7 @@ fn compile_all(
         project_profiles,
         rules: rules::RuleSet::new(rules),
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
-        keys,
+        keys: super::model::KeysCell::new(keys),
     };
     Ok(policy)
 }

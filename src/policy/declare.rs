@@ -13,7 +13,8 @@
 //!   compiled-policy cache by derive.
 //!
 //! For the whole table: `LAYERING` (every key's layering, the by-hand and top-level keys
-//! included), `GENERATED` (the keys merged and compiled by this macro), `KeyLayers` (the
+//! included), `GENERATED` (the keys merged and compiled by this macro), `SCHEMA` (the table
+//! as text, which the cache key hashes), `KeyLayers` (the
 //! merge accumulator), `Keys` (the compiled record, `Policy::keys`) and `Keys::entries` (every
 //! key by name, for tests, `lint` and `policy show`).
 //!
@@ -161,6 +162,13 @@ macro_rules! policy_keys {
         pub const GENERATED: &[&str] = &[
             $( $( concat!(stringify!($section), ".", stringify!($key)), )* )*
         ];
+
+        /// The table as written (every generated key, its type and default): the
+        /// compiled-policy cache keys its entries with a hash of it, so an entry written
+        /// before a key was added or changed is never read.
+        pub const SCHEMA: &str = concat!(
+            $( $( stringify!($section . $key : $ty = $default ;), )* )*
+        );
 
         $(
             $(#[$smeta])+

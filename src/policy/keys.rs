@@ -4,9 +4,9 @@
 //! One entry here gives a key its raw field (with its span, unknown keys refused), its row in
 //! [`LAYERING`], its merge for both tiers, its compiled value in `Policy::keys` (the value in
 //! force or the default, where it was set, a project's value kept beside it) and its place in
-//! the compiled-policy cache; `declare` says what an entry expands to. A new key is one entry
+//! the compiled-policy cache (and in the cache key: `SCHEMA`); `declare` says what an entry expands to. A new key is one entry
 //! here plus its documentation in `hooks.toml.example`; the judge reads it as
-//! `policy.keys.<section>.<key>.value`. The tests in `keys/tests.rs` check every entry is
+//! `policy.keys()?.<section>.<key>.value` (`None` fails closed: see `Policy::keys`). The tests in `keys/tests.rs` check every entry is
 //! documented, merged as its layering says for both tiers, refused with `file:line:col` where
 //! refused, and round-trips through the cache.
 //!

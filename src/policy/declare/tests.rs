@@ -25,7 +25,10 @@ struct DemoPolicy {
     demo: Option<demo::RawDemo>,
 }
 
-#[allow(unreachable_pub, reason = "the macro's items are public in the real table")]
+#[allow(
+    unreachable_pub,
+    reason = "the macro's items are public in the real table"
+)]
 mod demo {
     use super::{Intersect, Override, Refused, Tighten};
 
@@ -71,6 +74,10 @@ fn the_table_lists_every_key_with_its_layering() {
     let keys: Vec<_> = demo::LAYERING.iter().map(|k| k.key).collect();
     assert_eq!(keys, ["demo.loud", "demo.names", "demo.secret_dirs"]);
     assert_eq!(demo::GENERATED, keys.as_slice());
+    // The cache key hashes the table as written: a new or changed key changes it.
+    for key in ["loud", "names", "secret_dirs", "vec![\"x\".to_string()]"] {
+        assert!(demo::SCHEMA.contains(key), "{key} in {}", demo::SCHEMA);
+    }
     assert_eq!(
         demo::LAYERING[0].of(Tier::Project),
         Tighten(&["false", "true"])

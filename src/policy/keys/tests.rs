@@ -29,7 +29,12 @@ fn load(layers: &[(LayerKind, &str, String)]) -> Result<Policy, PolicyError> {
 }
 
 fn entry(p: &Policy, key: &str) -> KeyEntry {
-    p.keys.entries().into_iter().find(|e| e.key == key).unwrap()
+    p.keys()
+        .unwrap()
+        .entries()
+        .into_iter()
+        .find(|e| e.key == key)
+        .unwrap()
 }
 
 fn row(key: &str) -> &'static KeyLayering {
@@ -77,7 +82,7 @@ fn generated() -> Vec<(&'static str, toml::Value)> {
         "inherit = false\n[profiles.main]\nallow_tools = []\n".into(),
     )])
     .unwrap();
-    let entries = p.keys.entries();
+    let entries = p.keys().unwrap().entries();
     assert_eq!(
         entries.iter().map(|e| e.key).collect::<Vec<_>>(),
         GENERATED,
@@ -236,9 +241,24 @@ fn every_key_round_trips_through_the_cache() {
         (LayerKind::Project, "project.toml", project),
     ])
     .unwrap();
-    for e in p.keys.entries() {
+    for e in p.keys().unwrap().entries() {
         assert!(e.set_at.is_some(), "{}: set by the test", e.key);
     }
     let back = crate::policy::cache::round_trip(&p).unwrap();
-    assert_eq!(back.keys, p.keys);
+    assert_eq!(back.keys(), p.keys());
+}
+
+/// A record that does not decode (never one blastwall wrote) reads as none, for the caller to
+/// fail closed on; a round trip decodes only when the record is read.
+#[test]
+fn a_damaged_record_reads_as_none() {
+    let p = load(&[]).unwrap();
+    let back = crate::policy::cache::round_trip(&p).unwrap();
+    assert!(back.keys.keys.get().is_none(), "not decoded until read");
+    assert!(back.keys().is_some());
+    let damaged = crate::policy::model::KeysCell {
+        keys: std::sync::OnceLock::new(),
+        encoded: vec![0xff, 0xff, 0xff],
+    };
+    assert!(damaged.get().is_none());
 }

@@ -119,7 +119,8 @@ fn every_tighten_key_through_the_real_merge() {
                 let want = order[ti.max(pi)];
                 // Read through the generic record and through the typed field the judge reads.
                 let entry = p
-                    .keys
+                    .keys()
+                    .unwrap()
                     .entries()
                     .into_iter()
                     .find(|e| e.key == k.key)
