@@ -265,9 +265,9 @@ pub fn text_warnings(
         let trusted_value = |key: &str| -> Option<String> {
             let p = trusted?;
             Some(match key {
-                "settings.on_allow" => crate::policy::layering::Spelling::spelling(&p.on_allow)
-                    .unwrap_or("pass")
-                    .to_string(),
+                "settings.on_allow" => {
+                    crate::policy::layering::spelling(&p.on_allow).unwrap_or_else(|| "pass".into())
+                }
                 "network.unlisted" => p.network.unlisted.value.as_str().to_string(),
                 "secrets.tool_input" => p.secrets.tool_input.value.as_str().to_string(),
                 "secrets.scan_prompts" => p.secrets.scan_prompts.to_string(),

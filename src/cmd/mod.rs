@@ -1,8 +1,10 @@
 //! The hand tools around the hook: `lint`, `log`, `taint`, `policy show`, `doctor`.
 //!
 //! What belongs here: one module per subcommand, each with its `clap` arguments and a `run`
-//! returning an [`Exit`]. The dispatcher and the hook fast path are in `crate::run`; reusable
-//! logic (the audit schema, settings files, log filtering) lives in its own library module.
+//! returning an [`Exit`], and [`Tool`], the list of them `crate::run` dispatches to. The
+//! parser, the hook fast path and the subcommands that share its machinery (`replay`,
+//! `explain`, `scrub`, `install`) are in `crate::run`; reusable logic (the audit schema,
+//! settings files, log filtering) lives in its own library module.
 use std::path::PathBuf;
 
 use crate::exit::Exit;
@@ -15,6 +17,58 @@ pub mod lint;
 pub mod log;
 pub mod policy_show;
 pub mod taint;
+
+/// The subcommands of this module. `run::Command` flattens them after `uninstall`, so help
+/// lists them in this order (`lint`, older, keeps its variant there, after `explain`). A new subcommand is its module above, a variant here (its doc
+/// comment is its line in `blastwall --help`, `after_help` its examples) and an arm in
+/// [`Tool::run`].
+#[derive(Debug, clap::Subcommand)]
+pub enum Tool {
+    /// Check the set-up: registration, policy layers, audit log, sandbox, client, a test event
+    #[command(after_help = concat!(
+        "Each problem is printed with its fix; exit 1 when there is any.\n\n",
+        "Examples:\n",
+        "  blastwall doctor\n",
+        "  blastwall doctor --project ~/src/app"
+    ))]
+    Doctor(doctor::DoctorArgs),
+    /// Show the audit log: filter it, follow it, summarise what each agent did
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall log --since 1h --decision deny\n",
+        "  blastwall log --session 3f1c --summary\n",
+        "  blastwall log --agent Explore --follow\n",
+        "  blastwall log --json --rule credential-stores | jq .subject"
+    ))]
+    Log(log::LogArgs),
+    /// List or clear the sessions tainted by a likely prompt injection
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall taint list\n",
+        "  blastwall taint clear 3f1c9a2e-7b4d-4e8a-9c61-2d5f0b8e4a17\n",
+        "  blastwall taint clear --all"
+    ))]
+    Taint(taint::TaintArgs),
+    /// Show the effective policy, or the embedded default with line numbers
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  blastwall policy show\n",
+        "  blastwall policy show --default --line 98     # what `embedded:default.toml:98` says"
+    ))]
+    Policy(policy_show::PolicyCmdArgs),
+}
+
+impl Tool {
+    /// Run the subcommand.
+    pub fn run(&self) -> Exit {
+        match self {
+            Tool::Doctor(a) => doctor::run(a),
+            Tool::Log(a) => log::run(a),
+            Tool::Taint(a) => taint::run(a),
+            Tool::Policy(a) => policy_show::run(a),
+        }
+    }
+}
 
 /// Write to stderr, redacted.
 pub(crate) fn stderr(text: &str) {

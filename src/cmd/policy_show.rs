@@ -120,7 +120,7 @@ pub fn render(p: &Policy) -> String {
     let _ = writeln!(
         out,
         "\n[settings]\non_allow = {:?}",
-        crate::policy::layering::Spelling::spelling(&p.on_allow).unwrap_or("pass")
+        crate::policy::layering::spelling(&p.on_allow).unwrap_or_else(|| "pass".into())
     );
     match &p.audit_log {
         Some(l) => {

@@ -14,7 +14,8 @@
 //! # The key
 //!
 //! An entry is used only when its stored key equals the key computed now, byte for byte:
-//! the cache format, the crate version and a hash of the embedded default; the running binary
+//! the cache format, the crate version, a hash of the embedded default and one of the key
+//! table (`keys::SCHEMA`); the running binary
 //! (device, inode, size, mtime); every layer path with its file's identity (device, inode,
 //! size, mode, mtime and ctime in nanoseconds) or its absence; `HOME`, the project, the temp
 //! dir and the symlink-resolved forms of the three (patterns cover both spellings); the
@@ -52,7 +53,7 @@ use super::{Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
-const FORMAT: u32 = 11;
+const FORMAT: u32 = 12;
 const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
 /// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
@@ -73,6 +74,9 @@ const fn fnv1a(mut bytes: &[u8]) -> u64 {
 
 /// The embedded default's hash, computed when the binary is built.
 const DEFAULT_HASH: u64 = fnv1a(EMBEDDED_DEFAULT.as_bytes());
+/// The key table's hash (`keys::SCHEMA`): adding or changing a key changes what an entry
+/// holds, so it changes the key too, with no `FORMAT` bump to remember.
+const KEYS_HASH: u64 = fnv1a(super::keys::SCHEMA.as_bytes());
 
 /// What identifies one version of a file without reading it.
 #[derive(Serialize, PartialEq, Eq, Debug)]
@@ -122,6 +126,7 @@ struct Key<'a> {
     format: u32,
     version: &'static str,
     default_hash: u64,
+    keys_hash: u64,
     exe: Option<(&'a Path, FileId)>,
     layers: Vec<(&'static str, &'a Path, Option<FileId>)>,
     home: Option<&'a Path>,
@@ -197,6 +202,7 @@ impl Cache {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION"),
             default_hash: DEFAULT_HASH,
+            keys_hash: KEYS_HASH,
             exe,
             layers,
             home: env.home.as_deref(),

@@ -16,8 +16,7 @@ use super::merge::{Acc, ProfileAcc};
 use super::model::{
     BuiltinTuning, Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When,
 };
-use super::raw::TaintOn;
-use super::raw::{Access, OnAllow, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
+use super::raw::{Access, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork};
 use super::source::{keep, Lines, PolicyError, PolicyErrors, Source};
 use super::{rules, LayerKind, EMBEDDED_DEFAULT, EMBEDDED_NAME, MAIN_PROFILE};
 use crate::decision::{Decision, Loc};
@@ -196,32 +195,36 @@ fn sandbox_policy(acc: &Acc, sources: &[Source]) -> crate::policy::sandbox_setti
     };
     let mut settings = SandboxSettings::default();
     let mut policy = SandboxPolicy::default();
-    if let Some((si, m)) = &acc.sandbox_mode.value {
+    if let Some((si, m)) = &acc.keys.sandbox.mode.value {
         settings.mode = *m.get_ref();
         if from_project(*si) {
             policy.project_mode = Some(settings.mode);
         }
     }
-    if let Some((si, n)) = &acc.sandbox_network.value {
+    if let Some((si, n)) = &acc.keys.sandbox.network.value {
         settings.network = sandbox_network(*n.get_ref());
         if from_project(*si) {
             policy.project_network = Some(settings.network.clone());
         }
     }
-    if let Some((si, a)) = &acc.sandbox_auto_allow.value {
+    if let Some((si, a)) = &acc.keys.sandbox.auto_allow.value {
         settings.auto_allow = *a.get_ref();
         if from_project(*si) {
             policy.project_auto_allow = Some(settings.auto_allow);
         }
     }
-    settings.read_only = list(&acc.sandbox_read_only.value);
+    settings.read_only = list(&acc.keys.sandbox.read_only.value);
     settings
         .read_only
-        .extend(list(&acc.sandbox_read_only.project));
-    settings.hidden = list(&acc.sandbox_hidden.value);
-    settings.hidden.extend(list(&acc.sandbox_hidden.project));
-    settings.writable.extend(list(&acc.sandbox_writable.value));
-    settings.pass_env = list(&acc.sandbox_pass_env.value);
+        .extend(list(&acc.keys.sandbox.read_only.project));
+    settings.hidden = list(&acc.keys.sandbox.hidden.value);
+    settings
+        .hidden
+        .extend(list(&acc.keys.sandbox.hidden.project));
+    settings
+        .writable
+        .extend(list(&acc.keys.sandbox.writable.value));
+    settings.pass_env = list(&acc.keys.sandbox.pass_env.value);
     policy.settings = settings;
     policy
 }
@@ -365,6 +368,7 @@ fn compile_all(
     env: &PathEnv,
     errs: &mut Vec<PolicyError>,
 ) -> Result<Policy, PolicyError> {
+    let keys = acc.keys.compile(sources)?;
     let builtins = compile_builtins(&acc.builtins, sources, errs)?;
     let main_acc = acc.profiles.get(MAIN_PROFILE).ok_or_else(|| {
         let last = sources
@@ -386,8 +390,8 @@ fn compile_all(
         ));
     }
     // Global roots apply to profiles that do not set their own.
-    let read_roots = keep(errs, roots(sources, &acc.read_roots.value, env)).flatten();
-    let write_roots = keep(errs, roots(sources, &acc.write_roots.value, env)).flatten();
+    let read_roots = keep(errs, roots(sources, &acc.keys.paths.read_roots.value, env)).flatten();
+    let write_roots = keep(errs, roots(sources, &acc.keys.paths.write_roots.value, env)).flatten();
     if main.read_roots.is_none() {
         main.read_roots = read_roots.clone();
     }
@@ -431,34 +435,14 @@ fn compile_all(
         let rule = compile_rule(*si, r, sources, lines.get(*si), check, env);
         rules.extend(keep(errs, rule));
     }
-    let unlisted = match &acc.unlisted.value {
-        Some((si, v)) => Val {
-            value: rule_decision(*v.get_ref()),
-            loc: src_of(sources, *si)?.loc(v.span()),
-        },
-        None => Val {
-            value: Decision::Ask,
-            loc: Loc {
-                file: Arc::from(EMBEDDED_NAME),
-                line: 0,
-            },
-        },
+    let decision = |v: Val<RuleDecision>| Val {
+        value: rule_decision(v.value),
+        loc: v.loc,
     };
-    let tool_input = match &acc.secret_input.value {
-        Some((si, v)) => Val {
-            value: rule_decision(*v.get_ref()),
-            loc: src_of(sources, *si)?.loc(v.span()),
-        },
-        None => Val {
-            value: Decision::Deny,
-            loc: Loc {
-                file: Arc::from(EMBEDDED_NAME),
-                line: 0,
-            },
-        },
-    };
+    let unlisted = decision(keys.network.unlisted.val_or(EMBEDDED_NAME));
+    let tool_input = decision(keys.secrets.tool_input.val_or(EMBEDDED_NAME));
     let inject = compile_inject(sources, &acc.inject, env)?;
-    let trusted_when_tainted = list_of(&acc.trusted_when_tainted.value)
+    let trusted_when_tainted = list_of(&acc.keys.network.trusted_when_tainted.value)
         .into_iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();
@@ -497,7 +481,7 @@ fn compile_all(
             })?,
         )
     };
-    let audit_log = match &acc.audit_log.value {
+    let audit_log = match &acc.keys.settings.audit_log.value {
         Some((si, v)) if !v.get_ref().is_empty() => {
             Some(PathBuf::from(env.expand(v.get_ref()).map_err(|e| {
                 sources
@@ -520,46 +504,40 @@ fn compile_all(
     };
     let policy = Policy {
         builtins,
-        on_allow: acc
-            .on_allow
-            .value
-            .as_ref()
-            .map(|(_, v)| *v.get_ref())
-            .unwrap_or(OnAllow::None),
+        on_allow: keys.settings.on_allow.value,
         audit_log,
-        project_read_roots: keep(errs, roots(sources, &acc.read_roots.project, env)).flatten(),
-        project_write_roots: keep(errs, roots(sources, &acc.write_roots.project, env)).flatten(),
+        project_read_roots: keep(
+            errs,
+            roots(sources, &acc.keys.paths.read_roots.project, env),
+        )
+        .flatten(),
+        project_write_roots: keep(
+            errs,
+            roots(sources, &acc.keys.paths.write_roots.project, env),
+        )
+        .flatten(),
         read_roots,
         write_roots,
         network: Network {
-            allow_hosts: lower(val(sources, &acc.allow_hosts.value)?),
+            allow_hosts: lower(val(sources, &acc.keys.network.allow_hosts.value)?),
             unlisted,
-            project_hosts: lower(val(sources, &acc.allow_hosts.project)?),
+            project_hosts: lower(val(sources, &acc.keys.network.allow_hosts.project)?),
             trusted_when_tainted,
         },
         secrets: SecretsSettings {
-            scan_prompts: acc
-                .scan_prompts
-                .value
-                .as_ref()
-                .map(|(_, v)| *v.get_ref())
-                .unwrap_or(true),
+            scan_prompts: keys.secrets.scan_prompts.value,
             tool_input,
             extra_rules,
             custom_detector,
         },
         sandbox,
         inject,
-        taint_on: acc
-            .taint_on
-            .value
-            .as_ref()
-            .map(|(_, v)| *v.get_ref())
-            .unwrap_or(TaintOn::Flagged),
+        taint_on: keys.untrusted.taint.value,
         profiles,
         project_profiles,
         rules: rules::RuleSet::new(rules),
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
+        keys: super::model::KeysCell::new(keys),
     };
     Ok(policy)
 }

@@ -1,17 +1,17 @@
-//! How each policy key combines across layers, declared once in [`LAYERING`].
+//! What each kind of layering does: how a layer's value of a key combines with the layers
+//! below it. Every key's layering is declared once, in the table in `keys` ([`LAYERING`],
+//! re-exported here).
 //!
 //! The trusted layers (embedded default, user, managed, `--policy`) and the project layer
 //! (`.claude/blastwall.toml`, written by whoever controls the repository) are merged by the same
-//! code in `merge`, which looks each key up here and applies the [`Layering`] of its [`Tier`].
-//! A project layer may only tighten, so its column never holds [`Layering::Override`].
+//! code, which applies the [`Layering`] of the layer's [`Tier`] (`Layered::merge` for plain
+//! keys, `merge` for the rest). A project layer may only tighten, so its column never holds
+//! [`Layering::Override`].
 //!
-//! What belongs here: the table and the meaning of each kind of layering. What does not: the
-//! keys' types (`raw`) and what a value means (`compile`). A new key is one entry here, its
-//! field in `raw`, one line in `merge::Acc::overlay` and its documentation in
-//! `hooks.toml.example`; the tests below check every entry is used and documented.
+//! What belongs here: the kinds of layering and their meaning. What does not: the keys
+//! (`keys`), their types (`keys`, `raw`) and what a value means (`compile`).
 use toml::Spanned;
 
-use super::raw::{OnAllow, RuleDecision, TaintOn};
 use super::source::{PolicyError, Source};
 
 /// Which kind of layer is being merged.
@@ -65,141 +65,7 @@ impl KeyLayering {
     }
 }
 
-const DECISION_ORDER: &[&str] = &["ask", "deny"];
-
-/// Every policy key's layering. Keep in the order of `hooks.toml.example`.
-pub const LAYERING: &[KeyLayering] = &[
-    KeyLayering {
-        key: "inherit",
-        trusted: Layering::Reset,
-        project: Layering::Refused(
-            "a project policy cannot set `inherit`: it always builds on the trusted layers",
-        ),
-    },
-    KeyLayering {
-        key: "settings.on_allow",
-        trusted: Layering::Override,
-        // A project may turn auto-approval off, never on.
-        project: Layering::Tighten(&["allow", "pass"]),
-    },
-    KeyLayering {
-        key: "settings.audit_log",
-        trusted: Layering::Override,
-        project: Layering::Refused("a project policy cannot move the audit log"),
-    },
-    KeyLayering {
-        key: "paths.read_roots",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "paths.write_roots",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "network.allow_hosts",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "network.unlisted",
-        trusted: Layering::Override,
-        project: Layering::Tighten(DECISION_ORDER),
-    },
-    KeyLayering {
-        key: "network.trusted_when_tainted",
-        trusted: Layering::Override,
-        project: Layering::Refused(
-            "a project policy cannot choose hosts that stay reachable while the session is tainted",
-        ),
-    },
-    KeyLayering {
-        key: "secrets.scan_prompts",
-        trusted: Layering::Override,
-        project: Layering::Tighten(&["false", "true"]),
-    },
-    KeyLayering {
-        key: "secrets.tool_input",
-        trusted: Layering::Override,
-        project: Layering::Tighten(DECISION_ORDER),
-    },
-    KeyLayering {
-        key: "secrets.rules",
-        trusted: Layering::Append,
-        project: Layering::Append,
-    },
-    KeyLayering {
-        // Credentials go only where a trusted layer says: a project can neither add an entry
-        // nor widen one (more programs, another source, another profile).
-        key: "secrets.inject",
-        trusted: Layering::ReplaceById,
-        project: Layering::Refused(
-            "a project policy cannot inject credentials (`[[secrets.inject]]` belongs in your user or managed policy)",
-        ),
-    },
-    KeyLayering {
-        key: "sandbox.mode",
-        trusted: Layering::Override,
-        project: Layering::Tighten(&["off", "auto", "required"]),
-    },
-    KeyLayering {
-        key: "sandbox.network",
-        trusted: Layering::Override,
-        project: Layering::Tighten(&["host", "allowlist", "none"]),
-    },
-    KeyLayering {
-        // A project's read-only and hidden paths are added to the trusted ones.
-        key: "sandbox.read_only",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "sandbox.hidden",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "sandbox.writable",
-        trusted: Layering::Override,
-        project: Layering::Refused(
-            "a project policy cannot make more paths writable inside the sandbox",
-        ),
-    },
-    KeyLayering {
-        key: "sandbox.pass_env",
-        trusted: Layering::Override,
-        project: Layering::Refused("a project policy cannot pass variables into the sandbox"),
-    },
-    KeyLayering {
-        key: "sandbox.auto_allow",
-        trusted: Layering::Override,
-        project: Layering::Tighten(&["true", "false"]),
-    },
-    KeyLayering {
-        key: "untrusted.taint",
-        trusted: Layering::Override,
-        // A project may make any external content taint the session, never only flagged.
-        project: Layering::Tighten(&["flagged", "any"]),
-    },
-    KeyLayering {
-        // A trusted layer sets a built-in's decision (or switches it off, above its floor); a
-        // project's setting is kept beside it and can only raise the decision.
-        key: "builtins",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "profiles",
-        trusted: Layering::Override,
-        project: Layering::Intersect,
-    },
-    KeyLayering {
-        key: "rules",
-        trusted: Layering::ReplaceById,
-        project: Layering::Append,
-    },
-];
+pub use super::keys::LAYERING;
 
 /// The table entry of `key`; an internal error (fail closed) for a key the table lacks.
 pub fn layering(key: &str, tier: Tier) -> Result<Layering, PolicyError> {
@@ -219,72 +85,16 @@ pub(super) fn internal(key: &str, what: &str) -> PolicyError {
     }
 }
 
-/// A value's TOML spelling, for [`Layering::Tighten`] orderings. Values without one (lists,
-/// paths) are never stricter than anything, so a tighten-only key of such a type ignores the
-/// project's value.
-pub trait Spelling {
-    fn spelling(&self) -> Option<&'static str> {
-        None
+/// A value's TOML spelling, for [`Layering::Tighten`] orderings: a string or a boolean as
+/// written in TOML (an enum by its serde name). Values without one (lists, tables) are never
+/// stricter than anything, so a tighten-only key of such a type ignores the project's value.
+pub fn spelling<T: serde::Serialize + ?Sized>(v: &T) -> Option<String> {
+    match toml::Value::try_from(v).ok()? {
+        toml::Value::String(s) => Some(s),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
     }
 }
-
-impl Spelling for bool {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(if *self { "true" } else { "false" })
-    }
-}
-
-impl Spelling for OnAllow {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(match self {
-            OnAllow::None => "pass",
-            OnAllow::Allow => "allow",
-        })
-    }
-}
-
-impl Spelling for RuleDecision {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(match self {
-            RuleDecision::Ask => "ask",
-            RuleDecision::Deny => "deny",
-        })
-    }
-}
-
-impl Spelling for crate::policy::sandbox_settings::Mode {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(self.as_str())
-    }
-}
-
-impl Spelling for super::raw::SandboxNetwork {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(match self {
-            super::raw::SandboxNetwork::None => "none",
-            super::raw::SandboxNetwork::Host => "host",
-            super::raw::SandboxNetwork::Allowlist => "allowlist",
-        })
-    }
-}
-
-impl Spelling for TaintOn {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(match self {
-            TaintOn::Flagged => "flagged",
-            TaintOn::Any => "any",
-        })
-    }
-}
-
-impl Spelling for crate::builtins::Setting {
-    fn spelling(&self) -> Option<&'static str> {
-        Some(self.as_str())
-    }
-}
-
-impl Spelling for String {}
-impl Spelling for Vec<String> {}
 
 /// One merged value: the layer index it came from and the value with its span.
 pub type Slot<T> = Option<(usize, Spanned<T>)>;
@@ -317,7 +127,7 @@ fn tightens(order: &[&str], new: Option<&str>, current: Option<&str>) -> bool {
     new + 1 == order.len() || new > rank(current).unwrap_or(0)
 }
 
-impl<T: Spelling> Layered<T> {
+impl<T: serde::Serialize> Layered<T> {
     /// Merge one layer's value of `key` as `layering` says.
     pub fn merge(
         &mut self,
@@ -330,11 +140,8 @@ impl<T: Spelling> Layered<T> {
         match layering {
             Layering::Override => self.value = Some((si, v)),
             Layering::Tighten(order) => {
-                let current = self
-                    .value
-                    .as_ref()
-                    .and_then(|(_, c)| c.get_ref().spelling());
-                if tightens(order, v.get_ref().spelling(), current) {
+                let current = self.value.as_ref().and_then(|(_, c)| spelling(c.get_ref()));
+                if tightens(order, spelling(v.get_ref()).as_deref(), current.as_deref()) {
                     self.value = Some((si, v));
                 }
             }

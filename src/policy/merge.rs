@@ -1,6 +1,7 @@
 //! Layer merge: the parsed layers, lowest first, folded into one accumulator before
-//! compiling. How each key combines across layers is declared once, in [`super::layering::LAYERING`]; the
-//! trusted and the project overlay both read it (see the `layering` module).
+//! compiling. How each key combines across layers is declared once, in the table in `keys`;
+//! the plain keys are merged by the code it generates, the rest here, both reading the same
+//! table for the trusted and the project layer.
 //!
 //! What belongs here: which layer's value of a key survives, and refusing what a project
 //! layer may not set. What does not: what a value means (`compile`).
@@ -9,12 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
 use super::compile::compile;
+use super::keys::KeyLayers;
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
-use super::raw::TaintOn;
-use super::raw::{
-    OnAllow, RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen, RuleDecision, SandboxNetwork,
-};
+use super::raw::{RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen};
 use super::source::{PolicyError, PolicyErrors, Source};
 use super::SCHEMA_VERSION;
 use crate::decision::Loc;
@@ -60,30 +59,17 @@ impl ProfileAcc {
     }
 }
 
-/// Everything merged, before compiling. Each key is a [`Layered`] value: what holds and what
-/// a project layer keeps beside it.
+/// Everything merged, before compiling. Each plain key is a [`Layered`] value (what holds and
+/// what a project layer keeps beside it), merged by the code the table in `keys` generates;
+/// the keys declared `by_hand` there, and the top-level tables, are merged below.
 #[derive(Default)]
 pub(super) struct Acc {
-    pub on_allow: Layered<OnAllow>,
-    pub audit_log: Layered<String>,
-    pub read_roots: Layered<Vec<String>>,
-    pub write_roots: Layered<Vec<String>>,
-    pub allow_hosts: Layered<Vec<String>>,
-    pub unlisted: Layered<RuleDecision>,
-    pub trusted_when_tainted: Layered<Vec<String>>,
-    pub scan_prompts: Layered<bool>,
-    pub taint_on: Layered<TaintOn>,
-    pub secret_input: Layered<RuleDecision>,
+    /// Every key declared in `keys` (the plain keys of `[settings]`, `[network]`, …).
+    pub keys: KeyLayers,
+    /// `[secrets] rules`, every layer's, each with its layer and span.
     pub secret_rules: Vec<(usize, std::ops::Range<usize>, toml::Value)>,
     /// `[[secrets.inject]]` entries in order, each with its layer.
     pub inject: Vec<(usize, Spanned<super::raw::RawInject>)>,
-    pub sandbox_mode: Layered<crate::policy::sandbox_settings::Mode>,
-    pub sandbox_network: Layered<SandboxNetwork>,
-    pub sandbox_read_only: Layered<Vec<String>>,
-    pub sandbox_hidden: Layered<Vec<String>>,
-    pub sandbox_writable: Layered<Vec<String>>,
-    pub sandbox_pass_env: Layered<Vec<String>>,
-    pub sandbox_auto_allow: Layered<bool>,
     /// `[builtins]`, per id.
     pub builtins: BTreeMap<String, Layered<crate::builtins::Setting>>,
     pub profiles: BTreeMap<String, ProfileAcc>,
@@ -129,7 +115,7 @@ pub(super) fn check_version(src: &Source, raw: &RawPolicy) -> Result<(), PolicyE
 }
 
 impl Acc {
-    /// Merge one layer, every key as [`LAYERING`] says for its tier. What the layer may not
+    /// Merge one layer, every key as `LAYERING` says for its tier. What the layer may not
     /// set is recorded in `errs` and skipped, so every such key is reported; `Err` is an
     /// internal inconsistency of the layering table.
     pub(super) fn overlay(
@@ -137,11 +123,11 @@ impl Acc {
         tier: Tier,
         si: usize,
         src: &Source,
-        raw: RawPolicy,
+        mut raw: RawPolicy,
         errs: &mut Vec<PolicyError>,
     ) -> Result<(), PolicyError> {
         let layer = |key: &str| layering(key, tier);
-        if let Some(i) = raw.inherit {
+        if let Some(i) = raw.inherit.take() {
             match layer("inherit")? {
                 Layering::Reset => {
                     if !*i.get_ref() {
@@ -152,38 +138,8 @@ impl Acc {
                 _ => return Err(internal("inherit", "can only reset or be refused")),
             }
         }
-        macro_rules! merge {
-            ($key:literal, $val:expr, $slot:ident) => {
-                if let Some(v) = $val {
-                    if let Err(e) = self.$slot.merge($key, layer($key)?, si, src, v) {
-                        errs.push(e);
-                    }
-                }
-            };
-        }
-        if let Some(s) = raw.settings {
-            merge!("settings.on_allow", s.on_allow, on_allow);
-            merge!("settings.audit_log", s.audit_log, audit_log);
-        }
-        if let Some(p) = raw.paths {
-            merge!("paths.read_roots", p.read_roots, read_roots);
-            merge!("paths.write_roots", p.write_roots, write_roots);
-        }
-        if let Some(n) = raw.network {
-            merge!("network.allow_hosts", n.allow_hosts, allow_hosts);
-            merge!("network.unlisted", n.unlisted, unlisted);
-            merge!(
-                "network.trusted_when_tainted",
-                n.trusted_when_tainted,
-                trusted_when_tainted
-            );
-        }
-        if let Some(u) = raw.untrusted {
-            merge!("untrusted.taint", u.taint, taint_on);
-        }
+        self.keys.merge(tier, si, src, &mut raw, errs);
         if let Some(s) = raw.secrets {
-            merge!("secrets.scan_prompts", s.scan_prompts, scan_prompts);
-            merge!("secrets.tool_input", s.tool_input, secret_input);
             if let Some(rules) = s.rules {
                 if layer("secrets.rules")? != Layering::Append {
                     return Err(internal("secrets.rules", "can only be appended"));
@@ -220,15 +176,6 @@ impl Acc {
                     }
                 }
             }
-        }
-        if let Some(s) = raw.sandbox {
-            merge!("sandbox.mode", s.mode, sandbox_mode);
-            merge!("sandbox.network", s.network, sandbox_network);
-            merge!("sandbox.read_only", s.read_only, sandbox_read_only);
-            merge!("sandbox.hidden", s.hidden, sandbox_hidden);
-            merge!("sandbox.writable", s.writable, sandbox_writable);
-            merge!("sandbox.pass_env", s.pass_env, sandbox_pass_env);
-            merge!("sandbox.auto_allow", s.auto_allow, sandbox_auto_allow);
         }
         if let Some(builtins) = raw.builtins {
             let layering = layer("builtins")?;

@@ -13,7 +13,9 @@
 pub mod cache;
 pub mod check;
 mod compile;
+pub mod declare;
 pub mod globs;
+pub mod keys;
 pub mod layering;
 pub mod lint;
 mod merge;

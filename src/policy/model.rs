@@ -21,7 +21,7 @@ use crate::paths;
 use crate::wildcard;
 
 /// A value and the place it was set.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Val<T> {
     pub value: T,
     pub loc: Loc,
@@ -224,6 +224,53 @@ pub struct Policy {
     pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
+    /// Every key declared in `keys`, as merged (see [`Policy::keys`]).
+    pub keys: KeysCell,
+}
+
+impl Policy {
+    /// Every key declared in `keys`, as merged: the value in force (or its default), where it
+    /// was set, and a project's value kept beside it. The fields of `Policy` are the compiled
+    /// views the judge reads of keys whose value needs compiling (roots, hosts, decisions, the
+    /// sandbox's settings); a key without one is read here (`keys.<section>.<key>.value`).
+    ///
+    /// `None` only when a compiled-policy cache entry's record does not decode (never one
+    /// blastwall wrote): the caller fails closed.
+    pub fn keys(&self) -> Option<&super::keys::Keys> {
+        self.keys.get()
+    }
+}
+
+/// Where [`Policy::keys`] lives: compiled in this process, or read from the compiled-policy
+/// cache and decoded on first use. Most calls never read it, and decoding it (the host and
+/// root lists again) was 5 % of a cached call.
+pub struct KeysCell {
+    pub(super) keys: std::sync::OnceLock<Option<super::keys::Keys>>,
+    /// The record as stored in the cache (empty when compiled in this process).
+    pub(super) encoded: Vec<u8>,
+}
+
+/// As the record it holds, however it is stored.
+impl std::fmt::Debug for KeysCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("KeysCell").field(&self.get()).finish()
+    }
+}
+
+impl KeysCell {
+    /// A record compiled in this process.
+    pub(super) fn new(keys: super::keys::Keys) -> KeysCell {
+        KeysCell {
+            keys: std::sync::OnceLock::from(Some(keys)),
+            encoded: Vec::new(),
+        }
+    }
+
+    pub(super) fn get(&self) -> Option<&super::keys::Keys> {
+        self.keys
+            .get_or_init(|| postcard::from_bytes(&self.encoded).ok())
+            .as_ref()
+    }
 }
 
 impl Policy {

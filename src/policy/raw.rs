@@ -1,12 +1,16 @@
 //! Phase one of policy loading: the TOML file as written, with spans, and nothing else.
 //!
-//! These structs mirror `hooks.toml.example` key for key. Unknown keys are errors
+//! These structs mirror `hooks.toml.example` key for key; the sections of plain keys
+//! (`[settings]`, `[network]`, …) are generated from the table in `keys`. Unknown keys are errors
 //! (`deny_unknown_fields`) so a typo never silently weakens a policy. Nothing here is
 //! validated or compiled: that is [`super::compile`]'s job, which turns spans into file:line.
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+/// The sections of leaf keys are generated from the table in `keys`.
+pub use super::keys::{RawNetwork, RawPaths, RawSandbox, RawSecrets, RawSettings, RawUntrusted};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -26,13 +30,6 @@ pub struct RawPolicy {
     pub profiles: BTreeMap<String, Spanned<RawProfile>>,
     #[serde(default)]
     pub rules: Vec<RawRule>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawSettings {
-    pub on_allow: Option<Spanned<OnAllow>>,
-    pub audit_log: Option<Spanned<String>>,
 }
 
 /// What to answer when nothing in the policy objects to a call.
@@ -67,36 +64,6 @@ impl<'de> Deserialize<'de> for OnAllow {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawPaths {
-    pub read_roots: Option<Spanned<Vec<String>>>,
-    pub write_roots: Option<Spanned<Vec<String>>>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawNetwork {
-    pub allow_hosts: Option<Spanned<Vec<String>>>,
-    pub unlisted: Option<Spanned<RuleDecision>>,
-    /// Hosts the sandbox's egress proxy still reaches while the session is tainted.
-    pub trusted_when_tainted: Option<Spanned<Vec<String>>>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawSecrets {
-    /// Block a user prompt that carries a secret (UserPromptSubmit).
-    pub scan_prompts: Option<Spanned<bool>>,
-    /// What to answer when a tool input carries a secret literal.
-    pub tool_input: Option<Spanned<RuleDecision>>,
-    /// Extra detector rules; each is checked by the secrets module.
-    pub rules: Option<Spanned<Vec<toml::Value>>>,
-    /// `[[secrets.inject]]`: credentials passed into sandboxed calls that only run the
-    /// entry's programs.
-    pub inject: Option<Vec<Spanned<RawInject>>>,
-}
-
 /// One `[[secrets.inject]]` entry as written: exactly one of `env`, `file`, `command`.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
@@ -113,13 +80,6 @@ pub struct RawInject {
     pub programs: Spanned<Vec<String>>,
     /// Profiles it applies to (default: every profile).
     pub profiles: Option<Vec<String>>,
-}
-
-/// External content (WebFetch, WebSearch, MCP output): what taints the session.
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawUntrusted {
-    pub taint: Option<Spanned<TaintOn>>,
 }
 
 /// Which external content taints the session (after which outbound actions are asked).
@@ -144,19 +104,6 @@ pub struct RawProfile {
     pub allow_programs: Option<Spanned<Vec<String>>>,
     /// This profile's sandbox overrides (trusted layers only).
     pub sandbox: Option<Spanned<RawSandbox>>,
-}
-
-/// `[sandbox]` and `[profiles.X.sandbox]`: the OS sandbox approved Bash calls run in.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawSandbox {
-    pub mode: Option<Spanned<crate::policy::sandbox_settings::Mode>>,
-    pub network: Option<Spanned<SandboxNetwork>>,
-    pub read_only: Option<Spanned<Vec<String>>>,
-    pub hidden: Option<Spanned<Vec<String>>>,
-    pub writable: Option<Spanned<Vec<String>>>,
-    pub pass_env: Option<Spanned<Vec<String>>>,
-    pub auto_allow: Option<Spanned<bool>>,
 }
 
 /// `sandbox.network` as written (`allowlist` takes its hosts from `[network] allow_hosts`).

@@ -3,7 +3,8 @@
 //! differs from the type itself (a matcher is rebuilt from its patterns, a symlink resolved
 //! again, a detector rebuilt from its rules).
 //!
-//! What belongs here: `Serialize`/`Deserialize` for model types that cannot derive them. What
+//! What belongs here: `Serialize`/`Deserialize` for model types that cannot derive them (or
+//! are kept encoded until used: the key record). What
 //! does not: the cache's key and file layout (`cache`), the rule section (`rules`).
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -12,7 +13,7 @@ use globset::GlobSetBuilder;
 use serde::{Deserialize, Serialize};
 
 use super::globs::{glob, Literals, PathGlobs};
-use super::model::{Roots, SecretsSettings, Val, When};
+use super::model::{KeysCell, Roots, SecretsSettings, Val, When};
 use crate::decision::{Decision, Loc};
 
 /// Bytes serialised as one byte string (postcard: a length and the bytes).
@@ -224,6 +225,30 @@ impl<'de> Deserialize<'de> for SecretsSettings {
             tool_input: repr.tool_input,
             extra_rules,
             custom_detector,
+        })
+    }
+}
+
+/// The key record in the compiled-policy cache: one byte string, decoded on first use
+/// (`Policy::keys`).
+impl Serialize for KeysCell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.keys.get() {
+            Some(Some(keys)) => {
+                let bytes = postcard::to_allocvec(keys).map_err(serde::ser::Error::custom)?;
+                Bytes(&bytes).serialize(s)
+            }
+            _ => Bytes(&self.encoded).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for KeysCell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<KeysCell, D::Error> {
+        let ByteBuf(encoded) = ByteBuf::deserialize(d)?;
+        Ok(KeysCell {
+            keys: OnceLock::new(),
+            encoded,
         })
     }
 }

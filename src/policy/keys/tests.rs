@@ -1,0 +1,264 @@
+//! The key table, entry by entry: each key documented in its section of
+//! `hooks.toml.example`, merged through the real loader as its layering says for a trusted
+//! and for a project layer (refusals at the value's `file:line:col`), and the same after a
+//! round trip through the compiled-policy cache. A new entry is covered without a new test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+use std::sync::Arc;
+
+use super::*;
+use crate::policy::declare::KeyEntry;
+use crate::policy::layering::{spelling, KeyLayering, Layering};
+use crate::policy::{LayerKind, Policy, PolicyError, Source};
+
+fn load(layers: &[(LayerKind, &str, String)]) -> Result<Policy, PolicyError> {
+    let mut sources = vec![Source::embedded()];
+    for (kind, name, text) in layers {
+        sources.push(Source {
+            kind: *kind,
+            name: Arc::from(*name),
+            text: format!("version = 1\n{text}"),
+        });
+    }
+    Policy::from_sources(&sources, &crate::policy::tests::test_env())
+}
+
+fn entry(p: &Policy, key: &str) -> KeyEntry {
+    p.keys()
+        .unwrap()
+        .entries()
+        .into_iter()
+        .find(|e| e.key == key)
+        .unwrap()
+}
+
+fn row(key: &str) -> &'static KeyLayering {
+    LAYERING.iter().find(|k| k.key == key).unwrap()
+}
+
+/// Values of a key to set, as TOML: its tighten ordering when it has one, else two samples
+/// of its type (taken from the type of its default).
+fn samples(key: &str, default: &toml::Value) -> Vec<toml::Value> {
+    if let Layering::Tighten(order) = row(key).project {
+        return order
+            .iter()
+            .map(|o| match *o {
+                "true" => toml::Value::Boolean(true),
+                "false" => toml::Value::Boolean(false),
+                s => toml::Value::String(s.to_string()),
+            })
+            .collect();
+    }
+    match default {
+        toml::Value::Array(_) => vec![
+            toml::Value::try_from(["/sample/one"]).unwrap(),
+            toml::Value::try_from(["/sample/two", "/sample/three"]).unwrap(),
+        ],
+        toml::Value::Boolean(b) => vec![toml::Value::Boolean(!b), toml::Value::Boolean(*b)],
+        // A string of an enum the table gives no ordering for: its default is a valid value.
+        toml::Value::String(_) => vec![default.clone(), default.clone()],
+        other => panic!("{key}: no sample for a {other:?}; add one here"),
+    }
+}
+
+/// `[section]\nkey = value\n`, and the 1-based column of the value on its line.
+fn toml_of(key: &str, v: &toml::Value) -> (String, u32) {
+    let (section, name) = key.split_once('.').unwrap();
+    let col = u32::try_from(name.len() + 4).unwrap();
+    (format!("[{section}]\n{name} = {v}\n"), col)
+}
+
+/// The keys the table generates, with their default (the embedded default's value when it
+/// sets one, else the declared default).
+fn generated() -> Vec<(&'static str, toml::Value)> {
+    let p = load(&[(
+        LayerKind::User,
+        "u.toml",
+        "inherit = false\n[profiles.main]\nallow_tools = []\n".into(),
+    )])
+    .unwrap();
+    let entries = p.keys().unwrap().entries();
+    assert_eq!(
+        entries.iter().map(|e| e.key).collect::<Vec<_>>(),
+        GENERATED,
+        "entries() and GENERATED list the same keys in the same order"
+    );
+    for e in &entries {
+        assert!(
+            e.set_at.is_none(),
+            "{}: nothing set it, it has its default",
+            e.key
+        );
+    }
+    entries
+        .into_iter()
+        .map(|e| (e.key, e.value.unwrap()))
+        .collect()
+}
+
+#[test]
+fn every_key_is_documented_in_its_section() {
+    let example = include_str!("../../../hooks.toml.example");
+    for key in GENERATED {
+        let (section, name) = key.split_once('.').unwrap();
+        let header = format!("\n[{section}]\n");
+        let at = example
+            .find(&header)
+            .unwrap_or_else(|| panic!("no [{section}] in the example"));
+        let body = &example[at + header.len()..];
+        let body = &body[..body.find("\n[").unwrap_or(body.len())];
+        let documented = body.lines().any(|l| {
+            let l = l.trim_start_matches(['#', ' ']);
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+        assert!(
+            documented,
+            "`{key}` is not documented under [{section}] in hooks.toml.example"
+        );
+    }
+}
+
+#[test]
+fn the_trusted_column_holds_for_every_key() {
+    for (key, default) in generated() {
+        let values = samples(key, &default);
+        match row(key).trusted {
+            // A later trusted layer replaces an earlier one's value, and cites it.
+            Layering::Override => {
+                for (a, b) in [(&values[0], &values[1]), (&values[1], &values[0])] {
+                    let p = load(&[
+                        (LayerKind::User, "user.toml", toml_of(key, a).0),
+                        (LayerKind::Managed, "managed.toml", toml_of(key, b).0),
+                    ])
+                    .unwrap_or_else(|e| panic!("{key}: {e}"));
+                    let e = entry(&p, key);
+                    assert_eq!(e.value.as_ref(), Some(b), "{key}: {a} then {b}");
+                    assert_eq!(e.set_at.unwrap().to_string(), "managed.toml:3", "{key}");
+                    assert_eq!(e.project, None, "{key}");
+                }
+            }
+            other => panic!("{key}: no table test for a trusted {other:?}; add one here"),
+        }
+    }
+}
+
+#[test]
+fn the_project_column_only_tightens_for_every_key() {
+    for (key, default) in generated() {
+        let values = samples(key, &default);
+        let both = |t: &toml::Value, p: &toml::Value| {
+            load(&[
+                (LayerKind::User, "user.toml", toml_of(key, t).0),
+                (LayerKind::Project, "project.toml", toml_of(key, p).0),
+            ])
+        };
+        match row(key).project {
+            Layering::Tighten(order) => {
+                for (ti, t) in values.iter().enumerate() {
+                    for (pi, v) in values.iter().enumerate() {
+                        let p = both(t, v).unwrap_or_else(|e| panic!("{key}: {e}"));
+                        let e = entry(&p, key);
+                        let want = order[ti.max(pi)];
+                        assert_eq!(
+                            e.value.as_ref().and_then(spelling).as_deref(),
+                            Some(want),
+                            "{key}: {t} then {v}"
+                        );
+                        // The project's value replaces one it tightens, or equals the strictest.
+                        let kept = pi > ti || pi + 1 == order.len();
+                        let from = if kept {
+                            "project.toml:3"
+                        } else {
+                            "user.toml:3"
+                        };
+                        assert_eq!(e.set_at.unwrap().to_string(), from, "{key}: {t} then {v}");
+                    }
+                }
+            }
+            Layering::Intersect => {
+                let p = both(&values[0], &values[1]).unwrap_or_else(|e| panic!("{key}: {e}"));
+                let e = entry(&p, key);
+                assert_eq!(
+                    e.value.as_ref(),
+                    Some(&values[0]),
+                    "{key}: the trusted value holds"
+                );
+                assert_eq!(
+                    e.project.as_ref(),
+                    Some(&values[1]),
+                    "{key}: the project's is kept beside it"
+                );
+            }
+            Layering::Refused(message) => {
+                let (text, col) = toml_of(key, &values[0]);
+                let e = load(&[(LayerKind::Project, "project.toml", text.clone())])
+                    .err()
+                    .map(|e| e.to_string());
+                assert_eq!(
+                    e,
+                    Some(format!("policy error in project.toml:3:{col}: {message}")),
+                    "{key}"
+                );
+                // The same text is fine in a trusted layer.
+                assert!(
+                    load(&[(LayerKind::User, "user.toml", text)]).is_ok(),
+                    "{key}"
+                );
+            }
+            other => panic!("{key}: a project layer may only tighten, not {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_key_round_trips_through_the_cache() {
+    let mut trusted = String::new();
+    let mut project = String::new();
+    let mut sections: std::collections::BTreeMap<&str, (String, String)> = Default::default();
+    for (key, default) in generated() {
+        let values = samples(key, &default);
+        let (section, name) = key.split_once('.').unwrap();
+        let s = sections.entry(section).or_default();
+        s.0.push_str(&format!("{name} = {}\n", values.last().unwrap()));
+        if matches!(row(key).project, Layering::Intersect) {
+            s.1.push_str(&format!("{name} = {}\n", values[0]));
+        }
+    }
+    for (section, (t, p)) in &sections {
+        trusted.push_str(&format!("[{section}]\n{t}"));
+        if !p.is_empty() {
+            project.push_str(&format!("[{section}]\n{p}"));
+        }
+    }
+    let p = load(&[
+        (LayerKind::User, "user.toml", trusted),
+        (LayerKind::Project, "project.toml", project),
+    ])
+    .unwrap();
+    for e in p.keys().unwrap().entries() {
+        assert!(e.set_at.is_some(), "{}: set by the test", e.key);
+    }
+    let back = crate::policy::cache::round_trip(&p).unwrap();
+    assert_eq!(back.keys(), p.keys());
+}
+
+/// A record that does not decode (never one blastwall wrote) reads as none, for the caller to
+/// fail closed on; a round trip decodes only when the record is read.
+#[test]
+fn a_damaged_record_reads_as_none() {
+    let p = load(&[]).unwrap();
+    let back = crate::policy::cache::round_trip(&p).unwrap();
+    assert!(back.keys.keys.get().is_none(), "not decoded until read");
+    assert!(back.keys().is_some());
+    let damaged = crate::policy::model::KeysCell {
+        keys: std::sync::OnceLock::new(),
+        encoded: vec![0xff, 0xff, 0xff],
+    };
+    assert!(damaged.get().is_none());
+}
