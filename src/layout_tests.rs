@@ -178,7 +178,6 @@ const JSON_VALUE_ALLOWED: &[(&str, &str)] = &[
         "output.rs",
         "the protocol's out-edge: the only place that builds protocol JSON",
     ),
-    ("audit.rs", "the audit log's own line format"),
     ("logview.rs", "reads the audit log's lines"),
     ("cmd/log.rs", "prints the audit log's lines"),
     ("replay.rs", "fixtures are event files; reports are JSON"),
