@@ -27,8 +27,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Value};
-
 use crate::engine::truncate;
 use crate::input::HookEvent;
 use crate::outcome::Outcome;
@@ -169,27 +167,51 @@ impl<'a> Record<'a> {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The record as the log writes it (secrets redacted from the free texts).
+    fn line(&self) -> Line<'_> {
         let r = |s: Option<&str>| s.map(|v| crate::redact::text(v).into_owned());
-        json!({
-            "v": SCHEMA_VERSION,
-            "ts": timestamp(SystemTime::now()),
-            "event": self.event,
-            "session_id": self.session_id,
-            "agent_id": self.agent_id,
-            "agent_type": self.agent_type,
-            "profile": self.profiles.join(","),
-            "tool": self.tool,
-            "decision": self.decision,
-            "rule": self.rule,
-            "reason": r(self.reason.as_deref()),
-            "cwd": self.cwd,
-            "subject": r(self.subject.as_deref()),
-            "tool_use_id": self.tool_use_id,
-            "sandbox": self.sandbox,
-            "pid": std::process::id(),
-        })
+        Line {
+            agent_id: self.agent_id,
+            agent_type: self.agent_type,
+            cwd: self.cwd,
+            decision: self.decision,
+            event: self.event,
+            pid: std::process::id(),
+            profile: self.profiles.join(","),
+            reason: r(self.reason.as_deref()),
+            rule: self.rule,
+            sandbox: self.sandbox,
+            session_id: self.session_id,
+            subject: r(self.subject.as_deref()),
+            tool: self.tool,
+            tool_use_id: self.tool_use_id,
+            ts: timestamp(SystemTime::now()),
+            v: SCHEMA_VERSION,
+        }
     }
+}
+
+/// One line of the log. The fields are in alphabetical order, the order the log has always
+/// had (it was written from a JSON object, whose keys serde_json keeps sorted); absent values
+/// are `null`.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    agent_id: Option<&'a str>,
+    agent_type: Option<&'a str>,
+    cwd: Option<&'a str>,
+    decision: &'a str,
+    event: &'a str,
+    pid: u32,
+    profile: String,
+    reason: Option<String>,
+    rule: Option<&'a str>,
+    sandbox: Option<&'a str>,
+    session_id: Option<&'a str>,
+    subject: Option<String>,
+    tool: Option<&'a str>,
+    tool_use_id: Option<&'a str>,
+    ts: String,
+    v: u32,
 }
 
 /// Append one record. Failing to log never turns a deny into an allow; the caller reports the
@@ -200,7 +222,7 @@ pub fn append(path: &Path, record: &Record<'_>) -> std::io::Result<()> {
     }
     // A failed rotation must not lose the record: append to the log as it is.
     let _ = rotate_if_needed(path, MAX_BYTES, KEEP_ROTATED);
-    let mut line = serde_json::to_string(&record.to_json()).map_err(std::io::Error::other)?;
+    let mut line = serde_json::to_string(&record.line()).map_err(std::io::Error::other)?;
     line.push('\n');
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -249,7 +271,7 @@ mod tests {
         append(&path, &rec).unwrap();
         append(&path, &rec).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<Value> = text
+        let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
@@ -257,6 +279,18 @@ mod tests {
         assert_eq!(lines[0]["v"], SCHEMA_VERSION);
         assert_eq!(lines[0]["decision"], "deny");
         assert_eq!(lines[0]["rule"], "credential-stores");
+        // The keys in the order the log has always had them (sorted), absent values null.
+        let first = text.lines().next().unwrap();
+        let keys: Vec<&str> = regex::Regex::new(r#""(\w+)":"#)
+            .unwrap()
+            .captures_iter(first)
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted, "{first}");
+        assert_eq!(keys.len(), 16, "{first}");
+        assert!(first.contains("\"agent_id\":null,"), "{first}");
     }
 
     #[test]

@@ -76,13 +76,23 @@ pub struct Pre {
     pub reason: Option<String>,
     /// The profiles the call was judged under.
     pub profiles: Vec<String>,
-    /// The tool input the client should run instead (`updatedInput`), in the tool's own JSON
-    /// shape: a payload of the protocol, passed through as it is.
-    pub updated_input: Option<Json>,
+    /// The tool input the client should run instead (`updatedInput`).
+    pub updated_input: Option<Rewrite>,
     /// A message for the user (`systemMessage`): the sandbox's "running unsandboxed" warning.
     pub system: Option<String>,
     /// Which OS sandbox a Bash call runs in (`sandbox::hook`), for the audit log.
     pub sandbox: Option<String>,
+}
+
+/// A tool input rewritten by blastwall (the sandbox step's wrapper): the call's input as the
+/// client sent it, with `command` replaced. `crate::output` builds the JSON (every other field
+/// kept, in the tool's own shape).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rewrite {
+    /// The input as the client sent it.
+    pub input: Json,
+    /// The command to run instead.
+    pub command: String,
 }
 
 /// Which event a [`Post`] answers.

@@ -12,7 +12,7 @@ use crate::decision::Decision;
 use crate::engine::truncate;
 use crate::exit::Exit;
 use crate::input::EventKind;
-use crate::outcome::{Outcome, Post, Pre, Ruling};
+use crate::outcome::{Outcome, Post, Pre, Rewrite, Ruling};
 
 /// What the process prints and how it exits, with the outcome it says. Two answers are equal
 /// when they print and exit alike (outcomes that say the same thing compare equal).
@@ -131,14 +131,23 @@ fn pre(p: &Pre) -> Option<Value> {
             Value::String(crate::redact::text(m).into_owned()),
         );
     }
-    if let (Some(input), Some(specific)) = (
+    if let (Some(rewrite), Some(specific)) = (
         &p.updated_input,
         out.get_mut("hookSpecificOutput")
             .and_then(Value::as_object_mut),
     ) {
-        specific.insert("updatedInput".into(), input.as_value().clone());
+        specific.insert("updatedInput".into(), rewritten(rewrite));
     }
     Some(out)
+}
+
+/// A rewritten tool input: the input as sent, `command` replaced, every other field kept.
+fn rewritten(r: &Rewrite) -> Value {
+    let mut input = r.input.as_value().clone();
+    if let Some(fields) = input.as_object_mut() {
+        fields.insert("command".into(), Value::String(r.command.clone()));
+    }
+    input
 }
 
 /// The message to the user after a tool ran: the findings, then a broken policy's warning.
@@ -251,4 +260,42 @@ pub fn emit_text(text: &str) -> std::io::Result<()> {
     let mut lock = stdout.lock();
     lock.write_all(crate::redact::text(text).as_bytes())?;
     lock.flush()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn pre(ruling: Ruling, updated: Option<Rewrite>) -> Outcome {
+        Outcome::Pre(Pre {
+            ruling,
+            rule: None,
+            reason: Some("r".into()),
+            profiles: vec!["main".into()],
+            updated_input: updated,
+            system: None,
+            sandbox: None,
+        })
+    }
+
+    /// The rewritten input keeps every field the client sent and replaces only `command`, with
+    /// a decision or without one.
+    #[test]
+    fn updated_input_is_the_input_with_the_command_replaced() {
+        let input = crate::input::Json::from(
+            json!({"command": "ls", "description": "d", "x": [1, {"y": null}], "run_in_background": true}),
+        );
+        let rewrite = Rewrite {
+            input,
+            command: "wrapped".into(),
+        };
+        let want = json!({"command": "wrapped", "description": "d", "x": [1, {"y": null}], "run_in_background": true});
+        for ruling in [Ruling::Pass, Ruling::Allow, Ruling::Ask] {
+            let out = answer(pre(ruling, Some(rewrite.clone()))).stdout.unwrap();
+            assert_eq!(out["hookSpecificOutput"]["updatedInput"], want, "{ruling}");
+            assert_eq!(out["hookSpecificOutput"]["hookEventName"], "PreToolUse");
+        }
+        assert!(answer(pre(Ruling::Pass, None)).stdout.is_none());
+    }
 }

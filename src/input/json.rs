@@ -288,7 +288,7 @@ pub struct Args<'a>(&'a Map<String, Value>);
 
 impl<'a> Args<'a> {
     /// A top-level field that is a string (absent, or of another type: `None`).
-    pub fn text(&self, key: &str) -> Option<&'a str> {
+    pub(super) fn text(&self, key: &str) -> Option<&'a str> {
         self.0.get(key).and_then(Value::as_str)
     }
 
@@ -401,12 +401,9 @@ impl<'a> Args<'a> {
         })
     }
 
-    /// This input with the string field `key` set to `text` and every other field kept: the
-    /// input the client runs instead (`updatedInput`).
-    pub fn with_text(&self, key: &str, text: String) -> Json {
-        let mut updated = self.0.clone();
-        updated.insert(key.into(), Value::String(text));
-        Json(Value::Object(updated))
+    /// The input as a payload of its own (a copy).
+    pub fn to_json(&self) -> Json {
+        Json(Value::Object(self.0.clone()))
     }
 }
 
@@ -477,9 +474,7 @@ mod tests {
         assert_eq!(args.flag("flag"), Some(true));
         assert_eq!(args.number("n"), Some(3));
         assert_eq!(args.number("f"), None);
-        let updated = args.with_text("s", "w".into());
-        assert_eq!(updated.as_value()["s"], "w");
-        assert_eq!(updated.as_value()["n"], 3);
+        assert_eq!(&args.to_json(), &json);
         assert!(j(json!("not an object")).args().is_none());
     }
 

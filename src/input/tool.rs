@@ -173,10 +173,10 @@ impl<'a> ToolUse<'a> {
         input.args().map(|args| ToolUse::new(name, args))
     }
 
-    /// The tool input with the command replaced and every other field kept: what the sandbox
-    /// step has the client run instead (`updatedInput`).
-    pub fn with_command(&self, command: String) -> Json {
-        self.args.with_text("command", command)
+    /// The whole input, as the client sent it (copied: the sandbox step's rewrite keeps every
+    /// field).
+    pub fn input(&self) -> Json {
+        self.args.to_json()
     }
 
     /// A short description of what the call acts on (the audit log's `subject`): the command,
@@ -453,13 +453,9 @@ mod tests {
     }
 
     #[test]
-    fn the_rewritten_command_keeps_every_other_field() {
+    fn the_input_is_kept_whole() {
         let input = Json::from(json!({"command": "ls", "description": "d", "x": [1]}));
         let call = ToolUse::of("Bash", &input).unwrap();
-        let updated = call.with_command("wrapped".into()).into_value();
-        assert_eq!(
-            updated,
-            json!({"command": "wrapped", "description": "d", "x": [1]})
-        );
+        assert_eq!(call.input(), input);
     }
 }

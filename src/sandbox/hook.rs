@@ -18,7 +18,7 @@ use super::ticket::{self, Ticket};
 use super::{BackendKind, Mode, SandboxSpec};
 use crate::client_perms::{ClientRules, ClientVerdict};
 use crate::input::{HookEvent, ToolCall, ToolUse};
-use crate::outcome::{Pre, Ruling};
+use crate::outcome::{Pre, Rewrite, Ruling};
 use crate::paths::PathEnv;
 use crate::policy::Policy;
 
@@ -154,9 +154,10 @@ pub fn apply(
             )
         }
     };
-    pre.updated_input = Some(call.with_command(super::wrapper::wrap(
-        &exe, state, &id, &profile, command, background,
-    )));
+    pre.updated_input = Some(Rewrite {
+        input: call.input(),
+        command: super::wrapper::wrap(&exe, state, &id, &profile, command, background),
+    });
     let mut label = backend.audit_label(&settings.network);
     if !t.egress.inject.is_empty() {
         // Which credentials the call was given (names only), for the audit log.
