@@ -138,11 +138,27 @@ impl Json {
         out
     }
 
-    /// The first `max` bytes of the payload's JSON text (at a character boundary, else empty):
-    /// what a spotlight boundary is seeded with when the OS has no randomness to give.
+    /// The first `max` bytes of the payload's JSON text (empty when byte `max` falls inside a
+    /// character): what a spotlight boundary is seeded with when the OS has no randomness to
+    /// give. Only that much is serialized, not a megabyte of output.
     pub fn seed(&self, max: usize) -> String {
-        let text = self.0.to_string();
-        text.get(..text.len().min(max)).unwrap_or("").to_string()
+        let mut prefix = Prefix {
+            bytes: Vec::with_capacity(max.saturating_add(4).min(64 * 1024)),
+            max: max.saturating_add(1),
+        };
+        // Stops with an error once one byte more than `max` is written: that byte says whether
+        // `max` is a character boundary.
+        let _ = serde_json::to_writer(&mut prefix, &self.0);
+        let bytes = prefix.bytes;
+        if bytes.len() <= max {
+            return String::from_utf8(bytes).unwrap_or_default();
+        }
+        match bytes.get(max) {
+            Some(b) if b & 0xC0 == 0x80 => String::new(),
+            _ => {
+                String::from_utf8(bytes.get(..max).unwrap_or_default().to_vec()).unwrap_or_default()
+            }
+        }
     }
 
     /// Whether [`Json::redact`] would find anything, found without changing or copying the
@@ -257,6 +273,29 @@ impl Json {
                 framed.then_some(Json(out))
             }
         }
+    }
+}
+
+/// A writer that keeps the first `max` bytes and then refuses.
+struct Prefix {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Prefix {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.max.saturating_sub(self.bytes.len());
+        if room == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        let n = buf.len().min(room);
+        self.bytes
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -489,6 +528,30 @@ mod tests {
         ];
         for (v, want) in cases {
             assert_eq!(j(v.clone()).origin(), want, "{v}");
+        }
+    }
+
+    /// The seed is the first bytes of the JSON text, as `to_string` would give them, and empty
+    /// when the cut falls inside a character.
+    #[test]
+    fn seed_is_a_prefix_of_the_json_text() {
+        let values = [
+            json!({"result": "x".repeat(10_000), "code": 200}),
+            json!([{"type": "text", "text": "é".repeat(5_000)}]),
+            json!("short"),
+            json!({"a": "ab€cd"}),
+        ];
+        for v in values {
+            let full = v.to_string();
+            for max in [0, 1, 5, 6, 7, 8, 9, 10, 4096, 100_000] {
+                let want = full.get(..full.len().min(max)).unwrap_or("").to_string();
+                assert_eq!(
+                    j(v.clone()).seed(max),
+                    want,
+                    "{max} {}",
+                    &full[..full.len().min(40)]
+                );
+            }
         }
     }
 
