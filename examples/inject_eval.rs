@@ -68,6 +68,9 @@ fn main() {
     let tsv = args.iter().any(|a| a == "--tsv");
     // `--check`: the fuzz target's invariants on every text (case, framing by other lines).
     let check = args.iter().any(|a| a == "--check");
+    // `--verdicts`: one line per text (flagged, scores, signals) instead of the table, to show
+    // that a change to the scan leaves every verdict as it was (`diff` two runs).
+    let verdicts = args.iter().any(|a| a == "--verdicts");
     let mut violations = 0u64;
     let text = std::fs::read_to_string(&path).expect("data file (run scripts/inject_data.py)");
     // family -> (split, label, n, flagged, bytes, seconds)
@@ -98,6 +101,15 @@ fn main() {
         };
         let start = Instant::now();
         let a = blastwall::inject::assess_with(t, &policy);
+        if verdicts {
+            println!(
+                "{} {:.6} {:?} {:?}",
+                u8::from(a.flagged),
+                a.score,
+                a.model_score,
+                a.signals
+            );
+        }
         if check {
             // The fuzz target's invariants (fuzz/fuzz_targets/inject.rs) on real texts.
             let found = blastwall::inject::signals(t);
@@ -135,6 +147,9 @@ fn main() {
     }
     if check {
         println!("fuzz invariants broken on {violations} texts");
+    }
+    if verdicts {
+        return;
     }
     if tsv {
         for (fam, (s, l, n, f, b, t)) in &fams {

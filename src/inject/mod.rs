@@ -7,9 +7,9 @@
 //! the session (see `crate::post`), after which actions that send data out are asked. Detection
 //! misses things, and that is why it only ever adds caution, never permission.
 //!
-//! - [`scan`]: one pass over the bytes (no regex, nothing compiled per process beyond a sorted
-//!   table of word hashes and a small Aho-Corasick automaton for markup): words, their lexicon
-//!   categories, and the structural signals.
+//! - [`scan`]: one pass over the bytes (no regex, nothing built per process: the lexicon and
+//!   the markup tables are computed at compile time): words, their lexicon categories, and the
+//!   structural signals.
 //! - [`spotlight`]: the framing with a per-call boundary the content cannot forge.
 //!
 //! - [`model`]: logistic regression over hashed word n-grams and the signals, per window of
@@ -218,11 +218,22 @@ fn assess_part(text: &str, policy: &Policy) -> Assessment {
     }
     // The model's verdict: its best window's logit.
     let learned = model::model().map(|m| {
-        // Prefix sums of each word's two bucket weights: a window's sum is one subtraction.
-        let mut prefix: Vec<i64> = Vec::with_capacity(toks.len() + 1);
+        // A window without a gate signal needs `model_margin` more logit; the shipped margin
+        // is infinite, so such a window can never be the best one and its words need no
+        // table reads: on an ordinary page (no gate signal anywhere) the model costs nothing.
+        let never = policy.model_margin == f32::INFINITY || policy.model_margin.is_nan();
+        let judged = |mask: u32| mask & policy.gate != 0 || !never;
+        let (lo, hi) = scanned
+            .windows
+            .iter()
+            .filter(|w| judged(w.2))
+            .fold((usize::MAX, 0), |(lo, hi), w| (lo.min(w.0), hi.max(w.1)));
+        // Prefix sums of each word's bucket weights over the judged words: a window's sum is
+        // one subtraction.
+        let mut prefix: Vec<i64> = Vec::with_capacity(hi.saturating_sub(lo) + 1);
         prefix.push(0);
         let mut acc = 0i64;
-        for i in 0..toks.len() {
+        for i in lo..hi {
             acc += model::buckets(toks, i)
                 .iter()
                 .map(|&b| i64::from(m.weight(b)))
@@ -231,7 +242,12 @@ fn assess_part(text: &str, policy: &Policy) -> Assessment {
         }
         let mut best = (f32::NEG_INFINITY, 0u32);
         for &(s, e, mask) in &scanned.windows {
-            let words = prefix.get(e).copied().unwrap_or(0) - prefix.get(s).copied().unwrap_or(0)
+            if !judged(mask) {
+                // Its logit is -inf (or NaN): never above `best`, which starts at -inf.
+                continue;
+            }
+            let words = prefix.get(e.saturating_sub(lo)).copied().unwrap_or(0)
+                - prefix.get(s.saturating_sub(lo)).copied().unwrap_or(0)
                 + model::pair_buckets(mask)
                     .map(|b| i64::from(m.weight(b)))
                     .sum::<i64>();

@@ -143,7 +143,7 @@ fn break_runs(text: &str) -> String {
         // Copy up to the next angle bracket (ASCII, so always a character boundary).
         let next = bytes
             .get(i..)
-            .and_then(|r| r.iter().position(|&c| c == b'<' || c == b'>'))
+            .and_then(|r| memchr::memchr2(b'<', b'>', r))
             .map_or(bytes.len(), |p| i + p);
         out.push_str(text.get(i..next).unwrap_or(""));
         i = next;
