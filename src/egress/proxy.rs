@@ -2,8 +2,9 @@
 //! connection, gone when the [`Proxy`] is dropped. A sandbox reaches them on its own loopback
 //! (`127.0.0.1:3128`, `:1080`, and one port per listed loopback service): the bridge inside
 //! hands those listening sockets to the proxy over the control socket in the proxy's private
-//! directory ([`super::handover`]), and the proxy accepts on them itself. The same servers
-//! also listen on two unix sockets in that directory (`http.sock`, `socks.sock`).
+//! directory ([`super::handover`]), and the proxy accepts on them itself: that is the only
+//! way in. (Unit tests also reach the servers on two unix sockets, `http.sock` and
+//! `socks.sock`, which only a test build makes.)
 //!
 //! Every connection is checked three times: the host asked for against the
 //! [`EgressPolicy`], the addresses it resolves to (rebinding), and, for port 443, the server
@@ -86,7 +87,9 @@ impl ProxyConfig {
 /// (connections already open finish on their own threads).
 pub struct Proxy {
     dir: PathBuf,
+    #[cfg(test)]
     http: PathBuf,
+    #[cfg(test)]
     socks: PathBuf,
     control: PathBuf,
     /// What each handed-over listener's port is for.
@@ -141,17 +144,12 @@ impl Proxy {
         socks_port: u16,
     ) -> Result<Self, EgressError> {
         let dir = private_dir(parent)?;
-        let http = dir.join("http.sock");
-        let socks = dir.join("socks.sock");
         let control = dir.join(handover::CONTROL_SOCKET);
-        let bind = |p: &Path| {
-            UnixListener::bind(p).map_err(|e| EgressError::Io("binding a proxy socket", e))
-        };
-        let (hl, sl, cl) = match (bind(&http), bind(&socks), bind(&control)) {
-            (Ok(h), Ok(s), Ok(c)) => (h, s, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+        let cl = match UnixListener::bind(&control) {
+            Ok(l) => l,
+            Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
-                return Err(e);
+                return Err(EgressError::Io("binding the proxy's control socket", e));
             }
         };
         let mut expected = vec![(http_port, Kind::Http), (socks_port, Kind::Socks)];
@@ -165,16 +163,24 @@ impl Proxy {
         let passed = Arc::new(Mutex::new(Passed::default()));
         let config = Arc::new(config);
         let mut proxy = Self {
+            #[cfg(test)]
+            http: dir.join("http.sock"),
+            #[cfg(test)]
+            socks: dir.join("socks.sock"),
             dir,
-            http,
-            socks,
             control: control.clone(),
             expected: expected.clone(),
             stop: Arc::clone(&stop),
             threads: Vec::new(),
             passed: Arc::clone(&passed),
         };
-        for (listener, kind) in [(hl, Kind::Http), (sl, Kind::Socks)] {
+        #[cfg(test)]
+        for (path, kind) in [
+            (proxy.http.clone(), Kind::Http),
+            (proxy.socks.clone(), Kind::Socks),
+        ] {
+            let listener = UnixListener::bind(path)
+                .map_err(|e| EgressError::Io("binding a proxy socket", e))?;
             let (stop, config) = (Arc::clone(&stop), Arc::clone(&config));
             let t = std::thread::Builder::new()
                 .name("blastwall-egress".into())
@@ -202,17 +208,20 @@ impl Proxy {
         self.expected.iter().map(|(p, _)| *p).collect()
     }
 
-    /// The HTTP proxy's socket (CONNECT and absolute-URI requests).
-    pub fn http_socket(&self) -> &Path {
+    /// The HTTP proxy's unix socket (CONNECT and absolute-URI requests; test builds only).
+    #[cfg(test)]
+    pub(crate) fn http_socket(&self) -> &Path {
         &self.http
     }
 
-    /// The SOCKS5 proxy's socket (CONNECT with names or listed addresses; no UDP, no BIND).
-    pub fn socks_socket(&self) -> &Path {
+    /// The SOCKS5 proxy's unix socket (CONNECT with names or listed addresses; no UDP, no
+    /// BIND; test builds only).
+    #[cfg(test)]
+    pub(crate) fn socks_socket(&self) -> &Path {
         &self.socks
     }
 
-    /// The private directory holding both sockets (bind-mount it into the sandbox).
+    /// The private directory holding the control socket (bind-mount it into the sandbox).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -222,8 +231,11 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loops (the control socket's is gone once it took its connection).
-        let _ = UnixStream::connect(&self.http);
-        let _ = UnixStream::connect(&self.socks);
+        #[cfg(test)]
+        {
+            let _ = UnixStream::connect(&self.http);
+            let _ = UnixStream::connect(&self.socks);
+        }
         let _ = UnixStream::connect(&self.control);
         for t in self.threads.drain(..) {
             let _ = t.join();
@@ -253,9 +265,10 @@ enum Kind {
     Tunnel(u16),
 }
 
-/// A client's connection: on one of the proxy's unix sockets, or accepted on a listener a
-/// sandbox handed over.
+/// A client's connection: accepted on a listener a sandbox handed over, or (test builds) on
+/// one of the proxy's unix sockets.
 enum Conn {
+    #[cfg(test)]
     Unix(UnixStream),
     Tcp(TcpStream),
 }
@@ -263,6 +276,7 @@ enum Conn {
 impl Conn {
     fn try_clone(&self) -> io::Result<Self> {
         Ok(match self {
+            #[cfg(test)]
             Self::Unix(s) => Self::Unix(s.try_clone()?),
             Self::Tcp(s) => Self::Tcp(s.try_clone()?),
         })
@@ -270,6 +284,7 @@ impl Conn {
 
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         match self {
+            #[cfg(test)]
             Self::Unix(s) => s.shutdown(how),
             Self::Tcp(s) => s.shutdown(how),
         }
@@ -277,6 +292,7 @@ impl Conn {
 
     fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
+            #[cfg(test)]
             Self::Unix(s) => s.set_read_timeout(t),
             Self::Tcp(s) => s.set_read_timeout(t),
         }
@@ -286,6 +302,7 @@ impl Conn {
 impl Read for &Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match *self {
+            #[cfg(test)]
             Conn::Unix(s) => (&*s).read(buf),
             Conn::Tcp(s) => (&*s).read(buf),
         }
@@ -301,6 +318,7 @@ impl Read for Conn {
 impl Write for &Conn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match *self {
+            #[cfg(test)]
             Conn::Unix(s) => (&*s).write(buf),
             Conn::Tcp(s) => (&*s).write(buf),
         }
@@ -324,6 +342,7 @@ impl Write for Conn {
 impl AsFd for Conn {
     fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
+            #[cfg(test)]
             Self::Unix(s) => s.as_fd(),
             Self::Tcp(s) => s.as_fd(),
         }
@@ -344,6 +363,7 @@ fn handle(conn: Conn, kind: Kind, config: &Arc<ProxyConfig>) {
         });
 }
 
+#[cfg(test)]
 fn serve(listener: &UnixListener, kind: Kind, stop: &AtomicBool, config: &Arc<ProxyConfig>) {
     for conn in listener.incoming() {
         if stop.load(Ordering::SeqCst) {

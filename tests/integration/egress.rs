@@ -1129,8 +1129,8 @@ fn a_listed_loopback_port_is_reachable_directly() {
 
 /// The bridge hands its listeners to the proxy (SCM_RIGHTS) and gets out of the way: the
 /// command is the sandbox's process, the proxy accepts its connections itself (and judges
-/// them), and the control socket is gone before the command starts, so the command cannot hand
-/// over listeners of its own.
+/// them), and the control socket, the only thing in the proxy's directory, is gone before the
+/// command starts, so the command cannot hand over listeners of its own.
 #[test]
 fn the_proxy_accepts_on_the_handed_over_listeners_and_the_bridge_is_gone() {
     require_sandbox!();
@@ -1149,20 +1149,22 @@ fn the_proxy_accepts_on_the_handed_over_listeners_and_the_bridge_is_gone() {
     );
     let proxy = Proxy::start(net.config.clone(), net.dir.path()).unwrap();
     let control = proxy.control_socket().display().to_string();
+    let dir = proxy.dir().display().to_string();
     let bridge = egress::bridge_argv(Path::new(BIN), &proxy);
     let out = net.run_with(
         &proxy,
         &bridge,
         &format!(
-            "test -e '{control}' && echo control-still-there; \
+            "test -e '{control}' && echo control-still-there; echo \"dir=[$(ls -A '{dir}')]\"; \
              echo \"parent=$(cat /proc/$PPID/comm)\"; \
              curl -sS --cacert {} https://files.test:{p}/x; \
              curl -sS http://elsewhere.test/ -o /dev/null -w '%{{http_code}}\\n'",
             tls.cert.display()
         ),
     );
-    // The command's parent is bwrap's init: the bridge exec'd it.
-    assert_eq!(out.stdout, "parent=bwrap\nx\n403\n", "{out:?}");
+    // The proxy's directory is empty (no other way in than the listeners), and the command's
+    // parent is bwrap's init: the bridge exec'd it.
+    assert_eq!(out.stdout, "dir=[]\nparent=bwrap\nx\n403\n", "{out:?}");
     assert_eq!(net.refused().len(), 1, "{:?}", net.refused());
     assert_eq!(net.refused()[0].host, "elsewhere.test");
 }
