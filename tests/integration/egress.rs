@@ -1235,3 +1235,19 @@ fn a_failed_hand_over_fails_closed_without_running_the_command() {
         "{out:?}"
     );
 }
+
+/// The bridge execs the command, so its exit status is bwrap's child's: a code as is, a
+/// signal as 128 + its number (what the bridge used to compute itself when it was the parent).
+#[test]
+fn the_command_s_exit_status_survives_the_hand_over() {
+    require_sandbox!();
+    let net = start(allow(&["files.test".to_owned()]), &[]);
+    for (script, code) in [
+        ("exit 7", 7),
+        ("kill -TERM $$", 143),
+        ("kill -KILL $$", 137),
+    ] {
+        let out = net.run(script);
+        assert_eq!(out.code, Some(code), "{script}: {out:?}");
+    }
+}
