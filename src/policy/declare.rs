@@ -2,7 +2,8 @@
 //! compiled form every declared key gets ([`Merged`]). The declarations themselves are the
 //! table in `keys`; nothing here names a key.
 //!
-//! For each section of the table (`[settings]`, `[network]`, …) the macro generates:
+//! The macro generates the raw top-level table (`RawPolicy`: the `first` fields, one field per
+//! section, the `last` fields), and for each section (`[settings]`, `[network]`, …):
 //! - the raw section (`RawSettings`): each key an `Option<Spanned<T>>`, unknown keys refused,
 //!   then the section's keys merged by hand (`by_hand`) as declared;
 //! - the merged section (`SettingsLayers`): each key a [`Layered`](super::layering::Layered)
@@ -44,13 +45,14 @@ pub struct Merged<T> {
 impl<T: Clone> Merged<T> {
     /// The merged slots of one key, with `default` when no layer set it.
     pub fn compile(
+        key: &str,
         layered: &Layered<T>,
         sources: &[Source],
         default: impl FnOnce() -> T,
     ) -> Result<Merged<T>, PolicyError> {
         let at = |si: usize, v: &Spanned<T>| -> Result<Val<T>, PolicyError> {
             let src = sources.get(si).ok_or_else(|| {
-                super::layering::internal("(any)", "comes from a layer that does not exist")
+                super::layering::internal(key, "comes from a layer that does not exist")
             })?;
             Ok(Val {
                 value: v.get_ref().clone(),
@@ -116,12 +118,16 @@ impl KeyEntry {
 }
 
 /// The table of policy keys: see the module doc for what it expands to and `keys` for the
-/// syntax in use. `for` names the raw top-level table, which has one `Option` field per
-/// section, named as the section.
+/// syntax in use. `for` names the raw top-level table it generates: the `first` fields, one
+/// `Option` field per section, named as the section, then the `last` fields.
 macro_rules! policy_keys {
     (
-        for $RawTop:ty;
-        first { $( $fkey:literal: trusted $ftr:expr, project $fpr:expr; )* }
+        $(#[$topmeta:meta])+
+        for $RawTop:ident;
+        first { $(
+            $(#[$fmeta:meta])+
+            $fkey:ident: $fty:ty; $( trusted $ftr:expr, project $fpr:expr; )?
+        )* }
         $(
             $(#[$smeta:meta])+
             [$section:ident] $Raw:ident, $Layers:ident, $Keys:ident {
@@ -137,11 +143,27 @@ macro_rules! policy_keys {
                 )*
             } )?
         )*
-        last { $( $lkey:literal: trusted $ltr:expr, project $lpr:expr; )* }
+        last { $(
+            $(#[$lmeta:meta])+
+            $lkey:ident: $lty:ty; $( trusted $ltr:expr, project $lpr:expr; )?
+        )* }
     ) => {
+        $(#[$topmeta])+
+        #[derive(Debug, serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        pub struct $RawTop {
+            $( $(#[$fmeta])+ pub $fkey: $fty, )*
+            $( $(#[$smeta])+ pub $section: Option<$Raw>, )*
+            $( $(#[$lmeta])+ pub $lkey: $lty, )*
+        }
+
         /// Every policy key's layering, in the order of `hooks.toml.example`.
         pub const LAYERING: &[$crate::policy::layering::KeyLayering] = &[
-            $( $crate::policy::layering::KeyLayering { key: $fkey, trusted: $ftr, project: $fpr }, )*
+            $( $( $crate::policy::layering::KeyLayering {
+                key: stringify!($fkey),
+                trusted: $ftr,
+                project: $fpr,
+            }, )? )*
             $(
                 $( $crate::policy::layering::KeyLayering {
                     key: concat!(stringify!($section), ".", stringify!($key)),
@@ -154,7 +176,11 @@ macro_rules! policy_keys {
                     project: $hpr,
                 }, )* )?
             )*
-            $( $crate::policy::layering::KeyLayering { key: $lkey, trusted: $ltr, project: $lpr }, )*
+            $( $( $crate::policy::layering::KeyLayering {
+                key: stringify!($lkey),
+                trusted: $ltr,
+                project: $lpr,
+            }, )? )*
         ];
 
         /// The keys this table merges and compiles itself (the others are merged by hand in
@@ -249,6 +275,7 @@ macro_rules! policy_keys {
                 Ok(Keys {
                     $( $section: $Keys {
                         $( $key: $crate::policy::declare::Merged::compile(
+                            concat!(stringify!($section), ".", stringify!($key)),
                             &self.$section.$key,
                             sources,
                             || $default,

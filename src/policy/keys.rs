@@ -22,23 +22,32 @@
 //! A project layer may only tighten: its column is never `Override` (a test checks it).
 //!
 //! `by_hand` keys (lists of tables, entries replaced by name or appended) and the `first` and
-//! `last` top-level keys have their row here and their merge in `merge`. What a value means
+//! `last` top-level keys have their field and row here and their merge in `merge`. A new
+//! section is a new `[name]` block here: it becomes a field of `RawPolicy` too. What a value means
 //! to the judge, when it is more than the value itself (roots expanded, hosts lower-cased,
 //! decisions typed, the sandbox's settings), is compiled in `compile` from the merged slots.
 use super::declare::policy_keys;
 use super::layering::Layering::{
     Append, Intersect, Override, Refused, ReplaceById, Reset, Tighten,
 };
-use super::raw::{OnAllow, RawInject, RuleDecision, SandboxNetwork, TaintOn};
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::raw::{OnAllow, RawInject, RawProfile, RawRule, RuleDecision, SandboxNetwork, TaintOn};
 use super::sandbox_settings::Mode;
 
 const DECISION_ORDER: &[&str] = &["ask", "deny"];
 
 policy_keys! {
-    for super::raw::RawPolicy;
+    /// One policy file as written (`raw`): the top-level keys and one field per section.
+    for RawPolicy;
 
     first {
-        "inherit": trusted Reset, project Refused(
+        /// The schema version the file is written for (required; see `merge::check_version`).
+        version: Option<Spanned<i64>>;
+        /// `false`: this layer starts from nothing instead of the layers below it.
+        inherit: Option<Spanned<bool>>; trusted Reset, project Refused(
             "a project policy cannot set `inherit`: it always builds on the trusted layers",
         );
     }
@@ -140,11 +149,17 @@ policy_keys! {
     }
 
     last {
-        // A trusted layer sets a built-in's decision (or switches it off, above its floor); a
-        // project's setting is kept beside it and can only raise the decision.
-        "builtins": trusted Override, project Intersect;
-        "profiles": trusted Override, project Intersect;
-        "rules": trusted ReplaceById, project Append;
+        /// `[builtins]`: the built-in verdicts tuned by id (`remote-code = "ask"`). A trusted
+        /// layer sets a built-in's decision (or switches it off, above its floor); a project's
+        /// setting is kept beside it and can only raise the decision.
+        builtins: Option<BTreeMap<String, Spanned<crate::builtins::Setting>>>;
+            trusted Override, project Intersect;
+        /// `[profiles.X]`: a project profile is judged beside the trusted one of its name.
+        #[serde(default)]
+        profiles: BTreeMap<String, Spanned<RawProfile>>; trusted Override, project Intersect;
+        /// `[[rules]]`: a trusted rule replaces one of the same id; a project's are added.
+        #[serde(default)]
+        rules: Vec<RawRule>; trusted ReplaceById, project Append;
     }
 }
 
