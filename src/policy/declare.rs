@@ -19,6 +19,10 @@
 //! merge accumulator), `Keys` (the compiled record, `Policy::keys`) and `Keys::entries` (every
 //! key by name, for tests, `lint` and `policy show`).
 //!
+//! `profile_keys!` does the same for the keys of a profile (`[profiles.X]`): `RawProfile`,
+//! the merged slots, and `ProfileKeys` (`Profile::keys`), inherited from `main` by trusted
+//! profiles.
+//!
 //! What belongs here: the expansion. What does not: any key (`keys`), what a kind of
 //! layering does (`layering`), what a key's value means to the judge (`compile`).
 use serde::{Deserialize, Serialize};
@@ -87,6 +91,24 @@ impl<T: Clone> Merged<T> {
             }),
         }
     }
+}
+
+/// A merged slot with where it was set (`None` when no layer set it).
+pub fn val_of<T: Clone>(
+    key: &str,
+    slot: &Option<(usize, Spanned<T>)>,
+    sources: &[Source],
+) -> Result<Option<Val<T>>, PolicyError> {
+    let Some((si, v)) = slot else {
+        return Ok(None);
+    };
+    let src = sources
+        .get(*si)
+        .ok_or_else(|| super::layering::internal(key, "comes from a layer that does not exist"))?;
+    Ok(Some(Val {
+        value: v.get_ref().clone(),
+        loc: src.loc(v.span()),
+    }))
 }
 
 /// One declared key, by name, its values spelled as TOML (`Keys::entries`).
@@ -304,6 +326,89 @@ macro_rules! policy_keys {
     };
 }
 pub(super) use policy_keys;
+
+/// The keys of a profile (`[profiles.X]`): see the module doc. Every key is a trusted layer's
+/// value replacing a lower one's (a project profile is a profile of its own, judged beside the
+/// trusted one), and a trusted profile inherits from `main` each key it does not set. `before`
+/// and `after` are the profile's keys merged by hand, around the declared ones in
+/// `deny_unknown_fields` order.
+macro_rules! profile_keys {
+    (
+        $(#[$rmeta:meta])+
+        [profiles.*] $Raw:ident, $Slots:ident, $Keys:ident {
+            before { $( $(#[$bmeta:meta])+ $bkey:ident: $bty:ty; )* }
+            $( $(#[$kmeta:meta])+ $key:ident: $ty:ty; )*
+            after { $( $(#[$ameta:meta])+ $akey:ident: $aty:ty; )* }
+        }
+    ) => {
+        $(#[$rmeta])+
+        #[derive(Debug, serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        pub struct $Raw {
+            $( $(#[$bmeta])+ pub $bkey: Option<$bty>, )*
+            $( $(#[$kmeta])+ pub $key: Option<toml::Spanned<$ty>>, )*
+            $( $(#[$ameta])+ pub $akey: Option<$aty>, )*
+        }
+
+        /// A profile's declared keys as merged: each the last trusted layer's value, with its
+        /// layer.
+        #[derive(Debug, Default)]
+        pub struct $Slots {
+            $( $(#[$kmeta])+ pub $key: Option<(usize, toml::Spanned<$ty>)>, )*
+        }
+
+        impl $Slots {
+            /// Take one layer's values of the declared keys out of `raw`.
+            pub(super) fn take(&mut self, si: usize, raw: &mut $Raw) {
+                $( if let Some(v) = raw.$key.take() {
+                    self.$key = Some((si, v));
+                } )*
+            }
+        }
+
+        /// A profile's declared keys compiled (`Profile::keys`): each with where it was set;
+        /// `None` when neither the profile nor, for a trusted profile, `main` sets it.
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $Keys {
+            $( $(#[$kmeta])+ pub $key: Option<$crate::policy::model::Val<$ty>>, )*
+        }
+
+        impl $Keys {
+            /// The merged slots with where each was set.
+            pub(super) fn compile(
+                slots: &$Slots,
+                sources: &[$crate::policy::Source],
+            ) -> Result<$Keys, $crate::policy::PolicyError> {
+                Ok($Keys {
+                    $( $key: $crate::policy::declare::val_of(
+                        concat!("profiles.*.", stringify!($key)),
+                        &slots.$key,
+                        sources,
+                    )?, )*
+                })
+            }
+
+            /// Each key this profile does not set, from `main` (trusted profiles).
+            pub(super) fn inherit(&mut self, main: &$Keys) {
+                $( if self.$key.is_none() {
+                    self.$key = main.$key.clone();
+                } )*
+            }
+
+            /// Every declared key by name, its value spelled as TOML.
+            pub fn entries(&self) -> Vec<(&'static str, Option<toml::Value>)> {
+                vec![ $( (
+                    stringify!($key),
+                    self.$key.as_ref().and_then(|v| toml::Value::try_from(&v.value).ok()),
+                ), )* ]
+            }
+        }
+
+        /// The keys of a profile this table merges and compiles itself.
+        pub const PROFILE_KEYS: &[&str] = &[ $( stringify!($key), )* ];
+    };
+}
+pub(super) use profile_keys;
 
 #[cfg(test)]
 mod tests;

@@ -21,12 +21,17 @@
 //!
 //! A project layer may only tighten: its column is never `Override` (a test checks it).
 //!
+//! The keys of a profile are the `profile_keys!` table below: one entry (doc, type) gives a
+//! key its raw field, its merge (a later trusted layer replaces it; a project profile is judged
+//! beside the trusted one) and its compiled value `Profile::keys` (inherited from `main` by
+//! trusted profiles).
+//!
 //! `by_hand` keys (lists of tables, entries replaced by name or appended) and the `first` and
 //! `last` top-level keys have their field and row here and their merge in `merge`. A new
 //! section is a new `[name]` block here: it becomes a field of `RawPolicy` too. What a value means
 //! to the judge, when it is more than the value itself (roots expanded, hosts lower-cased,
 //! decisions typed, the sandbox's settings), is compiled in `compile` from the merged slots.
-use super::declare::policy_keys;
+use super::declare::{policy_keys, profile_keys};
 use super::layering::Layering::{
     Append, Intersect, Override, Refused, ReplaceById, Reset, Tighten,
 };
@@ -34,7 +39,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::raw::{OnAllow, RawInject, RawProfile, RawRule, RuleDecision, SandboxNetwork, TaintOn};
+use super::raw::{OnAllow, RawInject, RawRule, RawWhen, RuleDecision, SandboxNetwork, TaintOn};
 use super::sandbox_settings::Mode;
 
 const DECISION_ORDER: &[&str] = &["ask", "deny"];
@@ -160,6 +165,30 @@ policy_keys! {
         /// `[[rules]]`: a trusted rule replaces one of the same id; a project's are added.
         #[serde(default)]
         rules: Vec<RawRule>; trusted ReplaceById, project Append;
+    }
+}
+
+profile_keys! {
+    /// One `[profiles.X]` table as written.
+    [profiles.*] RawProfile, ProfileSlots, ProfileKeys {
+        before {
+            /// Conditions that select the profile (every one given must hold).
+            when: RawWhen;
+        }
+        /// Tools the profile may use without a prompt (default-deny: others are denied).
+        allow_tools: Vec<String>;
+        /// Tools the profile may use after a prompt.
+        ask_tools: Vec<String>;
+        /// Directories the profile may read below (instead of `[paths] read_roots`).
+        read_roots: Vec<String>;
+        /// Directories the profile may write below (instead of `[paths] write_roots`).
+        write_roots: Vec<String>;
+        /// Bash programs this profile may run without a prompt (default-deny: others are asked).
+        allow_programs: Vec<String>;
+        after {
+            /// This profile's sandbox overrides (trusted layers only).
+            sandbox: Spanned<RawSandbox>;
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 /// The top-level table and the sections of plain keys are generated from the table in `keys`.
 pub use super::keys::{
-    RawNetwork, RawPaths, RawPolicy, RawSandbox, RawSecrets, RawSettings, RawUntrusted,
+    RawNetwork, RawPaths, RawPolicy, RawProfile, RawSandbox, RawSecrets, RawSettings, RawUntrusted,
 };
 
 /// What to answer when nothing in the policy objects to a call.
@@ -73,20 +73,6 @@ pub enum TaintOn {
     Flagged,
     /// Any external content, flagged or not: "read the web, then no egress without a human".
     Any,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawProfile {
-    pub when: Option<RawWhen>,
-    pub allow_tools: Option<Spanned<Vec<String>>>,
-    pub ask_tools: Option<Spanned<Vec<String>>>,
-    pub read_roots: Option<Spanned<Vec<String>>>,
-    pub write_roots: Option<Spanned<Vec<String>>>,
-    /// Bash programs this profile may run without a prompt (default-deny: others are asked).
-    pub allow_programs: Option<Spanned<Vec<String>>>,
-    /// This profile's sandbox overrides (trusted layers only).
-    pub sandbox: Option<Spanned<RawSandbox>>,
 }
 
 /// `sandbox.network` as written (`allowlist` takes its hosts from `[network] allow_hosts`).
