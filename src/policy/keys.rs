@@ -3,12 +3,13 @@
 //!
 //! One entry here gives a key its raw field (with its span, unknown keys refused), its row in
 //! [`LAYERING`], its merge for both tiers, its compiled value in `Policy::keys` (the value in
-//! force or the default, where it was set, a project's value kept beside it) and its place in
-//! the compiled-policy cache (and in the cache key: `SCHEMA`); `declare` says what an entry expands to. A new key is one entry
-//! here plus its documentation in `hooks.toml.example`; the judge reads it as
-//! `policy.keys()?.<section>.<key>.value` (`None` fails closed: see `Policy::keys`). The tests in `keys/tests.rs` check every entry is
-//! documented, merged as its layering says for both tiers, refused with `file:line:col` where
-//! refused, and round-trips through the cache.
+//! force or the default, where it was set, a project's value kept beside it), its place in
+//! the compiled-policy cache and in the cache key (`SCHEMA`); `declare` says what an entry
+//! expands to. A new key is one entry here plus its documentation in `hooks.toml.example`;
+//! the judge reads it as `policy.keys()?.<section>.<key>.value` (`None` fails closed: see
+//! `Policy::keys`). The tests in `keys/tests.rs` check every entry is documented, merged as
+//! its layering says for both tiers, refused with `file:line:col` where refused, and
+//! round-trips through the cache.
 //!
 //! The layering of an entry, for `trusted` and for `project`:
 //! - `Override`: the layer's value replaces the one below (trusted layers only);
@@ -28,17 +29,18 @@
 //!
 //! `by_hand` keys (lists of tables, entries replaced by name or appended) and the `first` and
 //! `last` top-level keys have their field and row here and their merge in `merge`. A new
-//! section is a new `[name]` block here: it becomes a field of `RawPolicy` too. What a value means
-//! to the judge, when it is more than the value itself (roots expanded, hosts lower-cased,
-//! decisions typed, the sandbox's settings), is compiled in `compile` from the merged slots.
-use super::declare::{policy_keys, profile_keys};
-use super::layering::Layering::{
-    Append, Intersect, Override, Refused, ReplaceById, Reset, Tighten,
-};
+//! section is a new `[name]` block here: it becomes a field of `RawPolicy` too. What a value
+//! means to the judge, when it is more than the value itself (roots expanded, hosts
+//! lower-cased, decisions typed, the sandbox's settings), is compiled in `compile` from the
+//! merged slots.
 use std::collections::BTreeMap;
 
 use toml::Spanned;
 
+use super::declare::{policy_keys, profile_keys};
+use super::layering::Layering::{
+    Append, Intersect, Override, Refused, ReplaceById, Reset, Tighten,
+};
 use super::raw::{OnAllow, RawInject, RawRule, RawWhen, RuleDecision, SandboxNetwork, TaintOn};
 use super::sandbox_settings::Mode;
 
