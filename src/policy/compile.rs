@@ -122,15 +122,22 @@ fn compile_profile(
     let inherit = |own: Option<Val<Vec<String>>>, from_main: Option<&Option<Val<Vec<String>>>>| {
         own.or_else(|| from_main.and_then(|m| m.clone()))
     };
+    let mut record = super::keys::ProfileKeys::compile(&p.keys, sources)?;
+    if !project {
+        if let Some(main) = main.and_then(Profile::keys) {
+            record.inherit(main);
+        }
+    }
     let mut prof = Profile {
+        keys: super::model::LazyRecord::new(record),
         name: name.to_string(),
         loc,
         when,
-        allow_tools: val(sources, &p.allow_tools)?,
-        ask_tools: val(sources, &p.ask_tools)?,
-        read_roots: roots(sources, &p.read_roots, env)?,
-        write_roots: roots(sources, &p.write_roots, env)?,
-        allow_programs: val(sources, &p.allow_programs)?,
+        allow_tools: val(sources, &p.keys.allow_tools)?,
+        ask_tools: val(sources, &p.keys.ask_tools)?,
+        read_roots: roots(sources, &p.keys.read_roots, env)?,
+        write_roots: roots(sources, &p.keys.write_roots, env)?,
+        allow_programs: val(sources, &p.keys.allow_programs)?,
         sandbox: match &p.sandbox {
             None => None,
             Some((si, s)) if project => {
@@ -537,7 +544,7 @@ fn compile_all(
         project_profiles,
         rules: rules::RuleSet::new(rules),
         layers: sources.iter().map(|s| (s.kind, s.name.clone())).collect(),
-        keys: super::model::KeysCell::new(keys),
+        keys: super::model::LazyRecord::new(keys),
     };
     Ok(policy)
 }

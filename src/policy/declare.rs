@@ -2,7 +2,8 @@
 //! compiled form every declared key gets ([`Merged`]). The declarations themselves are the
 //! table in `keys`; nothing here names a key.
 //!
-//! For each section of the table (`[settings]`, `[network]`, …) the macro generates:
+//! The macro generates the raw top-level table (`RawPolicy`: the `first` fields, one field per
+//! section, the `last` fields), and for each section (`[settings]`, `[network]`, …):
 //! - the raw section (`RawSettings`): each key an `Option<Spanned<T>>`, unknown keys refused,
 //!   then the section's keys merged by hand (`by_hand`) as declared;
 //! - the merged section (`SettingsLayers`): each key a [`Layered`](super::layering::Layered)
@@ -17,6 +18,10 @@
 //! as text, which the cache key hashes), `KeyLayers` (the
 //! merge accumulator), `Keys` (the compiled record, `Policy::keys`) and `Keys::entries` (every
 //! key by name, for tests, `lint` and `policy show`).
+//!
+//! `profile_keys!` does the same for the keys of a profile (`[profiles.X]`): `RawProfile`,
+//! the merged slots, and `ProfileKeys` (`Profile::keys`), inherited from `main` by trusted
+//! profiles.
 //!
 //! What belongs here: the expansion. What does not: any key (`keys`), what a kind of
 //! layering does (`layering`), what a key's value means to the judge (`compile`).
@@ -44,13 +49,14 @@ pub struct Merged<T> {
 impl<T: Clone> Merged<T> {
     /// The merged slots of one key, with `default` when no layer set it.
     pub fn compile(
+        key: &str,
         layered: &Layered<T>,
         sources: &[Source],
         default: impl FnOnce() -> T,
     ) -> Result<Merged<T>, PolicyError> {
         let at = |si: usize, v: &Spanned<T>| -> Result<Val<T>, PolicyError> {
             let src = sources.get(si).ok_or_else(|| {
-                super::layering::internal("(any)", "comes from a layer that does not exist")
+                super::layering::internal(key, "comes from a layer that does not exist")
             })?;
             Ok(Val {
                 value: v.get_ref().clone(),
@@ -87,6 +93,24 @@ impl<T: Clone> Merged<T> {
     }
 }
 
+/// A merged slot with where it was set (`None` when no layer set it).
+pub fn val_of<T: Clone>(
+    key: &str,
+    slot: &Option<(usize, Spanned<T>)>,
+    sources: &[Source],
+) -> Result<Option<Val<T>>, PolicyError> {
+    let Some((si, v)) = slot else {
+        return Ok(None);
+    };
+    let src = sources
+        .get(*si)
+        .ok_or_else(|| super::layering::internal(key, "comes from a layer that does not exist"))?;
+    Ok(Some(Val {
+        value: v.get_ref().clone(),
+        loc: src.loc(v.span()),
+    }))
+}
+
 /// One declared key, by name, its values spelled as TOML (`Keys::entries`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyEntry {
@@ -116,12 +140,16 @@ impl KeyEntry {
 }
 
 /// The table of policy keys: see the module doc for what it expands to and `keys` for the
-/// syntax in use. `for` names the raw top-level table, which has one `Option` field per
-/// section, named as the section.
+/// syntax in use. `for` names the raw top-level table it generates: the `first` fields, one
+/// `Option` field per section, named as the section, then the `last` fields.
 macro_rules! policy_keys {
     (
-        for $RawTop:ty;
-        first { $( $fkey:literal: trusted $ftr:expr, project $fpr:expr; )* }
+        $(#[$topmeta:meta])+
+        for $RawTop:ident;
+        first { $(
+            $(#[$fmeta:meta])+
+            $fkey:ident: $fty:ty; $( trusted $ftr:expr, project $fpr:expr; )?
+        )* }
         $(
             $(#[$smeta:meta])+
             [$section:ident] $Raw:ident, $Layers:ident, $Keys:ident {
@@ -137,11 +165,27 @@ macro_rules! policy_keys {
                 )*
             } )?
         )*
-        last { $( $lkey:literal: trusted $ltr:expr, project $lpr:expr; )* }
+        last { $(
+            $(#[$lmeta:meta])+
+            $lkey:ident: $lty:ty; $( trusted $ltr:expr, project $lpr:expr; )?
+        )* }
     ) => {
+        $(#[$topmeta])+
+        #[derive(Debug, serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        pub struct $RawTop {
+            $( $(#[$fmeta])+ pub $fkey: $fty, )*
+            $( $(#[$smeta])+ pub $section: Option<$Raw>, )*
+            $( $(#[$lmeta])+ pub $lkey: $lty, )*
+        }
+
         /// Every policy key's layering, in the order of `hooks.toml.example`.
         pub const LAYERING: &[$crate::policy::layering::KeyLayering] = &[
-            $( $crate::policy::layering::KeyLayering { key: $fkey, trusted: $ftr, project: $fpr }, )*
+            $( $( $crate::policy::layering::KeyLayering {
+                key: stringify!($fkey),
+                trusted: $ftr,
+                project: $fpr,
+            }, )? )*
             $(
                 $( $crate::policy::layering::KeyLayering {
                     key: concat!(stringify!($section), ".", stringify!($key)),
@@ -154,7 +198,11 @@ macro_rules! policy_keys {
                     project: $hpr,
                 }, )* )?
             )*
-            $( $crate::policy::layering::KeyLayering { key: $lkey, trusted: $ltr, project: $lpr }, )*
+            $( $( $crate::policy::layering::KeyLayering {
+                key: stringify!($lkey),
+                trusted: $ltr,
+                project: $lpr,
+            }, )? )*
         ];
 
         /// The keys this table merges and compiles itself (the others are merged by hand in
@@ -249,6 +297,7 @@ macro_rules! policy_keys {
                 Ok(Keys {
                     $( $section: $Keys {
                         $( $key: $crate::policy::declare::Merged::compile(
+                            concat!(stringify!($section), ".", stringify!($key)),
                             &self.$section.$key,
                             sources,
                             || $default,
@@ -277,6 +326,89 @@ macro_rules! policy_keys {
     };
 }
 pub(super) use policy_keys;
+
+/// The keys of a profile (`[profiles.X]`): see the module doc. Every key is a trusted layer's
+/// value replacing a lower one's (a project profile is a profile of its own, judged beside the
+/// trusted one), and a trusted profile inherits from `main` each key it does not set. `before`
+/// and `after` are the profile's keys merged by hand, around the declared ones in
+/// `deny_unknown_fields` order.
+macro_rules! profile_keys {
+    (
+        $(#[$rmeta:meta])+
+        [profiles.*] $Raw:ident, $Slots:ident, $Keys:ident {
+            before { $( $(#[$bmeta:meta])+ $bkey:ident: $bty:ty; )* }
+            $( $(#[$kmeta:meta])+ $key:ident: $ty:ty; )*
+            after { $( $(#[$ameta:meta])+ $akey:ident: $aty:ty; )* }
+        }
+    ) => {
+        $(#[$rmeta])+
+        #[derive(Debug, serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        pub struct $Raw {
+            $( $(#[$bmeta])+ pub $bkey: Option<$bty>, )*
+            $( $(#[$kmeta])+ pub $key: Option<toml::Spanned<$ty>>, )*
+            $( $(#[$ameta])+ pub $akey: Option<$aty>, )*
+        }
+
+        /// A profile's declared keys as merged: each the last trusted layer's value, with its
+        /// layer.
+        #[derive(Debug, Default)]
+        pub struct $Slots {
+            $( $(#[$kmeta])+ pub $key: Option<(usize, toml::Spanned<$ty>)>, )*
+        }
+
+        impl $Slots {
+            /// Take one layer's values of the declared keys out of `raw`.
+            pub(super) fn take(&mut self, si: usize, raw: &mut $Raw) {
+                $( if let Some(v) = raw.$key.take() {
+                    self.$key = Some((si, v));
+                } )*
+            }
+        }
+
+        /// A profile's declared keys compiled (`Profile::keys`): each with where it was set;
+        /// `None` when neither the profile nor, for a trusted profile, `main` sets it.
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $Keys {
+            $( $(#[$kmeta])+ pub $key: Option<$crate::policy::model::Val<$ty>>, )*
+        }
+
+        impl $Keys {
+            /// The merged slots with where each was set.
+            pub(super) fn compile(
+                slots: &$Slots,
+                sources: &[$crate::policy::Source],
+            ) -> Result<$Keys, $crate::policy::PolicyError> {
+                Ok($Keys {
+                    $( $key: $crate::policy::declare::val_of(
+                        concat!("profiles.*.", stringify!($key)),
+                        &slots.$key,
+                        sources,
+                    )?, )*
+                })
+            }
+
+            /// Each key this profile does not set, from `main` (trusted profiles).
+            pub(super) fn inherit(&mut self, main: &$Keys) {
+                $( if self.$key.is_none() {
+                    self.$key = main.$key.clone();
+                } )*
+            }
+
+            /// Every declared key by name, its value spelled as TOML.
+            pub fn entries(&self) -> Vec<(&'static str, Option<toml::Value>)> {
+                vec![ $( (
+                    stringify!($key),
+                    self.$key.as_ref().and_then(|v| toml::Value::try_from(&v.value).ok()),
+                ), )* ]
+            }
+        }
+
+        /// The keys of a profile this table merges and compiles itself.
+        pub const PROFILE_KEYS: &[&str] = &[ $( stringify!($key), )* ];
+    };
+}
+pub(super) use profile_keys;
 
 #[cfg(test)]
 mod tests;

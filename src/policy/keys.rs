@@ -3,12 +3,13 @@
 //!
 //! One entry here gives a key its raw field (with its span, unknown keys refused), its row in
 //! [`LAYERING`], its merge for both tiers, its compiled value in `Policy::keys` (the value in
-//! force or the default, where it was set, a project's value kept beside it) and its place in
-//! the compiled-policy cache (and in the cache key: `SCHEMA`); `declare` says what an entry expands to. A new key is one entry
-//! here plus its documentation in `hooks.toml.example`; the judge reads it as
-//! `policy.keys()?.<section>.<key>.value` (`None` fails closed: see `Policy::keys`). The tests in `keys/tests.rs` check every entry is
-//! documented, merged as its layering says for both tiers, refused with `file:line:col` where
-//! refused, and round-trips through the cache.
+//! force or the default, where it was set, a project's value kept beside it), its place in
+//! the compiled-policy cache and in the cache key (`SCHEMA`); `declare` says what an entry
+//! expands to. A new key is one entry here plus its documentation in `hooks.toml.example`;
+//! the judge reads it as `policy.keys()?.<section>.<key>.value` (`None` fails closed: see
+//! `Policy::keys`). The tests in `keys/tests.rs` check every entry is documented, merged as
+//! its layering says for both tiers, refused with `file:line:col` where refused, and
+//! round-trips through the cache.
 //!
 //! The layering of an entry, for `trusted` and for `project`:
 //! - `Override`: the layer's value replaces the one below (trusted layers only);
@@ -21,24 +22,39 @@
 //!
 //! A project layer may only tighten: its column is never `Override` (a test checks it).
 //!
+//! The keys of a profile are the `profile_keys!` table below: one entry (doc, type) gives a
+//! key its raw field, its merge (a later trusted layer replaces it; a project profile is judged
+//! beside the trusted one) and its compiled value `Profile::keys` (inherited from `main` by
+//! trusted profiles).
+//!
 //! `by_hand` keys (lists of tables, entries replaced by name or appended) and the `first` and
-//! `last` top-level keys have their row here and their merge in `merge`. What a value means
-//! to the judge, when it is more than the value itself (roots expanded, hosts lower-cased,
-//! decisions typed, the sandbox's settings), is compiled in `compile` from the merged slots.
-use super::declare::policy_keys;
+//! `last` top-level keys have their field and row here and their merge in `merge`. A new
+//! section is a new `[name]` block here: it becomes a field of `RawPolicy` too. What a value
+//! means to the judge, when it is more than the value itself (roots expanded, hosts
+//! lower-cased, decisions typed, the sandbox's settings), is compiled in `compile` from the
+//! merged slots.
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::declare::{policy_keys, profile_keys};
 use super::layering::Layering::{
     Append, Intersect, Override, Refused, ReplaceById, Reset, Tighten,
 };
-use super::raw::{OnAllow, RawInject, RuleDecision, SandboxNetwork, TaintOn};
+use super::raw::{OnAllow, RawInject, RawRule, RawWhen, RuleDecision, SandboxNetwork, TaintOn};
 use super::sandbox_settings::Mode;
 
 const DECISION_ORDER: &[&str] = &["ask", "deny"];
 
 policy_keys! {
-    for super::raw::RawPolicy;
+    /// One policy file as written (`raw`): the top-level keys and one field per section.
+    for RawPolicy;
 
     first {
-        "inherit": trusted Reset, project Refused(
+        /// The schema version the file is written for (required; see `merge::check_version`).
+        version: Option<Spanned<i64>>;
+        /// `false`: this layer starts from nothing instead of the layers below it.
+        inherit: Option<Spanned<bool>>; trusted Reset, project Refused(
             "a project policy cannot set `inherit`: it always builds on the trusted layers",
         );
     }
@@ -140,11 +156,41 @@ policy_keys! {
     }
 
     last {
-        // A trusted layer sets a built-in's decision (or switches it off, above its floor); a
-        // project's setting is kept beside it and can only raise the decision.
-        "builtins": trusted Override, project Intersect;
-        "profiles": trusted Override, project Intersect;
-        "rules": trusted ReplaceById, project Append;
+        /// `[builtins]`: the built-in verdicts tuned by id (`remote-code = "ask"`). A trusted
+        /// layer sets a built-in's decision (or switches it off, above its floor); a project's
+        /// setting is kept beside it and can only raise the decision.
+        builtins: Option<BTreeMap<String, Spanned<crate::builtins::Setting>>>;
+            trusted Override, project Intersect;
+        /// `[profiles.X]`: a project profile is judged beside the trusted one of its name.
+        #[serde(default)]
+        profiles: BTreeMap<String, Spanned<RawProfile>>; trusted Override, project Intersect;
+        /// `[[rules]]`: a trusted rule replaces one of the same id; a project's are added.
+        #[serde(default)]
+        rules: Vec<RawRule>; trusted ReplaceById, project Append;
+    }
+}
+
+profile_keys! {
+    /// One `[profiles.X]` table as written.
+    [profiles.*] RawProfile, ProfileSlots, ProfileKeys {
+        before {
+            /// Conditions that select the profile (every one given must hold).
+            when: RawWhen;
+        }
+        /// Tools the profile may use without a prompt (default-deny: others are denied).
+        allow_tools: Vec<String>;
+        /// Tools the profile may use after a prompt.
+        ask_tools: Vec<String>;
+        /// Directories the profile may read below (instead of `[paths] read_roots`).
+        read_roots: Vec<String>;
+        /// Directories the profile may write below (instead of `[paths] write_roots`).
+        write_roots: Vec<String>;
+        /// Bash programs this profile may run without a prompt (default-deny: others are asked).
+        allow_programs: Vec<String>;
+        after {
+            /// This profile's sandbox overrides (trusted layers only).
+            sandbox: Spanned<RawSandbox>;
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
 use super::compile::compile;
-use super::keys::KeyLayers;
+use super::keys::{KeyLayers, ProfileSlots};
 use super::layering::{internal, layering, Layered, Layering, Tier};
 use super::model::Policy;
 use super::raw::{RawPolicy, RawProfile, RawRule, RawSandbox, RawWhen};
@@ -27,35 +27,25 @@ pub(super) struct ProfileAcc {
     /// Where the profile's table is, in source `src` (for errors about the whole profile).
     pub(super) span: Option<std::ops::Range<usize>>,
     pub(super) when: Option<(usize, std::ops::Range<usize>, RawWhen)>,
-    pub(super) allow_tools: Option<(usize, Spanned<Vec<String>>)>,
-    pub(super) ask_tools: Option<(usize, Spanned<Vec<String>>)>,
-    pub(super) read_roots: Option<(usize, Spanned<Vec<String>>)>,
-    pub(super) write_roots: Option<(usize, Spanned<Vec<String>>)>,
-    pub(super) allow_programs: Option<(usize, Spanned<Vec<String>>)>,
+    /// The keys declared in `keys`' profile table.
+    pub(super) keys: ProfileSlots,
     pub(super) sandbox: Option<(usize, Spanned<RawSandbox>)>,
 }
 
 impl ProfileAcc {
     fn overlay(&mut self, si: usize, src: &Source, p: Spanned<RawProfile>) {
         let span = p.span();
-        let p = p.into_inner();
+        let mut p = p.into_inner();
         self.loc = Some(src.loc(span.clone()));
         self.src = Some(si);
         self.span = Some(span.clone());
-        if let Some(w) = p.when {
+        if let Some(w) = p.when.take() {
             self.when = Some((si, span, w));
         }
-        macro_rules! take {
-            ($($f:ident),*) => { $(if let Some(v) = p.$f { self.$f = Some((si, v)); })* };
+        self.keys.take(si, &mut p);
+        if let Some(s) = p.sandbox {
+            self.sandbox = Some((si, s));
         }
-        take!(
-            allow_tools,
-            ask_tools,
-            read_roots,
-            write_roots,
-            allow_programs,
-            sandbox
-        );
     }
 }
 

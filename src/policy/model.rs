@@ -87,6 +87,18 @@ pub struct Profile {
     pub sandbox: Option<crate::policy::sandbox_settings::ProfileSandbox>,
     /// Defined by the project layer: only ever adds restrictions.
     pub project: bool,
+    /// Every key declared in `keys`' profile table (see [`Profile::keys`]).
+    pub keys: LazyRecord<super::keys::ProfileKeys>,
+}
+
+impl Profile {
+    /// Every key declared in `keys`' profile table, with where it was set: what the profile
+    /// sets, else (a trusted profile) what `main` sets. The fields above are the compiled
+    /// views the judge reads of the keys that have one (roots also fall back to `[paths]`).
+    /// `None` only when a cache entry's record does not decode: the caller fails closed.
+    pub fn keys(&self) -> Option<&super::keys::ProfileKeys> {
+        self.keys.get()
+    }
 }
 
 /// A compiled rule.
@@ -225,7 +237,7 @@ pub struct Policy {
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
     /// Every key declared in `keys`, as merged (see [`Policy::keys`]).
-    pub keys: KeysCell,
+    pub keys: LazyRecord<super::keys::Keys>,
 }
 
 impl Policy {
@@ -241,33 +253,34 @@ impl Policy {
     }
 }
 
-/// Where [`Policy::keys`] lives: compiled in this process, or read from the compiled-policy
-/// cache and decoded on first use. Most calls never read it, and decoding it (the host and
-/// root lists again) was 5 % of a cached call.
-pub struct KeysCell {
-    pub(super) keys: std::sync::OnceLock<Option<super::keys::Keys>>,
+/// Where [`Policy::keys`] and [`Profile::keys`] live: compiled in this process, or read from
+/// the compiled-policy cache and decoded on first use. Most calls never read them, and
+/// decoding the policy's (the host and root lists again) was 5 % of a cached call.
+pub struct LazyRecord<T> {
+    pub(super) value: std::sync::OnceLock<Option<T>>,
     /// The record as stored in the cache (empty when compiled in this process).
     pub(super) encoded: Vec<u8>,
 }
 
 /// As the record it holds, however it is stored.
-impl std::fmt::Debug for KeysCell {
+impl<T: std::fmt::Debug + serde::de::DeserializeOwned> std::fmt::Debug for LazyRecord<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("KeysCell").field(&self.get()).finish()
+        f.debug_tuple("LazyRecord").field(&self.get()).finish()
     }
 }
 
-impl KeysCell {
+impl<T: serde::de::DeserializeOwned> LazyRecord<T> {
     /// A record compiled in this process.
-    pub(super) fn new(keys: super::keys::Keys) -> KeysCell {
-        KeysCell {
-            keys: std::sync::OnceLock::from(Some(keys)),
+    pub(super) fn new(value: T) -> LazyRecord<T> {
+        LazyRecord {
+            value: std::sync::OnceLock::from(Some(value)),
             encoded: Vec::new(),
         }
     }
 
-    pub(super) fn get(&self) -> Option<&super::keys::Keys> {
-        self.keys
+    /// The record, decoded on first use; `None` when it does not decode.
+    pub(super) fn get(&self) -> Option<&T> {
+        self.value
             .get_or_init(|| postcard::from_bytes(&self.encoded).ok())
             .as_ref()
     }

@@ -1,7 +1,8 @@
 //! Phase one of policy loading: the TOML file as written, with spans, and nothing else.
 //!
-//! These structs mirror `hooks.toml.example` key for key; the sections of plain keys
-//! (`[settings]`, `[network]`, …) are generated from the table in `keys`. Unknown keys are errors
+//! These structs mirror `hooks.toml.example` key for key; the top-level table (`RawPolicy`)
+//! and the sections of plain keys (`[settings]`, `[network]`, …) are generated from the table
+//! in `keys`. Unknown keys are errors
 //! (`deny_unknown_fields`) so a typo never silently weakens a policy. Nothing here is
 //! validated or compiled: that is [`super::compile`]'s job, which turns spans into file:line.
 use std::collections::BTreeMap;
@@ -9,28 +10,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The sections of leaf keys are generated from the table in `keys`.
-pub use super::keys::{RawNetwork, RawPaths, RawSandbox, RawSecrets, RawSettings, RawUntrusted};
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawPolicy {
-    pub version: Option<Spanned<i64>>,
-    /// `false`: this layer starts from nothing instead of the layers below it.
-    pub inherit: Option<Spanned<bool>>,
-    pub settings: Option<RawSettings>,
-    pub paths: Option<RawPaths>,
-    pub network: Option<RawNetwork>,
-    pub secrets: Option<RawSecrets>,
-    pub sandbox: Option<RawSandbox>,
-    pub untrusted: Option<RawUntrusted>,
-    /// `[builtins]`: the built-in verdicts tuned by id (`remote-code = "ask"`).
-    pub builtins: Option<BTreeMap<String, Spanned<crate::builtins::Setting>>>,
-    #[serde(default)]
-    pub profiles: BTreeMap<String, Spanned<RawProfile>>,
-    #[serde(default)]
-    pub rules: Vec<RawRule>,
-}
+/// The top-level table and the sections of plain keys are generated from the table in `keys`.
+pub use super::keys::{
+    RawNetwork, RawPaths, RawPolicy, RawProfile, RawSandbox, RawSecrets, RawSettings, RawUntrusted,
+};
 
 /// What to answer when nothing in the policy objects to a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,20 +73,6 @@ pub enum TaintOn {
     Flagged,
     /// Any external content, flagged or not: "read the web, then no egress without a human".
     Any,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawProfile {
-    pub when: Option<RawWhen>,
-    pub allow_tools: Option<Spanned<Vec<String>>>,
-    pub ask_tools: Option<Spanned<Vec<String>>>,
-    pub read_roots: Option<Spanned<Vec<String>>>,
-    pub write_roots: Option<Spanned<Vec<String>>>,
-    /// Bash programs this profile may run without a prompt (default-deny: others are asked).
-    pub allow_programs: Option<Spanned<Vec<String>>>,
-    /// This profile's sandbox overrides (trusted layers only).
-    pub sandbox: Option<Spanned<RawSandbox>>,
 }
 
 /// `sandbox.network` as written (`allowlist` takes its hosts from `[network] allow_hosts`).

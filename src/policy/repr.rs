@@ -13,7 +13,7 @@ use globset::GlobSetBuilder;
 use serde::{Deserialize, Serialize};
 
 use super::globs::{glob, Literals, PathGlobs};
-use super::model::{KeysCell, Roots, SecretsSettings, Val, When};
+use super::model::{LazyRecord, Roots, SecretsSettings, Val, When};
 use crate::decision::{Decision, Loc};
 
 /// Bytes serialised as one byte string (postcard: a length and the bytes).
@@ -229,13 +229,13 @@ impl<'de> Deserialize<'de> for SecretsSettings {
     }
 }
 
-/// The key record in the compiled-policy cache: one byte string, decoded on first use
-/// (`Policy::keys`).
-impl Serialize for KeysCell {
+/// A key record (`Policy::keys`, `Profile::keys`) in the compiled-policy cache: one byte
+/// string, decoded on first use.
+impl<T: Serialize> Serialize for LazyRecord<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.keys.get() {
-            Some(Some(keys)) => {
-                let bytes = postcard::to_allocvec(keys).map_err(serde::ser::Error::custom)?;
+        match self.value.get() {
+            Some(Some(value)) => {
+                let bytes = postcard::to_allocvec(value).map_err(serde::ser::Error::custom)?;
                 Bytes(&bytes).serialize(s)
             }
             _ => Bytes(&self.encoded).serialize(s),
@@ -243,11 +243,11 @@ impl Serialize for KeysCell {
     }
 }
 
-impl<'de> Deserialize<'de> for KeysCell {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<KeysCell, D::Error> {
+impl<'de, T> Deserialize<'de> for LazyRecord<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LazyRecord<T>, D::Error> {
         let ByteBuf(encoded) = ByteBuf::deserialize(d)?;
-        Ok(KeysCell {
-            keys: OnceLock::new(),
+        Ok(LazyRecord {
+            value: OnceLock::new(),
             encoded,
         })
     }

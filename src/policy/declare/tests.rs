@@ -11,19 +11,10 @@
 )]
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use super::super::layering::Layering::{Intersect, Override, Refused, Tighten};
 use super::super::layering::Tier;
 use super::super::source::{PolicyError, Source};
 use super::super::LayerKind;
-
-/// The top-level table of the demo: one field per section.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DemoPolicy {
-    demo: Option<demo::RawDemo>,
-}
 
 #[allow(
     unreachable_pub,
@@ -33,7 +24,8 @@ mod demo {
     use super::{Intersect, Override, Refused, Tighten};
 
     super::super::policy_keys! {
-        for super::DemoPolicy;
+        /// The top-level table of the demo: one field per section.
+        for DemoPolicy;
         first {}
         /// A section that exists only in this test.
         [demo] RawDemo, DemoLayers, DemoKeys {
@@ -63,7 +55,7 @@ fn run(layers: &[(Tier, Source)]) -> (Result<demo::Keys, PolicyError>, Vec<Polic
     let mut errs = Vec::new();
     let sources: Vec<Source> = layers.iter().map(|(_, s)| s.clone()).collect();
     for (si, (tier, src)) in layers.iter().enumerate() {
-        let mut raw: DemoPolicy = toml::from_str(&src.text).unwrap();
+        let mut raw: demo::DemoPolicy = toml::from_str(&src.text).unwrap();
         acc.merge(*tier, si, src, &mut raw, &mut errs);
     }
     (acc.compile(&sources), errs)
@@ -155,6 +147,6 @@ fn refused_and_loosening_project_values() {
 
 #[test]
 fn unknown_keys_in_a_section_are_refused() {
-    let e = toml::from_str::<DemoPolicy>("[demo]\nloudd = true\n").unwrap_err();
+    let e = toml::from_str::<demo::DemoPolicy>("[demo]\nloudd = true\n").unwrap_err();
     assert!(e.to_string().contains("loudd"), "{e}");
 }

@@ -254,11 +254,112 @@ fn every_key_round_trips_through_the_cache() {
 fn a_damaged_record_reads_as_none() {
     let p = load(&[]).unwrap();
     let back = crate::policy::cache::round_trip(&p).unwrap();
-    assert!(back.keys.keys.get().is_none(), "not decoded until read");
+    assert!(back.keys.value.get().is_none(), "not decoded until read");
     assert!(back.keys().is_some());
-    let damaged = crate::policy::model::KeysCell {
-        keys: std::sync::OnceLock::new(),
+    let damaged = crate::policy::model::LazyRecord::<Keys> {
+        value: std::sync::OnceLock::new(),
         encoded: vec![0xff, 0xff, 0xff],
     };
     assert!(damaged.get().is_none());
+}
+
+#[test]
+fn every_profile_key_is_documented() {
+    let example = include_str!("../../../hooks.toml.example");
+    let profiles = &example[example.find("\n[profiles.").unwrap()..];
+    for key in PROFILE_KEYS {
+        assert!(
+            profiles.contains(key),
+            "`{key}` is not documented in the profiles of hooks.toml.example"
+        );
+    }
+}
+
+/// Each declared profile key through the loader: a later trusted layer's value replaces a
+/// lower one's and is cited, a trusted profile inherits it from `main`, a project profile keeps
+/// its own and inherits nothing; and every profile's record survives the cache.
+#[test]
+fn every_profile_key_merges_inherits_and_round_trips() {
+    for key in PROFILE_KEYS {
+        let main = |v: &str| {
+            let base = if *key == "allow_tools" {
+                ""
+            } else {
+                "allow_tools = [\"Read\"]\n"
+            };
+            format!("[profiles.main]\n{base}{key} = [\"{v}\"]\n")
+        };
+        let p = load(&[
+            (
+                LayerKind::User,
+                "user.toml",
+                format!(
+                    "{}[profiles.sub]\nwhen = {{ subagent = true }}\n",
+                    main("/u/one")
+                ),
+            ),
+            (LayerKind::Managed, "managed.toml", main("/m/two")),
+            (
+                LayerKind::Project,
+                "project.toml",
+                format!("[profiles.main]\n{key} = [\"/p/three\"]\n"),
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let value = |prof: &crate::policy::Profile| {
+            prof.keys()
+                .unwrap()
+                .entries()
+                .into_iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| v)
+        };
+        let list = |v: &str| Some(toml::Value::try_from([v]).unwrap());
+        let main_prof = p.profiles.iter().find(|x| x.name == "main").unwrap();
+        let sub = p.profiles.iter().find(|x| x.name == "sub").unwrap();
+        let project = p.project_profiles.first().unwrap();
+        assert_eq!(
+            value(main_prof),
+            list("/m/two"),
+            "{key}: the later trusted layer"
+        );
+        let line = if *key == "allow_tools" { 3 } else { 4 };
+        let at = |prof: &crate::policy::Profile| {
+            let keys = prof.keys().unwrap();
+            serde_json::to_value(keys).unwrap()[*key]["loc"].clone()
+        };
+        assert_eq!(
+            at(main_prof),
+            serde_json::json!(["managed.toml", line]),
+            "{key}: cited where it was set"
+        );
+        assert_eq!(value(sub), list("/m/two"), "{key}: inherited from main");
+        assert_eq!(
+            value(project),
+            list("/p/three"),
+            "{key}: the project profile's own"
+        );
+        for (other, v) in project.keys().unwrap().entries() {
+            if other != *key {
+                assert_eq!(
+                    v, None,
+                    "{key}: a project profile inherits nothing ({other})"
+                );
+            }
+        }
+        let back = crate::policy::cache::round_trip(&p).unwrap();
+        for (a, b) in p
+            .profiles
+            .iter()
+            .chain(&p.project_profiles)
+            .zip(back.profiles.iter().chain(&back.project_profiles))
+        {
+            assert_eq!(
+                a.keys(),
+                b.keys(),
+                "{key}: profile {} after the cache",
+                a.name
+            );
+        }
+    }
 }
