@@ -105,6 +105,13 @@ fn main() {
     // (`blastwall::inject::GATE`), so by default it learns from those windows alone
     // (SIGNAL_ONLY=0: from every window).
     let signal_only = std::env::var("SIGNAL_ONLY").map_or(true, |v| v != "0");
+    // `UNGATE=a,b`: signals taken out of the gate (as `inject_eval --ungate a,b`).
+    let mut gate = blastwall::inject::GATE;
+    for k in std::env::var("UNGATE").unwrap_or_default().split(',') {
+        if let Ok(k) = k.parse::<u32>() {
+            gate &= !(1 << k);
+        }
+    }
     let text = std::fs::read_to_string(&data).expect("data (run scripts/inject_data.py)");
     let mut train = Vec::new();
     let mut val = Vec::new();
@@ -117,7 +124,7 @@ fn main() {
             label: v["label"].as_u64() == Some(1),
             windows: window_features(v["text"].as_str().unwrap_or(""))
                 .into_iter()
-                .filter(|w| !signal_only || w.signals & blastwall::inject::GATE != 0)
+                .filter(|w| !signal_only || w.signals & gate != 0)
                 .collect(),
         };
         match v["split"].as_str() {

@@ -14,7 +14,7 @@ SHIP=0
 if [ "${1:-}" = "--ship" ]; then SHIP=1; shift; fi
 mkdir -p "$OUT"
 cargo build --release --quiet --example inject_train --example inject_eval
-BIN=target/release/examples
+BIN=${CARGO_TARGET_DIR:-target}/release/examples
 groups=$(python3 -c "import json,sys; print(' '.join(sorted({json.loads(l)['group'] for l in open('$DATA')} - {'none'})))")
 : > "$OUT/cv.tsv"
 for g in $groups; do
