@@ -112,6 +112,7 @@ fn main() {
             gate &= !(1 << k);
         }
     }
+    let cal_test = std::env::var("CAL_TEST").is_ok_and(|v| v == "1");
     let text = std::fs::read_to_string(&data).expect("data (run scripts/inject_data.py)");
     let mut train = Vec::new();
     let mut val = Vec::new();
@@ -130,6 +131,9 @@ fn main() {
         match v["split"].as_str() {
             Some("train") => train.push(doc),
             Some("val") => val.push(doc),
+            // `CAL_TEST=1`: the test split calibrates too (twice the benign texts behind the
+            // threshold; the held-out group is never among them).
+            Some("test") if cal_test => val.push(doc),
             _ => {}
         }
     }
