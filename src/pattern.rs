@@ -106,15 +106,25 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
-    /// The same syntax rules as `regex::Regex::new`; `Err` is the parser's message.
+    /// A policy's own regex, checked when its policy is compiled (not when a cached policy
+    /// is loaded): the syntax, and that it compiles within the size limit. A regex that
+    /// parses but is too large to build (`a{99999999}`) used to pass `lint` and then make
+    /// its rule apply to every call it reached; it is now an error at its `file:line:col`,
+    /// like a syntax error. The regex built here is kept, so the check costs nothing later.
     pub fn new(re: &str) -> Result<LazyRegex, String> {
         regex_syntax::ParserBuilder::new()
             .build()
             .parse(re)
             .map_err(|e| e.to_string())?;
+        let built = build(re).map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => format!(
+                "compiled, it is larger than the {limit}-byte limit (a counted repetition such as `{{1000}}` multiplies what it repeats)"
+            ),
+            other => other.to_string(),
+        })?;
         Ok(LazyRegex {
             source: re.to_string(),
-            compiled: OnceLock::new(),
+            compiled: OnceLock::from(Some(built)),
             needle: None,
         })
     }
@@ -122,12 +132,7 @@ impl LazyRegex {
     /// The compiled regex; `None` when it cannot be built (over the 1 MiB size limit).
     pub fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| {
-                regex::RegexBuilder::new(&self.source)
-                    .size_limit(1 << 20)
-                    .build()
-                    .ok()
-            })
+            .get_or_init(|| build(&self.source).ok())
             .as_ref()
     }
 
@@ -163,6 +168,11 @@ impl LazyRegex {
     pub fn as_str(&self) -> &str {
         &self.source
     }
+}
+
+/// Every policy regex is built the same way: 1 MiB at most, compiled.
+fn build(re: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(re).size_limit(1 << 20).build()
 }
 
 /// In the compiled-policy cache a regex is its text and, when the needle shortcut may be
@@ -776,6 +786,29 @@ mod tests {
             back.needle.is_none(),
             "a user regex never takes the shortcut"
         );
+    }
+
+    /// Regression: `a{99999999}` parsed, so `lint` passed it, and then could not be built, so
+    /// its rule applied to every call it reached. A policy's regex is now built when the
+    /// policy is compiled, and one over the size limit is an error like a syntax error.
+    #[test]
+    fn lint_passed_a_regex_too_large_to_build() {
+        for (re, ok) in [
+            ("a{99999999}", false),
+            (r"(\w{100}){100}", false),
+            ("^(unclosed", false),
+            ("a{1000}", true),
+            (r"^prod-\d+-", true),
+            ("(?i)secret", true),
+        ] {
+            let got = LazyRegex::new(re);
+            assert_eq!(got.is_ok(), ok, "{re}: {:?}", got.as_ref().err());
+            if let Ok(checked) = got {
+                assert!(checked.compiled.get().is_some(), "{re}: built once, kept");
+            }
+        }
+        let err = LazyRegex::new("a{99999999}").err().unwrap_or_default();
+        assert!(err.contains("larger than the 1048576-byte limit"), "{err}");
     }
 
     /// The needle shortcut is only taken for the embedded default's regexes, so every one of

@@ -86,6 +86,19 @@ fn invalid_rules_are_rejected_at_their_line() {
     assert!(err(&[(LayerKind::User, bad_decision)]).contains("layer0.toml:4:"));
     let bad_regex = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"ask\"\nreason = \"r\"\ninput_regex = \"(\"\n";
     assert!(err(&[(LayerKind::User, bad_regex)]).contains("bad input_regex"));
+    // Parses, but too large to build: an error at the regex, not a rule matching every call.
+    let huge_regex = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"ask\"\nreason = \"r\"\ninput_regex = \"a{99999999}\"\n";
+    let e = err(&[(LayerKind::User, huge_regex)]);
+    assert!(
+        e.contains("layer0.toml:6:15") && e.contains("larger than"),
+        "{e}"
+    );
+    let huge_arg = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"ask\"\nreason = \"r\"\ncommand = { program = \"git\", args = ['x{99999999}'] }\n";
+    let e = err(&[(LayerKind::User, huge_arg)]);
+    assert!(
+        e.contains("layer0.toml:6:") && e.contains("larger than"),
+        "{e}"
+    );
 }
 
 #[test]
