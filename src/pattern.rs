@@ -94,7 +94,6 @@ fn regex(re: &str, check: bool) -> Result<LazyRegex, String> {
 /// names its file and line), and it is compiled the first time a call reaches it. Compiling
 /// is most of what loading a policy costs (the embedded default's regexes were a third of a
 /// hook call's instructions), and most calls never reach most regexes.
-#[derive(Debug)]
 pub struct LazyRegex {
     source: String,
     compiled: OnceLock<Option<Regex>>,
@@ -167,6 +166,18 @@ impl LazyRegex {
 
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+}
+
+/// Whether the regex was built yet is a cache, not part of what the pattern is: a policy
+/// compiled here (its regexes built) and the same policy read back from the cache (not yet
+/// built) print alike.
+impl std::fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyRegex")
+            .field("source", &self.source)
+            .field("needle", &self.needle)
+            .finish_non_exhaustive()
     }
 }
 
