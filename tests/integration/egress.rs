@@ -527,29 +527,45 @@ fn the_bridge_runs_when_blastwall_itself_lives_under_tmp() {
     runner_routes_through_the_proxy(&exe);
 }
 
-fn runner_routes_through_the_proxy(bin: &Path) {
-    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
-    use blastwall::sandbox::ticket::{self, Ticket};
-    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+/// A local HTTP server that answers every request with `body`; its port.
+fn serve_http(body: &'static str) -> u16 {
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for mut s in l.incoming().flatten() {
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\nhello from host\n");
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(answer.as_bytes());
         }
     });
-    let sb = crate::Sandbox::new();
+    port
+}
+
+/// The runner's ticket for `command` in `sb`'s project under `network = "allowlist"` with
+/// `hosts`, the bridge being `exe`, as the hook writes it (bubblewrap, not in background).
+fn allowlist_ticket(
+    sb: &crate::Sandbox,
+    exe: &Path,
+    hosts: Vec<String>,
+    command: &str,
+    session: Option<&str>,
+    tool_use: Option<&str>,
+) -> blastwall::sandbox::ticket::Ticket {
+    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
+    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
     let env = blastwall::paths::PathEnv {
         home: Some(sb.home.clone()),
         project: sb.project.clone(),
         tmpdir: PathBuf::from("/tmp"),
         cwd: sb.project.clone(),
-        exe: Some(bin.to_path_buf()),
+        exe: Some(exe.to_path_buf()),
     };
     let settings = SandboxSettings {
-        network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
+        network: Network::Allowlist(hosts),
         ..SandboxSettings::default()
     };
     let spec = SandboxSpec::build(
@@ -559,18 +575,32 @@ fn runner_routes_through_the_proxy(bin: &Path) {
         &settings,
         &default_credential_stores(),
     );
+    blastwall::sandbox::ticket::Ticket::new(
+        command,
+        false,
+        BackendKind::Bwrap,
+        spec,
+        session,
+        None,
+        None,
+        tool_use,
+    )
+}
+
+fn runner_routes_through_the_proxy(bin: &Path) {
+    use blastwall::sandbox::ticket;
+    let port = serve_http("hello from host\n");
+    let sb = crate::Sandbox::new();
     let command = format!(
         "curl -sS --noproxy '' http://127.0.0.1:{port}/ ; curl -sS --noproxy '' http://127.0.0.1:{}/ ; echo \"proxy=$HTTPS_PROXY\"; getent hosts github.com || echo no-dns",
         port + 1
     );
-    let t = Ticket::new(
+    let t = allowlist_ticket(
+        &sb,
+        bin,
+        vec![format!("127.0.0.1:{port}")],
         &command,
-        false,
-        BackendKind::Bwrap,
-        spec,
         Some("s"),
-        None,
-        None,
         None,
     );
     let id = ticket::write(&sb.home.join(".local/state/blastwall"), &t).unwrap();
@@ -900,56 +930,22 @@ fn the_runner_checks_the_injection_rule_again() {
 /// narrows what the proxy lets through.
 #[test]
 fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
-    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
     use blastwall::sandbox::ticket::{self, Ticket};
-    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
     require_sandbox!();
-    let serve = || {
-        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for mut s in l.incoming().flatten() {
-                let mut buf = [0u8; 4096];
-                let _ = s.read(&mut buf);
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
-            }
-        });
-        port
-    };
-    let (a, b) = (serve(), serve());
+    let (a, b) = (serve_http("ok\n"), serve_http("ok\n"));
     let sb = crate::Sandbox::new();
     let state = sb.home.join(".local/state/blastwall");
     let log = state.join("audit.jsonl");
-    let env = blastwall::paths::PathEnv {
-        home: Some(sb.home.clone()),
-        project: sb.project.clone(),
-        tmpdir: PathBuf::from("/tmp"),
-        cwd: sb.project.clone(),
-        exe: Some(PathBuf::from(BIN)),
-    };
     let listed = vec![format!("127.0.0.1:{a}"), format!("127.0.0.1:{b}")];
-    let settings = SandboxSettings {
-        network: Network::Allowlist(listed),
-        ..SandboxSettings::default()
-    };
-    let spec = SandboxSpec::build(
-        &env,
-        "main",
-        &[sb.project.clone(), PathBuf::from("/tmp")],
-        &settings,
-        &default_credential_stores(),
-    );
     let command = format!(
         "curl -sS --noproxy '' http://127.0.0.1:{a}/; curl -sS --noproxy '' http://127.0.0.1:{b}/; true"
     );
-    let mut t = Ticket::new(
+    let mut t = allowlist_ticket(
+        &sb,
+        Path::new(BIN),
+        listed,
         &command,
-        false,
-        BackendKind::Bwrap,
-        spec,
         Some("tainted-session"),
-        None,
-        None,
         Some("toolu_taint"),
     );
     t.egress.trusted_when_tainted = vec![format!("127.0.0.1:{a}")];
@@ -1002,9 +998,7 @@ fn the_runner_refuses_listed_hosts_in_a_tainted_session_and_audits_refusals() {
 /// unlisted port is refused with the proxy's reason. The "server" sends an SSH banner.
 #[test]
 fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
-    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
-    use blastwall::sandbox::ticket::{self, Ticket};
-    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    use blastwall::sandbox::ticket;
     require_sandbox!();
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = l.local_addr().unwrap().port();
@@ -1014,36 +1008,16 @@ fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
         }
     });
     let sb = crate::Sandbox::new();
-    let env = blastwall::paths::PathEnv {
-        home: Some(sb.home.clone()),
-        project: sb.project.clone(),
-        tmpdir: PathBuf::from("/tmp"),
-        cwd: sb.project.clone(),
-        exe: Some(PathBuf::from(BIN)),
-    };
-    let settings = SandboxSettings {
-        network: Network::Allowlist(vec![format!("127.0.0.1:{port}")]),
-        ..SandboxSettings::default()
-    };
-    let spec = SandboxSpec::build(
-        &env,
-        "main",
-        &[sb.project.clone(), PathBuf::from("/tmp")],
-        &settings,
-        &default_credential_stores(),
-    );
     let command = format!(
         "echo \"git_ssh=$GIT_SSH_COMMAND\"; '{BIN}' sandbox-bridge --connect 127.0.0.1 {port} </dev/null | head -1; \
          '{BIN}' sandbox-bridge --connect 127.0.0.1 {} </dev/null; echo rc=$?",
         port + 1
     );
-    let t = Ticket::new(
+    let t = allowlist_ticket(
+        &sb,
+        Path::new(BIN),
+        vec![format!("127.0.0.1:{port}")],
         &command,
-        false,
-        BackendKind::Bwrap,
-        spec,
-        None,
-        None,
         None,
         None,
     );
@@ -1071,52 +1045,18 @@ fn ssh_goes_through_the_socks_proxy_only_to_listed_ports() {
 /// stay unreachable.
 #[test]
 fn a_listed_loopback_port_is_reachable_directly() {
-    use blastwall::sandbox::spec::{default_credential_stores, SandboxSettings};
-    use blastwall::sandbox::ticket::{self, Ticket};
-    use blastwall::sandbox::{BackendKind, Network, SandboxSpec};
+    use blastwall::sandbox::ticket;
     require_sandbox!();
-    let serve = || {
-        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for mut s in l.incoming().flatten() {
-                let mut buf = [0u8; 4096];
-                let _ = s.read(&mut buf);
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nlocal\n");
-            }
-        });
-        port
-    };
-    let (listed, other) = (serve(), serve());
+    let (listed, other) = (serve_http("local\n"), serve_http("local\n"));
     let sb = crate::Sandbox::new();
-    let env = blastwall::paths::PathEnv {
-        home: Some(sb.home.clone()),
-        project: sb.project.clone(),
-        tmpdir: PathBuf::from("/tmp"),
-        cwd: sb.project.clone(),
-        exe: Some(PathBuf::from(BIN)),
-    };
-    let settings = SandboxSettings {
-        network: Network::Allowlist(vec![format!("127.0.0.1:{listed}")]),
-        ..SandboxSettings::default()
-    };
-    let spec = SandboxSpec::build(
-        &env,
-        "main",
-        &[sb.project.clone(), PathBuf::from("/tmp")],
-        &settings,
-        &default_credential_stores(),
-    );
     let command = format!(
         "curl -sS -m 5 http://127.0.0.1:{listed}/; curl -sS -m 5 http://127.0.0.1:{other}/ || echo other-unreachable"
     );
-    let t = Ticket::new(
+    let t = allowlist_ticket(
+        &sb,
+        Path::new(BIN),
+        vec![format!("127.0.0.1:{listed}")],
         &command,
-        false,
-        BackendKind::Bwrap,
-        spec,
-        None,
-        None,
         None,
         None,
     );
