@@ -106,15 +106,14 @@ pub struct LazyRegex {
 
 impl LazyRegex {
     /// A policy's own regex, checked when its policy is compiled (not when a cached policy
-    /// is loaded): the syntax, and that it compiles within the size limit. A regex that
-    /// parses but is too large to build (`a{99999999}`) used to pass `lint` and then make
-    /// its rule apply to every call it reached; it is now an error at its `file:line:col`,
-    /// like a syntax error. The regex built here is kept, so the check costs nothing later.
+    /// is loaded): the syntax (the same rules as `regex::Regex::new`), and that it compiles
+    /// within the size limit. A regex that parses but is too large to build (`a{99999999}`)
+    /// used to pass `lint` and then make its rule apply to every call it reached; it is now
+    /// an error at its `file:line:col`, like a syntax error. The regex built here is kept, so
+    /// the check costs nothing later.
     pub fn new(re: &str) -> Result<LazyRegex, String> {
-        regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(re)
-            .map_err(|e| e.to_string())?;
+        // Building parses too: a syntax error is `regex::Error::Syntax`, whose text is the
+        // parser's message.
         let built = build(re).map_err(|e| match e {
             regex::Error::CompiledTooBig(limit) => format!(
                 "compiled, it is larger than the {limit}-byte limit (a counted repetition such as `{{1000}}` multiplies what it repeats)"
