@@ -20,8 +20,9 @@
 //! Cost, measured with callgrind over 1 MB: about 9 instructions per byte of a build log and
 //! 20 of Rust source, after a build of under 0.1 M; the automaton's DFA scanned at about 18
 //! per byte either way, after a 7 M-instruction build and a lowercased copy of the text.
-//! Where a keyword may start: two binary searches and a comparison with each keyword that
-//! shares the first two bytes (at most 13 in the built-in table, `gl…`). A policy that
+//! Where a keyword may start: a look-up of its first byte's group (a table of 257 offsets, no
+//! search), a walk through that group up to the keywords that share the first two bytes, and
+//! a comparison with each of those (at most 13 in the built-in table, `gl…`). A policy that
 //! crowds one first byte with keywords (see [`WIDE`]) keeps using the automaton.
 
 use std::borrow::Cow;
@@ -91,6 +92,9 @@ pub(super) struct PairIndex {
     either: PairSet,
     /// Every keyword, sorted by its first two bytes.
     entries: Vec<Entry>,
+    /// Where the keywords with first byte `b` are in `entries`: `by_first[b]..by_first[b + 1]`
+    /// (at most [`WIDE`] of them, so no search is needed to find one pair's group).
+    by_first: Box<[u16; 257]>,
     /// Some keyword is one byte long (only policy keywords can be).
     single: bool,
 }
@@ -141,11 +145,19 @@ impl PairIndex {
             *e = s | f;
         }
         entries.sort_unstable();
+        // `counts` (per first byte, each at most `WIDE`) summed up: group boundaries.
+        let mut by_first = Box::new([0u16; 257]);
+        let mut total = 0u16;
+        for (slot, &count) in by_first.iter_mut().skip(1).zip(counts.iter()) {
+            total = total.checked_add(u16::try_from(count).ok()?)?;
+            *slot = total;
+        }
         Some(PairIndex {
             starts,
             follows,
             either,
             entries,
+            by_first,
             single,
         })
     }
@@ -215,7 +227,10 @@ impl PairIndex {
         }
     }
 
-    /// The keywords starting at `at`, where the text holds `first` and then `second`.
+    /// The keywords starting at `at`, where the text holds `first` and then `second`. Kept
+    /// out of the scan loop (which runs at every second byte; this only where a keyword may
+    /// start), so the loop stays small.
+    #[inline(never)]
     fn at(
         &self,
         keywords: &[Cow<'static, str>],
@@ -227,22 +242,23 @@ impl PairIndex {
     ) {
         let first = first.to_ascii_lowercase();
         let second = second.map(|b| b.to_ascii_lowercase());
-        let group = |second: Option<u8>| {
-            let lo = self
-                .entries
-                .partition_point(|e| (e.first, e.second) < (first, second));
-            let n = self
-                .entries
-                .get(lo..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|e| e.first == first && e.second == second)
-                .count();
-            self.entries.get(lo..lo + n).unwrap_or_default()
-        };
-        let singles = if self.single { group(None) } else { &[] };
-        let pairs = if second.is_some() { group(second) } else { &[] };
-        for e in singles.iter().chain(pairs) {
+        let lo = self.by_first.get(usize::from(first)).copied().unwrap_or(0);
+        let hi = self
+            .by_first
+            .get(usize::from(first) + 1)
+            .copied()
+            .unwrap_or(0);
+        let group = self
+            .entries
+            .get(usize::from(lo)..usize::from(hi))
+            .unwrap_or_default();
+        // Sorted by second byte, `None` (one-byte keywords) first: the one-byte keywords,
+        // then those that begin with `first` and `second`, each in the sorted order.
+        let matching = group
+            .iter()
+            .take_while(|e| e.second <= second)
+            .filter(|e| e.second == second || e.second.is_none());
+        for e in matching {
             let i = e.keyword as usize;
             let Some(k) = keywords.get(i) else { continue };
             let end = at + k.len();
