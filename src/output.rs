@@ -246,12 +246,114 @@ fn prompt_block(reason: &str) -> Value {
 
 /// Write one JSON answer and a newline to stdout in a single write.
 pub fn emit(value: &Value) -> std::io::Result<()> {
-    let mut text = serde_json::to_string(value).map_err(std::io::Error::other)?;
-    text.push('\n');
+    let mut text = Vec::with_capacity(4096);
+    write_json(&mut text, value)?;
+    text.push(b'\n');
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    lock.write_all(text.as_bytes())?;
+    lock.write_all(&text)?;
     lock.flush()
+}
+
+/// `value` as compact JSON, byte for byte what `serde_json::to_writer` writes (a test holds it
+/// to that), with the strings escaped eight bytes at a time: an answer that carries a framed or
+/// redacted tool output is mostly one long string, which serde_json escapes a byte at a time.
+fn write_json(out: &mut Vec<u8>, value: &Value) -> std::io::Result<()> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => serde_json::to_writer(&mut *out, n).map_err(std::io::Error::other)?,
+        Value::String(s) => write_json_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, item)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, k);
+                out.push(b':');
+                write_json(out, v)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string literal, escaped as serde_json escapes it: `"` and `\\` with a backslash,
+/// the control characters with their short forms (`\n`, `\t`, `\r`, `\b`, `\f`) or `\u00xx`
+/// (lower-case hex), everything else as it is.
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// Whether some byte of `w` is below 0x20, a `"` or a `\\` (exact: the borrow of the
+    /// subtraction can only run into a byte above one that is flagged itself).
+    fn special(w: u64) -> bool {
+        let quote = w ^ (LO * u64::from(b'"'));
+        let backslash = w ^ (LO * u64::from(b'\\'));
+        let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+        // Bytes below 0x20: `x - 0x20` borrows, and the byte had no high bit.
+        (zero(quote) | zero(backslash) | (w.wrapping_sub(LO * 0x20) & !w & HI)) != 0
+    }
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut done = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !special(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        // A byte to escape is in the next eight (or fewer, at the end): look at them one by one.
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes.get(i).copied().unwrap_or(0);
+            let short: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\t' => b"\\t",
+                b'\r' => b"\\r",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..=0x1f => b"",
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(bytes.get(done..i).unwrap_or_default());
+            if short.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+                out.extend_from_slice(b"\\u00");
+                out.push(hex(b >> 4));
+                out.push(hex(b & 0xf));
+            } else {
+                out.extend_from_slice(short);
+            }
+            i += 1;
+            done = i;
+        }
+    }
+    out.extend_from_slice(bytes.get(done..).unwrap_or_default());
+    out.push(b'"');
 }
 
 /// Write text to stdout (CLI subcommands' human output). Redacted like everything else.
@@ -297,5 +399,62 @@ mod tests {
             assert_eq!(out["hookSpecificOutput"]["hookEventName"], "PreToolUse");
         }
         assert!(answer(pre(Ruling::Pass, None)).stdout.is_none());
+    }
+
+    /// The answer writer prints what serde_json prints, byte for byte: every byte value in
+    /// every position of an eight-byte word, non-ASCII text, numbers, nesting.
+    #[test]
+    fn answers_are_written_as_serde_json_writes_them() {
+        let mut strings: Vec<String> = Vec::new();
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            for at in 0..17 {
+                let mut s = "a".repeat(at);
+                s.push(c);
+                s.push_str(&"z".repeat(17 - at));
+                strings.push(s);
+            }
+            strings.push(c.to_string());
+            strings.push(format!("{c}{c}{c}{c}{c}{c}{c}{c}{c}"));
+        }
+        strings.extend(
+            [
+                "",
+                "é",
+                "\u{1f600} smile",
+                "tab\tnew\nline\r\"q\" \\ back",
+                "\u{7f}\u{80}\u{ff}\u{2028}\u{2029}",
+                "‹untrusted›",
+                "ünïcödé and ascii mixed over more than eight bytes",
+            ]
+            .map(String::from),
+        );
+        let mut values: Vec<Value> = strings.iter().map(|s| json!(s)).collect();
+        values.push(json!(strings));
+        values.extend([
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-1),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1.5),
+            json!(-0.0),
+            json!(1e300),
+            json!(0.1),
+            json!([]),
+            json!({}),
+            json!({"a": [1, {"b": null, "c\n": "d\"e"}], "": [[]], "é": {"x": 2.25}}),
+        ]);
+        for v in &values {
+            let mut got = Vec::new();
+            write_json(&mut got, v).unwrap();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                serde_json::to_string(v).unwrap(),
+                "{v:?}"
+            );
+        }
     }
 }
