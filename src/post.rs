@@ -236,12 +236,12 @@ pub fn post_tool_use_with(
 /// `content` list). `None` for any other tool or shape: the output is then left as it is and
 /// only the note marks it. One boundary is drawn per call and shared by its blocks.
 fn spotlight(tool: &str, response: &Json, source: &str) -> Option<Json> {
-    use crate::inject::spotlight::{boundary, frame};
+    use crate::inject::spotlight::{boundary_seeded, frame};
     let shape = OutputShape::of(tool);
     if shape == OutputShape::Opaque {
         return None;
     }
-    let b = boundary(&response.seed(4096));
+    let b = boundary_seeded(|| response.seed(4096).into());
     response.reframed(shape, &|text| frame(text, source, &b))
 }
 

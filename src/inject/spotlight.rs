@@ -20,6 +20,12 @@ use super::scan::is_invisible;
 
 /// A fresh boundary: 16 lowercase hex digits.
 pub fn boundary(text: &str) -> String {
+    boundary_seeded(|| std::borrow::Cow::Borrowed(text))
+}
+
+/// [`boundary`], with the text for the fallback hash made only when the OS has no randomness
+/// to give (a hook call does not serialize kilobytes of output for a seed it does not use).
+pub fn boundary_seeded<'a>(seed: impl FnOnce() -> std::borrow::Cow<'a, str>) -> String {
     let mut bytes = [0u8; 8];
     let from_os = std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
@@ -29,7 +35,7 @@ pub fn boundary(text: &str) -> String {
         // text's author, who does not know the time or the process id.
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write(text.as_bytes());
+        h.write(seed().as_bytes());
         h.write_u128(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
