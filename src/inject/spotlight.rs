@@ -161,10 +161,10 @@ fn break_runs(text: &str) -> String {
 pub fn defuse(text: &str, boundary: &str) -> String {
     // Invisible characters first: they could split a marker so that it is only whole once
     // the model (or a later step) drops them.
-    let visible: String = if text.is_ascii() {
-        text.to_string()
+    let visible: std::borrow::Cow<'_, str> = if text.is_ascii() {
+        std::borrow::Cow::Borrowed(text)
     } else {
-        text.chars().filter(|c| !is_invisible(*c)).collect()
+        std::borrow::Cow::Owned(text.chars().filter(|c| !is_invisible(*c)).collect())
     };
     let mut out = String::with_capacity(visible.len() + 64);
     // Every imitation starts with `<`, `[` or `|` (a test checks it): look only there, and
@@ -202,23 +202,58 @@ pub fn defuse(text: &str, boundary: &str) -> String {
     if !boundary.is_empty() && out.contains(boundary) {
         out = out.replace(boundary, "[boundary]");
     }
-    // Speaker labels at the start of a line.
-    let mut framed = String::with_capacity(out.len() + 16);
-    for line in out.split_inclusive('\n') {
-        let trimmed = line.trim_start_matches([' ', '\t', '>', '*', '#', '-']);
-        let lower = trimmed.get(..12.min(trimmed.len())).unwrap_or(trimmed);
-        let labelled = LABELS.iter().any(|l| {
-            lower.len() >= l.len()
-                && lower
-                    .get(..l.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(l))
-        });
-        if labelled {
-            framed.push_str("│ ");
-        }
-        framed.push_str(line);
+    label_lines(out)
+}
+
+/// Whether the line starting at `at` begins with a speaker label, after any of ` \t>*#-`
+/// (ASCII case-insensitive).
+fn labelled_at(bytes: &[u8], at: usize) -> bool {
+    let rest = bytes.get(at..).unwrap_or_default();
+    let skip = rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'>' | b'*' | b'#' | b'-'))
+        .count();
+    let rest = rest.get(skip..).unwrap_or_default();
+    // Every label starts with one of these letters: most lines are done here.
+    if !matches!(
+        rest.first(),
+        Some(b'h' | b'H' | b'a' | b'A' | b's' | b'S' | b'u' | b'U')
+    ) {
+        return false;
     }
-    framed
+    LABELS.iter().any(|l| {
+        rest.get(..l.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(l.as_bytes()))
+    })
+}
+
+/// `text` with `│ ` in front of every line that starts with a speaker label (see
+/// [`labelled_at`]); the text itself, not a copy, when no line does.
+fn label_lines(text: String) -> String {
+    let bytes = text.as_bytes();
+    let starts = std::iter::once(0).chain(
+        memchr::memchr_iter(b'\n', bytes)
+            .map(|i| i + 1)
+            .filter(|&i| i < bytes.len()),
+    );
+    let mut framed: Option<String> = None;
+    let mut copied = 0;
+    for start in starts {
+        if !labelled_at(bytes, start) {
+            continue;
+        }
+        let f = framed.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+        f.push_str(text.get(copied..start).unwrap_or(""));
+        f.push_str("│ ");
+        copied = start;
+    }
+    match framed {
+        Some(mut f) => {
+            f.push_str(text.get(copied..).unwrap_or(""));
+            f
+        }
+        None => text,
+    }
 }
 
 /// `text` framed as untrusted data from `source`, with the boundary drawn for this call.
@@ -289,6 +324,77 @@ mod tests {
     }
 
     const B: &str = "0123456789abcdef";
+
+    /// The label pass as it was first written (line by line): the oracle for `label_lines`.
+    fn label_lines_by_line(out: &str) -> String {
+        let mut framed = String::with_capacity(out.len() + 16);
+        for line in out.split_inclusive('\n') {
+            let trimmed = line.trim_start_matches([' ', '\t', '>', '*', '#', '-']);
+            let lower = trimmed.get(..12.min(trimmed.len())).unwrap_or(trimmed);
+            let labelled = LABELS.iter().any(|l| {
+                lower.len() >= l.len()
+                    && lower
+                        .get(..l.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(l))
+            });
+            if labelled {
+                framed.push_str("│ ");
+            }
+            framed.push_str(line);
+        }
+        framed
+    }
+
+    #[test]
+    fn label_lines_marks_the_lines_the_line_by_line_pass_marks() {
+        let pieces = [
+            "",
+            "\n",
+            "\n\n",
+            " ",
+            "\t",
+            "> ",
+            "**",
+            "#",
+            "-",
+            "Human:",
+            "human:",
+            "HUMAN: x",
+            "Assistant:",
+            "assistant",
+            "System:",
+            "User:",
+            "ai:",
+            "AI:",
+            "h:",
+            "A:",
+            "a",
+            "u",
+            "sys",
+            "é",
+            "Hé:",
+            "\u{1f600}",
+            "user:\n",
+            "x\nUser: y",
+            "\r\n",
+            "plain text",
+        ];
+        let mut n = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(
+                        label_lines(text.clone()),
+                        label_lines_by_line(&text),
+                        "{text:?}"
+                    );
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, pieces.len().pow(3));
+    }
 
     /// What a model would take for "the frame ended": the closing line with this call's
     /// boundary, before the real end.
