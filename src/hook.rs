@@ -22,7 +22,7 @@ use crate::outcome::{Outcome, Post, PostEvent, Pre, Ruling};
 use crate::output;
 pub use crate::output::Answer;
 use crate::paths::PathEnv;
-use crate::policy::{Discovery, OnAllow, Policy, PolicyError};
+use crate::policy::{Discovery, OnAllow, Policy, PolicyError, PostSettings};
 
 /// How long the judgement may take before it is abandoned and the call denied; well inside
 /// the `timeout` that `blastwall install` registers (10 s), after which the client would let
@@ -181,6 +181,31 @@ pub fn load_policy(env: &PathEnv, opts: &Options) -> Result<Policy, PolicyError>
     Ok(policy)
 }
 
+/// What a call after a tool ran reads of the policy: from the cache when it holds the policy
+/// (only that part decoded), else from every layer compiled (and stored), as
+/// [`load_policy`] does.
+fn load_post_settings(env: &PathEnv, opts: &Options) -> Result<PostSettings, PolicyError> {
+    let discovery = if opts.isolated {
+        Discovery::isolated(opts.policy_file.clone())
+    } else {
+        Discovery::standard(env, opts.policy_file.clone())
+    };
+    let cache = if opts.compiled_cache {
+        crate::policy::cache::Cache::new(env, &discovery)
+    } else {
+        None
+    };
+    if let Some(post) = cache.as_ref().and_then(|c| c.load_post(env, &discovery)) {
+        return Ok(post);
+    }
+    let sources = discovery.read(env)?;
+    let policy = Policy::from_sources(&sources, env)?;
+    if let Some(cache) = &cache {
+        cache.store(env, &discovery, &policy);
+    }
+    Ok(PostSettings::from(policy))
+}
+
 fn path_env(cwd: &str, opts: &Options) -> Result<PathEnv, HookError> {
     let cwd_path = Path::new(cwd);
     if !cwd_path.is_absolute() {
@@ -257,7 +282,7 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
     let env = path_env(cwd, opts)?;
     // A broken policy must not let secrets through: after a tool ran, redact with the built-in
     // detector and warn; a prompt is blocked (the error path does that).
-    let policy = match load_policy(&env, opts) {
+    let policy = match load_post_settings(&env, opts) {
         Ok(p) => p,
         Err(e) if ev.kind() != EventKind::UserPromptSubmit => {
             return Ok(after_tool_with_broken_policy(ev, &env, opts, &e))
@@ -287,17 +312,14 @@ fn after_tool_or_prompt(ev: &HookEvent, opts: &Options) -> Result<Answer, HookEr
             .map(Outcome::Post)
     };
     let Some(outcome) = outcome else {
-        release(policy, opts);
         return Ok(Answer::none());
     };
-    let answer = finish(ev, outcome, &policy, opts);
-    release(policy, opts);
-    Ok(answer)
+    Ok(finish(ev, outcome, policy.audit_log.as_deref(), opts))
 }
 
 /// The policy's detector plus the values its `[[secrets.inject]]` entries can hand a
 /// sandboxed call (see `egress::credentials::known_values`); `None` when there are none.
-fn injected_detector(policy: &Policy, env: &PathEnv) -> Option<crate::secrets::Detector> {
+fn injected_detector(policy: &PostSettings, env: &PathEnv) -> Option<crate::secrets::Detector> {
     if policy.inject.is_empty() {
         return None;
     }
@@ -320,10 +342,10 @@ fn injected_detector(policy: &Policy, env: &PathEnv) -> Option<crate::secrets::D
 }
 
 /// The answer for an outcome, recorded in the audit log when this is the real hook.
-fn finish(ev: &HookEvent, outcome: Outcome, policy: &Policy, opts: &Options) -> Answer {
+fn finish(ev: &HookEvent, outcome: Outcome, audit_log: Option<&Path>, opts: &Options) -> Answer {
     let mut answer = output::answer(outcome);
     if opts.audit {
-        if let Some(path) = &policy.audit_log {
+        if let Some(path) = audit_log {
             if let Err(message) = record(path, &audit::Record::of(Some(ev), &answer.outcome)) {
                 answer.stderr = Some(message);
             }
@@ -409,7 +431,7 @@ fn pre_tool_use(ev: &HookEvent, opts: &Options) -> Result<Answer, HookError> {
             &crate::egress::sandbox::ticket_egress,
         );
     }
-    let answer = finish(ev, outcome, &policy, opts);
+    let answer = finish(ev, outcome, policy.audit_log.as_deref(), opts);
     release(policy, opts);
     Ok(answer)
 }

@@ -49,11 +49,11 @@ use serde::Serialize;
 use super::rules::RuleSet;
 
 use super::globs::real_path;
-use super::{Discovery, LayerKind, Policy, EMBEDDED_DEFAULT};
+use super::{Discovery, LayerKind, Policy, PostSettings, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
-const FORMAT: u32 = 12;
+const FORMAT: u32 = 13;
 const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
 /// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
@@ -252,6 +252,21 @@ impl Cache {
         fits.then(|| decode(bytes, entry.head, entry.rules))?
     }
 
+    /// What a call after a tool ran reads of the stored policy ([`PostSettings`]), decoded
+    /// alone: the profiles and rules that follow are neither decoded nor checked (the key
+    /// matched, and the entry was written whole by this build). `None` as for [`Cache::load`].
+    pub fn load_post(&self, env: &PathEnv, discovery: &Discovery) -> Option<PostSettings> {
+        let bytes = read_entry(&self.path)?;
+        let entry = split_entry(&bytes)?;
+        let stored = bytes.get(entry.key.clone())?;
+        let fits = if entry.uses_cwd {
+            stored == Cache::with_cwd_key(env, discovery, true, SETTLE)?.key
+        } else {
+            stored == self.key
+        };
+        fits.then(|| decode_post(bytes.get(entry.head)?))?
+    }
+
     /// Store a freshly compiled policy. Best effort: a cache that cannot be written only
     /// costs time.
     pub fn store(&self, env: &PathEnv, discovery: &Discovery, policy: &Policy) {
@@ -343,6 +358,13 @@ pub fn decode(buffer: Vec<u8>, head: Range<usize>, rules: Range<usize>) -> Optio
     };
     policy.rules = RuleSet::from_encoded(buffer, rules)?;
     Some(policy)
+}
+
+/// The [`PostSettings`] at the start of a stored policy's head.
+pub fn decode_post(head: &[u8]) -> Option<PostSettings> {
+    postcard::take_from_bytes::<PostSettings>(head)
+        .ok()
+        .map(|(post, _)| post)
 }
 
 /// The policy as a cache hit would give it back: encoded and decoded. For tests that check

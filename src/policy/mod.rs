@@ -28,7 +28,7 @@ pub mod select;
 pub mod source;
 
 pub use globs::{PathGlobs, PathProbe};
-pub use model::{Network, Policy, Profile, Roots, Rule, SecretsSettings, Val, When};
+pub use model::{Network, Policy, PostSettings, Profile, Roots, Rule, SecretsSettings, Val, When};
 pub use raw::{Access, OnAllow, RuleDecision, TaintOn};
 pub use select::Facts;
 pub use source::{Discovery, LayerKind, PolicyError, Source};

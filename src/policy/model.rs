@@ -208,27 +208,31 @@ impl SecretsSettings {
 }
 
 /// The merged, validated and compiled policy.
+///
+/// The order of the fields is the order of the compiled-policy cache's encoding, and its first
+/// four are [`PostSettings`], in that struct's order: a call after a tool ran decodes only
+/// them (`policy::cache::decode_post`), not the profiles a PreToolUse judges with.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Policy {
-    pub on_allow: OnAllow,
     pub audit_log: Option<PathBuf>,
+    pub secrets: SecretsSettings,
+    /// Which external content taints the session (`[untrusted] taint`).
+    pub taint_on: TaintOn,
+    /// `[[secrets.inject]]` (trusted layers only), later layers replacing earlier entries of
+    /// the same name.
+    #[serde(default)]
+    pub inject: Vec<Injection>,
+    pub on_allow: OnAllow,
     pub read_roots: Option<Roots>,
     pub write_roots: Option<Roots>,
     pub project_read_roots: Option<Roots>,
     pub project_write_roots: Option<Roots>,
     pub network: Network,
-    pub secrets: SecretsSettings,
-    /// Which external content taints the session (`[untrusted] taint`).
-    pub taint_on: TaintOn,
     /// Trusted profiles; `main` is first.
     pub profiles: Vec<Profile>,
     pub project_profiles: Vec<Profile>,
     /// `[sandbox]`, merged over the layers.
     pub sandbox: crate::policy::sandbox_settings::SandboxPolicy,
-    /// `[[secrets.inject]]` (trusted layers only), later layers replacing earlier entries of
-    /// the same name.
-    #[serde(default)]
-    pub inject: Vec<Injection>,
     /// `[builtins]`: how the policy tunes the built-in verdicts, by id (see `crate::builtins`).
     pub builtins: BTreeMap<String, BuiltinTuning>,
     /// Kept apart in the compiled-policy cache (its own section, decoded rule by rule).
@@ -238,6 +242,28 @@ pub struct Policy {
     pub layers: Vec<(LayerKind, Arc<str>)>,
     /// Every key declared in `keys`, as merged (see [`Policy::keys`]).
     pub keys: LazyRecord<super::keys::Keys>,
+}
+
+/// What PostToolUse, PostToolUseFailure and UserPromptSubmit read of the policy: the first
+/// fields of [`Policy`], same names, types and order (so the cache's encoding of a policy
+/// starts with the encoding of these; a test holds the two together).
+#[derive(Debug, Deserialize)]
+pub struct PostSettings {
+    pub audit_log: Option<PathBuf>,
+    pub secrets: SecretsSettings,
+    pub taint_on: TaintOn,
+    pub inject: Vec<Injection>,
+}
+
+impl From<Policy> for PostSettings {
+    fn from(p: Policy) -> PostSettings {
+        PostSettings {
+            audit_log: p.audit_log,
+            secrets: p.secrets,
+            taint_on: p.taint_on,
+            inject: p.inject,
+        }
+    }
 }
 
 impl Policy {

@@ -107,6 +107,39 @@ fn the_embedded_default_round_trips() {
     assert_eq!(format!("{policy:?}"), format!("{back:?}"));
 }
 
+/// What a call after a tool ran decodes of a stored policy is what the whole policy holds in
+/// those fields: custom rules, an injection, an audit log, `taint = "any"`, and the default.
+#[test]
+fn the_post_settings_at_the_head_are_the_policy_s() {
+    let with_inject = format!(
+        "{USER}\n[untrusted]\ntaint = \"any\"\n\n[[secrets.inject]]\nname = \"GH_TOKEN\"\ncommand = [\"gh\", \"auth\", \"token\"]\nprograms = [\"gh\", \"git\"]\n"
+    );
+    let mut policies = Vec::new();
+    for user in [USER, with_inject.as_str()] {
+        let f = fixture(user);
+        policies.push(compile(&f));
+    }
+    let env = crate::policy::tests::test_env();
+    policies.push(Policy::from_sources(&[Source::embedded()], &env).unwrap());
+    assert!(
+        policies.iter().any(|p| !p.inject.is_empty()),
+        "an injection is covered"
+    );
+    for policy in policies {
+        let (head, _) = encode(&policy).unwrap();
+        let post = decode_post(&head).unwrap();
+        let want = PostSettings::from(round_trip(&policy).unwrap());
+        assert_eq!(format!("{post:?}"), format!("{want:?}"));
+        assert_eq!(post.audit_log, policy.audit_log);
+        assert_eq!(post.taint_on, policy.taint_on);
+        assert_eq!(post.inject, policy.inject);
+        assert_eq!(
+            format!("{:?}", post.secrets),
+            format!("{:?}", policy.secrets)
+        );
+    }
+}
+
 #[test]
 fn a_stored_policy_is_loaded_and_an_edited_file_misses() {
     let f = fixture(USER);
@@ -117,10 +150,19 @@ fn a_stored_policy_is_loaded_and_an_edited_file_misses() {
     assert_eq!(entry.permissions().mode() & 0o777, 0o600);
     let loaded = slot(&f).load(&f.env, &f.discovery).expect("hit");
     assert!(loaded.rules.iter().any(|r| &*r.id == "no-make"));
+    let post = slot(&f).load_post(&f.env, &f.discovery).expect("hit");
+    assert_eq!(
+        format!("{:?}", post.secrets),
+        format!("{:?}", loaded.secrets)
+    );
 
     // Same size, different content: the ctime changes, so the key does.
     std::fs::write(&f.user_file, USER.replace("no-make", "no-mak2")).unwrap();
     assert!(slot(&f).load(&f.env, &f.discovery).is_none(), "edited file");
+    assert!(
+        slot(&f).load_post(&f.env, &f.discovery).is_none(),
+        "edited file"
+    );
 }
 
 #[test]
