@@ -37,6 +37,30 @@ struct Entry {
     first: u8,
     second: Option<u8>,
     keyword: u32,
+    /// Its first four bytes (fewer for a shorter keyword), little-endian, and the mask of those
+    /// bytes: a text whose next four lowercased bytes differ under the mask is not compared.
+    head: u32,
+    mask: u32,
+}
+
+/// Up to four bytes of `bytes` as a little-endian word, missing bytes zero.
+fn word4(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .take(4)
+        .enumerate()
+        .fold(0, |w, (i, &b)| w | u32::from(b) << (8 * i))
+}
+
+/// ASCII-lowercases the four bytes of `w` (the others unchanged): `+ 0x25` carries into a
+/// byte's high bit from `A` (0x41) up, `+ 0x3f` from past `Z` (0x5b) up, so where the first
+/// does and the second does not, the byte is upper case and gets 0x20 added.
+fn lower4(w: u32) -> u32 {
+    let low7 = w & 0x7f7f_7f7f;
+    let from_a = low7.wrapping_add(0x3f3f_3f3f);
+    let past_z = low7.wrapping_add(0x2525_2525);
+    let upper = from_a & !past_z & !w & 0x8080_8080;
+    w | upper >> 2
 }
 
 /// A set of byte pairs: bit `a << 8 | b`.
@@ -121,10 +145,13 @@ impl PairIndex {
             if *count > WIDE {
                 return None;
             }
+            let len = k.len().min(4);
             entries.push(Entry {
                 first,
                 second,
                 keyword: u32::try_from(i).ok()?,
+                head: word4(k),
+                mask: u32::MAX.checked_shr(32 - 8 * u32::try_from(len).ok()?)?,
             });
             starts.insert_any_case(first, second);
             match second {
@@ -254,10 +281,12 @@ impl PairIndex {
             .unwrap_or_default();
         // Sorted by second byte, `None` (one-byte keywords) first: the one-byte keywords,
         // then those that begin with `first` and `second`, each in the sorted order.
+        let next = lower4(word4(text.get(at..).unwrap_or_default()));
         let matching = group
             .iter()
             .take_while(|e| e.second <= second)
-            .filter(|e| e.second == second || e.second.is_none());
+            .filter(|e| e.second == second || e.second.is_none())
+            .filter(|e| next & e.mask == e.head);
         for e in matching {
             let i = e.keyword as usize;
             let Some(k) = keywords.get(i) else { continue };
@@ -273,5 +302,28 @@ impl PairIndex {
                 found(i, at, end);
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod tests {
+    use super::*;
+
+    /// `lower4` is `to_ascii_lowercase` on each of the four bytes, whatever the others hold.
+    #[test]
+    fn lower4_lowercases_each_byte_as_ascii() {
+        for b in 0..=u8::MAX {
+            for at in 0..4 {
+                for fill in [0u8, b'A', b'z', 0x80, 0xff, b'@', b'['] {
+                    let mut bytes = [fill; 4];
+                    bytes[at] = b;
+                    let want = word4(&bytes.map(|c| c.to_ascii_lowercase()));
+                    assert_eq!(lower4(word4(&bytes)), want, "{bytes:?}");
+                }
+            }
+        }
+        assert_eq!(word4(b"ab"), u32::from(b'a') | u32::from(b'b') << 8);
+        assert_eq!(word4(b"abcdef"), u32::from_le_bytes(*b"abcd"));
     }
 }
