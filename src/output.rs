@@ -297,60 +297,63 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> std::io::Result<()> {
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    /// Whether some byte of `w` is below 0x20, a `"` or a `\\` (exact: the borrow of the
-    /// subtraction can only run into a byte above one that is flagged itself).
-    fn special(w: u64) -> bool {
-        let quote = w ^ (LO * u64::from(b'"'));
-        let backslash = w ^ (LO * u64::from(b'\\'));
-        let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-        // Bytes below 0x20: `x - 0x20` borrows, and the byte had no high bit.
-        (zero(quote) | zero(backslash) | (w.wrapping_sub(LO * 0x20) & !w & HI)) != 0
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    /// The high bit of each byte of `w` that is below 0x20, a `"` or a `\\`, and no other
+    /// (no borrow or carry crosses a byte: each byte's low seven bits are added to at most
+    /// 0x7f).
+    fn special(w: u64) -> u64 {
+        let low = w & LOW7;
+        let zero = |x: u64| !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
+        let below_space = !(low.wrapping_add(LO * 0x60) | w) & HI;
+        zero(w ^ (LO * u64::from(b'"'))) | zero(w ^ (LO * u64::from(b'\\'))) | below_space
+    }
+    fn escape(out: &mut Vec<u8>, b: u8) {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\t' => b"\\t",
+            b'\r' => b"\\r",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => b"",
+        };
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            out.extend_from_slice(b"\\u00");
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xf));
+        } else {
+            out.extend_from_slice(short);
+        }
     }
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut done = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if !special(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mut found = special(u64::from_le_bytes(word));
+        while found != 0 {
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            out.extend_from_slice(bytes.get(done..at).unwrap_or_default());
+            escape(out, bytes.get(at).copied().unwrap_or(0));
+            done = at + 1;
+            found &= found - 1;
         }
-        // A byte to escape is in the next eight (or fewer, at the end): look at them one by one.
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let b = bytes.get(i).copied().unwrap_or(0);
-            let short: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\t' => b"\\t",
-                b'\r' => b"\\r",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                0..=0x1f => b"",
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
+        i += 8;
+    }
+    // The last few bytes, one at a time.
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
             out.extend_from_slice(bytes.get(done..i).unwrap_or_default());
-            if short.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
-                out.extend_from_slice(b"\\u00");
-                out.push(hex(b >> 4));
-                out.push(hex(b & 0xf));
-            } else {
-                out.extend_from_slice(short);
-            }
-            i += 1;
-            done = i;
+            escape(out, b);
+            done = i + 1;
         }
+        i += 1;
     }
     out.extend_from_slice(bytes.get(done..).unwrap_or_default());
     out.push(b'"');
