@@ -1196,7 +1196,13 @@ impl Detector {
 
     /// The findings inside a string value scanned as `key: "value"`, relative to the value.
     pub fn entry_findings(&self, key: &str, value: &str) -> Vec<Finding> {
-        let probe = format!("{key}: \"{value}\"");
+        // Sized up front: `format!` would grow the buffer (and copy it) a few times for a
+        // long value.
+        let mut probe = String::with_capacity(key.len() + value.len() + 4);
+        probe.push_str(key);
+        probe.push_str(": \"");
+        probe.push_str(value);
+        probe.push('"');
         let offset = key.len() + 3;
         let end = offset + value.len();
         let key_lines = key.bytes().filter(|&b| b == b'\n').count();
