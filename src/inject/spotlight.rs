@@ -270,9 +270,19 @@ pub fn frame(text: &str, source: &str, boundary: &str) -> String {
         .filter(|c| !c.is_control() && !is_invisible(*c) && *c != '"' && *c != '<' && *c != '>')
         .take(200)
         .collect();
-    format!(
-        "<<<untrusted-data-{boundary} source=\"{source}\">>>\n{body}\n<<<end-untrusted-data-{boundary}>>>"
-    )
+    // Sized up front: `format!` would grow the buffer (and copy it) a few times for a long
+    // body.
+    let mut out = String::with_capacity(body.len() + source.len() + 2 * boundary.len() + 64);
+    out.push_str("<<<untrusted-data-");
+    out.push_str(boundary);
+    out.push_str(" source=\"");
+    out.push_str(&source);
+    out.push_str("\">>>\n");
+    out.push_str(&body);
+    out.push_str("\n<<<end-untrusted-data-");
+    out.push_str(boundary);
+    out.push_str(">>>");
+    out
 }
 
 /// The note that tells the model how to read the frame.
