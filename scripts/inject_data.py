@@ -28,7 +28,8 @@ attack sources (each in its source's group); then, appended last, two more agent
 (registry_attacks2) and more benign text (more_discussion: sixteen more guards' docs, project
 documents addressed to people, CLI command specifications in YAML) and planted copies of a sample of
 the session-4 groups' attacks (plant_old). Each stage has its own random
-stream, so the data of an earlier stage is an exact prefix of a later one.
+stream, so the data of an earlier stage is an exact prefix of a later one; a text already written
+under another group is left out (split still drawn).
 
 Never used here, and not to be added: AgentDojo and spikee (kept for independent evaluation); rows
 that name or quote them are dropped (EVAL_ONLY), and packages built from them (pyatr's bundled
@@ -1216,7 +1217,9 @@ def plant_old(out):
     hosts = [r["text"] for r in out if r["label"] == 0 and r["family"] in ("benign.readme", "benign.man", "benign.html_docs", "benign.data", "benign.changelog") and len(r["text"]) < 3000]
     new = []
     for fams, fam, cap in PLANT_OLD:
-        texts = [r["text"] for r in out if r["family"] in fams]
+        group = group_of(fam)
+        elsewhere = {r["text"] for r in out if r["label"] == 1 and group_of(r["family"]) != group}
+        texts = [r["text"] for r in out if r["family"] in fams and r["text"] not in elsewhere]
         rng.shuffle(texts)
         for t in texts[:cap]:
             new.append({"text": carrier(t, hosts), "label": 1, "family": fam})
@@ -1250,14 +1253,23 @@ def main():
     out = [r for r in out if not EVAL_ONLY.search(r["text"])]
     os.makedirs(OUT, exist_ok=True)
     split_rng = random.Random(1515)
+    # A text already written under another group is left out (bastionprobe ships six of
+    # bastioncorpus's rows verbatim: a held-out group must not be trained on under another
+    # name). Its split is still drawn, so every other row keeps its split.
+    group_of_text = {}
+    kept = []
     with open(os.path.join(OUT, "data.jsonl"), "w") as f:
         for r in out:
             r["group"] = r.get("group") or group_of(r["family"])
             x = split_rng.random()
             r["split"] = "train" if x < 0.6 else "val" if x < 0.8 else "test"
+            if group_of_text.setdefault(r["text"], r["group"]) != r["group"]:
+                print(f"left out, already in group {group_of_text[r['text']]}: {r['family']}: {r['text'][:60]!r}", file=sys.stderr)
+                continue
+            kept.append(r)
             f.write(json.dumps(r) + "\n")
     fams = {}
-    for r in out:
+    for r in kept:
         fams[r["family"]] = fams.get(r["family"], 0) + 1
     for k, v in sorted(fams.items()):
         print(f"{k}\t{v}")
