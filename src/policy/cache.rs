@@ -253,18 +253,18 @@ impl Cache {
     }
 
     /// What a call after a tool ran reads of the stored policy ([`PostSettings`]), decoded
-    /// alone: the profiles and rules that follow are neither decoded nor checked (the key
-    /// matched, and the entry was written whole by this build). `None` as for [`Cache::load`].
+    /// alone: only the entry's key and head are read from the file (the rule section, most of
+    /// an entry, is not: fewer pages to fill), and the profiles and rules are neither decoded
+    /// nor checked (the key matched, and the entry was written whole by this build). `None`
+    /// as for [`Cache::load`].
     pub fn load_post(&self, env: &PathEnv, discovery: &Discovery) -> Option<PostSettings> {
-        let bytes = read_entry(&self.path)?;
-        let entry = split_entry(&bytes)?;
-        let stored = bytes.get(entry.key.clone())?;
-        let fits = if entry.uses_cwd {
+        let (uses_cwd, stored, head) = read_key_and_head(&self.path)?;
+        let fits = if uses_cwd {
             stored == Cache::with_cwd_key(env, discovery, true, SETTLE)?.key
         } else {
             stored == self.key
         };
-        fits.then(|| decode_post(bytes.get(entry.head)?))?
+        fits.then(|| decode_post(&head))?
     }
 
     /// Store a freshly compiled policy. Best effort: a cache that cannot be written only
@@ -304,6 +304,36 @@ fn read_entry(path: &Path) -> Option<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
     file.read_to_end(&mut bytes).ok()?;
     Some(bytes)
+}
+
+/// The flag, key and head of the entry at `path` (see [`split_entry`] for the layout), read
+/// from the start of the file, with the same checks as [`read_entry`]; each part must lie
+/// within the file.
+fn read_key_and_head(path: &Path) -> Option<(bool, Vec<u8>, Vec<u8>)> {
+    let mut file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.permissions().mode() & 0o022 != 0 || meta.len() > MAX_ENTRY_BYTES {
+        return None;
+    }
+    let mut left = meta.len();
+    let mut take = |file: &mut File, n: u64| -> Option<Vec<u8>> {
+        left = left.checked_sub(n)?;
+        let mut part = vec![0; usize::try_from(n).ok()?];
+        file.read_exact(&mut part).ok()?;
+        Some(part)
+    };
+    let magic = take(&mut file, MAGIC.len() as u64 + 1)?;
+    let (flag, magic) = magic.split_last()?;
+    if magic != MAGIC.as_slice() {
+        return None;
+    }
+    let mut part = |file: &mut File| -> Option<Vec<u8>> {
+        let len = take(file, 8)?;
+        take(file, u64::from_le_bytes(len.try_into().ok()?))
+    };
+    let key = part(&mut file)?;
+    let head = part(&mut file)?;
+    Some((*flag == 1, key, head))
 }
 
 /// Where the parts of an entry are.

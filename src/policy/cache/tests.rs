@@ -215,11 +215,49 @@ fn damaged_or_foreign_entries_are_ignored() {
             "cut at {cut}"
         );
     }
+    // Cut inside the key or the head: nothing for a call after a tool ran either (it reads
+    // only those two parts, so a cut in the rule section is the full load's to refuse).
+    let key_len = u64::from_le_bytes(good[MAGIC.len() + 1..][..8].try_into().unwrap()) as usize;
+    let head_at = MAGIC.len() + 1 + 8 + key_len;
+    let head_len = u64::from_le_bytes(good[head_at..][..8].try_into().unwrap()) as usize;
+    for cut in [
+        0,
+        4,
+        9,
+        20,
+        head_at + 4,
+        head_at + 8 + head_len / 2,
+        head_at + 8 + head_len - 1,
+    ] {
+        write(&good[..cut]);
+        assert!(
+            slot(&f).load_post(&f.env, &f.discovery).is_none(),
+            "cut at {cut}"
+        );
+    }
+    write(&good[..head_at + 8 + head_len]);
+    assert!(
+        slot(&f).load(&f.env, &f.discovery).is_none(),
+        "no rule section"
+    );
+    assert!(
+        slot(&f).load_post(&f.env, &f.discovery).is_some(),
+        "key and head whole"
+    );
     // A byte changed in the key.
     let mut bad = good.clone();
     bad[MAGIC.len() + 1 + 8 + 3] ^= 1;
     write(&bad);
     assert!(slot(&f).load(&f.env, &f.discovery).is_none(), "key changed");
+    assert!(
+        slot(&f).load_post(&f.env, &f.discovery).is_none(),
+        "key changed"
+    );
+    // Another magic.
+    let mut bad = good.clone();
+    bad[0] ^= 1;
+    write(&bad);
+    assert!(slot(&f).load_post(&f.env, &f.discovery).is_none(), "magic");
     // Trailing garbage.
     let mut long = good.clone();
     long.push(0);
@@ -231,9 +269,17 @@ fn damaged_or_foreign_entries_are_ignored() {
     // Writable by others.
     write(&good);
     assert!(slot(&f).load(&f.env, &f.discovery).is_some(), "restored");
+    assert!(
+        slot(&f).load_post(&f.env, &f.discovery).is_some(),
+        "restored"
+    );
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o622)).unwrap();
     assert!(
         slot(&f).load(&f.env, &f.discovery).is_none(),
+        "group-writable"
+    );
+    assert!(
+        slot(&f).load_post(&f.env, &f.discovery).is_none(),
         "group-writable"
     );
 }
