@@ -240,40 +240,61 @@ impl Json {
     /// is; `None` when the payload does not have that shape (or `shape` is
     /// [`OutputShape::Opaque`]). Every text block of an MCP output is framed.
     pub fn reframed(&self, shape: OutputShape, frame: &dyn Fn(&str) -> String) -> Option<Json> {
-        if shape == OutputShape::Opaque {
-            return None;
-        }
-        let mut out = self.0.clone();
+        // Built from the parts, not a copy of the whole payload with the texts then replaced:
+        // the texts framed (most of a 15 KB page) are not copied only to be dropped.
         match shape {
             OutputShape::Opaque => None,
             OutputShape::WebFetchResult => {
-                let result = out.get_mut("result")?;
-                let text = result.as_str()?;
-                *result = Value::String(frame(text));
-                Some(Json(out))
+                let Value::Object(map) = &self.0 else {
+                    return None;
+                };
+                let text = map.get("result")?.as_str()?;
+                let framed = Value::String(frame(text));
+                Some(Json(Value::Object(with_entry(map, "result", framed))))
             }
             OutputShape::McpTextBlocks => {
-                let blocks = match &mut out {
+                let blocks = match &self.0 {
                     Value::Array(a) => a,
-                    Value::Object(o) => o.get_mut("content")?.as_array_mut()?,
+                    Value::Object(o) => o.get("content")?.as_array()?,
                     _ => return None,
                 };
                 let mut framed = false;
-                for block in blocks.iter_mut() {
-                    if block.get("type").and_then(Value::as_str) != Some("text") {
-                        continue;
-                    }
-                    if let Some(t) = block.get_mut("text") {
-                        if let Some(text) = t.as_str() {
-                            *t = Value::String(frame(text));
+                let mut out = Vec::with_capacity(blocks.len());
+                for block in blocks {
+                    let text = (block.get("type").and_then(Value::as_str) == Some("text"))
+                        .then(|| block.get("text").and_then(Value::as_str))
+                        .flatten();
+                    match (block, text) {
+                        (Value::Object(m), Some(text)) => {
+                            let text = Value::String(frame(text));
+                            out.push(Value::Object(with_entry(m, "text", text)));
                             framed = true;
                         }
+                        _ => out.push(block.clone()),
                     }
                 }
+                let out = match &self.0 {
+                    Value::Object(o) => Value::Object(with_entry(o, "content", Value::Array(out))),
+                    _ => Value::Array(out),
+                };
                 framed.then_some(Json(out))
             }
         }
     }
+}
+
+/// A copy of `map` with the value of `key` (which it holds) replaced by `value`, in its place.
+fn with_entry(map: &Map<String, Value>, key: &str, value: Value) -> Map<String, Value> {
+    let mut value = Some(value);
+    map.iter()
+        .map(|(k, v)| {
+            let v = match value.take_if(|_| k == key) {
+                Some(new) => new,
+                None => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
 }
 
 /// A writer that keeps the first `max` bytes and then refuses.
@@ -559,6 +580,82 @@ mod tests {
     fn all_text_in_document_order() {
         let v = j(json!({"a": "1", "b": ["2", {"c": "3"}], "d": 4}));
         assert_eq!(v.all_text(), "1\n2\n3\n");
+    }
+
+    /// `Json::reframed` as first written (a copy of the payload with the texts replaced): the
+    /// oracle for the version that copies only what it keeps.
+    fn reframed_by_copy(
+        v: &Json,
+        shape: OutputShape,
+        frame: &dyn Fn(&str) -> String,
+    ) -> Option<Json> {
+        if shape == OutputShape::Opaque {
+            return None;
+        }
+        let mut out = v.0.clone();
+        match shape {
+            OutputShape::Opaque => None,
+            OutputShape::WebFetchResult => {
+                let result = out.get_mut("result")?;
+                let text = result.as_str()?;
+                *result = Value::String(frame(text));
+                Some(Json(out))
+            }
+            OutputShape::McpTextBlocks => {
+                let blocks = match &mut out {
+                    Value::Array(a) => a,
+                    Value::Object(o) => o.get_mut("content")?.as_array_mut()?,
+                    _ => return None,
+                };
+                let mut framed = false;
+                for block in blocks.iter_mut() {
+                    if block.get("type").and_then(Value::as_str) != Some("text") {
+                        continue;
+                    }
+                    if let Some(t) = block.get_mut("text") {
+                        if let Some(text) = t.as_str() {
+                            *t = Value::String(frame(text));
+                            framed = true;
+                        }
+                    }
+                }
+                framed.then_some(Json(out))
+            }
+        }
+    }
+
+    #[test]
+    fn reframing_builds_what_replacing_in_a_copy_builds() {
+        let frame = |t: &str| format!("<<{t}>>");
+        let payloads = [
+            json!({"code": 200, "result": "hi", "url": "u", "bytes": 2}),
+            json!({"result": "only"}),
+            json!({"result": 5}),
+            json!({"z": 1, "a": [1, {"result": "nested"}]}),
+            json!([{"type": "text", "text": "a"}, {"type": "image", "data": "AAAA"}, {"type": "text", "text": "b", "x": {"y": 1}}]),
+            json!([{"type": "text", "text": 3}, {"type": "text"}, "text", {"text": "no type"}]),
+            json!({"content": [{"type": "text", "text": "c"}], "isError": false, "_meta": {"k": "v"}}),
+            json!({"content": [{"type": "image", "data": "x"}]}),
+            json!({"content": "not a list"}),
+            json!("a string"),
+            json!(null),
+            json!([]),
+        ];
+        for p in payloads {
+            for shape in [
+                OutputShape::Opaque,
+                OutputShape::WebFetchResult,
+                OutputShape::McpTextBlocks,
+            ] {
+                let v = j(p.clone());
+                let got = v.reframed(shape, &frame).map(Json::into_value);
+                let want = reframed_by_copy(&v, shape, &frame).map(Json::into_value);
+                assert_eq!(got, want, "{shape:?} {p}");
+                if let (Some(g), Some(w)) = (&got, &want) {
+                    assert_eq!(g.to_string(), w.to_string(), "key order, {shape:?} {p}");
+                }
+            }
+        }
     }
 
     #[test]
