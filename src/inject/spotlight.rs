@@ -124,6 +124,16 @@ fn imitation_at(bytes: &[u8], at: usize) -> Option<usize> {
         .max()
 }
 
+/// Whether `text` holds a run of three or more `<` or `>` (else [`break_runs`] changes nothing
+/// and the text is not copied).
+fn has_runs(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'<', b'>', bytes).any(|i| {
+        let b = bytes.get(i);
+        b.is_some() && bytes.get(i + 1) == b && bytes.get(i + 2) == b
+    })
+}
+
 /// Every `<` in a run of three or more becomes `‹`, every such `>` becomes `›`: the frame's
 /// delimiters cannot be written by the text, however the runs are cut.
 fn break_runs(text: &str) -> String {
@@ -198,7 +208,11 @@ pub fn defuse(text: &str, boundary: &str) -> String {
     out.push_str(visible.get(last..).unwrap_or(""));
     // Frame delimiters: the text cannot write `<<<` or `>>>` (so no frame line), nor the
     // boundary.
-    let mut out = break_runs(&out);
+    let mut out = if has_runs(&out) {
+        break_runs(&out)
+    } else {
+        out
+    };
     if !boundary.is_empty() && out.contains(boundary) {
         out = out.replace(boundary, "[boundary]");
     }
@@ -353,6 +367,21 @@ mod tests {
             framed.push_str(line);
         }
         framed
+    }
+
+    #[test]
+    fn has_runs_says_whether_break_runs_changes_the_text() {
+        let pieces = [
+            "", "<", "<<", "<<<", ">", ">>", ">>>", "a", "é", "<>", "><", "\n",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(has_runs(&text), break_runs(&text) != text, "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
