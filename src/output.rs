@@ -43,8 +43,11 @@ impl PartialEq for Answer {
 }
 
 /// The answer for an outcome.
-pub fn answer(outcome: Outcome) -> Answer {
-    let (stdout, stderr, exit) = match &outcome {
+///
+/// The framed tool output moves from the outcome into the answer (it is not copied): the
+/// outcome the answer keeps is what the audit log records, which never holds tool output.
+pub fn answer(mut outcome: Outcome) -> Answer {
+    let (stdout, stderr, exit) = match &mut outcome {
         Outcome::Nothing => (None, None, Exit::Ok),
         Outcome::Pre(p) => (pre(p), None, Exit::Ok),
         Outcome::Post(p) => (post(p), None, Exit::Ok),
@@ -160,7 +163,7 @@ fn post_system(p: &Post) -> Option<String> {
     }
 }
 
-fn post(p: &Post) -> Option<Value> {
+fn post(p: &mut Post) -> Option<Value> {
     let mut out = if p.notes.is_empty() {
         json!({})
     } else {
@@ -168,14 +171,15 @@ fn post(p: &Post) -> Option<Value> {
             "hookEventName": p.event.name(),
             "additionalContext": truncate(&p.notes.join("\n"), MAX_TEXT),
         });
-        if let (Some(r), Some(obj)) = (
-            p.framed.as_ref().or(p.redacted.as_ref()),
-            specific.as_object_mut(),
-        ) {
+        // The redacted output stays in the outcome: whether there is one is what the outcome's
+        // label ("redact") says.
+        let replacement = p.framed.take().or_else(|| p.redacted.clone());
+        if let (Some(r), Some(obj)) = (replacement, specific.as_object_mut()) {
+            let r = r.into_value();
             if p.mcp {
-                obj.insert("updatedMCPToolOutput".into(), r.as_value().clone());
+                obj.insert("updatedMCPToolOutput".into(), r.clone());
             }
-            obj.insert("updatedToolOutput".into(), r.as_value().clone());
+            obj.insert("updatedToolOutput".into(), r);
         }
         json!({ "hookSpecificOutput": specific })
     };
