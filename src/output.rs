@@ -281,13 +281,22 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> std::io::Result<()> {
         }
         Value::Object(map) => {
             out.push(b'{');
+            // An MCP answer carries the framed output twice, under two neighbouring keys
+            // (`updatedMCPToolOutput`, `updatedToolOutput`): a value equal to the one before
+            // it is copied from what was just written, not escaped again.
+            let mut previous: Option<(&Value, std::ops::Range<usize>)> = None;
             for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
                 write_json_str(out, k);
                 out.push(b':');
-                write_json(out, v)?;
+                let start = out.len();
+                match &previous {
+                    Some((p, range)) if *p == v => out.extend_from_within(range.clone()),
+                    _ => write_json(out, v)?,
+                }
+                previous = Some((v, start..out.len()));
             }
             out.push(b'}');
         }
@@ -453,6 +462,8 @@ mod tests {
             json!([]),
             json!({}),
             json!({"a": [1, {"b": null, "c\n": "d\"e"}], "": [[]], "é": {"x": 2.25}}),
+            json!({"a": "x\ny", "b": "x\ny", "c": "x\ny", "d": [1], "e": [1], "f": {"g": "h"}, "i": {"g": "h"}}),
+            json!({"k": [{"t": "\u{1}"}], "l": [{"t": "\u{1}"}], "m": 1, "n": 1.0, "o": 1}),
         ]);
         for v in &values {
             let mut got = Vec::new();
