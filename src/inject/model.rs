@@ -21,8 +21,8 @@ pub const BUCKETS_LOG2: u32 = 17;
 const MASK: u64 = (1 << BUCKETS_LOG2) - 1;
 const MAGIC: &[u8; 4] = b"BWIM";
 /// The feature set's version: a table trained on other features is refused (2: class n-grams
-/// and signal pairs).
-const VERSION: u32 = 2;
+/// and signal pairs; 3: 20 signals, accents folded, other languages in the lexicon).
+const VERSION: u32 = 3;
 const HEADER: usize = 4 + 4 + 4 + 4 * 3 + 4 * N_SIGNALS;
 
 static BYTES: &[u8] = include_bytes!("model.bin");

@@ -45,6 +45,10 @@ pub(crate) mod brk {
     pub(crate) const COMMA: u8 = 16;
     /// `://` (the word before is a URL scheme).
     pub(crate) const URL: u8 = 32;
+    /// A dot inside a name (`example.com`, `v1.2`): no sentence end (only in `before`).
+    pub(crate) const DOT: u8 = 64;
+    /// A quotation mark (`"`, `'` outside a word, a backtick, typographic quotes).
+    pub(crate) const QUOTE: u8 = 128;
 }
 
 /// Word shapes (what the statistical model sees of words outside the lexicon).
@@ -90,6 +94,7 @@ pub(crate) mod cat {
     pub(crate) const RESP: u32 = 1 << 26; // reply, response, answer, summary, summarize …
     pub(crate) const ASK: u32 = 1 << 27; // questions, feedback, bug reports … (what people send)
     pub(crate) const ING: u32 = 1 << 28; // answering, replying … (after "before")
+    pub(crate) const DISC: u32 = 1 << 29; // injection, attack, example … (talk about injection)
 }
 
 const LEXICON: &[(&str, u32)] = {
@@ -403,6 +408,393 @@ const LEXICON: &[(&str, u32)] = {
         ("steal", ACT | OUT),
         ("system_prompt", INSTR),
         ("systemprompt", INSTR),
+        // Other European languages (accents folded by the tokenizer: `précédentes` is
+        // `precedentes`), the same categories; and words that discuss injection rather than
+        // commit it (DISC).
+        ("ignorez", OVR),
+        ("ignorer", OVR),
+        ("ignora", OVR),
+        ("ignorar", OVR),
+        ("ignoren", OVR),
+        ("ignorate", OVR),
+        ("ignoriere", OVR),
+        ("ignorieren", OVR),
+        ("ignoriert", OVR),
+        ("ignorier", OVR),
+        ("vergiss", OVR),
+        ("vergesst", OVR),
+        ("oublie", OVR),
+        ("oubliez", OVR),
+        ("oublier", OVR),
+        ("olvida", OVR),
+        ("olvide", OVR),
+        ("olviden", OVR),
+        ("olvidar", OVR),
+        ("dimentica", OVR),
+        ("dimenticate", OVR),
+        ("dimenticare", OVR),
+        ("esqueca", OVR),
+        ("esquecer", OVR),
+        ("desconsidere", OVR),
+        ("desconsidera", OVR),
+        ("negeer", OVR),
+        ("vergeet", OVR),
+        ("missachte", OVR),
+        ("precedentes", QUAL | STRONGQ),
+        ("precedente", QUAL | STRONGQ),
+        ("precedents", QUAL | STRONGQ),
+        ("anterieures", QUAL | STRONGQ),
+        ("anterieurs", QUAL | STRONGQ),
+        ("anterieure", QUAL | STRONGQ),
+        ("anteriores", QUAL | STRONGQ),
+        ("anterior", QUAL | STRONGQ),
+        ("previas", QUAL | STRONGQ),
+        ("previos", QUAL | STRONGQ),
+        ("precedenti", QUAL | STRONGQ),
+        ("vorherigen", QUAL | STRONGQ),
+        ("vorherige", QUAL | STRONGQ),
+        ("vorigen", QUAL | STRONGQ),
+        ("bisherigen", QUAL | STRONGQ),
+        ("obigen", QUAL | STRONGQ),
+        ("fruheren", QUAL | STRONGQ),
+        ("vorige", QUAL | STRONGQ),
+        ("eerdere", QUAL | STRONGQ),
+        ("dessus", QUAL | STRONGQ),
+        ("sopra", QUAL | STRONGQ),
+        ("toutes", QUAL),
+        ("tous", QUAL),
+        ("todas", QUAL),
+        ("todos", QUAL),
+        ("tutte", QUAL),
+        ("tutti", QUAL),
+        ("alle", QUAL),
+        ("allen", QUAL),
+        ("samtliche", QUAL),
+        ("votre", QUAL | YOU),
+        ("vos", QUAL | YOU),
+        ("deine", QUAL | YOU),
+        ("deinen", QUAL | YOU),
+        ("tus", QUAL | YOU),
+        ("tuoi", QUAL | YOU),
+        ("vous", YOU),
+        ("tu", YOU),
+        ("usted", YOU),
+        ("ustedes", YOU),
+        ("voi", YOU),
+        ("dich", YOU),
+        ("voce", YOU),
+        ("consignes", INSTR),
+        ("regles", INSTR),
+        ("anweisungen", INSTR),
+        ("anweisung", INSTR),
+        ("anleitungen", INSTR),
+        ("regeln", INSTR),
+        ("vorgaben", INSTR),
+        ("befehle", INSTR),
+        ("instrucciones", INSTR),
+        ("instruccion", INSTR),
+        ("reglas", INSTR),
+        ("indicaciones", INSTR),
+        ("istruzioni", INSTR),
+        ("istruzione", INSTR),
+        ("regole", INSTR),
+        ("instrucoes", INSTR),
+        ("instrucao", INSTR),
+        ("regras", INSTR),
+        ("instructies", INSTR),
+        ("regels", INSTR),
+        ("ia", MODEL),
+        ("ki", MODEL),
+        ("assistente", MODEL),
+        ("asistente", MODEL),
+        ("assistent", MODEL),
+        ("modele", MODEL),
+        ("modelo", MODEL),
+        ("modello", MODEL),
+        ("modell", MODEL),
+        ("sprachmodell", MODEL),
+        ("agente", MODEL),
+        ("envoyez", ACT | OUT),
+        ("envoie", ACT | OUT),
+        ("envoyer", ACT | OUT),
+        ("transmettez", ACT | OUT),
+        ("transmets", ACT | OUT),
+        ("transferez", ACT | OUT),
+        ("transferer", ACT | OUT),
+        ("publiez", ACT | OUT),
+        ("partagez", ACT | OUT),
+        ("sende", ACT | OUT),
+        ("senden", ACT | OUT),
+        ("schicke", ACT | OUT),
+        ("schick", ACT | OUT),
+        ("schicken", ACT | OUT),
+        ("ubermittle", ACT | OUT),
+        ("ubermitteln", ACT | OUT),
+        ("uberweise", ACT | OUT),
+        ("uberweisen", ACT | OUT),
+        ("leite", ACT | OUT),
+        ("teile", ACT | OUT),
+        ("envia", ACT | OUT),
+        ("envie", ACT | OUT),
+        ("enviar", ACT | OUT),
+        ("envien", ACT | OUT),
+        ("reenvia", ACT | OUT),
+        ("reenvie", ACT | OUT),
+        ("transfiere", ACT | OUT),
+        ("transfiera", ACT | OUT),
+        ("transferir", ACT | OUT),
+        ("comparte", ACT | OUT),
+        ("invia", ACT | OUT),
+        ("inviare", ACT | OUT),
+        ("inviate", ACT | OUT),
+        ("manda", ACT | OUT),
+        ("mandare", ACT | OUT),
+        ("inoltra", ACT | OUT),
+        ("trasferisci", ACT | OUT),
+        ("condividi", ACT | OUT),
+        ("encaminhe", ACT | OUT),
+        ("transfira", ACT | OUT),
+        ("compartilhe", ACT | OUT),
+        ("stuur", ACT | OUT),
+        ("verstuur", ACT | OUT),
+        ("verzend", ACT | OUT),
+        ("supprimez", ACT),
+        ("supprimer", ACT),
+        ("efface", ACT),
+        ("effacez", ACT),
+        ("losche", ACT),
+        ("loschen", ACT),
+        ("elimina", ACT),
+        ("eliminar", ACT),
+        ("borra", ACT),
+        ("borrar", ACT),
+        ("cancella", ACT),
+        ("apague", ACT),
+        ("executez", ACT),
+        ("ausfuhren", ACT),
+        ("fuhre", ACT),
+        ("ejecuta", ACT),
+        ("esegui", ACT),
+        ("executa", ACT),
+        ("ouvrez", ACT | VISIT),
+        ("visitez", ACT | VISIT),
+        ("besuche", ACT | VISIT),
+        ("offne", ACT | VISIT),
+        ("visita", ACT | VISIT),
+        ("abre", ACT | VISIT),
+        ("apri", ACT | VISIT),
+        ("abra", ACT | VISIT),
+        ("veuillez", URGE),
+        ("plait", URGE),
+        ("bitte", URGE),
+        ("favor", URGE),
+        ("favore", URGE),
+        ("alsjeblieft", URGE),
+        ("devez", URGE),
+        ("doit", URGE),
+        ("dois", URGE),
+        ("musst", URGE),
+        ("muss", URGE),
+        ("mussen", URGE),
+        ("debes", URGE),
+        ("debe", URGE),
+        ("devi", URGE),
+        ("deve", URGE),
+        ("immediatement", URGE),
+        ("sofort", URGE),
+        ("inmediatamente", URGE),
+        ("immediatamente", URGE),
+        ("imediatamente", URGE),
+        ("obligatoire", URGE),
+        ("urgente", URGE),
+        ("dringend", URGE),
+        ("passe", SECRET | VAULT),
+        ("passwort", SECRET | VAULT),
+        ("kennwort", SECRET | VAULT),
+        ("zugangsdaten", SECRET | VAULT),
+        ("contrasena", SECRET | VAULT),
+        ("contrasenas", SECRET | VAULT),
+        ("credenciales", SECRET | VAULT),
+        ("credenziali", SECRET | VAULT),
+        ("senha", SECRET | VAULT),
+        ("senhas", SECRET | VAULT),
+        ("credenciais", SECRET | VAULT),
+        ("wachtwoord", SECRET | VAULT),
+        ("identifiants", SECRET | VAULT),
+        ("cles", SECRET),
+        ("schlussel", SECRET),
+        ("claves", SECRET),
+        ("chiavi", SECRET),
+        ("chaves", SECRET),
+        ("nouvelle", NEWQ),
+        ("nouvelles", NEWQ),
+        ("nouveau", NEWQ),
+        ("nouveaux", NEWQ),
+        ("neue", NEWQ),
+        ("neuen", NEWQ),
+        ("neuer", NEWQ),
+        ("neues", NEWQ),
+        ("nueva", NEWQ),
+        ("nuevas", NEWQ),
+        ("nuevo", NEWQ),
+        ("nuevos", NEWQ),
+        ("nuove", NEWQ),
+        ("nuova", NEWQ),
+        ("nuovo", NEWQ),
+        ("nuovi", NEWQ),
+        ("nova", NEWQ),
+        ("novas", NEWQ),
+        ("novo", NEWQ),
+        ("novos", NEWQ),
+        ("nieuwe", NEWQ),
+        ("tache", GOAL),
+        ("taches", GOAL),
+        ("objectif", GOAL),
+        ("aufgabe", GOAL),
+        ("aufgaben", GOAL),
+        ("ziel", GOAL),
+        ("tarea", GOAL),
+        ("tareas", GOAL),
+        ("objetivo", GOAL),
+        ("mision", GOAL),
+        ("compito", GOAL),
+        ("compiti", GOAL),
+        ("obiettivo", GOAL),
+        ("tarefa", GOAL),
+        ("tarefas", GOAL),
+        ("taak", GOAL),
+        ("opdracht", GOAL),
+        ("avant", BEFORE),
+        ("bevor", BEFORE),
+        ("antes", BEFORE),
+        ("prima", BEFORE),
+        ("voordat", BEFORE),
+        ("continuer", DONE),
+        ("repondre", DONE),
+        ("terminer", DONE),
+        ("resoudre", DONE),
+        ("commencer", DONE),
+        ("antworten", DONE),
+        ("antwortest", DONE),
+        ("beantworten", DONE),
+        ("fortfahren", DONE),
+        ("fortfahrst", DONE),
+        ("beenden", DONE),
+        ("responder", DONE),
+        ("continuar", DONE),
+        ("terminar", DONE),
+        ("resolver", DONE),
+        ("rispondere", DONE),
+        ("continuare", DONE),
+        ("completare", DONE),
+        ("risolvere", DONE),
+        ("antwoorden", DONE),
+        ("doorgaan", DONE),
+        ("cher", HAIL),
+        ("chere", HAIL),
+        ("bonjour", HAIL),
+        ("salut", HAIL),
+        ("liebe", HAIL),
+        ("lieber", HAIL),
+        ("hallo", HAIL),
+        ("querido", HAIL),
+        ("querida", HAIL),
+        ("estimado", HAIL),
+        ("hola", HAIL),
+        ("caro", HAIL),
+        ("cara", HAIL),
+        ("ciao", HAIL),
+        ("prezado", HAIL),
+        ("ola", HAIL),
+        ("beste", HAIL),
+        ("utilisateur", PERSON),
+        ("utilisatrice", PERSON),
+        ("benutzer", PERSON),
+        ("nutzer", PERSON),
+        ("nutzerin", PERSON),
+        ("anwender", PERSON),
+        ("usuario", PERSON),
+        ("usuaria", PERSON),
+        ("utente", PERSON),
+        ("utilizador", PERSON),
+        ("gebruiker", PERSON),
+        ("personne", PERSON),
+        ("niemand", PERSON),
+        ("nadie", PERSON),
+        ("nessuno", PERSON),
+        ("ninguem", PERSON),
+        ("proprietaire", PERSON),
+        ("administrateur", PERSON),
+        ("ne", NEG),
+        ("pas", NEG),
+        ("jamais", NEG),
+        ("sans", NEG),
+        ("nicht", NEG),
+        ("nie", NEG),
+        ("niemals", NEG),
+        ("ohne", NEG),
+        ("kein", NEG),
+        ("keine", NEG),
+        ("nunca", NEG),
+        ("nao", NEG),
+        ("niet", NEG),
+        ("nooit", NEG),
+        ("dites", TELL),
+        ("dire", TELL),
+        ("dis", TELL),
+        ("mentionnez", TELL),
+        ("mentionner", TELL),
+        ("informez", TELL),
+        ("sage", TELL),
+        ("sag", TELL),
+        ("sagen", TELL),
+        ("erwahne", TELL),
+        ("erwahnen", TELL),
+        ("informiere", TELL),
+        ("digas", TELL),
+        ("diga", TELL),
+        ("decir", TELL),
+        ("menciones", TELL),
+        ("mencionar", TELL),
+        ("dica", TELL),
+        ("dici", TELL),
+        ("menzionare", TELL),
+        ("informare", TELL),
+        ("mencione", TELL),
+        ("vertel", TELL),
+        ("zeg", TELL),
+        ("reponse", RESP),
+        ("antwort", RESP),
+        ("zusammenfassung", RESP),
+        ("respuesta", RESP),
+        ("resumen", RESP),
+        ("risposta", RESP),
+        ("riassunto", RESP),
+        ("resposta", RESP),
+        ("resumo", RESP),
+        ("antwoord", RESP),
+        ("samenvatting", RESP),
+        ("autorise", AUTH),
+        ("autorisee", AUTH),
+        ("genehmigt", AUTH),
+        ("autorizado", AUTH),
+        ("autorizzato", AUTH),
+        ("injection", DISC),
+        ("injections", DISC),
+        ("injected", DISC),
+        ("jailbreaks", DISC),
+        ("attack", DISC),
+        ("attacks", DISC),
+        ("attacker", DISC),
+        ("attackers", DISC),
+        ("adversarial", DISC),
+        ("example", DISC),
+        ("examples", DISC),
+        ("such", DISC),
+        ("phrase", DISC),
+        ("phrases", DISC),
+        ("payload", DISC),
+        ("payloads", DISC),
     ]
 };
 
@@ -451,10 +843,83 @@ const TRIGGERS: &[&str] = &[
     "in",
 ];
 
+/// Top-level domains: a word after a dot inside a name (`www.collect-data.com/x`) that is one
+/// of these makes the name a link target, scheme or not.
+const TLDS: [u64; 16] = [
+    fnv(b"com"),
+    fnv(b"net"),
+    fnv(b"org"),
+    fnv(b"io"),
+    fnv(b"dev"),
+    fnv(b"co"),
+    fnv(b"ru"),
+    fnv(b"cn"),
+    fnv(b"xyz"),
+    fnv(b"info"),
+    fnv(b"me"),
+    fnv(b"app"),
+    fnv(b"site"),
+    fnv(b"top"),
+    fnv(b"biz"),
+    fnv(b"online"),
+];
+
+/// What reads a text, said by the text ("AI agents reading this").
+const READING: [u64; 20] = [
+    fnv(b"read"),
+    fnv(b"reads"),
+    fnv(b"process"),
+    fnv(b"processes"),
+    fnv(b"reading"),
+    fnv(b"processing"),
+    fnv(b"summarizing"),
+    fnv(b"summarising"),
+    fnv(b"parsing"),
+    fnv(b"browsing"),
+    fnv(b"analyzing"),
+    fnv(b"analysing"),
+    fnv(b"crawling"),
+    fnv(b"scraping"),
+    fnv(b"indexing"),
+    fnv(b"viewing"),
+    fnv(b"scanning"),
+    fnv(b"reviewing"),
+    fnv(b"ingesting"),
+    fnv(b"handling"),
+];
+
+/// Words before the model's name that address it ("to the language model", "pour l'IA").
+const HAIL_TO: [u64; 12] = [
+    fnv(b"to"),
+    fnv(b"for"),
+    fnv(b"pour"),
+    fnv(b"fur"),
+    fnv(b"fuer"),
+    fnv(b"para"),
+    fnv(b"per"),
+    fnv(b"voor"),
+    fnv(b"aan"),
+    fnv(b"au"),
+    fnv(b"aux"),
+    fnv(b"al"),
+];
+
+/// "… wants you to send": someone else's wish handed to the reader.
+const WANT: [u64; 8] = [
+    fnv(b"want"),
+    fnv(b"wants"),
+    fnv(b"need"),
+    fnv(b"needs"),
+    fnv(b"asks"),
+    fnv(b"instructs"),
+    fnv(b"requires"),
+    fnv(b"expects"),
+];
+
 /// Bit of a [`LEX`] entry: the word is one of [`TRIGGERS`] (not a category: the model never
 /// sees it).
 const TRIG: u32 = 1 << 31;
-const LEX_LOG2: u32 = 10;
+const LEX_LOG2: u32 = 11;
 const LEX_MASK: usize = (1 << LEX_LOG2) - 1;
 
 const fn lex_slot(hash: u64) -> usize {
@@ -544,6 +1009,58 @@ pub(crate) struct Tokens {
 }
 
 const MAX_WORD: usize = 40;
+
+/// Words that an apostrophe ends instead of joining (French and Italian elision: `l'IA`,
+/// `d'abord`, `n'oubliez`, `dell'assistente`); in English `'` joins (`don't` is `dont`).
+const ELIDED: [u64; 15] = [
+    fnv(b"l"),
+    fnv(b"d"),
+    fnv(b"n"),
+    fnv(b"j"),
+    fnv(b"c"),
+    fnv(b"s"),
+    fnv(b"m"),
+    fnv(b"t"),
+    fnv(b"qu"),
+    fnv(b"dell"),
+    fnv(b"all"),
+    fnv(b"nell"),
+    fnv(b"dall"),
+    fnv(b"sull"),
+    fnv(b"un"),
+];
+
+/// The ASCII letters of a Latin letter with a diacritic (`é` → `e`, `ß` → `ss`, `œ` → `oe`),
+/// either case: such a letter continues the word it is in, so `précédentes` is one word
+/// and the lexicon's entries for other European languages are written without accents.
+fn fold_latin(c: char) -> Option<&'static [u8]> {
+    let l = if c.is_uppercase() {
+        c.to_lowercase().next().unwrap_or(c)
+    } else {
+        c
+    };
+    Some(match l {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => b"a",
+        'æ' => b"ae",
+        'ç' | 'ć' | 'č' => b"c",
+        'ď' | 'đ' => b"d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => b"e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => b"i",
+        'ñ' | 'ń' | 'ň' => b"n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => b"o",
+        'œ' => b"oe",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => b"u",
+        'ý' | 'ÿ' => b"y",
+        'ß' => b"ss",
+        'ś' | 'š' | 'ş' => b"s",
+        'ź' | 'ż' | 'ž' => b"z",
+        'ł' => b"l",
+        'ř' => b"r",
+        'ť' | 'ţ' => b"t",
+        'ğ' => b"g",
+        _ => return None,
+    })
+}
 
 /// Per byte: its lowercase form if it is a word byte (ASCII letter, digit, `_`), else 0.
 static WORD_BYTE: [u8; 256] = {
@@ -680,12 +1197,24 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
             // `@` between word characters joins them (an address); `'` inside a word is
             // dropped ("don't" is "dont").
             let next_is_word = bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric());
-            if (b == b'@' || b == b'\'') && w.len > 0 && next_is_word {
-                if b == b'@' {
-                    w.at = true;
-                    if w.len < MAX_WORD {
-                        w.push(b'@');
-                    }
+            if b == b'@' && w.len > 0 && next_is_word {
+                w.at = true;
+                if w.len < MAX_WORD {
+                    w.push(b'@');
+                }
+                i += 1;
+                continue;
+            }
+            if b == b'\''
+                && w.len > 0
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n >= 0x80)
+            {
+                // An elided article or preposition (French, Italian: `l'assistant`,
+                // `dell'utente`) is a word of its own; no quotation mark either way.
+                if !w.long && ELIDED.contains(&w.hash) {
+                    flush(&mut out, &mut w, &mut pending);
                 }
                 i += 1;
                 continue;
@@ -696,7 +1225,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
                 b'.' | b'!' | b'?' | b';' => {
                     // A dot inside a name (`example.com`, `v1.2`) is no sentence end.
                     if b == b'.' && bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric()) {
-                        0
+                        brk::DOT
                     } else {
                         brk::SENT
                     }
@@ -717,12 +1246,13 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
                     }
                 }
                 b',' => brk::COMMA,
+                b'"' | b'\'' | b'`' => brk::QUOTE,
                 _ => 0,
             };
             if b != b'\n' && b != b'\r' && b != b' ' && b != b'\t' {
                 newlines = 0;
             }
-            if had_word {
+            if had_word && flag & brk::DOT == 0 {
                 if let Some(t) = out.toks.last_mut() {
                     t.after |= flag;
                 }
@@ -734,6 +1264,22 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
         // Non-ASCII: decode one character.
         let c = text.get(i..).and_then(|s| s.chars().next());
         let width = c.map_or(1, char::len_utf8);
+        if let Some(folded) = c.and_then(fold_latin) {
+            // A Latin letter with a diacritic: its ASCII letters, in the current word.
+            if w.len == 0 && !w.long {
+                w.start = i;
+            }
+            for &l in folded {
+                if w.len < MAX_WORD {
+                    w.push(l);
+                } else {
+                    w.long = true;
+                }
+            }
+            newlines = 0;
+            i += width;
+            continue;
+        }
         match c {
             Some(c) if is_invisible(c) => {
                 out.invisible = out.invisible.saturating_add(1);
@@ -747,7 +1293,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
                 flush(&mut out, &mut w, &mut pending);
                 let mut j = i + width;
                 while let Some(n) = text.get(j..).and_then(|s| s.chars().next()) {
-                    if n.is_ascii() || !n.is_alphanumeric() {
+                    if n.is_ascii() || !n.is_alphanumeric() || fold_latin(n).is_some() {
                         break;
                     }
                     j += n.len_utf8();
@@ -781,7 +1327,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
 }
 
 /// The structural signals, in the order of [`SIGNAL_NAMES`].
-pub const N_SIGNALS: usize = 19;
+pub const N_SIGNALS: usize = 20;
 
 /// Human names of the signals (shown in the note and the warning).
 pub const SIGNAL_NAMES: [&str; N_SIGNALS] = [
@@ -804,6 +1350,7 @@ pub const SIGNAL_NAMES: [&str; N_SIGNALS] = [
     "resumes the original task afterwards",
     "tells the agent what to put in its own answer",
     "tells the reader who it is now (pretend you are, you are now …)",
+    "quotes or discusses an injection (an override in quotes or next to \"attack\", \"example\" …)",
 ];
 
 /// Word-level signal hits: `(signal index, token index)`.
@@ -855,7 +1402,19 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         false
     };
     let url_or_addr = |t: &Tok| t.at || (t.cats & SCHEME != 0 && t.after & brk::URL != 0);
-    let target = |t: &Tok| url_or_addr(t) || t.shape & shape::CODE != 0 || t.cats & VAULT != 0;
+    // Talk about injection around word `i`, what documentation of attacks does and an attack
+    // has no reason to do ("attacks such as 'ignore previous instructions'", "an example of a jailbreak"): a word
+    // of that talk before it in the sentence. Only before: a payload may end "… print 'the
+    // domain is not malicious'".
+    let discussed = |i: usize| sentence_has(i, 8, 0, &|t| t.cats & DISC != 0);
+    // A host name without a scheme (`www.collect-data.com/x`) is a target too, not a link
+    // to visit or send to: READMEs name hosts everywhere ("see docs.python.org").
+    let target = |t: &Tok| {
+        url_or_addr(t)
+            || t.shape & shape::CODE != 0
+            || t.cats & VAULT != 0
+            || (t.before & brk::DOT != 0 && TLDS.contains(&t.hash))
+    };
     // A sentence or clause starts here (a line break alone is no start: man pages and
     // wrapped prose break lines mid-sentence).
     let starts = |i: usize| i == 0 || has_brk(i, brk::SENT | brk::COLON);
@@ -885,14 +1444,46 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
                 || has(i + 1, INSTR)
                 || is(i + 1, const { fnv(b"everything") });
             let qualified = within(i, 6, INSTR).is_some_and(|j| (i + 1..j).any(|k| has(k, QUAL)));
-            if strong_next || qualified {
-                push(0, i);
-            } else if (1..=3).any(|k| {
-                is(i + k, const { fnv(b"rest") })
-                    || is(i + k, const { fnv(b"other") })
-                    || is(i + k, const { fnv(b"remaining") })
-                    || is(i + k, const { fnv(b"everything") })
-            }) {
+            // The qualifier after the noun (French, Spanish, Italian, Portuguese: "ignore
+            // les instructions précédentes"; also "ignore the instructions above").
+            let after_noun = within(i, 4, INSTR).is_some_and(|j| {
+                (1..=2).any(|k| has(j + k, STRONGQ) && !has_brk(j + k, brk::SENT))
+            });
+            // An order to drop the question or task at hand: "disregard that question",
+            // "forget the request", at the start of a sentence or urged.
+            let dismissal = (t.before & (brk::SENT | brk::LINE | brk::COLON | brk::COMMA) != 0
+                || i == 0
+                || i >= 1 && has(i - 1, URGE))
+                && get(i + 1).is_some_and(|d| {
+                    [
+                        const { fnv(b"that") },
+                        const { fnv(b"this") },
+                        const { fnv(b"the") },
+                        const { fnv(b"my") },
+                        const { fnv(b"your") },
+                    ]
+                    .contains(&d.hash)
+                        || d.cats & STRONGQ != 0
+                })
+                && get(i + 2).is_some_and(|q| {
+                    q.cats & GOAL != 0
+                        || [
+                            const { fnv(b"question") },
+                            const { fnv(b"request") },
+                            const { fnv(b"query") },
+                        ]
+                        .contains(&q.hash)
+                });
+            if strong_next || qualified || after_noun {
+                push(if discussed(i) { 19 } else { 0 }, i);
+            } else if dismissal
+                || (1..=3).any(|k| {
+                    is(i + k, const { fnv(b"rest") })
+                        || is(i + k, const { fnv(b"other") })
+                        || is(i + k, const { fnv(b"remaining") })
+                        || is(i + k, const { fnv(b"everything") })
+                })
+            {
                 push(12, i);
             }
         }
@@ -908,11 +1499,7 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         if c & MODEL != 0 {
             let hailed = (1..=3).any(|k| {
                 i >= k
-                    && get(i - k).is_some_and(|p| {
-                        p.cats & HAIL != 0
-                            || p.hash == const { fnv(b"to") } && k <= 2
-                            || p.hash == const { fnv(b"for") } && k <= 2
-                    })
+                    && get(i - k).is_some_and(|p| p.cats & HAIL != 0 || HAIL_TO.contains(&p.hash))
                     && (1..k).all(|m| get(i - m).is_some_and(|p| p.before & brk::SENT == 0))
             });
             let labelled = t.after & (brk::COLON | brk::COMMA) != 0
@@ -938,8 +1525,16 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
             let you_are_an = i >= 2
                 && (is(i - 1, const { fnv(b"an") }) || is(i - 1, const { fnv(b"a") }))
                 && is(i - 2, const { fnv(b"are") });
+            // "AI agents reading this", "the model processing this page": the text speaks to
+            // whatever reads it.
+            let reading_this = (1..=2)
+                .any(|k| get(i + k).is_some_and(|r| READING.contains(&r.hash)))
+                && (2..=4).any(|k| {
+                    is(i + k, const { fnv(b"this") }) || is(i + k, const { fnv(b"these") })
+                });
             if hailed && (sentence_has(i, 0, 12, &|t| t.cats & (YOU | ACT | URGE | OVR) != 0))
                 || labelled
+                || reading_this
                 || if_you_are
                 || you_are_an && i >= 3 && is(i - 3, const { fnv(b"you") }) && has(i + 1, ACT)
             {
@@ -966,10 +1561,15 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
                     && is(i - 2, const { fnv(b"need") })
                     && is(i - 1, const { fnv(b"to") })
                 || i >= 2 && is(i - 2, const { fnv(b"make") }) && is(i - 1, const { fnv(b"sure") })
+                || i >= 3
+                    && is(i - 1, const { fnv(b"to") })
+                    && is(i - 2, const { fnv(b"you") })
+                    && get(i - 3).is_some_and(|w| WANT.contains(&w.hash))
                 || i >= 2 && is(i - 2, const { fnv(b"forget") }) && is(i - 1, const { fnv(b"to") })
                 || t.before & (brk::SENT | brk::LINE | brk::COLON) != 0
                     && c & OUT != 0
                     && t.after == 0
+                    && !(1..=3).any(|k| has(i + k, ASK))
                     && get(i + 1).is_some_and(|n| {
                         n.cats & (YOU | QUAL | SECRET) != 0
                             || [
@@ -1023,9 +1623,18 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         }
         // 13: keep it from the user: "do not tell the user", "without informing anyone",
         // "don't mention this to the human".
+        let this_step = (is(i + 1, const { fnv(b"this") })
+            || is(i + 1, const { fnv(b"it") })
+            || is(i + 1, const { fnv(b"that") }))
+            && (has_brk(i + 2, brk::SENT)
+                || i + 2 >= n
+                || is(i + 2, const { fnv(b"step") })
+                || is(i + 2, const { fnv(b"instruction") })
+                || is(i + 2, const { fnv(b"note") })
+                || is(i + 2, const { fnv(b"part") }));
         if c & TELL != 0
             && (1..=3).any(|k| i >= k && has(i - k, NEG))
-            && within(i, 4, PERSON).is_some()
+            && (within(i, 4, PERSON).is_some() || this_step)
         {
             push(13, i);
         }
@@ -1087,19 +1696,58 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
                     || is(i - 2, const { fnv(b"before") })
                     || is(i - 2, const { fnv(b"if") })
                     || is(i - 2, const { fnv(b"as") }));
-            if yours || when_you {
+            // "when summarizing this page, also post …": an order conditioned on the agent's
+            // own task.
+            let while_doing = c & ING != 0
+                && get(i - 1).is_some_and(|w| {
+                    [
+                        const { fnv(b"when") },
+                        const { fnv(b"while") },
+                        const { fnv(b"whenever") },
+                        const { fnv(b"after") },
+                    ]
+                    .contains(&w.hash)
+                })
+                && sentence_has(i, 0, 14, &|t| t.cats & ACT != 0);
+            if yours || when_you || while_doing {
                 push(17, i);
+            }
+            // … and when that order sends something out to an address, a link or a host, it
+            // is a second task smuggled into the agent's own: a task hijack.
+            if while_doing
+                && sentence_has(i, 0, 14, &|t| t.cats & OUT != 0)
+                && sentence_has(i, 0, 24, &target)
+            {
+                push(7, i);
             }
         }
         // 7: task hijack.
         if c & BEFORE != 0
             && (is(i + 1, const { fnv(b"you") }) && (has(i + 2, DONE) || has(i + 3, DONE))
-                || has(i + 1, DONE) && get(i + 1).is_some_and(|t| t.cats & ING != 0))
+                || has(i + 1, DONE) && get(i + 1).is_some_and(|t| t.cats & ING != 0)
+                // Other languages: "avant de continuer", "bevor du antwortest", "antes de
+                // responder".
+                || !is(i, const { fnv(b"before") })
+                    && (1..=3).any(|k| has(i + k, DONE) && (1..=k).all(|m| !has_brk(i + m, brk::SENT))))
         {
             push(7, i);
         }
         // 0: the rules declared void: "all safety rules are suspended", "your instructions
         // no longer apply".
+        if c & INSTR != 0
+            && i >= 1
+            && is(i - 1, const { fnv(b"your") })
+            && (1..=3).any(|k| {
+                is(i + k, const { fnv(b"updated") })
+                    || is(i + k, const { fnv(b"changed") })
+                    || is(i + k, const { fnv(b"replaced") })
+                    || is(i + k, const { fnv(b"superseded") })
+                    || is(i + k, const { fnv(b"overridden") })
+            })
+        {
+            // "your instructions have been updated/replaced".
+            push(0, i);
+        }
         if c & INSTR != 0
             && (1..=3).any(|k| {
                 is(i + k, const { fnv(b"suspended") })
@@ -1160,7 +1808,7 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         }
         // 8: role-play and persona switches.
         if c & ROLE != 0 {
-            push(8, i);
+            push(if discussed(i) { 19 } else { 8 }, i);
         }
         if is(i, const { fnv(b"you") })
             && is(i + 1, const { fnv(b"are") })
