@@ -23,6 +23,7 @@ use serde_json::Value;
 
 struct Doc {
     label: bool,
+    family: String,
     windows: Vec<WindowFeatures>,
 }
 
@@ -116,13 +117,23 @@ fn main() {
     let text = std::fs::read_to_string(&data).expect("data (run scripts/inject_data.py)");
     let mut train = Vec::new();
     let mut val = Vec::new();
+    // A text that occurs twice (the same changelog in two crates) calibrates once: the
+    // threshold is a high quantile of ~1,800 texts, and one duplicated outlier would count as
+    // two of the three or four texts that set it.
+    let mut seen_val = std::collections::HashSet::new();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).expect("json");
         if holdout.is_some() && v["group"].as_str() == holdout.as_deref() {
             continue;
         }
+        let calibrates = matches!(v["split"].as_str(), Some("val"))
+            || cal_test && matches!(v["split"].as_str(), Some("test"));
+        if calibrates && !seen_val.insert(v["text"].as_str().unwrap_or("").to_string()) {
+            continue;
+        }
         let doc = Doc {
             label: v["label"].as_u64() == Some(1),
+            family: v["family"].as_str().unwrap_or("?").to_string(),
             windows: window_features(v["text"].as_str().unwrap_or(""))
                 .into_iter()
                 .filter(|w| !signal_only || w.signals & gate != 0)
@@ -259,6 +270,16 @@ fn main() {
     let doc_z = |d: &Doc| d.windows.iter().map(zq).fold(f32::NEG_INFINITY, f32::max);
     let mut neg: Vec<f32> = val.iter().filter(|d| !d.label).map(doc_z).collect();
     neg.sort_by(f32::total_cmp);
+    // The benign texts that set the threshold (what to look at when it moves).
+    let mut top: Vec<(f32, &str)> = val
+        .iter()
+        .filter(|d| !d.label)
+        .map(|d| (doc_z(d), d.family.as_str()))
+        .collect();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (z, f) in top.iter().take(6) {
+        println!("top benign (calibration): {z:.3} {f}");
+    }
     let k = ((neg.len() as f32) * env("QUANTILE", 0.998)).floor() as usize;
     let threshold = neg
         .get(k.min(neg.len().saturating_sub(1)))

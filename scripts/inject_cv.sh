@@ -8,11 +8,20 @@
 #   python3 scripts/inject_data.py && scripts/inject_cv.sh [--ship] [eval options, e.g. --hand-threshold 1.5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=target/inject-data/data.jsonl
-OUT=target/inject-cv
+DATA=${DATA:-target/inject-data/data.jsonl}
+OUT=${OUT:-target/inject-cv}
 SHIP=0
 if [ "${1:-}" = "--ship" ]; then SHIP=1; shift; fi
 mkdir -p "$OUT"
+# Calibration (examples/inject_train.rs): the val and test splits both calibrate (the held-out
+# group never among them), duplicates once, and the threshold is their 99.85th percentile.
+export CAL_TEST=${CAL_TEST:-1} QUANTILE=${QUANTILE:-0.9985}
+# This project's further synthetic rows (scripts/inject_synth.py: train split, no group, so they
+# never calibrate nor count held out) join the data unless SYNTH=0.
+if [ "${SYNTH:-1}" != 0 ]; then
+    python3 scripts/inject_synth.py "$DATA" > "$OUT/data.jsonl"
+    DATA=$OUT/data.jsonl
+fi
 cargo build --release --quiet --example inject_train --example inject_eval
 BIN=${CARGO_TARGET_DIR:-target}/release/examples
 groups=$(python3 -c "import json,sys; print(' '.join(sorted({json.loads(l)['group'] for l in open('$DATA')} - {'none'})))")
