@@ -14,8 +14,9 @@ SHIP=0
 if [ "${1:-}" = "--ship" ]; then SHIP=1; shift; fi
 mkdir -p "$OUT"
 # Calibration (examples/inject_train.rs): the val and test splits both calibrate (the held-out
-# group never among them), duplicates once, and the threshold is their 99.85th percentile.
-export CAL_TEST=${CAL_TEST:-1} QUANTILE=${QUANTILE:-0.9985}
+# group never among them), duplicates once, and the threshold is their 99.7th percentile (held out, benign text of kinds the
+# model never saw is flagged 3-5 times as often as the val texts that set it).
+export CAL_TEST=${CAL_TEST:-1} QUANTILE=${QUANTILE:-0.997}
 # This project's further synthetic rows (scripts/inject_synth.py: train split, no group, so they
 # never calibrate nor count held out) join the data unless SYNTH=0.
 if [ "${SYNTH:-1}" != 0 ]; then
