@@ -53,7 +53,7 @@ use super::{Discovery, LayerKind, Policy, PostSettings, EMBEDDED_DEFAULT};
 use crate::paths::PathEnv;
 
 /// Bumped whenever the serialised form of [`Policy`] or the key changes meaning.
-const FORMAT: u32 = 13;
+const FORMAT: u32 = 14;
 const MAGIC: &[u8; 8] = b"bwpolc\0\x01";
 /// Entries larger than this are not read (a 10,000-rule policy compiles to about 2 MB).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;

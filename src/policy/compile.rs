@@ -119,25 +119,24 @@ fn compile_profile(
             format!("profile `{name}` needs a `when` table (only `main` is selected without one)"),
         ));
     }
-    let inherit = |own: Option<Val<Vec<String>>>, from_main: Option<&Option<Val<Vec<String>>>>| {
-        own.or_else(|| from_main.and_then(|m| m.clone()))
-    };
     let mut record = super::keys::ProfileKeys::compile(&p.keys, sources)?;
     if !project {
         if let Some(main) = main.and_then(Profile::keys) {
             record.inherit(main);
         }
     }
+    // The lists are the record's values (inherited with it); the roots are compiled from the
+    // same merged values, and a trusted profile inherits them from `main` as the record does.
     let mut prof = Profile {
-        keys: super::model::LazyRecord::new(record),
         name: name.to_string(),
         loc,
         when,
-        allow_tools: val(sources, &p.keys.allow_tools)?,
-        ask_tools: val(sources, &p.keys.ask_tools)?,
+        allow_tools: record.allow_tools.clone(),
+        ask_tools: record.ask_tools.clone(),
         read_roots: roots(sources, &p.keys.read_roots, env)?,
         write_roots: roots(sources, &p.keys.write_roots, env)?,
-        allow_programs: val(sources, &p.keys.allow_programs)?,
+        allow_programs: record.allow_programs.clone(),
+        keys: super::model::LazyRecord::new(record),
         sandbox: match &p.sandbox {
             None => None,
             Some((si, s)) if project => {
@@ -151,10 +150,6 @@ fn compile_profile(
         project,
     };
     if !project {
-        // Trusted profiles inherit from `main` every key they do not set.
-        prof.allow_tools = inherit(prof.allow_tools, main.map(|m| &m.allow_tools));
-        prof.ask_tools = inherit(prof.ask_tools, main.map(|m| &m.ask_tools));
-        prof.allow_programs = inherit(prof.allow_programs, main.map(|m| &m.allow_programs));
         if prof.read_roots.is_none() {
             prof.read_roots = main.and_then(|m| m.read_roots.clone());
         }

@@ -314,6 +314,21 @@ macro_rules! policy_keys {
             $( $(#[$smeta])+ pub $section: $Keys, )*
         }
 
+        /// Every key at its declared default, set nowhere.
+        impl Default for Keys {
+            fn default() -> Keys {
+                Keys {
+                    $( $section: $Keys {
+                        $( $key: $crate::policy::declare::Merged {
+                            value: $default,
+                            set_at: None,
+                            project: None,
+                        }, )*
+                    }, )*
+                }
+            }
+        }
+
         impl Keys {
             /// Every declared key by name, in table order.
             pub fn entries(&self) -> Vec<$crate::policy::declare::KeyEntry> {

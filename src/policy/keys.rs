@@ -7,7 +7,9 @@
 //! the compiled-policy cache and in the cache key (`SCHEMA`); `declare` says what an entry
 //! expands to. A new key is one entry here plus its documentation in `hooks.toml.example`;
 //! the judge reads it as `policy.keys()?.<section>.<key>.value` (`None` fails closed: see
-//! `Policy::keys`). The tests in `keys/tests.rs` check every entry is documented, merged as
+//! `Policy::keys`); a value a call must read without decoding the record is a field of
+//! `Policy` set from it, stored once (see `Keys::put_views` in `model`). The tests in
+//! `keys/tests.rs` check every entry is documented, merged as
 //! its layering says for both tiers, refused with `file:line:col` where refused, and
 //! round-trips through the cache.
 //!

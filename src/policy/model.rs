@@ -87,7 +87,9 @@ pub struct Profile {
     pub sandbox: Option<crate::policy::sandbox_settings::ProfileSandbox>,
     /// Defined by the project layer: only ever adds restrictions.
     pub project: bool,
-    /// Every key declared in `keys`' profile table (see [`Profile::keys`]).
+    /// Every key declared in `keys`' profile table (see [`Profile::keys`]); stored without the
+    /// values the fields above hold (`ProfileKeys::without_views`).
+    #[serde(serialize_with = "super::repr::profile_record_without_views")]
     pub keys: LazyRecord<super::keys::ProfileKeys>,
 }
 
@@ -97,7 +99,31 @@ impl Profile {
     /// views the judge reads of the keys that have one (roots also fall back to `[paths]`).
     /// `None` only when a cache entry's record does not decode: the caller fails closed.
     pub fn keys(&self) -> Option<&super::keys::ProfileKeys> {
-        self.keys.get()
+        self.keys.get_with(|k| k.put_views(self))
+    }
+}
+
+/// The profile keys a field of [`Profile`] holds as they are (the tool and program lists), read
+/// by the judge without decoding the record. `compile` sets each field from the record; the
+/// field is the one stored copy:
+/// the record goes into the compiled-policy cache without them
+/// ([`ProfileKeys::without_views`]) and gets them back when it is decoded ([`Profile::keys`]).
+impl super::keys::ProfileKeys {
+    /// Each view from the profile's field.
+    fn put_views(&mut self, p: &Profile) {
+        self.allow_tools = p.allow_tools.clone();
+        self.ask_tools = p.ask_tools.clone();
+        self.allow_programs = p.allow_programs.clone();
+    }
+
+    /// The record as the cache stores it: without the views.
+    pub(super) fn without_views(&self) -> super::keys::ProfileKeys {
+        super::keys::ProfileKeys {
+            allow_tools: None,
+            ask_tools: None,
+            allow_programs: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -240,7 +266,9 @@ pub struct Policy {
     pub rules: rules::RuleSet,
     /// The layers that were read, lowest first.
     pub layers: Vec<(LayerKind, Arc<str>)>,
-    /// Every key declared in `keys`, as merged (see [`Policy::keys`]).
+    /// Every key declared in `keys`, as merged (see [`Policy::keys`]); stored without the
+    /// values the fields above hold (`Keys::without_views`).
+    #[serde(serialize_with = "super::repr::record_without_views")]
     pub keys: LazyRecord<super::keys::Keys>,
 }
 
@@ -275,7 +303,33 @@ impl Policy {
     /// `None` only when a compiled-policy cache entry's record does not decode (never one
     /// blastwall wrote): the caller fails closed.
     pub fn keys(&self) -> Option<&super::keys::Keys> {
-        self.keys.get()
+        self.keys.get_with(|k| k.put_views(self))
+    }
+}
+
+/// The keys whose value in force a field of [`Policy`] holds, so that a call reads it without
+/// decoding the record: `settings.on_allow` (every PreToolUse), `secrets.scan_prompts` and
+/// `untrusted.taint` (in [`PostSettings`], all a call after a tool ran decodes). `compile`
+/// sets each field from the record; the field is the value's one stored copy: the record
+/// goes into the compiled-policy cache with the declared default in its place
+/// ([`Keys::without_views`]) and gets it back when it is decoded ([`Policy::keys`]). Where
+/// each was set, and a project's value, stay in the record.
+impl super::keys::Keys {
+    /// Each view's value from the policy's field.
+    fn put_views(&mut self, p: &Policy) {
+        self.settings.on_allow.value = p.on_allow;
+        self.secrets.scan_prompts.value = p.secrets.scan_prompts;
+        self.untrusted.taint.value = p.taint_on;
+    }
+
+    /// The record as the cache stores it: each view's value at the declared default.
+    pub(super) fn without_views(&self) -> super::keys::Keys {
+        let default = super::keys::Keys::default();
+        let mut k = self.clone();
+        k.settings.on_allow.value = default.settings.on_allow.value;
+        k.secrets.scan_prompts.value = default.secrets.scan_prompts.value;
+        k.untrusted.taint.value = default.untrusted.taint.value;
+        k
     }
 }
 
@@ -288,10 +342,12 @@ pub struct LazyRecord<T> {
     pub(super) encoded: Vec<u8>,
 }
 
-/// As the record it holds, however it is stored.
-impl<T: std::fmt::Debug + serde::de::DeserializeOwned> std::fmt::Debug for LazyRecord<T> {
+/// Opaque: reading the record here would decode it without the values its owner gives it
+/// (`Policy::keys`), and a record compiled in this process and one read from the cache must
+/// print alike. The owner's `keys()` shows it.
+impl<T> std::fmt::Debug for LazyRecord<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("LazyRecord").field(&self.get()).finish()
+        f.write_str("LazyRecord(..)")
     }
 }
 
@@ -304,10 +360,16 @@ impl<T: serde::de::DeserializeOwned> LazyRecord<T> {
         }
     }
 
-    /// The record, decoded on first use; `None` when it does not decode.
-    pub(super) fn get(&self) -> Option<&T> {
+    /// The record, decoded on first use, `fill` given it when it is decoded (the values kept
+    /// out of its encoding: see [`Policy::keys`]); `None` when it does not decode. Only its
+    /// owner's `keys()` reads it, so the record is always filled the same way.
+    pub(super) fn get_with(&self, fill: impl FnOnce(&mut T)) -> Option<&T> {
         self.value
-            .get_or_init(|| postcard::from_bytes(&self.encoded).ok())
+            .get_or_init(|| {
+                let mut record = postcard::from_bytes(&self.encoded).ok()?;
+                fill(&mut record);
+                Some(record)
+            })
             .as_ref()
     }
 }

@@ -252,3 +252,32 @@ impl<'de, T> Deserialize<'de> for LazyRecord<T> {
         })
     }
 }
+
+/// The policy's key record as the cache stores it: without the values [`Policy`]'s fields
+/// hold (see `Keys::without_views`). A record read from the cache and not decoded is stored
+/// as it was read (it was written without them).
+///
+/// [`Policy`]: super::model::Policy
+pub(super) fn record_without_views<S: serde::Serializer>(
+    record: &LazyRecord<super::keys::Keys>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match record.value.get() {
+        Some(Some(keys)) => LazyRecord::new(keys.without_views()).serialize(s),
+        _ => record.serialize(s),
+    }
+}
+
+/// A profile's key record as the cache stores it: without the values [`Profile`]'s fields hold
+/// (see `ProfileKeys::without_views`), as [`record_without_views`].
+///
+/// [`Profile`]: super::model::Profile
+pub(super) fn profile_record_without_views<S: serde::Serializer>(
+    record: &LazyRecord<super::keys::ProfileKeys>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match record.value.get() {
+        Some(Some(keys)) => LazyRecord::new(keys.without_views()).serialize(s),
+        _ => record.serialize(s),
+    }
+}

@@ -260,7 +260,7 @@ fn a_damaged_record_reads_as_none() {
         value: std::sync::OnceLock::new(),
         encoded: vec![0xff, 0xff, 0xff],
     };
-    assert!(damaged.get().is_none());
+    assert!(damaged.get_with(|_| {}).is_none());
 }
 
 #[test]
@@ -362,4 +362,75 @@ fn every_profile_key_merges_inherits_and_round_trips() {
             );
         }
     }
+}
+
+/// The values a field of `Policy` holds (`settings.on_allow`, `secrets.scan_prompts`,
+/// `untrusted.taint`) are stored once: the cached record carries the declared default in their
+/// place, and a decoded record reads them back from the fields, with where they were set.
+#[test]
+fn the_values_policy_fields_hold_are_stored_once() {
+    let text = "[settings]\non_allow = \"allow\"\n[secrets]\nscan_prompts = false\n[untrusted]\ntaint = \"any\"\n";
+    let p = load(&[(LayerKind::User, "user.toml", text.to_string())]).unwrap();
+    let keys = p.keys().unwrap();
+    assert_eq!(keys.settings.on_allow.value, OnAllow::Allow);
+    assert!(!keys.secrets.scan_prompts.value);
+    assert_eq!(keys.untrusted.taint.value, TaintOn::Any);
+    // What the cache holds of the record.
+    let (head, _) = crate::policy::cache::encode(&p).unwrap();
+    let stored = p.keys().unwrap().without_views();
+    let bytes = postcard::to_allocvec(&stored).unwrap();
+    assert!(
+        head.windows(bytes.len()).any(|w| w == bytes.as_slice()),
+        "the cache stores the record without the fields' values"
+    );
+    let whole = postcard::to_allocvec(keys).unwrap();
+    assert!(!head.windows(whole.len()).any(|w| w == whole.as_slice()));
+    let default = Keys::default();
+    assert_eq!(
+        stored.settings.on_allow.value,
+        default.settings.on_allow.value
+    );
+    assert_eq!(
+        stored.secrets.scan_prompts.value,
+        default.secrets.scan_prompts.value
+    );
+    assert_eq!(stored.untrusted.taint.value, default.untrusted.taint.value);
+    assert_eq!(
+        stored.settings.on_allow.set_at,
+        keys.settings.on_allow.set_at
+    );
+    // Read back: the fields' values, where they were set, and nothing else changed.
+    let back = crate::policy::cache::round_trip(&p).unwrap();
+    assert_eq!(back.on_allow, OnAllow::Allow);
+    assert_eq!(back.keys(), p.keys());
+    // Re-stored after a read (decoded or not), the entry is the same.
+    let again = crate::policy::cache::round_trip(&back).unwrap();
+    assert_eq!(crate::policy::cache::encode(&again).unwrap().0, head);
+    assert_eq!(again.keys(), p.keys());
+}
+
+/// `Keys::default` is every key's declared default: what the loader compiles when no layer
+/// sets anything.
+#[test]
+fn the_default_record_is_every_declared_default() {
+    let compiled = super::KeyLayers::default().compile(&[]).unwrap();
+    assert_eq!(compiled, Keys::default());
+}
+
+/// A profile's tool and program lists are stored once, in the profile's fields: the cached
+/// record leaves them out and a decoded record reads them back.
+#[test]
+fn the_lists_profile_fields_hold_are_stored_once() {
+    let p = load(&[]).unwrap();
+    let main = &p.profiles[0];
+    let keys = main.keys().unwrap();
+    assert!(keys.allow_programs.is_some() && keys.ask_tools.is_some());
+    let (head, _) = crate::policy::cache::encode(&p).unwrap();
+    let stored = postcard::to_allocvec(&keys.without_views()).unwrap();
+    let whole = postcard::to_allocvec(keys).unwrap();
+    assert!(head.windows(stored.len()).any(|w| w == stored.as_slice()));
+    assert!(!head.windows(whole.len()).any(|w| w == whole.as_slice()));
+    assert_eq!(keys.without_views().allow_programs, None);
+    let back = crate::policy::cache::round_trip(&p).unwrap();
+    assert_eq!(back.profiles[0].keys(), Some(keys));
 }
