@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::decision::Loc;
 use crate::exit::Exit;
-use crate::policy::model::{Profile, Roots, Val};
+use crate::policy::model::Profile;
 use crate::policy::Policy;
 
 #[derive(Debug, Args)]
@@ -70,24 +71,30 @@ fn list(v: &[String]) -> String {
         .join(", ")
 }
 
-fn roots(out: &mut String, indent: &str, name: &str, r: &Option<Roots>) {
-    if let Some(r) = r {
-        let _ = writeln!(
-            out,
-            "{indent}{name} = [{}]    # {}",
-            list(&r.written),
-            r.loc
-        );
+/// Where a value was set and the layer of that file (`embedded:default.toml:12 (embedded
+/// default)`); `default` when no layer set it.
+fn origin(p: &Policy, at: Option<&Loc>) -> String {
+    let Some(loc) = at else {
+        return "default".into();
+    };
+    match p.layers.iter().find(|(_, name)| **name == *loc.file) {
+        Some((kind, _)) => format!("{loc} ({})", kind.as_str()),
+        None => loc.to_string(),
     }
 }
 
-fn val_list(out: &mut String, indent: &str, name: &str, v: &Option<Val<Vec<String>>>) {
-    if let Some(v) = v {
-        let _ = writeln!(out, "{indent}{name} = [{}]    # {}", list(&v.value), v.loc);
+/// A value as TOML (`"pass"`, `["/", "/tmp"]`).
+fn toml_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_text).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
     }
 }
 
-fn profile(out: &mut String, p: &Profile) {
+fn profile(out: &mut String, policy: &Policy, p: &Profile) {
     let layer = if p.project {
         " (project layer: may only tighten)"
     } else {
@@ -104,11 +111,60 @@ fn profile(out: &mut String, p: &Profile) {
     for (k, v) in &w.env {
         let _ = writeln!(out, "  when.env.{k} = {v:?}");
     }
-    val_list(out, "  ", "allow_tools", &p.allow_tools);
-    val_list(out, "  ", "ask_tools", &p.ask_tools);
-    roots(out, "  ", "read_roots", &p.read_roots);
-    roots(out, "  ", "write_roots", &p.write_roots);
-    val_list(out, "  ", "allow_programs", &p.allow_programs);
+    // Every key of the profile table, as the profile has it (set or inherited from `main`).
+    let Some(keys) = p.keys() else {
+        out.push_str("  # this profile's keys could not be read\n");
+        return;
+    };
+    for (name, v) in keys.entries() {
+        if let Some(v) = v {
+            let _ = writeln!(
+                out,
+                "  {name} = {}    # {}",
+                toml_text(&v.value),
+                origin(policy, Some(&v.loc))
+            );
+        }
+    }
+}
+
+/// Every key of the table in `policy::keys`, by section, each with where it was set and that
+/// file's layer (`default` when no layer set it), and a project layer's value kept beside it.
+fn keys(out: &mut String, p: &Policy) {
+    let Some(keys) = p.keys() else {
+        out.push_str("\n# the policy's keys could not be read\n");
+        return;
+    };
+    let mut section = "";
+    for e in keys.entries() {
+        let (sec, name) = e.key.split_once('.').unwrap_or(("", e.key));
+        if sec != section {
+            let _ = writeln!(out, "\n[{sec}]");
+            section = sec;
+        }
+        let value = e.value.as_ref().map_or_else(|| "?".into(), toml_text);
+        let _ = writeln!(
+            out,
+            "{name} = {value}    # {}",
+            origin(p, e.set_at.as_ref())
+        );
+        if let Some(v) = &e.project {
+            let _ = writeln!(
+                out,
+                "project {name} = {}    # {}",
+                toml_text(v),
+                origin(p, e.project_at.as_ref())
+            );
+        }
+        if e.key == "settings.audit_log" {
+            match &p.audit_log {
+                Some(l) => {
+                    let _ = writeln!(out, "# the audit log: {}", l.display());
+                }
+                None => out.push_str("# the audit log: off\n"),
+            }
+        }
+    }
 }
 
 /// The merged policy as TOML-like text, each part with the file and line it came from.
@@ -117,50 +173,16 @@ pub fn render(p: &Policy) -> String {
     for (kind, name) in &p.layers {
         let _ = writeln!(out, "#   {:<13} {name}", kind.as_str());
     }
-    let _ = writeln!(
-        out,
-        "\n[settings]\non_allow = {:?}",
-        crate::policy::layering::spelling(&p.on_allow).unwrap_or_else(|| "pass".into())
-    );
-    match &p.audit_log {
-        Some(l) => {
-            let _ = writeln!(out, "audit_log = {:?}", l.display().to_string());
-        }
-        None => out.push_str("audit_log = \"\"    # off\n"),
+    keys(&mut out, p);
+    if !p.secrets.extra_rules.is_empty() {
+        out.push('\n');
     }
-    out.push_str("\n[paths]\n");
-    roots(&mut out, "", "read_roots", &p.read_roots);
-    roots(&mut out, "", "write_roots", &p.write_roots);
-    roots(&mut out, "", "project read_roots", &p.project_read_roots);
-    roots(&mut out, "", "project write_roots", &p.project_write_roots);
-    out.push_str("\n[network]\n");
-    val_list(&mut out, "", "allow_hosts", &p.network.allow_hosts);
-    val_list(
-        &mut out,
-        "",
-        "project allow_hosts",
-        &p.network.project_hosts,
-    );
-    let _ = writeln!(
-        out,
-        "unlisted = {:?}    # {}",
-        p.network.unlisted.value.as_str(),
-        p.network.unlisted.loc
-    );
-    out.push_str("\n[secrets]\n");
-    let _ = writeln!(out, "scan_prompts = {}", p.secrets.scan_prompts);
-    let _ = writeln!(
-        out,
-        "tool_input = {:?}    # {}",
-        p.secrets.tool_input.value.as_str(),
-        p.secrets.tool_input.loc
-    );
     for r in &p.secrets.extra_rules {
         let _ = writeln!(out, "[[secrets.rules]] {}    # {}", r.value.id, r.loc);
     }
     out.push('\n');
     for prof in p.profiles.iter().chain(&p.project_profiles) {
-        profile(&mut out, prof);
+        profile(&mut out, p, prof);
     }
     let _ = writeln!(
         out,
@@ -262,5 +284,76 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("[network]"), "{text}");
+    }
+
+    /// Every key of the table is shown, in its section, with where it was set and that file's
+    /// layer; a project's value beside the trusted one; a profile's keys under the profile.
+    #[test]
+    fn render_shows_every_declared_key_with_its_layer() {
+        use crate::policy::{LayerKind, Source};
+        let env = crate::policy::tests::test_env();
+        let layer = |kind, name: &str, text: &str| Source {
+            kind,
+            name: std::sync::Arc::from(name),
+            text: format!("version = 1\n{text}"),
+        };
+        let p = Policy::from_sources(
+            &[
+                Source::embedded(),
+                layer(
+                    LayerKind::User,
+                    "/u/policy.toml",
+                    "[untrusted]\ntaint = \"any\"\n[network]\nallow_hosts = [\"a.example\", \"b.example\"]\n",
+                ),
+                layer(
+                    LayerKind::Project,
+                    "/p/.claude/blastwall.toml",
+                    "[network]\nallow_hosts = [\"a.example\"]\n",
+                ),
+            ],
+            &env,
+        )
+        .unwrap();
+        let text = render(&p);
+        for key in crate::policy::keys::GENERATED {
+            let (section, name) = key.split_once('.').unwrap();
+            let at = text.find(&format!("\n[{section}]\n")).unwrap_or_else(|| {
+                panic!("no [{section}] in\n{text}");
+            });
+            let body = &text[at + 1..];
+            let body = &body[..body[1..].find("\n[").map_or(body.len(), |e| e + 1)];
+            assert!(
+                body.lines().any(|l| l.starts_with(&format!("{name} = "))),
+                "{key} not shown in\n{text}"
+            );
+        }
+        assert!(
+            text.contains("taint = \"any\"    # /u/policy.toml:3 (user)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("on_allow = \"pass\"    # embedded:default.toml:9 (embedded default)\n"),
+            "{text}"
+        );
+        assert!(text.contains("auto_allow = false    # "), "{text}");
+        assert!(
+            text.contains(
+                "allow_hosts = [\"a.example\", \"b.example\"]    # /u/policy.toml:5 (user)\nproject allow_hosts = [\"a.example\"]    # /p/.claude/blastwall.toml:3 (project)\n"
+            ),
+            "{text}"
+        );
+        let main = &text[text.find("[profiles.main]").unwrap()..];
+        for key in crate::policy::keys::PROFILE_KEYS {
+            if p.profiles[0]
+                .keys()
+                .unwrap()
+                .entries()
+                .iter()
+                .any(|(k, v)| k == key && v.is_some())
+            {
+                assert!(main.contains(&format!("\n  {key} = ")), "{key}: {main}");
+            }
+        }
+        assert!(main.contains("\n  allow_programs = ["), "{main}");
     }
 }

@@ -122,6 +122,8 @@ pub struct KeyEntry {
     pub set_at: Option<Loc>,
     /// A project layer's value kept beside it.
     pub project: Option<toml::Value>,
+    /// Where the project layer's value was set.
+    pub project_at: Option<Loc>,
 }
 
 impl KeyEntry {
@@ -135,6 +137,7 @@ impl KeyEntry {
                 .project
                 .as_ref()
                 .and_then(|p| toml::Value::try_from(&p.value).ok()),
+            project_at: m.project.as_ref().map(|p| p.loc.clone()),
         }
     }
 }
@@ -410,11 +413,18 @@ macro_rules! profile_keys {
                 } )*
             }
 
-            /// Every declared key by name, its value spelled as TOML.
-            pub fn entries(&self) -> Vec<(&'static str, Option<toml::Value>)> {
+            /// Every declared key by name, its value spelled as TOML, with where it was set.
+            pub fn entries(
+                &self,
+            ) -> Vec<(&'static str, Option<$crate::policy::model::Val<toml::Value>>)> {
                 vec![ $( (
                     stringify!($key),
-                    self.$key.as_ref().and_then(|v| toml::Value::try_from(&v.value).ok()),
+                    self.$key.as_ref().and_then(|v| {
+                        Some($crate::policy::model::Val {
+                            value: toml::Value::try_from(&v.value).ok()?,
+                            loc: v.loc.clone(),
+                        })
+                    }),
                 ), )* ]
             }
         }

@@ -313,6 +313,7 @@ fn every_profile_key_merges_inherits_and_round_trips() {
                 .into_iter()
                 .find(|(k, _)| k == key)
                 .and_then(|(_, v)| v)
+                .map(|v| v.value)
         };
         let list = |v: &str| Some(toml::Value::try_from([v]).unwrap());
         let main_prof = p.profiles.iter().find(|x| x.name == "main").unwrap();
