@@ -207,6 +207,25 @@ impl<'de> Deserialize<'de> for LazyRegex {
     }
 }
 
+/// Why a rule's `command` value does not compile, and, when one value is at fault, which:
+/// the pattern's index (0 for a single table) and its part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternError {
+    pub message: String,
+    pub at: Option<(usize, PatternPart)>,
+}
+
+/// The part of one command pattern an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternPart {
+    /// `program`.
+    Program,
+    /// The `args` entry at this index.
+    Arg(usize),
+    /// `text`.
+    Text,
+}
+
 impl CommandPattern {
     /// Compile one `command` value (a table or an array of tables).
     pub fn compile_value(v: &toml::Value) -> Result<Vec<CommandPattern>, String> {
@@ -215,25 +234,41 @@ impl CommandPattern {
 
     /// `check: false` skips the regex syntax check, for text checked at build time.
     pub fn compile_value_with(v: &toml::Value, check: bool) -> Result<Vec<CommandPattern>, String> {
+        Self::compile_value_at(v, check).map_err(|e| e.message)
+    }
+
+    /// [`CommandPattern::compile_value_with`], an error saying which part of which pattern is
+    /// wrong when it is one value (`PatternError::at`), for the policy to point at it.
+    pub fn compile_value_at(
+        v: &toml::Value,
+        check: bool,
+    ) -> Result<Vec<CommandPattern>, PatternError> {
+        let whole = |message: String| PatternError { message, at: None };
         let raws: Vec<RawCommandPattern> = match v {
             toml::Value::Array(items) => items
                 .iter()
                 .map(|i| {
                     i.clone()
                         .try_into()
-                        .map_err(|e: toml::de::Error| e.message().to_string())
+                        .map_err(|e: toml::de::Error| whole(e.message().to_string()))
                 })
                 .collect::<Result<_, _>>()?,
             other => vec![other
                 .clone()
                 .try_into()
-                .map_err(|e: toml::de::Error| e.message().to_string())?],
+                .map_err(|e: toml::de::Error| whole(e.message().to_string()))?],
         };
         if raws.is_empty() {
-            return Err("`command` needs at least one pattern".into());
+            return Err(whole("`command` needs at least one pattern".into()));
         }
         raws.into_iter()
-            .map(|r| CommandPattern::compile_with(r, check))
+            .enumerate()
+            .map(|(n, r)| {
+                CommandPattern::compile_part(r, check).map_err(|(message, part)| PatternError {
+                    message,
+                    at: Some((n, part)),
+                })
+            })
             .collect()
     }
 
@@ -242,9 +277,20 @@ impl CommandPattern {
     }
 
     fn compile_with(raw: RawCommandPattern, check: bool) -> Result<CommandPattern, String> {
+        Self::compile_part(raw, check).map_err(|(message, _)| message)
+    }
+
+    /// One pattern; an error with the part it is about.
+    fn compile_part(
+        raw: RawCommandPattern,
+        check: bool,
+    ) -> Result<CommandPattern, (String, PatternPart)> {
         let programs = raw.program.into_vec();
         if programs.is_empty() || programs.iter().any(|p| p.is_empty()) {
-            return Err("`program` must name at least one program".into());
+            return Err((
+                "`program` must name at least one program".into(),
+                PatternPart::Program,
+            ));
         }
         Ok(CommandPattern {
             programs,
@@ -260,9 +306,15 @@ impl CommandPattern {
                 .args
                 .unwrap_or_default()
                 .iter()
-                .map(|r| regex(r, check))
+                .enumerate()
+                .map(|(i, r)| regex(r, check).map_err(|e| (e, PatternPart::Arg(i))))
                 .collect::<Result<_, _>>()?,
-            text: raw.text.as_deref().map(|r| regex(r, check)).transpose()?,
+            text: raw
+                .text
+                .as_deref()
+                .map(|r| regex(r, check))
+                .transpose()
+                .map_err(|e| (e, PatternPart::Text))?,
             via: raw.via.unwrap_or_default(),
             stdin: raw.stdin.unwrap_or_default(),
             no_positionals: raw.no_positionals.unwrap_or(false),

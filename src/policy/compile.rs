@@ -300,8 +300,12 @@ fn compile_rule(
     }
     let command_patterns = match &r.command {
         Some(v) => Some(
-            crate::pattern::CommandPattern::compile_value_with(v.get_ref(), check)
-                .map_err(|e| src.error(Some(v.span()), format!("bad `command` pattern: {e}")))?,
+            crate::pattern::CommandPattern::compile_value_at(v.get_ref(), check).map_err(|e| {
+                let at =
+                    e.at.and_then(|(n, part)| command_part_span(&src.text, v, n, part))
+                        .unwrap_or_else(|| v.span());
+                src.error(Some(at), format!("bad `command` pattern: {}", e.message))
+            })?,
         ),
         None => None,
     };
@@ -542,6 +546,50 @@ fn compile_all(
         keys: super::model::LazyRecord::new(keys),
     };
     Ok(policy)
+}
+
+/// Where one part of a rule's `command` value is written (a program list, an `args` entry,
+/// `text`), found by reading the value's text again with spans (a `toml::Value` keeps none).
+/// `None` when the value is not written inline (a `[rules.command]` table), and the caller
+/// points at the whole value.
+fn command_part_span(
+    text: &str,
+    value: &Spanned<toml::Value>,
+    n: usize,
+    part: crate::pattern::PatternPart,
+) -> Option<std::ops::Range<usize>> {
+    use crate::pattern::PatternPart;
+    /// The parts of one pattern an error can be about, with their spans; the rest ignored.
+    #[derive(serde::Deserialize)]
+    struct Located {
+        program: Option<Spanned<toml::Value>>,
+        args: Option<Vec<Spanned<String>>>,
+        text: Option<Spanned<String>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Wrap<T> {
+        c: T,
+    }
+    const PREFIX: &str = "c = ";
+    let span = value.span();
+    let written = format!("{PREFIX}{}", text.get(span.clone())?);
+    let pattern = match value.get_ref() {
+        toml::Value::Array(_) => toml::from_str::<Wrap<Vec<Located>>>(&written)
+            .ok()?
+            .c
+            .into_iter()
+            .nth(n)?,
+        _ if n == 0 => toml::from_str::<Wrap<Located>>(&written).ok()?.c,
+        _ => return None,
+    };
+    let at = match part {
+        PatternPart::Program => pattern.program?.span(),
+        PatternPart::Arg(i) => pattern.args?.get(i)?.span(),
+        PatternPart::Text => pattern.text?.span(),
+    };
+    let start = span.start + at.start.checked_sub(PREFIX.len())?;
+    let end = span.start + at.end.checked_sub(PREFIX.len())?;
+    Some(start..end)
 }
 
 /// `[builtins]`: each id must be a built-in, and no setting may take a fail-closed built-in

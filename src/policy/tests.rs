@@ -101,6 +101,55 @@ fn invalid_rules_are_rejected_at_their_line() {
     );
 }
 
+/// A bad part of a rule's `command` (an `args` regex, `text`, an empty `program`) is reported
+/// at that value's own line and column, in a single table or an array of them; a
+/// `[rules.command]` table, whose text is not one value, still errors at the rule.
+#[test]
+fn a_bad_command_part_is_reported_at_its_own_column() {
+    let head = "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"ask\"\nreason = \"r\"\n";
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "command = { program = \"git\", args = [\"ok\", \"(bad\"] }\n",
+            "\"(bad\"",
+            "bad regex `(bad`",
+        ),
+        (
+            "command = [\n  { program = \"a\", args = [\"ok\"] },\n  { program = \"b\", text = \"[z\" },\n]\n",
+            "\"[z\"",
+            "bad regex `[z`",
+        ),
+        (
+            "command = [{ program = \"a\" }, { program = [\"b\", \"\"] }]\n",
+            "[\"b\", \"\"]",
+            "`program` must name",
+        ),
+        (
+            "command = { program = \"git\", args = ['x{99999999}'] }\n",
+            "'x{99999999}'",
+            "larger than",
+        ),
+    ];
+    for (command, bad, message) in cases {
+        let text = format!("{head}{command}");
+        let at = text.find(bad).unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        let col = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        let e = err(&[(LayerKind::User, &text)]);
+        assert!(
+            e.contains(&format!(
+                "layer0.toml:{line}:{col}: bad `command` pattern: "
+            )) && e.contains(message),
+            "{command}: want {line}:{col}, got {e}"
+        );
+    }
+    let table = format!("{head}[rules.command]\nprogram = \"git\"\nargs = [\"(bad\"]\n");
+    let e = err(&[(LayerKind::User, &table)]);
+    assert!(
+        e.contains("layer0.toml:") && e.contains("bad regex `(bad`"),
+        "{e}"
+    );
+}
+
 #[test]
 fn profiles_other_than_main_need_when() {
     let e = err(&[(
