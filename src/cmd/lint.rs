@@ -262,17 +262,11 @@ pub fn text_warnings(
     // Keys that do nothing in a project layer (it may only tighten).
     if kind == LayerKind::Project {
         let get = |section: &str, key: &str| doc.get(section).and_then(|s| s.get(key)).cloned();
+        // The layers below's value of any key, from the policy's key record.
         let trusted_value = |key: &str| -> Option<String> {
-            let p = trusted?;
-            Some(match key {
-                "settings.on_allow" => {
-                    crate::policy::layering::spelling(&p.on_allow).unwrap_or_else(|| "pass".into())
-                }
-                "network.unlisted" => p.network.unlisted.value.as_str().to_string(),
-                "secrets.tool_input" => p.secrets.tool_input.value.as_str().to_string(),
-                "secrets.scan_prompts" => p.secrets.scan_prompts.to_string(),
-                _ => return None,
-            })
+            let keys = trusted?.keys()?;
+            let e = keys.entries().into_iter().find(|e| e.key == key)?;
+            crate::policy::layering::spelling(e.value.as_ref()?)
         };
         for k in crate::policy::layering::LAYERING {
             let crate::policy::layering::Layering::Tighten(order) = k.project else {
@@ -934,6 +928,22 @@ mod tests {
         assert!(
             !c.iter().any(|(code, l)| *code == "project-noop" && *l == 7),
             "unlisted = deny tightens: {d:#?}"
+        );
+        // Every key that may only tighten is compared with the layers below (read from the
+        // key record): the default's sandbox network is `allowlist`, its `auto_allow` off.
+        let text = "version = 1\n[sandbox]\nnetwork = \"allowlist\"\nmode = \"required\"\nauto_allow = false\n[untrusted]\ntaint = \"any\"\n";
+        let d = lint(LayerKind::Project, text);
+        let c = codes(&d);
+        let noop: Vec<u32> = c
+            .iter()
+            .filter(|(code, _)| *code == "project-noop")
+            .map(|(_, l)| *l)
+            .collect();
+        assert_eq!(noop, [3, 5], "{d:#?}");
+        assert!(
+            d.iter()
+                .any(|d| d.message.contains("already have `allowlist`")),
+            "{d:#?}"
         );
     }
 
