@@ -160,31 +160,35 @@ fn log_failure(event: Option<&HookEvent>, opts: &Options, what: &str) {
 
 /// Load every policy layer for this event.
 pub fn load_policy(env: &PathEnv, opts: &Options) -> Result<Policy, PolicyError> {
-    let discovery = if opts.isolated {
-        Discovery::isolated(opts.policy_file.clone())
-    } else {
-        Discovery::standard(env, opts.policy_file.clone())
-    };
-    let cache = if opts.compiled_cache {
-        crate::policy::cache::Cache::new(env, &discovery)
-    } else {
-        None
-    };
-    if let Some(policy) = cache.as_ref().and_then(|c| c.load(env, &discovery)) {
-        return Ok(policy);
-    }
-    let sources = discovery.read(env)?;
-    let policy = Policy::from_sources(&sources, env)?;
-    if let Some(cache) = &cache {
-        cache.store(env, &discovery, &policy);
-    }
-    Ok(policy)
+    load_through_cache(
+        env,
+        opts,
+        |cache, discovery| cache.load(env, discovery),
+        |p| p,
+    )
 }
 
 /// What a call after a tool ran reads of the policy: from the cache when it holds the policy
 /// (only that part decoded), else from every layer compiled (and stored), as
 /// [`load_policy`] does.
 fn load_post_settings(env: &PathEnv, opts: &Options) -> Result<PostSettings, PolicyError> {
+    load_through_cache(
+        env,
+        opts,
+        |cache, discovery| cache.load_post(env, discovery),
+        PostSettings::from,
+    )
+}
+
+/// The layers this event reads, found once: `hit` reads what the caller needs from the
+/// compiled-policy cache; on a miss every layer is compiled, stored for the next call, and
+/// turned into that by `from`.
+fn load_through_cache<T>(
+    env: &PathEnv,
+    opts: &Options,
+    hit: impl FnOnce(&crate::policy::cache::Cache, &Discovery) -> Option<T>,
+    from: impl FnOnce(Policy) -> T,
+) -> Result<T, PolicyError> {
     let discovery = if opts.isolated {
         Discovery::isolated(opts.policy_file.clone())
     } else {
@@ -195,15 +199,15 @@ fn load_post_settings(env: &PathEnv, opts: &Options) -> Result<PostSettings, Pol
     } else {
         None
     };
-    if let Some(post) = cache.as_ref().and_then(|c| c.load_post(env, &discovery)) {
-        return Ok(post);
+    if let Some(found) = cache.as_ref().and_then(|c| hit(c, &discovery)) {
+        return Ok(found);
     }
     let sources = discovery.read(env)?;
     let policy = Policy::from_sources(&sources, env)?;
     if let Some(cache) = &cache {
         cache.store(env, &discovery, &policy);
     }
-    Ok(PostSettings::from(policy))
+    Ok(from(policy))
 }
 
 fn path_env(cwd: &str, opts: &Options) -> Result<PathEnv, HookError> {

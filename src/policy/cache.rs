@@ -242,14 +242,23 @@ impl Cache {
     pub fn load(&self, env: &PathEnv, discovery: &Discovery) -> Option<Policy> {
         let bytes = read_entry(&self.path)?;
         let entry = split_entry(&bytes)?;
-        let stored = bytes.get(entry.key.clone())?;
-        let fits = if entry.uses_cwd {
-            // The entry was keyed with the cwd too: compare that key instead.
-            stored == Cache::with_cwd_key(env, discovery, true, SETTLE)?.key
+        let fits = self.fits(
+            env,
+            discovery,
+            entry.uses_cwd,
+            bytes.get(entry.key.clone())?,
+        );
+        fits.then(|| decode(bytes, entry.head, entry.rules))?
+    }
+
+    /// Whether an entry's stored key is this call's key. An entry keyed with the cwd too is
+    /// compared with that key instead.
+    fn fits(&self, env: &PathEnv, discovery: &Discovery, uses_cwd: bool, stored: &[u8]) -> bool {
+        if uses_cwd {
+            Cache::with_cwd_key(env, discovery, true, SETTLE).is_some_and(|c| stored == c.key)
         } else {
             stored == self.key
-        };
-        fits.then(|| decode(bytes, entry.head, entry.rules))?
+        }
     }
 
     /// What a call after a tool ran reads of the stored policy ([`PostSettings`]), decoded
@@ -259,11 +268,7 @@ impl Cache {
     /// as for [`Cache::load`].
     pub fn load_post(&self, env: &PathEnv, discovery: &Discovery) -> Option<PostSettings> {
         let (uses_cwd, stored, head) = read_key_and_head(&self.path)?;
-        let fits = if uses_cwd {
-            stored == Cache::with_cwd_key(env, discovery, true, SETTLE)?.key
-        } else {
-            stored == self.key
-        };
+        let fits = self.fits(env, discovery, uses_cwd, &stored);
         fits.then(|| decode_post(&head))?
     }
 
@@ -294,28 +299,29 @@ fn mentions_cwd(path: &Path) -> bool {
     std::fs::read_to_string(path).map_or(true, |t| t.contains("CWD") || t.contains("PWD"))
 }
 
-fn read_entry(path: &Path) -> Option<Vec<u8>> {
-    let mut file = File::open(path).ok()?;
+/// The entry file at `path` and its length, when it can be trusted: written by blastwall as
+/// 0600, so an entry others could have written is not, nor one too large to be ours.
+fn open_entry(path: &Path) -> Option<(File, u64)> {
+    let file = File::open(path).ok()?;
     let meta = file.metadata().ok()?;
-    // Written by blastwall as 0600; an entry others could have written is not trusted.
     if !meta.is_file() || meta.permissions().mode() & 0o022 != 0 || meta.len() > MAX_ENTRY_BYTES {
         return None;
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    Some((file, meta.len()))
+}
+
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    let (mut file, len) = open_entry(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).ok()?);
     file.read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 
 /// The flag, key and head of the entry at `path` (see [`split_entry`] for the layout), read
-/// from the start of the file, with the same checks as [`read_entry`]; each part must lie
+/// from the start of the file, trusted as [`read_entry`] trusts it; each part must lie
 /// within the file.
 fn read_key_and_head(path: &Path) -> Option<(bool, Vec<u8>, Vec<u8>)> {
-    let mut file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.permissions().mode() & 0o022 != 0 || meta.len() > MAX_ENTRY_BYTES {
-        return None;
-    }
-    let mut left = meta.len();
+    let (mut file, mut left) = open_entry(path)?;
     let mut take = |file: &mut File, n: u64| -> Option<Vec<u8>> {
         left = left.checked_sub(n)?;
         let mut part = vec![0; usize::try_from(n).ok()?];
