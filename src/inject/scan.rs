@@ -1296,25 +1296,37 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
             if w.len == 0 && !w.long {
                 w.start = i;
             }
-            let (mut hash, mut len, mut digits) = (w.hash, w.len, w.digits);
-            let mut j = i;
-            for &c in bytes.get(i..).unwrap_or_default() {
+            // Two loops, so the one that runs for nearly every word byte tests no length: the
+            // bytes that still fit (hashed, digits counted), then any beyond them (only
+            // skipped: the word is long).
+            let run = bytes.get(i..).unwrap_or_default();
+            let room = MAX_WORD.saturating_sub(w.len);
+            let (mut hash, mut digits) = (w.hash, w.digits);
+            let mut k = 0;
+            for &c in run.iter().take(room) {
                 let l = WORD_BYTE.get(usize::from(c)).copied().unwrap_or(0);
                 if l == 0 {
                     break;
                 }
-                if len < MAX_WORD {
-                    hash = (hash ^ u64::from(l)).wrapping_mul(FNV_PRIME);
-                    len += 1;
-                    digits += usize::from(l.wrapping_sub(b'0') < 10);
-                } else {
+                hash = (hash ^ u64::from(l)).wrapping_mul(FNV_PRIME);
+                digits += usize::from(l.wrapping_sub(b'0') < 10);
+                k += 1;
+            }
+            (w.hash, w.len, w.digits) = (hash, w.len + k, digits);
+            if k == room {
+                let more = run
+                    .get(k..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&c| WORD_BYTE.get(usize::from(c)).is_some_and(|&l| l != 0))
+                    .count();
+                if more > 0 {
                     w.long = true;
                 }
-                j += 1;
+                k += more;
             }
-            (w.hash, w.len, w.digits) = (hash, len, digits);
             newlines = 0;
-            i = j;
+            i += k;
             continue;
         }
         if b == b' ' {
