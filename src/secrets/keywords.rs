@@ -72,10 +72,7 @@ impl PairSet {
     }
 
     fn insert(&mut self, a: u8, b: u8) {
-        let pair = usize::from(a) << 8 | usize::from(b);
-        if let Some(w) = self.0.get_mut(pair >> 6) {
-            *w |= 1 << (pair & 63);
-        }
+        insert(&mut self.0, a, b);
     }
 
     /// Both ASCII cases of `a` and of `b` (or every second byte, for `None`).
@@ -94,26 +91,123 @@ impl PairSet {
     fn fill(&mut self) {
         self.0.fill(u64::MAX);
     }
+}
 
-    #[inline]
-    fn contains(&self, a: u8, b: u8) -> bool {
-        let pair = usize::from(a) << 8 | usize::from(b);
-        // In bounds: `pair >> 6` is below 1024. `get` keeps the lints quiet for free.
-        self.0
-            .get(pair >> 6)
-            .is_some_and(|w| w >> (pair & 63) & 1 != 0)
+fn insert(set: &mut [u64; 1024], a: u8, b: u8) {
+    let pair = usize::from(a) << 8 | usize::from(b);
+    if let Some(w) = set.get_mut(pair >> 6) {
+        *w |= 1 << (pair & 63);
     }
+}
+
+#[inline]
+fn contains(set: &[u64; 1024], a: u8, b: u8) -> bool {
+    let pair = usize::from(a) << 8 | usize::from(b);
+    // In bounds: `pair >> 6` is below 1024. `get` keeps the lints quiet for free.
+    set.get(pair >> 6)
+        .is_some_and(|w| w >> (pair & 63) & 1 != 0)
+}
+
+/// `starts`, `follows` and `either` (see [`PairIndex`]) as one value.
+type Tables = [[u64; 1024]; 3];
+
+/// The pair tables over the built-in rules' keywords, made at compile time: a hook process
+/// with the built-in rules (and any policy keywords they already cover) builds none. Filling
+/// three 8 KiB tables cost about 0.07 M instructions per process (zeroing, then 160 keywords
+/// in each ASCII case).
+static BUILTIN: Tables = builtin_tables();
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: no `get`; every index is checked"
+)]
+const fn builtin_tables() -> Tables {
+    const fn put(set: &mut [u64; 1024], a: u8, b: u8) {
+        let pair = (a as usize) << 8 | b as usize;
+        set[pair >> 6] |= 1 << (pair & 63);
+    }
+    const fn put_any_case(set: &mut [u64; 1024], a: u8, b: Option<u8>) {
+        let cases = [a, a.to_ascii_uppercase()];
+        let mut i = 0;
+        while i < 2 {
+            match b {
+                Some(b) => {
+                    put(set, cases[i], b);
+                    put(set, cases[i], b.to_ascii_uppercase());
+                }
+                None => {
+                    let mut c = 0;
+                    while c < 256 {
+                        put(set, cases[i], c as u8);
+                        c += 1;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    let mut t = [[0u64; 1024]; 3];
+    let rules = super::rules::RULES;
+    let mut r = 0;
+    while r < rules.len() {
+        let keywords = rules[r].keywords;
+        let mut j = 0;
+        while j < keywords.len() {
+            let k = keywords[j].as_bytes();
+            // Built-in keywords are lowercase and at least two bytes long (tested).
+            if k.len() >= 2 {
+                put_any_case(&mut t[0], k[0], Some(k[1]));
+                put_any_case(&mut t[1], k[1], if k.len() > 2 { Some(k[2]) } else { None });
+            }
+            j += 1;
+        }
+        r += 1;
+    }
+    let mut w = 0;
+    while w < 1024 {
+        t[2][w] = t[0][w] | t[1][w];
+        w += 1;
+    }
+    t
+}
+
+/// Whether the built-in tables hold every pair the tables over `keywords` would: each
+/// keyword lowercase, at least two bytes, its first pair in `starts` and its second and
+/// third bytes (any third byte, for a two-byte keyword) in `follows`, each in either ASCII
+/// case (the built-in tables hold both cases of every pair they hold). Then they find every
+/// occurrence the keywords' own tables would; `at` compares the keywords themselves.
+fn builtin_covers(keywords: &[Cow<'static, str>]) -> bool {
+    let [starts, follows, _] = &BUILTIN;
+    keywords.iter().all(|k| match *k.as_bytes() {
+        [a, b, c, ..] => {
+            !k.bytes().any(|x| x.is_ascii_uppercase())
+                && contains(starts, a, b)
+                && contains(follows, b, c)
+        }
+        [a, b] => {
+            !a.is_ascii_uppercase()
+                && !b.is_ascii_uppercase()
+                && contains(starts, a, b)
+                && (0..=u8::MAX).all(|c| contains(follows, b, c))
+        }
+        _ => false,
+    })
+}
+
+/// The pair tables of a [`PairIndex`]: the built-in ones, or built for its keywords.
+enum Pairs {
+    Builtin,
+    Own(Box<Tables>),
 }
 
 /// The pair tables over a detector's keywords (lowercase, none empty).
 pub(super) struct PairIndex {
-    /// Pairs a keyword begins with, in any ASCII case; `(a, _)` for a one-byte keyword `a`.
-    starts: PairSet,
-    /// Pairs at a keyword's second and third bytes, in any ASCII case; `(b, _)` for a
-    /// two-byte keyword `ab`; everything when a keyword is one byte long.
-    follows: PairSet,
-    /// `starts` and `follows` together: what the scan tests at every second position.
-    either: PairSet,
+    /// `[starts, follows, either]`. `starts`: pairs a keyword begins with, in any ASCII case;
+    /// `(a, _)` for a one-byte keyword `a`. `follows`: pairs at a keyword's second and third
+    /// bytes, in any ASCII case; `(b, _)` for a two-byte keyword `ab`; everything when a
+    /// keyword is one byte long. `either`: both together, what the scan tests at every second
+    /// position. The built-in tables where they cover the keywords ([`builtin_covers`]).
+    pairs: Pairs,
     /// Every keyword, sorted by its first two bytes.
     entries: Vec<Entry>,
     /// Where the keywords with first byte `b` are in `entries`: `by_first[b]..by_first[b + 1]`
@@ -128,8 +222,10 @@ impl PairIndex {
     /// byte, which the lowercased text never holds, too many sharing a first byte): the caller
     /// uses the automaton.
     pub(super) fn new(keywords: &[Cow<'static, str>]) -> Option<PairIndex> {
-        let mut starts = PairSet::new();
-        let mut follows = PairSet::new();
+        // The built-in tables when they cover these keywords, else tables built here.
+        let builtin = builtin_covers(keywords);
+        let mut starts = (!builtin).then(PairSet::new);
+        let mut follows = (!builtin).then(PairSet::new);
         let mut entries = Vec::with_capacity(keywords.len());
         let mut counts = [0usize; 256];
         let mut single = false;
@@ -153,24 +249,31 @@ impl PairIndex {
                 head: word4(k),
                 mask: u32::MAX.checked_shr(32 - 8 * u32::try_from(len).ok()?)?,
             });
-            starts.insert_any_case(first, second);
+            if let Some(starts) = starts.as_mut() {
+                starts.insert_any_case(first, second);
+            }
             match second {
-                Some(second) => follows.insert_any_case(second, k.get(2).copied()),
+                Some(second) => {
+                    if let Some(follows) = follows.as_mut() {
+                        follows.insert_any_case(second, k.get(2).copied());
+                    }
+                }
                 None => single = true,
             }
         }
-        if single {
-            follows.fill();
-        }
-        let mut either = PairSet::new();
-        for ((e, s), f) in either
-            .0
-            .iter_mut()
-            .zip(starts.0.iter())
-            .zip(follows.0.iter())
-        {
-            *e = s | f;
-        }
+        let pairs = match (starts, follows) {
+            (Some(starts), Some(mut follows)) => {
+                if single {
+                    follows.fill();
+                }
+                let mut either = [0u64; 1024];
+                for ((e, s), f) in either.iter_mut().zip(starts.0.iter()).zip(follows.0.iter()) {
+                    *e = s | f;
+                }
+                Pairs::Own(Box::new([*starts.0, *follows.0, either]))
+            }
+            _ => Pairs::Builtin,
+        };
         entries.sort_unstable();
         // `counts` (per first byte, each at most `WIDE`) summed up: group boundaries.
         let mut by_first = Box::new([0u16; 257]);
@@ -180,9 +283,7 @@ impl PairIndex {
             *slot = total;
         }
         Some(PairIndex {
-            starts,
-            follows,
-            either,
+            pairs,
             entries,
             by_first,
             single,
@@ -205,27 +306,31 @@ impl PairIndex {
         text: &[u8],
         mut found: impl FnMut(usize, usize, usize),
     ) {
+        let [starts, follows, either] = match &self.pairs {
+            Pairs::Builtin => &BUILTIN,
+            Pairs::Own(tables) => &**tables,
+        };
         if self.single {
             for at in 0..text.len() {
-                self.check(keywords, text, at, &mut found);
+                self.check(starts, follows, keywords, text, at, &mut found);
             }
             return;
         }
         for (i, pair) in text.chunks_exact(2).enumerate() {
             if let [a, b] = *pair {
-                if self.either.contains(a, b) {
+                if contains(either, a, b) {
                     let at = 2 * i;
                     if at > 0 {
-                        self.check(keywords, text, at - 1, &mut found);
+                        self.check(starts, follows, keywords, text, at - 1, &mut found);
                     }
-                    self.check(keywords, text, at, &mut found);
+                    self.check(starts, follows, keywords, text, at, &mut found);
                 }
             }
         }
         if text.len() % 2 == 1 && text.len() > 1 {
             // The last byte is at an even position with no pair of its own: a two-byte
             // keyword ending there was not seen by the loop.
-            self.check(keywords, text, text.len() - 2, &mut found);
+            self.check(starts, follows, keywords, text, text.len() - 2, &mut found);
         }
     }
 
@@ -233,6 +338,8 @@ impl PairIndex {
     #[inline]
     fn check(
         &self,
+        starts: &[u64; 1024],
+        follows: &[u64; 1024],
         keywords: &[Cow<'static, str>],
         text: &[u8],
         at: usize,
@@ -241,10 +348,8 @@ impl PairIndex {
         let Some(&a) = text.get(at) else { return };
         match text.get(at + 1) {
             Some(&b)
-                if self.starts.contains(a, b)
-                    && text
-                        .get(at + 2)
-                        .is_none_or(|&c| self.follows.contains(b, c)) =>
+                if contains(starts, a, b)
+                    && text.get(at + 2).is_none_or(|&c| contains(follows, b, c)) =>
             {
                 self.at(keywords, text, at, a, Some(b), found);
             }
@@ -309,6 +414,61 @@ impl PairIndex {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
+
+    /// The compile-time tables are exactly the tables built at run time over the built-in
+    /// detector's keywords, and cover them; keywords they lack make a detector build its own.
+    #[test]
+    fn builtin_tables_are_the_built_in_keywords_tables() {
+        let d = super::super::Detector::new();
+        let (mut starts, mut follows) = (PairSet::new(), PairSet::new());
+        for k in &d.keywords {
+            let k = k.as_bytes();
+            assert!(
+                k.len() >= 2 && !k.iter().any(u8::is_ascii_uppercase),
+                "{k:?}"
+            );
+            starts.insert_any_case(k[0], Some(k[1]));
+            follows.insert_any_case(k[1], k.get(2).copied());
+        }
+        let either: Vec<u64> = starts
+            .0
+            .iter()
+            .zip(follows.0.iter())
+            .map(|(s, f)| s | f)
+            .collect();
+        assert!(BUILTIN[0] == *starts.0);
+        assert!(BUILTIN[1] == *follows.0);
+        assert!(BUILTIN[2][..] == either[..]);
+        assert!(builtin_covers(&d.keywords));
+        assert!(matches!(
+            PairIndex::new(&d.keywords).map(|ix| ix.pairs),
+            Some(Pairs::Builtin)
+        ));
+        for (other, builtin) in [
+            (&["qzx"][..], false),
+            (&["token", "zq"], false),
+            (&["x"], false),
+            (&["Token"], false),
+            (&["token", "secret_"], true),
+            (&["sk"], true),
+        ] {
+            let ks: Vec<Cow<'static, str>> = other.iter().map(|k| Cow::Borrowed(*k)).collect();
+            assert_eq!(builtin_covers(&ks), builtin, "{other:?}");
+        }
+    }
+
+    /// A detector with keywords the built-in tables lack finds them (its own tables).
+    #[test]
+    fn own_tables_find_keywords_the_builtin_tables_lack() {
+        let ks: Vec<Cow<'static, str>> = vec![Cow::Borrowed("qzx"), Cow::Borrowed("token")];
+        let ix = PairIndex::new(&ks).unwrap();
+        assert!(matches!(ix.pairs, Pairs::Own(_)));
+        let mut hits = Vec::new();
+        ix.scan(&ks, b"a QZX b Token c qzxtoken", |k, s, e| {
+            hits.push((k, s, e))
+        });
+        assert_eq!(hits, vec![(0, 2, 5), (1, 8, 13), (0, 16, 19), (1, 19, 24)]);
+    }
 
     /// `lower4` is `to_ascii_lowercase` on each of the four bytes, whatever the others hold.
     #[test]
