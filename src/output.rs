@@ -250,13 +250,40 @@ fn prompt_block(reason: &str) -> Value {
 
 /// Write one JSON answer and a newline to stdout in a single write.
 pub fn emit(value: &Value) -> std::io::Result<()> {
-    let mut text = Vec::with_capacity(4096);
+    // Sized for the answer up front: one that carries a 15 KB framed output (twice, for MCP)
+    // grew 4 -> 8 -> 16 -> 32 KiB, each step a copy of what was written.
+    let mut text = Vec::with_capacity(json_size_hint(value));
     write_json(&mut text, value)?;
     text.push(b'\n');
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     lock.write_all(&text)?;
     lock.flush()
+}
+
+/// About the size of `value` as JSON (its strings' bytes plus some for escapes and syntax):
+/// a capacity for the answer's buffer, not a bound.
+fn json_size_hint(value: &Value) -> usize {
+    let mut size = 256usize;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        size = size.saturating_add(match v {
+            Value::String(s) => s.len().saturating_add(s.len() / 16).saturating_add(8),
+            Value::Array(items) => {
+                stack.extend(items);
+                8
+            }
+            Value::Object(map) => {
+                for (k, child) in map {
+                    size = size.saturating_add(k.len().saturating_add(8));
+                    stack.push(child);
+                }
+                8
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => 24,
+        });
+    }
+    size.min(64 << 20)
 }
 
 /// `value` as compact JSON, byte for byte what `serde_json::to_writer` writes (a test holds it
@@ -419,6 +446,22 @@ mod tests {
 
     /// The answer writer prints what serde_json prints, byte for byte: every byte value in
     /// every position of an eight-byte word, non-ASCII text, numbers, nesting.
+    /// The answer buffer's first capacity holds an answer with a long output in it (up to one
+    /// escape in 16 bytes), so writing it does not grow (copy) the buffer.
+    #[test]
+    fn size_hint_holds_a_long_answer() {
+        let text = "Some documentation with a `code` span and a \"quoted\" word.\n".repeat(250);
+        let v = serde_json::json!({"hookSpecificOutput": {"hookEventName": "PostToolUse",
+            "updatedMCPToolOutput": [{"type": "text", "text": text}],
+            "updatedToolOutput": [{"type": "text", "text": text}],
+            "additionalContext": "note"}, "n": 1.5, "b": true, "z": null});
+        let mut out = Vec::new();
+        write_json(&mut out, &v).unwrap();
+        let hint = json_size_hint(&v);
+        assert!(hint >= out.len(), "{hint} < {}", out.len());
+        assert!(hint < out.len() * 2, "{hint} wastes");
+    }
+
     #[test]
     fn answers_are_written_as_serde_json_writes_them() {
         let mut strings: Vec<String> = Vec::new();

@@ -122,8 +122,20 @@ impl Json {
     /// Every string in the payload, joined by newlines, in document order (the injection scan
     /// and the sandbox runner's redaction markers read it).
     pub fn all_text(&self) -> String {
-        let mut out = String::new();
+        // Sized first (a walk over a few nodes), so a long text is not copied again as the
+        // string grows.
+        let mut len = 0usize;
         let mut stack = vec![&self.0];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => len = len.saturating_add(s.len() + 1),
+                Value::Array(a) => stack.extend(a.iter()),
+                Value::Object(m) => stack.extend(m.values()),
+                _ => {}
+            }
+        }
+        let mut out = String::with_capacity(len);
+        stack.push(&self.0);
         while let Some(v) = stack.pop() {
             match v {
                 Value::String(s) => {
