@@ -895,6 +895,16 @@ const TRIGGERS: &[&str] = &[
     "lets",
     "let",
     "in",
+    // Session 6 (replacement_output_authority).
+    "stop",
+    "instead",
+    "state",
+    "type",
+    "end",
+    "policy",
+    "compliance",
+    "security",
+    "mode",
 ];
 
 /// Top-level domains: a word after a dot inside a name (`www.collect-data.com/x`) that is one
@@ -2136,6 +2146,542 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         if is(i, const { fnv(b"in") }) && is(i + 1, const { fnv(b"character") }) {
             push(8, i);
         }
+        replacement_output_authority(toks, i, &mut push);
+    }
+}
+
+/// "what you were asked/told …": the agent's own task, named by whoever replaces it (also
+/// French, Spanish, German, Italian, Portuguese participles).
+const ASKED: [u64; 16] = [
+    fnv(b"asked"),
+    fnv(b"told"),
+    fnv(b"instructed"),
+    fnv(b"assigned"),
+    fnv(b"programmed"),
+    fnv(b"supposed"),
+    fnv(b"given"),
+    fnv(b"pidieron"),
+    fnv(b"pidio"),
+    fnv(b"pedido"),
+    fnv(b"pediram"),
+    fnv(b"demande"),
+    fnv(b"gesagt"),
+    fnv(b"aufgetragen"),
+    fnv(b"chiesto"),
+    fnv(b"detto"),
+];
+
+/// "the only …": a task that replaces every other.
+const ONLY: [u64; 9] = [
+    fnv(b"only"),
+    fnv(b"sole"),
+    fnv(b"single"),
+    fnv(b"seule"),
+    fnv(b"seul"),
+    fnv(b"einzige"),
+    fnv(b"einzigen"),
+    fnv(b"unica"),
+    fnv(b"unico"),
+];
+
+/// Possessives before "only task" (your, ta, ton, deine, tu, tuo/tua, sua/seu, je).
+const POSS: [u64; 12] = [
+    fnv(b"your"),
+    fnv(b"ta"),
+    fnv(b"ton"),
+    fnv(b"votre"),
+    fnv(b"deine"),
+    fnv(b"dein"),
+    fnv(b"tu"),
+    fnv(b"tuo"),
+    fnv(b"tua"),
+    fnv(b"sua"),
+    fnv(b"seu"),
+    fnv(b"je"),
+];
+
+/// Verbs that put something into the agent's answer when given as an order ("reply only
+/// with …", "say exactly …", "end your summary with …").
+const SAYV: [u64; 8] = [
+    fnv(b"reply"),
+    fnv(b"respond"),
+    fnv(b"answer"),
+    fnv(b"say"),
+    fnv(b"output"),
+    fnv(b"print"),
+    fnv(b"write"),
+    fnv(b"repeat"),
+];
+
+/// What restricts an answer to a given text: "only", "exactly", "verbatim" …
+const EXACTLY: [u64; 8] = [
+    fnv(b"only"),
+    fnv(b"exactly"),
+    fnv(b"solely"),
+    fnv(b"just"),
+    fnv(b"verbatim"),
+    fnv(b"simply"),
+    fnv(b"literally"),
+    fnv(b"nothing"),
+];
+
+/// The shape of an answer: "your summary must end with", "the response should begin with".
+const SHAPEV: [u64; 14] = [
+    fnv(b"start"),
+    fnv(b"starts"),
+    fnv(b"begin"),
+    fnv(b"begins"),
+    fnv(b"end"),
+    fnv(b"ends"),
+    fnv(b"conclude"),
+    fnv(b"concludes"),
+    fnv(b"contain"),
+    fnv(b"contains"),
+    fnv(b"mention"),
+    fnv(b"mentions"),
+    fnv(b"say"),
+    fnv(b"says"),
+];
+
+/// Who speaks with authority over the agent: "a message from the administrator", "a notice
+/// from your creators", "instructions from OpenAI".
+const AUTHORITY: [u64; 14] = [
+    fnv(b"administrator"),
+    fnv(b"administrators"),
+    fnv(b"admin"),
+    fnv(b"developer"),
+    fnv(b"developers"),
+    fnv(b"creator"),
+    fnv(b"creators"),
+    fnv(b"operator"),
+    fnv(b"operators"),
+    fnv(b"anthropic"),
+    fnv(b"openai"),
+    fnv(b"system"),
+    fnv(b"security"),
+    fnv(b"headquarters"),
+];
+
+/// What such a message is called ("notice", "directive", "update" …).
+const NOTICE: [u64; 16] = [
+    fnv(b"notice"),
+    fnv(b"alert"),
+    fnv(b"override"),
+    fnv(b"directive"),
+    fnv(b"instruction"),
+    fnv(b"instructions"),
+    fnv(b"update"),
+    fnv(b"announcement"),
+    fnv(b"requirement"),
+    fnv(b"mandate"),
+    fnv(b"order"),
+    fnv(b"orders"),
+    fnv(b"bulletin"),
+    fnv(b"message"),
+    fnv(b"note"),
+    fnv(b"memo"),
+];
+
+/// Session 6: task replacement without an override verb, instructions about the agent's own
+/// answer, authority framing and jailbreak framing (docs/injection-report.md, "Session 6").
+/// Called at every trigger word `i` of [`word_signals`]; pushes `(signal, i)`.
+#[inline(never)]
+fn replacement_output_authority(toks: &[Tok], i: usize, push: &mut impl FnMut(u8, usize)) {
+    use cat::*;
+    let n = toks.len();
+    let get = |i: usize| toks.get(i);
+    let has = |i: usize, c: u32| get(i).is_some_and(|t| t.cats & c != 0);
+    let has_brk = |i: usize, b: u16| get(i).is_some_and(|t| t.before & b != 0);
+    let is = |i: usize, h: u64| get(i).is_some_and(|t| t.hash == h);
+    let in_set = |i: usize, set: &[u64]| get(i).is_some_and(|t| set.contains(&t.hash));
+    // No sentence end between `a` (exclusive) and `b` (inclusive).
+    let same = |a: usize, b: usize| (a + 1..=b).all(|k| !has_brk(k, brk::SENT));
+    // An order's position: the start of a sentence, clause or line, or after "please", "now",
+    // "just", "always", "then", "and", "also".
+    let imper = |i: usize| {
+        i == 0
+            || has_brk(i, brk::SENT | brk::COLON | brk::LINE)
+            || i >= 1
+                && (has(i - 1, URGE)
+                    || in_set(
+                        i - 1,
+                        &[
+                            const { fnv(b"now") },
+                            const { fnv(b"just") },
+                            const { fnv(b"always") },
+                            const { fnv(b"then") },
+                            const { fnv(b"also") },
+                            const { fnv(b"instead") },
+                        ],
+                    ))
+            // "we need you to reply only with …", "I want you to print exactly …".
+            || i >= 2 && is(i - 1, const { fnv(b"to") }) && is(i - 2, const { fnv(b"you") })
+    };
+    let Some(t) = get(i) else { return };
+    let c = t.cats;
+
+    // Task replacement.
+    // "forget what you were asked", "ignore whatever you have been told", "olvida lo que te
+    // pidieron": an override of the agent's task that names no instructions.
+    if c & OVR != 0 {
+        if let Some(j) = (i + 2..(i + 7).min(n)).find(|&j| in_set(j, &ASKED)) {
+            if same(i, j) && (i + 1..j).any(|k| has(k, YOU) || is(k, const { fnv(b"te") })) {
+                push(0, i);
+            }
+        }
+    }
+    // "stop what you are doing", "stop whatever you're working on".
+    if is(i, const { fnv(b"stop") })
+        && (is(i + 1, const { fnv(b"what") }) || is(i + 1, const { fnv(b"whatever") }))
+        && is(i + 2, const { fnv(b"you") })
+    {
+        push(7, i);
+    }
+    // "your only job now is", "ta seule tâche", "il tuo unico compito"; "your task now is";
+    // "the real task is".
+    if c & GOAL != 0 && i >= 1 {
+        let only = i >= 2 && in_set(i - 1, &ONLY) && in_set(i - 2, &POSS);
+        let now = is(i - 1, const { fnv(b"your") })
+            && (is(i + 1, const { fnv(b"now") })
+                || is(i + 2, const { fnv(b"now") }) && is(i + 1, const { fnv(b"is") })
+                || i >= 2 && is(i - 2, const { fnv(b"now") }));
+        let real = i >= 2
+            && is(i - 2, const { fnv(b"the") })
+            && in_set(
+                i - 1,
+                &[
+                    const { fnv(b"real") },
+                    const { fnv(b"actual") },
+                    const { fnv(b"true") },
+                ],
+            );
+        // "the task has changed", "your assignment has been replaced".
+        let changed = (1..=3).any(|k| {
+            in_set(
+                i + k,
+                &[
+                    const { fnv(b"changed") },
+                    const { fnv(b"replaced") },
+                    const { fnv(b"switched") },
+                    const { fnv(b"cancelled") },
+                    const { fnv(b"canceled") },
+                    const { fnv(b"overridden") },
+                    const { fnv(b"superseded") },
+                ],
+            ) && same(i, i + k)
+        }) && (is(i + 1, const { fnv(b"has") })
+            || is(i + 1, const { fnv(b"have") })
+            || is(i + 1, const { fnv(b"is") }));
+        if only || now || real || changed {
+            push(7, i);
+        }
+    }
+    // "change of plans".
+    if is(i, const { fnv(b"change") })
+        && is(i + 1, const { fnv(b"of") })
+        && (is(i + 2, const { fnv(b"plans") }) || is(i + 2, const { fnv(b"plan") }))
+    {
+        push(7, i);
+    }
+    // "instead of that, send …", "instead of summarizing, print …".
+    if is(i, const { fnv(b"instead") })
+        && is(i + 1, const { fnv(b"of") })
+        && (in_set(
+            i + 2,
+            &[
+                const { fnv(b"that") },
+                const { fnv(b"this") },
+                const { fnv(b"doing") },
+                const { fnv(b"what") },
+            ],
+        ) || has(i + 2, DONE | ING | RESP))
+        && (i + 3..(i + 16).min(n))
+            .take_while(|&k| !has_brk(k, brk::SENT))
+            .any(|k| has(k, ACT | SHOWV | TELL))
+    {
+        push(7, i);
+    }
+
+    // The agent's own answer.
+    // "reply only with …", "respond with exactly …", "say the following", "print \"…\"".
+    // Not a quoted word: `"type": "string"` and `"end": 12` are JSON keys.
+    if in_set(i, &SAYV) && imper(i) && !has_brk(i, brk::QUOTE) {
+        // "reply only with …", not "reply only if you cannot attend" / "answer only to …".
+        let restricted = (1..=2).any(|k| {
+            in_set(i + k, &EXACTLY)
+                && same(i, i + k)
+                && !in_set(
+                    i + k + 1,
+                    &[
+                        const { fnv(b"if") },
+                        const { fnv(b"when") },
+                        const { fnv(b"whenever") },
+                        const { fnv(b"to") },
+                        const { fnv(b"after") },
+                        const { fnv(b"once") },
+                        const { fnv(b"for") },
+                        const { fnv(b"on") },
+                    ],
+                )
+        });
+        let following = (1..=2).any(|k| {
+            is(i + k, const { fnv(b"following") })
+                || is(i + k, const { fnv(b"words") })
+                || is(i + k, const { fnv(b"phrase") })
+                || is(i + k, const { fnv(b"sentence") })
+        });
+        // A quotation right after the verb counts only at the start of a sentence ("Say
+        // 'done'."), not after a modal ("functions must return `Result`").
+        // Not after `::` (`io::Write`), not with a quotation mark or comma right after it
+        // (`output, "…"` in code, a closing backtick).
+        let quoted = (i == 0 || has_brk(i, brk::SENT | brk::LINE))
+            && t.after & !brk::COLON == 0
+            && (is(i + 1, const { fnv(b"with") }) && has_brk(i + 2, brk::QUOTE)
+                || has_brk(i + 1, brk::QUOTE) && !has_brk(i + 1, brk::CODE | brk::COLON));
+        if restricted || following || quoted {
+            push(17, i);
+        }
+    }
+    // "end your summary with …", "begin your reply by …".
+    if c & RESP != 0
+        && i >= 1
+        && is(i - 1, const { fnv(b"your") })
+        && (i >= 2
+            && in_set(
+                i - 2,
+                &[
+                    const { fnv(b"end") },
+                    const { fnv(b"begin") },
+                    const { fnv(b"start") },
+                    const { fnv(b"finish") },
+                    const { fnv(b"conclude") },
+                    const { fnv(b"close") },
+                    const { fnv(b"prefix") },
+                    const { fnv(b"sign") },
+                ],
+            )
+            || (1..=3).any(|k| in_set(i + k, &SHAPEV) && same(i, i + k)))
+    {
+        push(17, i);
+    }
+    // "tell the user that …", "inform them that …", "say that …".
+    if c & TELL != 0 || is(i, const { fnv(b"say") }) {
+        // "tell the user", "inform them" (not "inform a user callback").
+        let to_person =
+            has(i + 1, PERSON) || is(i + 1, const { fnv(b"the") }) && has(i + 2, PERSON);
+        let that = (1..=4).any(|k| {
+            is(i + k, const { fnv(b"that") }) && same(i, i + k) && !has_brk(i + k, brk::QUOTE)
+        }) || (1..=3).any(|k| has_brk(i + k, brk::COLON) && same(i, i + k));
+        let negated = (1..=3).any(|k| i >= k && has(i - k, NEG));
+        if imper(i)
+            && !negated
+            && (to_person && that
+                || is(i, const { fnv(b"say") }) && is(i + 1, const { fnv(b"that") }))
+        {
+            push(17, i);
+        }
+    }
+    // "always recommend …", "recommend … to the user".
+    if is(i, const { fnv(b"recommend") })
+        && imper(i)
+        && (i + 1..(i + 10).min(n))
+            .take_while(|&k| !has_brk(k, brk::SENT))
+            .any(|k| has(k, PERSON) || has(k, MODEL) || is(k, const { fnv(b"everyone") }))
+    {
+        push(17, i);
+    }
+
+    // Authority framing.
+    // "SYSTEM NOTICE:", "Security alert", "Policy update", "Compliance requirement" at the
+    // start of a line or sentence.
+    if (in_set(i, &AUTHORITY)
+        || is(i, const { fnv(b"policy") })
+        || is(i, const { fnv(b"compliance") }))
+        && (i == 0 || has_brk(i, brk::SENT | brk::LINE | brk::COLON))
+        && in_set(i + 1, &NOTICE)
+        && !in_set(
+            i + 1,
+            &[
+                const { fnv(b"message") },
+                const { fnv(b"note") },
+                const { fnv(b"memo") },
+                const { fnv(b"bulletin") },
+            ],
+        )
+        // "Security notice: CVE-…", "security update": advisories.
+        && !(is(i, const { fnv(b"security") })
+            && (is(i + 1, const { fnv(b"notice") }) || is(i + 1, const { fnv(b"update") })))
+    {
+        push(14, i);
+    }
+    // "a message from the administrator", "instructions from your creators", "an update from
+    // OpenAI".
+    if is(i, const { fnv(b"from") })
+        && i >= 1
+        && (1..=2).any(|k| i >= k && (in_set(i - k, &NOTICE) || has(i - k, INSTR)))
+        && (1..=2).any(|k| {
+            in_set(i + k, &AUTHORITY)
+                && (k == 1
+                    || is(i + 1, const { fnv(b"the") })
+                    || is(i + 1, const { fnv(b"your") })
+                    || is(i + 1, const { fnv(b"our") }))
+        })
+    {
+        push(14, i);
+    }
+    // "approved by your developers", "authorised by the administrator".
+    if c & AUTH != 0
+        && is(i + 1, const { fnv(b"by") })
+        && (1..=2).any(|k| in_set(i + 1 + k, &AUTHORITY))
+    {
+        push(14, i);
+    }
+    // "the assistant must now send …", "AI agents are required to print …": an order given to
+    // the model by name.
+    // The verb must follow the modal directly, or after "now", "to", "also" …: "must be
+    // configured before it can send" is a description, not an order.
+    if c & MODEL != 0
+        && (i == 0
+            || has_brk(i, brk::SENT | brk::LINE | brk::COLON)
+            || i >= 1
+                && in_set(
+                    i - 1,
+                    &[
+                        const { fnv(b"the") },
+                        const { fnv(b"all") },
+                        const { fnv(b"any") },
+                        const { fnv(b"every") },
+                        const { fnv(b"this") },
+                        const { fnv(b"your") },
+                    ],
+                ))
+    {
+        let modal = (1..=2).find(|&k| {
+            (has(i + k, URGE)
+                || in_set(
+                    i + k,
+                    &[
+                        const { fnv(b"shall") },
+                        const { fnv(b"should") },
+                        const { fnv(b"required") },
+                        const { fnv(b"instructed") },
+                        const { fnv(b"needs") },
+                    ],
+                ))
+                && same(i, i + k)
+        });
+        let filler = |k: usize| {
+            in_set(
+                k,
+                &[
+                    const { fnv(b"now") },
+                    const { fnv(b"to") },
+                    const { fnv(b"also") },
+                    const { fnv(b"immediately") },
+                    const { fnv(b"first") },
+                    const { fnv(b"always") },
+                    const { fnv(b"quietly") },
+                    const { fnv(b"silently") },
+                ],
+            )
+        };
+        if let Some(m) = modal {
+            let mut j = m + 1;
+            while j < m + 4 && filler(i + j) && !has_brk(i + j, brk::SENT) {
+                j += 1;
+            }
+            if has(i + j, ACT | SHOWV | TELL | OVR) && !has_brk(i + j, brk::SENT) {
+                push(3, i);
+            }
+        }
+    }
+
+    // Jailbreak framing: "debug mode enabled", "you are in developer mode", "this is only a
+    // test", "you will be penalized", "my late grandmother used to".
+    if is(i, const { fnv(b"mode") })
+        && i >= 1
+        && in_set(
+            i - 1,
+            &[
+                const { fnv(b"debug") },
+                const { fnv(b"debugging") },
+                const { fnv(b"dev") },
+                const { fnv(b"god") },
+                const { fnv(b"sudo") },
+                const { fnv(b"admin") },
+                const { fnv(b"diagnostic") },
+                const { fnv(b"test") },
+                const { fnv(b"testing") },
+                const { fnv(b"training") },
+                const { fnv(b"unrestricted") },
+                const { fnv(b"unlocked") },
+                const { fnv(b"maintenance") },
+                const { fnv(b"evaluation") },
+            ],
+        )
+        && ((1..=3).any(|k| {
+            in_set(
+                i + k,
+                &[
+                    const { fnv(b"enabled") },
+                    const { fnv(b"activated") },
+                    const { fnv(b"engaged") },
+                    const { fnv(b"unlocked") },
+                    const { fnv(b"active") },
+                ],
+            )
+        }) || i >= 3
+            && is(i - 3, const { fnv(b"in") })
+            && (2..=5).any(|k| i >= k && has(i - k, YOU)))
+        && (i + 1..(i + 30).min(n)).any(|k| has(k, YOU | MODEL))
+    {
+        push(8, i);
+    }
+    if is(i, const { fnv(b"this") })
+        && is(i + 1, const { fnv(b"is") })
+        && in_set(
+            i + 2,
+            &[
+                const { fnv(b"only") },
+                const { fnv(b"just") },
+                const { fnv(b"merely") },
+                const { fnv(b"simply") },
+            ],
+        )
+        && (is(i + 3, const { fnv(b"a") }) || is(i + 3, const { fnv(b"an") }))
+        && in_set(
+            i + 4,
+            &[
+                const { fnv(b"test") },
+                const { fnv(b"drill") },
+                const { fnv(b"exercise") },
+                const { fnv(b"simulation") },
+                const { fnv(b"evaluation") },
+            ],
+        )
+        && (i + 5..(i + 30).min(n)).any(|k| has(k, YOU | MODEL))
+    {
+        push(8, i);
+    }
+    if is(i, const { fnv(b"you") })
+        && is(i + 1, const { fnv(b"will") })
+        && (2..=3).any(|k| {
+            in_set(
+                i + k,
+                &[
+                    const { fnv(b"penalized") },
+                    const { fnv(b"penalised") },
+                    const { fnv(b"punished") },
+                    const { fnv(b"terminated") },
+                    const { fnv(b"deleted") },
+                    const { fnv(b"deactivated") },
+                    const { fnv(b"rewarded") },
+                    const { fnv(b"lose") },
+                ],
+            )
+        })
+    {
+        push(8, i);
     }
 }
 
@@ -2357,6 +2903,78 @@ pub(crate) fn marker_hits(text: &str) -> Vec<usize> {
         }
     }
     out
+}
+
+/// The signal of the marker [`marker_hits`] found at byte `at`: markup imitation (1), or, for
+/// a status label ("System message:", "System notice"), claimed authority (14: ordinary
+/// maintenance notices carry it, so the model judges), or, for a tag named in prose ("the
+/// `<system>` tag defines …", "each </assistant> block"), a quoted or discussed injection (19).
+pub(crate) fn marker_signal(text: &str, at: usize, toks: &[Tok]) -> u8 {
+    let bytes = text.as_bytes();
+    let rest = bytes.get(at..).unwrap_or_default();
+    let starts = |p: &[u8]| {
+        rest.get(..p.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(p))
+    };
+    if starts(b"system message:") || starts(b"system notice") {
+        return 14;
+    }
+    if rest.first() == Some(&b'<') {
+        let Some(end) = rest
+            .iter()
+            .take(40)
+            .position(|&b| b == b'>')
+            .map(|p| at + p + 1)
+        else {
+            return 1;
+        };
+        let next = toks.partition_point(|t| (t.start as usize) < end);
+        let prev = toks
+            .partition_point(|t| (t.start as usize) < at)
+            .checked_sub(1);
+        const NOUN: [u64; 16] = [
+            fnv(b"tag"),
+            fnv(b"tags"),
+            fnv(b"block"),
+            fnv(b"blocks"),
+            fnv(b"element"),
+            fnv(b"elements"),
+            fnv(b"section"),
+            fnv(b"sections"),
+            fnv(b"role"),
+            fnv(b"roles"),
+            fnv(b"token"),
+            fnv(b"tokens"),
+            fnv(b"marker"),
+            fnv(b"markers"),
+            fnv(b"delimiter"),
+            fnv(b"delimiters"),
+        ];
+        const DET: [u64; 10] = [
+            fnv(b"the"),
+            fnv(b"a"),
+            fnv(b"an"),
+            fnv(b"each"),
+            fnv(b"every"),
+            fnv(b"this"),
+            fnv(b"its"),
+            fnv(b"use"),
+            fnv(b"inside"),
+            fnv(b"within"),
+        ];
+        let quoted = at
+            .checked_sub(1)
+            .and_then(|p| bytes.get(p))
+            .is_some_and(|&b| b == b'`' || b == b'"' || b == b'\'');
+        let noun = toks.get(next).is_some_and(|t| NOUN.contains(&t.hash));
+        let det = prev
+            .and_then(|p| toks.get(p))
+            .is_some_and(|t| DET.contains(&t.hash));
+        if noun && (det || quoted) {
+            return 19;
+        }
+    }
+    1
 }
 
 /// Whether [`marker_hits`]' candidates cover `marker`: it begins with a byte it looks for or
