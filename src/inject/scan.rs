@@ -2146,8 +2146,75 @@ pub(crate) fn word_signals(toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
         if is(i, const { fnv(b"in") }) && is(i + 1, const { fnv(b"character") }) {
             push(8, i);
         }
-        replacement_output_authority(toks, i, &mut push);
+        // Most trigger words begin none of these patterns: one bit test decides.
+        if c & S6_CATS != 0 || s6_anchor(t.hash) {
+            replacement_output_authority(toks, i, &mut push);
+        }
     }
+}
+
+/// The categories whose words can begin a pattern of [`replacement_output_authority`].
+const S6_CATS: u32 = cat::OVR | cat::GOAL | cat::RESP | cat::TELL | cat::AUTH | cat::MODEL;
+
+/// The other words that can begin one (see [`s6_anchor`]).
+const S6_WORDS: &[&str] = &[
+    "stop",
+    "change",
+    "instead",
+    "mode",
+    "this",
+    "you",
+    "from",
+    "policy",
+    "compliance",
+    "security",
+    "recommend",
+    "reply",
+    "respond",
+    "answer",
+    "say",
+    "output",
+    "print",
+    "write",
+    "repeat",
+    "administrator",
+    "administrators",
+    "admin",
+    "developer",
+    "developers",
+    "creator",
+    "creators",
+    "operator",
+    "operators",
+    "anthropic",
+    "openai",
+    "system",
+    "headquarters",
+];
+
+/// A 256-bit filter over [`S6_WORDS`]' hashes, built at compile time.
+const S6_BLOOM: [u64; 4] = {
+    let mut b = [0u64; 4];
+    let mut i = 0;
+    while i < S6_WORDS.len() {
+        #[allow(clippy::indexing_slicing, reason = "bounded by the loop condition")]
+        let h = fnv(S6_WORDS[i].as_bytes());
+        let bit = (h >> 40) as usize & 255;
+        #[allow(clippy::indexing_slicing, reason = "bit >> 6 < 4")]
+        {
+            b[bit >> 6] |= 1 << (bit & 63);
+        }
+        i += 1;
+    }
+    b
+};
+
+/// Whether a word may be one of [`S6_WORDS`] (false positives allowed, no false negatives).
+fn s6_anchor(hash: u64) -> bool {
+    let bit = (hash >> 40) as usize & 255;
+    S6_BLOOM
+        .get(bit >> 6)
+        .is_some_and(|w| w >> (bit & 63) & 1 != 0)
 }
 
 /// "what you were asked/told …": the agent's own task, named by whoever replaces it (also
@@ -3126,6 +3193,16 @@ mod tests {
             LEXICON.len() + TRIGGERS.len() < LEX.len() / 2,
             "keep the table sparse"
         );
+    }
+
+    #[test]
+    fn session6_filter_passes_every_anchor() {
+        for w in S6_WORDS {
+            assert!(s6_anchor(fnv(w.as_bytes())), "{w}");
+        }
+        for &h in SAYV.iter().chain(&AUTHORITY) {
+            assert!(s6_anchor(h));
+        }
     }
 
     #[test]
