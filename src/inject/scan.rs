@@ -1092,6 +1092,8 @@ pub(crate) struct Tokens {
     pub(crate) invisible: u32,
     /// Tag characters alone.
     pub(crate) tags: u32,
+    /// Words of another script (see [`script_signals`]).
+    pub(crate) foreign: u32,
     /// One-letter words in a row so far, and the most seen (spelled-out words are joined
     /// only when there is a run of four).
     letters: u32,
@@ -1482,6 +1484,7 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
                     start: u32::try_from(i).unwrap_or(u32::MAX),
                     trig: lex != 0,
                 });
+                out.foreign += 1;
                 pending = 0;
                 newlines = 0;
                 i = j;
@@ -2749,6 +2752,303 @@ fn replacement_output_authority(toks: &[Tok], i: usize, push: &mut impl FnMut(u8
         })
     {
         push(8, i);
+    }
+}
+
+/// What a piece of a word of another script says, for [`script_signals`].
+mod sk {
+    pub(super) const OVR: u8 = 1; // ignore, forget
+    pub(super) const QUAL: u8 = 2; // previous, all, above
+    pub(super) const INSTR: u8 = 4; // instructions, rules, prompt
+    pub(super) const NEW: u8 = 8; // a new task / new instructions
+    pub(super) const NOW: u8 = 16; // you are now, from now on
+    pub(super) const SYSP: u8 = 32; // the system prompt
+    pub(super) const SHOW: u8 = 64; // show, print, reveal, tell
+    pub(super) const SEND: u8 = 128; // send, forward
+}
+
+/// Pieces of words in scripts without spaces between words (Chinese, Japanese) or with
+/// prefixes and inflections attached (Arabic, Persian, Korean particles, Russian endings), found
+/// as substrings of the words of another script. Written for this detector from the languages'
+/// ordinary wording of "ignore all previous instructions", "new task", "you are now", "show
+/// the system prompt", "send to"; not taken from any data set.
+const SCRIPT_PIECES: &[(&str, u8)] = &[
+    // Chinese (simplified and traditional), Japanese.
+    ("忽略", sk::OVR),
+    ("无视", sk::OVR),
+    ("無視", sk::OVR),
+    ("忽視", sk::OVR),
+    ("忘记", sk::OVR),
+    ("忘記", sk::OVR),
+    ("忘掉", sk::OVR),
+    ("不要理会", sk::OVR),
+    ("忘れ", sk::OVR),
+    ("之前", sk::QUAL),
+    ("以前", sk::QUAL),
+    ("先前", sk::QUAL),
+    ("上述", sk::QUAL),
+    ("上面", sk::QUAL),
+    ("所有", sk::QUAL),
+    ("全部", sk::QUAL),
+    ("これまで", sk::QUAL),
+    ("前の", sk::QUAL),
+    ("すべて", sk::QUAL),
+    ("全て", sk::QUAL),
+    ("上記", sk::QUAL),
+    ("指令", sk::INSTR),
+    ("指示", sk::INSTR),
+    ("規則", sk::INSTR),
+    ("规则", sk::INSTR),
+    ("提示", sk::INSTR),
+    ("命令", sk::INSTR),
+    ("ルール", sk::INSTR),
+    ("プロンプト", sk::INSTR),
+    ("新任务", sk::NEW),
+    ("新的任务", sk::NEW),
+    ("新任務", sk::NEW),
+    ("新指令", sk::NEW),
+    ("新的指令", sk::NEW),
+    ("新しい指示", sk::NEW),
+    ("新しいタスク", sk::NEW),
+    ("你现在是", sk::NOW),
+    ("你現在是", sk::NOW),
+    ("从现在开始", sk::NOW),
+    ("從現在開始", sk::NOW),
+    ("今からあなたは", sk::NOW),
+    ("これからあなたは", sk::NOW),
+    ("系统提示", sk::SYSP),
+    ("系統提示", sk::SYSP),
+    ("系统指令", sk::SYSP),
+    ("システムプロンプト", sk::SYSP),
+    ("输出", sk::SHOW),
+    ("輸出", sk::SHOW),
+    ("显示", sk::SHOW),
+    ("顯示", sk::SHOW),
+    ("打印", sk::SHOW),
+    ("告诉", sk::SHOW),
+    ("告訴", sk::SHOW),
+    ("透露", sk::SHOW),
+    ("重复", sk::SHOW),
+    ("出力", sk::SHOW),
+    ("教えて", sk::SHOW),
+    ("表示して", sk::SHOW),
+    ("发送", sk::SEND),
+    ("發送", sk::SEND),
+    ("发给", sk::SEND),
+    ("转发", sk::SEND),
+    ("轉發", sk::SEND),
+    ("送信", sk::SEND),
+    ("送って", sk::SEND),
+    // Korean.
+    ("무시", sk::OVR),
+    ("잊어", sk::OVR),
+    ("이전", sk::QUAL),
+    ("모든", sk::QUAL),
+    ("위의", sk::QUAL),
+    ("지시", sk::INSTR),
+    ("지침", sk::INSTR),
+    ("명령", sk::INSTR),
+    ("규칙", sk::INSTR),
+    ("프롬프트", sk::INSTR),
+    ("새로운 지시", sk::NEW),
+    ("새 작업", sk::NEW),
+    ("새로운 작업", sk::NEW),
+    ("이제부터", sk::NOW),
+    ("시스템 프롬프트", sk::SYSP),
+    ("출력", sk::SHOW),
+    ("보여", sk::SHOW),
+    ("알려", sk::SHOW),
+    ("보내", sk::SEND),
+    ("전송", sk::SEND),
+    // Arabic.
+    ("تجاهل", sk::OVR),
+    ("أهمل", sk::OVR),
+    ("انسَ", sk::OVR),
+    ("انس ", sk::OVR),
+    ("السابقة", sk::QUAL),
+    ("سابقة", sk::QUAL),
+    ("جميع", sk::QUAL),
+    ("تعليمات", sk::INSTR),
+    ("الأوامر", sk::INSTR),
+    ("أوامر", sk::INSTR),
+    ("القواعد", sk::INSTR),
+    ("مهمة جديدة", sk::NEW),
+    ("مهمتك الجديدة", sk::NEW),
+    ("تعليمات جديدة", sk::NEW),
+    ("أنت الآن", sk::NOW),
+    ("من الآن فصاعدا", sk::NOW),
+    ("موجه النظام", sk::SYSP),
+    ("تعليمات النظام", sk::SYSP),
+    ("اعرض", sk::SHOW),
+    ("اكشف", sk::SHOW),
+    ("أظهر", sk::SHOW),
+    ("اطبع", sk::SHOW),
+    ("أرسل", sk::SEND),
+    ("ارسل", sk::SEND),
+    // Persian.
+    ("نادیده", sk::OVR),
+    ("فراموش", sk::OVR),
+    ("قبلی", sk::QUAL),
+    ("همه", sk::QUAL),
+    ("تمام", sk::QUAL),
+    ("دستور", sk::INSTR),
+    ("قوانین", sk::INSTR),
+    ("وظیفه جدید", sk::NEW),
+    ("دستور جدید", sk::NEW),
+    ("از این پس", sk::NOW),
+    ("تو اکنون", sk::NOW),
+    ("پرامپت سیستم", sk::SYSP),
+    ("دستورات سیستم", sk::SYSP),
+    ("نشان بده", sk::SHOW),
+    ("بگو", sk::SHOW),
+    ("بفرست", sk::SEND),
+    ("ارسال کن", sk::SEND),
+    // Russian, Ukrainian (stems without the first letter, which may be a capital).
+    ("гнорир", sk::OVR),
+    ("гноруй", sk::OVR),
+    ("абудь", sk::OVR),
+    ("абудьте", sk::OVR),
+    ("редыдущ", sk::QUAL),
+    ("опередн", sk::QUAL),
+    ("режн", sk::QUAL),
+    ("нструкц", sk::INSTR),
+    ("казани", sk::INSTR),
+    ("равил", sk::INSTR),
+    ("овая задача", sk::NEW),
+    ("овые инструкции", sk::NEW),
+    ("еперь ты", sk::NOW),
+    ("тныне", sk::NOW),
+    ("истемный промпт", sk::SYSP),
+    ("истемные инструкции", sk::SYSP),
+    ("окажи", sk::SHOW),
+    ("ыведи", sk::SHOW),
+    ("аскрой", sk::SHOW),
+    ("тправь", sk::SEND),
+    ("ерешли", sk::SEND),
+    // Hindi.
+    ("अनदेखा", sk::OVR),
+    ("भूल जाओ", sk::OVR),
+    ("पिछले", sk::QUAL),
+    ("सभी", sk::QUAL),
+    ("निर्देश", sk::INSTR),
+    ("नया कार्य", sk::NEW),
+];
+
+/// The first character of each piece, as a 64-bit filter on its code point.
+const SCRIPT_FIRST: u64 = {
+    let mut b = 0u64;
+    let mut i = 0;
+    while i < SCRIPT_PIECES.len() {
+        #[allow(clippy::indexing_slicing, reason = "bounded by the loop condition")]
+        let bytes = SCRIPT_PIECES[i].0.as_bytes();
+        // The code point of the first (2- or 3-byte) character.
+        #[allow(clippy::indexing_slicing, reason = "every piece has 2 or more bytes")]
+        let cp = if bytes[0] >= 0xE0 {
+            ((bytes[0] as u32 & 0x0F) << 12)
+                | ((bytes[1] as u32 & 0x3F) << 6)
+                | (bytes[2] as u32 & 0x3F)
+        } else {
+            ((bytes[0] as u32 & 0x1F) << 6) | (bytes[1] as u32 & 0x3F)
+        };
+        b |= 1 << (cp & 63);
+        i += 1;
+    }
+    b
+};
+
+/// Signals in words of other scripts (called only when the text has some): for each such word,
+/// the pieces of [`SCRIPT_PIECES`] in it; then, within six words either side, an override
+/// (ignore + previous/all + instructions), a new task, "you are now", the system prompt asked
+/// for, or an order to send next to an address. Pushes `(signal, word)` hits.
+pub(crate) fn script_signals(text: &str, toks: &[Tok], hits: &mut Vec<(u8, u32)>) {
+    let mut kinds: Vec<u8> = vec![0; toks.len()];
+    let mut any = 0u8;
+    for (i, t) in toks.iter().enumerate() {
+        if t.shape != shape::FOREIGN {
+            continue;
+        }
+        // The word and the next one (a piece may span two: "مهمة جديدة"), pieces that begin
+        // in this word.
+        let start = t.start as usize;
+        let next = toks.get(i + 1).map_or(text.len(), |n| n.start as usize);
+        let end = toks
+            .get(i + 2)
+            .map_or(text.len(), |n| n.start as usize)
+            .min(start + 400);
+        let Some(word) = text
+            .get(start..end.max(start))
+            .or_else(|| text.get(start..))
+        else {
+            continue;
+        };
+        let mut k = 0u8;
+        let mut prev = ' ';
+        for (p, c) in word.char_indices() {
+            if start + p >= next {
+                break;
+            }
+            let before = prev;
+            prev = c;
+            if SCRIPT_FIRST >> (c as u32 & 63) & 1 == 0 {
+                continue;
+            }
+            let rest = word.get(p..).unwrap_or("");
+            // Chinese and Japanese run words together: an override is an order only at the
+            // start of a clause or after "please", "you", "and then" (not "该命令会忽略之前的
+            // 配置", "the command ignores the previous configuration").
+            // Japanese puts the verb last, in its imperative te-form ("すべて無視して").
+            let clause_start = p == 0
+                || "请你並并再要先就和都全".contains(before)
+                || rest.starts_with("無視して")
+                || rest.starts_with("忘れて");
+            for &(piece, kind) in SCRIPT_PIECES {
+                if rest.starts_with(piece)
+                    && (kind != sk::OVR || clause_start || !('\u{3000}'..'\u{ac00}').contains(&c))
+                {
+                    k |= kind;
+                }
+            }
+        }
+        if let Some(slot) = kinds.get_mut(i) {
+            *slot = k;
+        }
+        any |= k;
+    }
+    if any == 0 {
+        return;
+    }
+    let near = |i: usize| {
+        let lo = i.saturating_sub(6);
+        let hi = (i + 7).min(toks.len());
+        let mut m = 0u8;
+        let mut at = false;
+        for j in lo..hi {
+            m |= kinds.get(j).copied().unwrap_or(0);
+            at |= toks.get(j).is_some_and(|t| t.at);
+        }
+        (m, at)
+    };
+    for (i, &k) in kinds.iter().enumerate() {
+        if k == 0 {
+            continue;
+        }
+        let w = u32::try_from(i).unwrap_or(u32::MAX);
+        let (m, at) = near(i);
+        if k & sk::OVR != 0 && m & sk::QUAL != 0 && m & sk::INSTR != 0 {
+            hits.push((0, w));
+        }
+        if k & sk::NEW != 0 {
+            hits.push((7, w));
+        }
+        if k & sk::NOW != 0 {
+            hits.push((18, w));
+        }
+        if k & sk::SYSP != 0 && m & sk::SHOW != 0 {
+            hits.push((6, w));
+        }
+        if k & sk::SEND != 0 && at {
+            hits.push((5, w));
+        }
     }
 }
 
