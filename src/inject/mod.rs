@@ -19,6 +19,7 @@
 //! signals found in it (invisible characters count for every window). A text is flagged when
 //! its best window's hand-set signal weights reach 1.0, or when the model's logit for its best
 //! window reaches the model's calibrated threshold (either suffices).
+pub(crate) mod decode;
 pub mod model;
 pub mod scan;
 pub mod spotlight;
@@ -109,6 +110,8 @@ pub struct Policy {
     /// The signals that let the model judge a window (the others are too common in ordinary
     /// text: "you can run …", invisible characters alone).
     pub gate: u32,
+    /// Whether text hidden in an encoding is decoded and judged too (`decode.rs`).
+    pub decode: bool,
 }
 
 impl Policy {
@@ -118,6 +121,7 @@ impl Policy {
         threshold: THRESHOLD,
         model_margin: MODEL_ONLY_MARGIN,
         gate: GATE,
+        decode: true,
     };
 }
 
@@ -131,7 +135,7 @@ pub fn assess(text: &str) -> Assessment {
 pub fn assess_with(text: &str, policy: &Policy) -> Assessment {
     let mut best: Option<Assessment> = None;
     for part in parts(text) {
-        let a = assess_part(part, policy);
+        let a = assess_depth(part, policy, 0, &mut decode::Budget::new());
         if best
             .as_ref()
             .is_none_or(|b| (a.flagged, a.score) > (b.flagged, b.score))
@@ -207,7 +211,14 @@ pub(crate) fn scan_text(text: &str) -> Scanned {
     Scanned { tokens, windows }
 }
 
-fn assess_part(text: &str, policy: &Policy) -> Assessment {
+/// Scores one part of a text; `depth`: how many decodings deep it is (`decode.rs`), `budget`:
+/// what is left of the text's decoding allowance.
+pub(crate) fn assess_depth(
+    text: &str,
+    policy: &Policy,
+    depth: u8,
+    budget: &mut decode::Budget,
+) -> Assessment {
     let scanned = scan_text(text);
     let toks = &scanned.tokens.toks;
     // The structural verdict: the hand-set weights of the best window's signals.
@@ -295,12 +306,34 @@ fn assess_part(text: &str, policy: &Policy) -> Assessment {
     if flagged && signals.is_empty() {
         signals.push(STATISTICAL);
     }
+    // The decoding stage (decode.rs): text hidden in an encoding, decoded and judged the same
+    // way; only when the text as it stands is not flagged.
+    if !flagged && policy.decode && depth < decode::MAX_DEPTH {
+        if let Some(hidden) = decode::judge(text, &scanned.tokens, policy, depth, budget) {
+            return hidden;
+        }
+    }
     Assessment {
         score,
         model_score,
         flagged,
         signals,
     }
+}
+
+/// The decoded segments of `text` and how each was hidden (for the fuzz target and the
+/// evaluation tool: decoding stays within its limits).
+#[doc(hidden)]
+pub fn decoded(text: &str) -> Vec<(&'static str, String)> {
+    let mut budget = decode::Budget::new();
+    let mut out = Vec::new();
+    for part in parts(text) {
+        let tokens = scan::tokenize(part);
+        for s in decode::segments(part, &tokens, &mut budget) {
+            out.push((s.how.name(), s.text));
+        }
+    }
+    out
 }
 
 /// Extra logit the model needs to flag a window in which no structural signal was found:
