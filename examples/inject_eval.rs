@@ -51,6 +51,8 @@ fn main() {
                     policy.gate &= !(1 << k.parse::<u32>().expect("signal index"));
                 }
             }
+            // `--no-decode`: without the decoding stage (text hidden in encodings).
+            "--no-decode" => policy.decode = false,
             "--weight" => {
                 let (k, x) = v.split_once('=').expect("I=X");
                 policy.weights[k.parse::<usize>().expect("index")] = x.parse().expect("number");
@@ -71,6 +73,8 @@ fn main() {
     // `--verdicts`: one line per text (flagged, scores, signals) instead of the table, to show
     // that a change to the scan leaves every verdict as it was (`diff` two runs).
     let verdicts = args.iter().any(|a| a == "--verdicts");
+    let decode_diff = args.iter().any(|a| a == "--decode-diff");
+    let show_decoded = args.iter().any(|a| a == "--show-decoded");
     let mut violations = 0u64;
     let text = std::fs::read_to_string(&path).expect("data file (run scripts/inject_data.py)");
     // family -> (split, label, n, flagged, bytes, seconds)
@@ -99,6 +103,13 @@ fn main() {
         } else {
             v["split"].as_str().unwrap_or("?").to_string()
         };
+        if show_decoded {
+            // `--show-decoded`: what the decoding stage decodes in each text.
+            for (how, d) in blastwall::inject::decoded(t) {
+                let snippet: String = d.chars().take(200).collect();
+                println!("{fam}\t{how}\t{}", snippet.replace(['\n', '\t'], " "));
+            }
+        }
         let start = Instant::now();
         let a = blastwall::inject::assess_with(t, &policy);
         if verdicts {
@@ -112,8 +123,18 @@ fn main() {
         }
         if check {
             // The fuzz target's invariants (fuzz/fuzz_targets/inject.rs) on real texts.
-            let found = blastwall::inject::signals(t);
-            let upper = blastwall::inject::signals(&t.to_ascii_uppercase());
+            // Case: without the decoding stage (base64 is not case-blind).
+            let plain = blastwall::inject::Policy {
+                decode: false,
+                ..blastwall::inject::Policy::SHIPPED
+            };
+            let found = blastwall::inject::assess_with(t, &plain).signals;
+            let upper = blastwall::inject::assess_with(&t.to_ascii_uppercase(), &plain).signals;
+            // Decoding stays within its limits.
+            let decoded = blastwall::inject::decoded(t);
+            if decoded.iter().map(|d| d.1.len()).sum::<usize>() > 2 * 32 * 1024 {
+                violations += 1;
+            }
             let structural = blastwall::inject::structural(t);
             let framed = blastwall::inject::structural(&format!("Page header.\n{t}\nPage footer."));
             if found != upper || structural.iter().any(|s| !framed.contains(s)) {
@@ -124,6 +145,22 @@ fn main() {
             }
         }
         let secs = start.elapsed().as_secs_f64();
+        if decode_diff && a.flagged {
+            // `--decode-diff`: the texts only the decoding stage flags (with the reason).
+            let plain = blastwall::inject::Policy {
+                decode: false,
+                ..policy
+            };
+            if !blastwall::inject::assess_with(t, &plain).flagged {
+                let snippet: String = t.chars().take(160).collect();
+                println!(
+                    "DECODE\t{}\t{fam}\t{label}\t{}\t{}",
+                    v["group"].as_str().unwrap_or("?"),
+                    a.signals.first().copied().unwrap_or(""),
+                    snippet.replace(['\n', '\t'], " ")
+                );
+            }
+        }
         let e = fams
             .entry(key(&fam, &split))
             .or_insert((split.clone(), label, 0, 0, 0, 0.0));
