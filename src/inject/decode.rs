@@ -251,60 +251,74 @@ const WORDS: &[(&str, u8)] = &[
     ("ekam", K_REV),
 ];
 
-const T_LOG2: u32 = 11;
+const T_LOG2: u32 = 14;
 const T_SIZE: usize = 1 << T_LOG2;
+const N_WORDS: usize = WORDS.len();
 
-/// The trigger words as a perfect hash table built at compile time: eleven bits of the hash
-/// under which no two words share a slot, so a lookup is a shift, a mask and a load (it runs
-/// for every word of every external text).
-struct Table {
-    /// The shift that takes the slot's bits from the hash.
-    mult: u64,
-    keys: [u64; T_SIZE],
-    kinds: [u8; T_SIZE],
-}
-
-const fn table_slot(hash: u64, shift: u64) -> usize {
-    ((hash >> shift) as usize) & (T_SIZE - 1)
-}
-
-const fn table() -> Table {
-    // The first shift under which the words' hashes take distinct slots (FNV's bits are
-    // well mixed; with ~110 words in 2048 slots about one shift in eleven works).
-    let mut shift: u64 = 64 - T_LOG2 as u64;
-    loop {
-        let mut t = Table {
-            mult: shift,
-            keys: [0; T_SIZE],
-            kinds: [0; T_SIZE],
-        };
-        let mut ok = true;
-        let mut i = 0;
-        while i < WORDS.len() {
-            #[allow(clippy::indexing_slicing, reason = "bounded by the loop condition")]
+/// The trigger words' hashes, sorted, with their kinds (a word listed twice has both).
+static SORTED: [(u64, u8); N_WORDS] = {
+    let mut t = [(0u64, 0u8); N_WORDS];
+    let mut i = 0;
+    while i < N_WORDS {
+        #[allow(clippy::indexing_slicing, reason = "bounded by the loop condition")]
+        {
             let (w, k) = WORDS[i];
-            let h = fnv(w.as_bytes());
-            assert!(h != 0, "a trigger word hashes to the empty slot");
-            let s = table_slot(h, shift);
-            #[allow(clippy::indexing_slicing, reason = "the slot is below T_SIZE")]
-            if t.keys[s] == 0 || t.keys[s] == h {
-                t.keys[s] = h;
-                t.kinds[s] |= k;
-            } else {
-                ok = false;
-                break;
+            t[i] = (fnv(w.as_bytes()), k);
+            // Insertion sort (compile time).
+            let mut j = i;
+            while j > 0 && t[j - 1].0 > t[j].0 {
+                let x = t[j - 1];
+                t[j - 1] = t[j];
+                t[j] = x;
+                j -= 1;
             }
-            i += 1;
         }
-        if ok {
-            return t;
-        }
-        assert!(shift > 0, "no shift gives distinct slots");
-        shift -= 1;
+        i += 1;
     }
+    t
+};
+
+/// Per slot (the top 14 bits of a word's hash), the kinds of the trigger words in it: the hot
+/// loop's filter, one shift and one load per word. About 110 words in 16,384 slots: an
+/// ordinary word lands on a trigger word's slot about once in 150, and [`kind_of`] then says.
+static SLOTS: [u8; T_SIZE] = {
+    let mut t = [0u8; T_SIZE];
+    let mut i = 0;
+    while i < N_WORDS {
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "bounded by the loop condition and the slot size"
+        )]
+        {
+            let (w, k) = WORDS[i];
+            t[(fnv(w.as_bytes()) >> (64 - T_LOG2)) as usize] |= k;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The kinds in the slot of `hash` (a superset of the word's: see [`SLOTS`]).
+#[inline(always)]
+fn slot_kinds(hash: u64) -> u8 {
+    SLOTS
+        .get((hash >> (64 - T_LOG2)) as usize)
+        .copied()
+        .unwrap_or(0)
 }
 
-static TABLE: Table = table();
+/// The kinds of a word (0: not a trigger word).
+fn kind_of(hash: u64) -> u8 {
+    let mut k = 0;
+    let from = SORTED.partition_point(|e| e.0 < hash);
+    for e in SORTED.get(from..).unwrap_or_default() {
+        if e.0 != hash {
+            break;
+        }
+        k |= e.1;
+    }
+    k
+}
 
 /// What is obeyed ("it", "instruction", "command", "says" …): looked up only right after a
 /// verb that obeys.
@@ -325,27 +339,6 @@ const OBJECTS: [u64; 15] = [
     fnv(b"directive"),
     fnv(b"directives"),
 ];
-
-/// The kinds in the slot of `hash`, without comparing the key: the hot loop's filter (a word
-/// that is not a trigger word gets the kinds of the trigger word in its slot, rarely: 1 in
-/// ~20; [`kind_of`] then says).
-#[inline(always)]
-fn slot_kinds(hash: u64) -> u8 {
-    TABLE
-        .kinds
-        .get(table_slot(hash, TABLE.mult))
-        .copied()
-        .unwrap_or(0)
-}
-
-#[inline(always)]
-fn kind_of(hash: u64) -> u8 {
-    let s = table_slot(hash, TABLE.mult);
-    match (TABLE.keys.get(s), TABLE.kinds.get(s)) {
-        (Some(&k), Some(&c)) if k == hash => c,
-        _ => 0,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Is it text?
@@ -1029,9 +1022,9 @@ fn evidence(text: &str, toks: &[Tok]) -> Evidence {
         }
     };
     // The hot loop of the stage (every word of every external text), four words at a time:
-    // per word a shift, a mask and two loads (its slot's kinds, its shape); the rare word with
-    // either goes to `note`.
-    const RARE: u8 = shape::CODE | shape::LONG | shape::NUM;
+    // per word a shift and two loads (its slot's kinds, its shape). A word of the code shape or
+    // in a trigger word's slot, or four numbers in a row (binary octets, character codes: runs
+    // of seven or more always hold four aligned ones), go to `note`.
     let quads = toks.chunks_exact(4);
     let rest = quads.remainder();
     for (q, quad) in quads.enumerate() {
@@ -1040,10 +1033,12 @@ fn evidence(text: &str, toks: &[Tok]) -> Evidence {
                 | slot_kinds(b.hash)
                 | slot_kinds(c.hash)
                 | slot_kinds(d.hash)
-                | (a.shape | b.shape | c.shape | d.shape) & RARE;
+                | (a.shape | b.shape | c.shape | d.shape) & (shape::CODE | shape::LONG)
+                | a.shape & b.shape & c.shape & d.shape & shape::NUM;
             if any != 0 {
+                let all_num = a.shape & b.shape & c.shape & d.shape & shape::NUM != 0;
                 for (k, t) in quad.iter().enumerate() {
-                    if slot_kinds(t.hash) | t.shape & RARE != 0 {
+                    if slot_kinds(t.hash) | t.shape & (shape::CODE | shape::LONG) != 0 || all_num {
                         note(q * 4 + k, t);
                     }
                 }
@@ -1054,25 +1049,28 @@ fn evidence(text: &str, toks: &[Tok]) -> Evidence {
     for (k, t) in rest.iter().enumerate() {
         note(done + k, t);
     }
-    // Runs of five numbers or more: where binary octets and character codes may be.
-    if nums.len() >= 5 {
-        let mut run = 0usize;
-        for (n, &i) in nums.iter().enumerate() {
-            let follows = n > 0 && nums.get(n - 1).is_some_and(|&p| p.wrapping_add(1) == i);
-            run = if follows { run + 1 } else { 1 };
-            if run == 5 {
-                for &j in nums.get(n - 4..n).unwrap_or_default() {
-                    if let Some(t) = toks.get(j as usize) {
-                        ev.numbers.push(t.start as usize);
-                    }
-                }
+    // Runs of numbers (from four in a row on, widened back over the numbers before them):
+    // where binary octets and character codes may be.
+    let mut n = 0;
+    while let Some(&first) = nums.get(n) {
+        let mut m = n + 1;
+        while nums
+            .get(m)
+            .is_some_and(|&x| Some(x) == nums.get(m - 1).map(|p| p + 1))
+        {
+            m += 1;
+        }
+        if m - n >= 4 {
+            let mut from = first as usize;
+            while from > 0 && toks.get(from - 1).is_some_and(|t| t.shape == shape::NUM) {
+                from -= 1;
             }
-            if run >= 5 {
-                if let Some(t) = toks.get(i as usize) {
-                    ev.numbers.push(t.start as usize);
-                }
+            let to = nums.get(m - 1).map_or(from, |&x| x as usize);
+            for t in toks.get(from..=to).unwrap_or_default() {
+                ev.numbers.push(t.start as usize);
             }
         }
+        n = m;
     }
     ev
 }
@@ -1111,6 +1109,25 @@ fn segments_with(text: &str, tokens: &Tokens, ev: &Evidence, budget: &mut Budget
     for &at in &ev.numbers {
         if at < done {
             continue;
+        }
+        // Groups of hex digits before the first number word (`49 67 6E 6F 72 …`).
+        let mut at = at;
+        while at >= 2 && at - 2 >= done {
+            let (Some(sep), Some(prev)) = (bytes.get(at - 1), bytes.get(at - 2)) else {
+                break;
+            };
+            if !matches!(sep, b' ' | b',' | b':') || !prev.is_ascii_hexdigit() {
+                break;
+            }
+            let mut g = at - 2;
+            while g > done && at - 1 - g < 8 && bytes.get(g - 1).is_some_and(u8::is_ascii_hexdigit)
+            {
+                g -= 1;
+            }
+            if g > 0 && bytes.get(g - 1).is_some_and(u8::is_ascii_alphanumeric) {
+                break;
+            }
+            at = g;
         }
         let (e, found) = number_groups(bytes, at);
         done = e;
