@@ -811,7 +811,8 @@ fn kubernetes_secret_values() {
 #[test]
 fn documentation_shapes_are_not_secrets() {
     assert_clean("const options = new URL('https://abc:xyz@example.com');");
-    assert_clean("const u = new URL('https://svc:Kq9x7TzL2mPw@api.example.com/v1');");
+    assert_clean("const u = new URL('https://svc:secret123@api.example.com/v1');");
+    assert_clean("postgres://app:hunter2@db.example.org/app");
     assert_clean("  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src");
     assert_clean(
         "# METHOD can be \"trust\", \"reject\", \"md5\", \"password\", \"scram-sha-256\",",
@@ -1546,5 +1547,87 @@ fn vault_legacy_tokens_without_two_digits_are_found_and_identifiers_are_not() {
             "{code}: {:?}",
             ids(code)
         );
+    }
+}
+
+/// Documentation hosts (`example.com`, `.example`, `.test`) keep typed example passwords out,
+/// not generated ones: a sample of a documented format, or a config copied from one, carries
+/// a real-looking password there (the lead's own probe in session 6 missed
+/// `postgresql://app_user:P4CG…@db.internal.example`).
+#[test]
+fn generated_password_on_a_documentation_host_is_a_secret() {
+    for (text, pass) in [
+        (
+            "DATABASE_URL=postgresql://app_user:P4CGm9eSvmgIx4fl@db.internal.example:5432/prod",
+            "P4CGm9eSvmgIx4fl",
+        ),
+        (
+            "const u = new URL('https://svc:Kq9x7TzL2mPw@api.example.com/v1');",
+            "Kq9x7TzL2mPw",
+        ),
+        (
+            "amqps://svc:SS31RrWf3o6BY0A0Q5@mq.example.net/vhost",
+            "SS31RrWf3o6BY0A0Q5",
+        ),
+    ] {
+        assert_found("url-password", text, pass);
+    }
+}
+
+/// Random letter case is a generated value even with few digits: these were taken for
+/// word-made identifiers (`word_share` counts `y` as a vowel and random text holds short
+/// pronounceable pieces) and left in.
+#[test]
+fn random_case_values_with_few_digits_are_secrets() {
+    for (rule, text, secret) in [
+        (
+            "generic-secret",
+            "api_key = \"HDhjhyYyHIlz6zfSYpCUKXWuVgdaZ\"",
+            "HDhjhyYyHIlz6zfSYpCUKXWuVgdaZ",
+        ),
+        (
+            "generic-secret",
+            "DB_PASSWORD=ECAdQlktKrrjfZk",
+            "ECAdQlktKrrjfZk",
+        ),
+        (
+            "generic-secret",
+            "SMTP_PASSWORD=@QyeudQZarkzCt",
+            "@QyeudQZarkzCt",
+        ),
+        (
+            "generic-secret",
+            "password: \"#AEBuDBK_OFgt_Ng\"",
+            "#AEBuDBK_OFgt_Ng",
+        ),
+        (
+            "generic-secret",
+            "DB_PASSWORD=xFTlab.rKZvqcb_I",
+            "xFTlab.rKZvqcb_I",
+        ),
+        (
+            "url-password",
+            "postgresql://admin:*NYVQknD7SPBZUsyvKUEO@10.0.0.5/prod",
+            "*NYVQknD7SPBZUsyvKUEO",
+        ),
+        (
+            "authorization-header",
+            "Authorization: Bearer JsB6G6cHsyGW6gWjLEUIwlkryEBWI9Oks",
+            "JsB6G6cHsyGW6gWjLEUIwlkryEBWI9Oks",
+        ),
+    ] {
+        assert_found(rule, text, secret);
+    }
+    // Names keep their exemption: camel case has long lower-case runs or few capitals.
+    for text in [
+        "token: SpFormatCredentialsFn",
+        "token = getUserAccountSettingsV2",
+        "secret: HTTPServerURLHandler",
+        "api_key = XMLHttpRequestUpload",
+        "password: *db_password_alias",
+        "password: !Ref DbPasswordParam",
+        "token = settings.SECRET_TOKEN_NAME",
+    ] {
+        assert_clean(text);
     }
 }

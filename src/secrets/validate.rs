@@ -263,13 +263,16 @@ pub(crate) fn check(check: Check, c: &Candidate<'_>, body: &[u8]) -> bool {
         Check::Strict => !has_filler_run(body) && !has_counting_run(body),
         Check::Mixed => {
             // Two digits, or (8% of random base62 draws have fewer) a value no identifier
-            // would be: not made of word-like pieces and nearly as varied as a random draw.
+            // would be: not made of word-like pieces and nearly as varied as a random draw, or
+            // with letter case drawn at random.
             let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
             !has_filler_run(body)
                 && !has_counting_run(body)
                 && body.iter().any(u8::is_ascii_uppercase)
                 && body.iter().any(u8::is_ascii_lowercase)
-                && (digits >= 2 || (word_share(body) < 0.5 && shannon_entropy(body) >= 4.0))
+                && (digits >= 2
+                    || (word_share(body) < 0.5 && shannon_entropy(body) >= 4.0)
+                    || looks_generated(body))
         }
         Check::AwsKeyId => {
             !has_filler_run(body)
@@ -361,7 +364,7 @@ fn looks_like_code_reference(v: &[u8]) -> bool {
     };
     let dotted = v.contains(&b'.') && v.split(|b| *b == b'.').all(ident);
     let pathed = v.windows(2).any(|w| w == b"::");
-    dotted || pathed
+    (dotted || pathed) && !looks_generated(v)
 }
 
 /// Share of a value's letters that sit in word-like pieces: split at `_`, `-`, `.`, digits and
@@ -431,11 +434,42 @@ fn looks_generated(v: &[u8]) -> bool {
         .count();
     #[allow(clippy::cast_precision_loss)]
     let ideal = (v.len().min(62) as f64).log2();
-    v.len() >= 16
-        && digit_runs >= 2
-        && v.iter().any(u8::is_ascii_uppercase)
-        && v.iter().any(u8::is_ascii_lowercase)
-        && shannon_entropy(v) >= 0.85 * ideal
+    let mixed = v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase);
+    let spread = shannon_entropy(v) >= 0.85 * ideal;
+    (v.len() >= 16 && digit_runs >= 2 && mixed && spread)
+        || (v.len() >= 10 && shannon_entropy(v) >= 0.8 * ideal && random_case_shape(v))
+}
+
+/// Letter case drawn at random rather than written by words: 30% or more of the letters
+/// upper case (and 15% or more lower case), lower-case runs short (random: 2 on average;
+/// the words of an identifier: 4 or more) and the case changing often. Digits and symbols are
+/// skipped. `HDhjhyYyHIlz6zfSYpCUKXWuVgdaZ` is random; `getUserAccountSettingsV2` (a quarter
+/// upper case, long lower runs) and `HTTPServerURLHandler` (long lower runs) are names.
+fn random_case_shape(v: &[u8]) -> bool {
+    let (mut upper, mut lower, mut changes, mut lower_runs) = (0usize, 0usize, 0usize, 0usize);
+    let mut prev: Option<bool> = None; // the previous letter was lower case
+    for &b in v.iter().filter(|b| b.is_ascii_alphabetic()) {
+        let is_lower = b.is_ascii_lowercase();
+        if is_lower {
+            lower += 1;
+            if prev != Some(true) {
+                lower_runs += 1;
+            }
+        } else {
+            upper += 1;
+        }
+        if prev.is_some_and(|p| p != is_lower) {
+            changes += 1;
+        }
+        prev = Some(is_lower);
+    }
+    let letters = upper + lower;
+    // Integer forms of: upper share ≥ 0.3, lower share ≥ 0.15, mean lower run ≤ 3.5.
+    letters >= 8
+        && changes >= 3
+        && 10 * upper >= 3 * letters
+        && 20 * lower >= 3 * letters
+        && 2 * lower <= 7 * lower_runs
 }
 
 /// `$NAME`, `$name`, `${…}`, `$(…)` anywhere in the value: a shell, Perl or PHP variable.
@@ -574,7 +608,8 @@ fn generic_ok(c: &Candidate<'_>, v: &[u8]) -> bool {
         // Words and identifiers: `tokenValue`, `SECRET_NAME`, `authorization`. A random
         // letter-only token needs length and entropy to pass.
         let mixed = v.iter().any(u8::is_ascii_lowercase) && v.iter().any(u8::is_ascii_uppercase);
-        if !(v.len() >= 20 && mixed && shannon_entropy(v) >= 3.8) {
+        let long_random = v.len() >= 20 && mixed && shannon_entropy(v) >= 3.8;
+        if !(long_random || looks_generated(v)) {
             return false;
         }
     }
@@ -652,7 +687,7 @@ fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
     if pass.len() > 128 || c.secret.start.saturating_sub(c.match_start) > 3 + 64 + 1 {
         return false; // not a userinfo field: too long
     }
-    // Documentation hosts (RFC 2606 / 6761): `https://abc:xyz@example.com/`.
+    // Documentation hosts (RFC 2606 / 6761): `https://abc:xyz@example.com/` is an example.
     let host = c
         .text
         .get(c.secret.end + 1..)
@@ -667,7 +702,9 @@ fn url_password_ok(c: &Candidate<'_>, pass: &[u8]) -> bool {
         || [b".example".as_slice(), b".test", b".invalid"]
             .iter()
             .any(|s| host.ends_with(s));
-    if doc_host {
+    // A generated password is a secret even there: samples of a documented format (and
+    // configs copied from them) use documentation hosts with real-looking values.
+    if doc_host && !looks_generated(pass) {
         return false;
     }
     // The user is between "://" and the ':' before the password.
