@@ -100,7 +100,7 @@ fn insert(set: &mut [u64; 1024], a: u8, b: u8) {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn contains(set: &[u64; 1024], a: u8, b: u8) -> bool {
     let pair = usize::from(a) << 8 | usize::from(b);
     // In bounds: `pair >> 6` is below 1024. `get` keeps the lints quiet for free.
@@ -171,6 +171,71 @@ const fn builtin_tables() -> Tables {
     t
 }
 
+/// Bits in the set of keyword beginnings ([`triple_bit`]).
+const TRIPLE_BITS: u32 = 15;
+
+/// A set of three-byte keyword beginnings, hashed (collisions only let more positions through
+/// to [`PairIndex::at`], which compares the keywords themselves).
+type Triples = [u64; 1 << (TRIPLE_BITS - 6)];
+
+/// The bit of the ASCII-lowercased bytes `a b c` in a [`Triples`] set.
+#[inline]
+const fn triple_bit(a: u8, b: u8, c: u8) -> usize {
+    let x = a.to_ascii_lowercase() as u32
+        | (b.to_ascii_lowercase() as u32) << 8
+        | (c.to_ascii_lowercase() as u32) << 16;
+    (x.wrapping_mul(0x9E37_79B1) >> (32 - TRIPLE_BITS)) as usize
+}
+
+#[inline(always)]
+fn has_triple(set: &Triples, a: u8, b: u8, c: u8) -> bool {
+    let bit = triple_bit(a, b, c);
+    set.get(bit >> 6).is_some_and(|w| w >> (bit & 63) & 1 != 0)
+}
+
+/// Adds keyword `k`'s beginning: its first three bytes, or for a two-byte keyword those two
+/// and every third byte. Nothing for a shorter one (the caller then uses no triple set).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: no `get`; bits are below the size"
+)]
+const fn add_triples(set: &mut Triples, k: &[u8]) {
+    if k.len() >= 3 {
+        let bit = triple_bit(k[0], k[1], k[2]);
+        set[bit >> 6] |= 1 << (bit & 63);
+    } else if k.len() == 2 {
+        let mut c = 0;
+        while c < 256 {
+            let bit = triple_bit(k[0], k[1], c as u8);
+            set[bit >> 6] |= 1 << (bit & 63);
+            c += 1;
+        }
+    }
+}
+
+/// The beginnings of the built-in keywords, made at compile time.
+static BUILTIN_TRIPLES: Triples = builtin_triples();
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: no `get`; every index is checked"
+)]
+const fn builtin_triples() -> Triples {
+    let mut t = [0u64; 1 << (TRIPLE_BITS - 6)];
+    let rules = super::rules::RULES;
+    let mut r = 0;
+    while r < rules.len() {
+        let keywords = rules[r].keywords;
+        let mut j = 0;
+        while j < keywords.len() {
+            add_triples(&mut t, keywords[j].as_bytes());
+            j += 1;
+        }
+        r += 1;
+    }
+    t
+}
+
 /// Whether the built-in tables hold every pair the tables over `keywords` would: each
 /// keyword lowercase, at least two bytes, its first pair in `starts` and its second and
 /// third bytes (any third byte, for a two-byte keyword) in `follows`, each in either ASCII
@@ -183,21 +248,27 @@ fn builtin_covers(keywords: &[Cow<'static, str>]) -> bool {
             !k.bytes().any(|x| x.is_ascii_uppercase())
                 && contains(starts, a, b)
                 && contains(follows, b, c)
+                && has_triple(&BUILTIN_TRIPLES, a, b, c)
         }
         [a, b] => {
             !a.is_ascii_uppercase()
                 && !b.is_ascii_uppercase()
                 && contains(starts, a, b)
                 && (0..=u8::MAX).all(|c| contains(follows, b, c))
+                && (0..=u8::MAX).all(|c| has_triple(&BUILTIN_TRIPLES, a, b, c))
         }
         _ => false,
     })
 }
 
+/// Every beginning: the triple set of a detector with a one-byte keyword (no filter).
+static ALL_TRIPLES: Triples = [u64::MAX; 1 << (TRIPLE_BITS - 6)];
+
 /// The pair tables of a [`PairIndex`]: the built-in ones, or built for its keywords.
 enum Pairs {
     Builtin,
-    Own(Box<Tables>),
+    /// The pair tables, and the keywords' beginnings (`None` when a keyword is one byte).
+    Own(Box<Tables>, Option<Box<Triples>>),
 }
 
 /// The pair tables over a detector's keywords (lowercase, none empty).
@@ -270,7 +341,14 @@ impl PairIndex {
                 for ((e, s), f) in either.iter_mut().zip(starts.0.iter()).zip(follows.0.iter()) {
                     *e = s | f;
                 }
-                Pairs::Own(Box::new([*starts.0, *follows.0, either]))
+                let triples = (!single).then(|| {
+                    let mut t = Box::new([0u64; 1 << (TRIPLE_BITS - 6)]);
+                    for k in keywords {
+                        add_triples(&mut t, k.as_bytes());
+                    }
+                    t
+                });
+                Pairs::Own(Box::new([*starts.0, *follows.0, either]), triples)
             }
             _ => Pairs::Builtin,
         };
@@ -306,13 +384,13 @@ impl PairIndex {
         text: &[u8],
         mut found: impl FnMut(usize, usize, usize),
     ) {
-        let [starts, follows, either] = match &self.pairs {
-            Pairs::Builtin => &BUILTIN,
-            Pairs::Own(tables) => &**tables,
+        let ([starts, follows, either], triples) = match &self.pairs {
+            Pairs::Builtin => (&BUILTIN, &BUILTIN_TRIPLES),
+            Pairs::Own(tables, triples) => (&**tables, triples.as_deref().unwrap_or(&ALL_TRIPLES)),
         };
         if self.single {
             for at in 0..text.len() {
-                self.check(starts, follows, keywords, text, at, &mut found);
+                self.check(starts, follows, triples, keywords, text, at, &mut found);
             }
             return;
         }
@@ -321,25 +399,40 @@ impl PairIndex {
                 if contains(either, a, b) {
                     let at = 2 * i;
                     if at > 0 {
-                        self.check(starts, follows, keywords, text, at - 1, &mut found);
+                        self.check(starts, follows, triples, keywords, text, at - 1, &mut found);
                     }
-                    self.check(starts, follows, keywords, text, at, &mut found);
+                    self.check(starts, follows, triples, keywords, text, at, &mut found);
                 }
             }
         }
         if text.len() % 2 == 1 && text.len() > 1 {
             // The last byte is at an even position with no pair of its own: a two-byte
             // keyword ending there was not seen by the loop.
-            self.check(starts, follows, keywords, text, text.len() - 2, &mut found);
+            self.check(
+                starts,
+                follows,
+                triples,
+                keywords,
+                text,
+                text.len() - 2,
+                &mut found,
+            );
         }
     }
 
-    /// The keywords starting at `at`, after the pair tables allow one there.
-    #[inline]
+    /// The keywords starting at `at`, after the pair tables and the keywords' beginnings
+    /// allow one there. Inlined into the scan loop by force: left to itself the compiler made
+    /// it a call once the beginning test was added, and the loop cost a third more.
+    #[inline(always)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the loop's tables, passed as registers"
+    )]
     fn check(
         &self,
         starts: &[u64; 1024],
         follows: &[u64; 1024],
+        triples: &Triples,
         keywords: &[Cow<'static, str>],
         text: &[u8],
         at: usize,
@@ -349,7 +442,9 @@ impl PairIndex {
         match text.get(at + 1) {
             Some(&b)
                 if contains(starts, a, b)
-                    && text.get(at + 2).is_none_or(|&c| contains(follows, b, c)) =>
+                    && text.get(at + 2).is_none_or(|&c| {
+                        contains(follows, b, c) && has_triple(triples, a, b, c)
+                    }) =>
             {
                 self.at(keywords, text, at, a, Some(b), found);
             }
@@ -439,6 +534,11 @@ mod tests {
         assert!(BUILTIN[0] == *starts.0);
         assert!(BUILTIN[1] == *follows.0);
         assert!(BUILTIN[2][..] == either[..]);
+        let mut triples = [0u64; 1 << (TRIPLE_BITS - 6)];
+        for k in &d.keywords {
+            add_triples(&mut triples, k.as_bytes());
+        }
+        assert!(BUILTIN_TRIPLES == triples);
         assert!(builtin_covers(&d.keywords));
         assert!(matches!(
             PairIndex::new(&d.keywords).map(|ix| ix.pairs),
@@ -462,12 +562,25 @@ mod tests {
     fn own_tables_find_keywords_the_builtin_tables_lack() {
         let ks: Vec<Cow<'static, str>> = vec![Cow::Borrowed("qzx"), Cow::Borrowed("token")];
         let ix = PairIndex::new(&ks).unwrap();
-        assert!(matches!(ix.pairs, Pairs::Own(_)));
+        assert!(matches!(ix.pairs, Pairs::Own(_, Some(_))));
         let mut hits = Vec::new();
         ix.scan(&ks, b"a QZX b Token c qzxtoken", |k, s, e| {
             hits.push((k, s, e))
         });
         assert_eq!(hits, vec![(0, 2, 5), (1, 8, 13), (0, 16, 19), (1, 19, 24)]);
+        // A two-byte keyword before any third byte, in any case, and at the very end.
+        let ks: Vec<Cow<'static, str>> = vec![Cow::Borrowed("zq"), Cow::Borrowed("tok")];
+        let ix = PairIndex::new(&ks).unwrap();
+        let mut hits = Vec::new();
+        ix.scan(&ks, b"ZQ\xff zQ. TOKzq", |k, s, e| hits.push((k, s, e)));
+        assert_eq!(hits, vec![(0, 0, 2), (0, 4, 6), (1, 8, 11), (0, 11, 13)]);
+        // One-byte keywords: no triple set, every position is looked at.
+        let ks: Vec<Cow<'static, str>> = vec![Cow::Borrowed("q"), Cow::Borrowed("tok")];
+        let ix = PairIndex::new(&ks).unwrap();
+        assert!(matches!(ix.pairs, Pairs::Own(_, None)));
+        let mut hits = Vec::new();
+        ix.scan(&ks, b"xQtoK", |k, s, e| hits.push((k, s, e)));
+        assert_eq!(hits, vec![(0, 1, 2), (1, 2, 5)]);
     }
 
     /// `lower4` is `to_ascii_lowercase` on each of the four bytes, whatever the others hold.
