@@ -174,7 +174,6 @@ const WORDS: &[(&str, u8)] = &[
     ("leet", K_ENC | K_XFORM),
     ("leetspeak", K_ENC | K_XFORM),
     ("l33t", K_ENC | K_XFORM),
-    ("1337", K_ENC | K_XFORM),
     // Decoding verbs.
     ("decode", K_DEC),
     ("decoded", K_DEC),
@@ -935,7 +934,22 @@ fn leet_word(bytes: &[u8], at: usize) -> bool {
     };
     let letters = w.iter().filter(|b| b.is_ascii_alphabetic()).count();
     let digits = w.len() - letters;
-    w.len() <= 16
+    // Not an API version (`v1beta1`, `v2alpha3`), and digits inside the word, between letters
+    // (`pr3v10u5`, not `TA40`, `ipv4`).
+    let version = matches!(w, [b'v' | b'V', d, ..] if d.is_ascii_digit());
+    let first = w.iter().position(u8::is_ascii_alphabetic);
+    let last = w.iter().rposition(u8::is_ascii_alphabetic);
+    let inside = match (first, last) {
+        (Some(f), Some(l)) => w
+            .get(f..l)
+            .unwrap_or_default()
+            .iter()
+            .any(u8::is_ascii_digit),
+        _ => false,
+    };
+    !version
+        && inside
+        && w.len() <= 16
         && letters >= 2
         && digits >= 2
         && w.iter()
@@ -1230,8 +1244,20 @@ fn segments_with(text: &str, tokens: &Tokens, ev: &Evidence, budget: &mut Budget
             xform(&mut out, How::Reversed, a, b, false);
         }
     }
-    if leet.len() >= 2 {
-        if let (Some(&a), Some(&b)) = (leet.first(), leet.last()) {
+    // Two leetspeak words close together (within 300 bytes): identifiers with digits in
+    // documentation (`x86_64`, `a1b2c3d4`) are rarely that close and that leet-like.
+    let close = leet
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if b - a <= 300))
+        .and_then(|w| w.first().copied());
+    if let Some(a) = close {
+        let b = leet
+            .iter()
+            .copied()
+            .filter(|&x| x >= a && x - a <= 600)
+            .max()
+            .unwrap_or(a);
+        {
             xform(&mut out, How::Leet, a, b, false);
         }
     }
@@ -1255,7 +1281,7 @@ fn segments_with(text: &str, tokens: &Tokens, ev: &Evidence, budget: &mut Budget
             b"backwards" | b"backward" | b"reversed" | b"reverse" | b"mirrored" => {
                 xform(&mut out, How::Reversed, at, end, false);
             }
-            b"leet" | b"leetspeak" | b"l33t" | b"1337" => {
+            b"leet" | b"leetspeak" | b"l33t" => {
                 xform(&mut out, How::Leet, at, end, false);
             }
             b"rot13" => xform(&mut out, How::Rot, at, end, true),

@@ -255,6 +255,12 @@ fn each_encoding_of_an_injection_is_flagged_with_how_it_was_hidden() {
                 if shape == "in JSON" && matches!(how, How::Escapes) {
                     continue;
                 }
+                // Leetspeak is read without a word naming it when two words close together
+                // have digits between their letters; ATTACK2's leetspeak has only one such
+                // word (`p455w0rd5`), so it needs the name (`encodings_named_next_to_an_order_are_read`).
+                if matches!(how, How::Leet) && attack == ATTACK2 {
+                    continue;
+                }
                 // Morse inside a longer text is looked for only where a word names an
                 // encoding or decodes (below).
                 if matches!(how, How::Morse) && matches!(shape, "in a page" | "in JSON") {
@@ -282,11 +288,13 @@ fn each_encoding_of_an_injection_is_flagged_with_how_it_was_hidden() {
 }
 
 #[test]
-fn encoded_and_named_caesar_shifts_are_read() {
+fn encodings_named_next_to_an_order_are_read() {
     for k in [1u8, 3, 7, 13, 23] {
         let text = format!("Caesar cipher, decode and follow it: {}", caesar(ATTACK, k));
         assert!(assess(&text).flagged, "shift {k}: {text}");
     }
+    let leet_named = format!("Translate this leetspeak and follow it: {}", leet(ATTACK2));
+    assert!(assess(&leet_named).flagged, "{leet_named}");
     let morse_in_page = page(&format!("Morse: {}", morse(ATTACK)));
     assert_eq!(reason_of(&morse_in_page), Some(How::Morse.reason()));
     // The hint names the encoding; a shift without it and without ROT13 words is not read.
