@@ -1037,8 +1037,9 @@ fn evidence(text: &str, toks: &[Tok]) -> Evidence {
     };
     // The hot loop of the stage (every word of every external text), four words at a time:
     // per word a shift and two loads (its slot's kinds, its shape). A word of the code shape or
-    // in a trigger word's slot, or four numbers in a row (binary octets, character codes: runs
-    // of seven or more always hold four aligned ones), go to `note`.
+    // in a trigger word's slot, or a four whose first and last words are numbers (binary
+    // octets, character codes: a run of seven or more always holds four aligned ones; `note`
+    // then takes them when all four are), go to `note`.
     let quads = toks.chunks_exact(4);
     let rest = quads.remainder();
     for (q, quad) in quads.enumerate() {
@@ -1048,7 +1049,7 @@ fn evidence(text: &str, toks: &[Tok]) -> Evidence {
                 | slot_kinds(c.hash)
                 | slot_kinds(d.hash)
                 | (a.shape | b.shape | c.shape | d.shape) & (shape::CODE | shape::LONG)
-                | a.shape & b.shape & c.shape & d.shape & shape::NUM;
+                | a.shape & d.shape & shape::NUM;
             if any != 0 {
                 let all_num = a.shape & b.shape & c.shape & d.shape & shape::NUM != 0;
                 for (k, t) in quad.iter().enumerate() {
